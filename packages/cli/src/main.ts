@@ -1,0 +1,49 @@
+import { createRequire } from 'node:module'
+import { Command, CommanderError } from 'commander'
+import { registerCatalog } from './commands/catalog.js'
+import { registerTopology } from './commands/topology.js'
+import { processIo, reportError, type Io } from './output.js'
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+/** The `zhisuan` program with every command registered. */
+export function buildProgram(io: Io): Command {
+  const program = new Command('zhisuan')
+    .description(
+      'Zhisuan (智算): an open control plane and digital twin for AI accelerator clusters',
+    )
+    .version(version, '-V, --version')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => {
+        io.out(s)
+      },
+      writeErr: (s) => {
+        io.err(s)
+      },
+    })
+  registerCatalog(program, io)
+  registerTopology(program, io)
+  for (const command of program.commands) {
+    command.exitOverride()
+  }
+  return program
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 success, 1 bad input or a failed check,
+ * 2 a usage error, 70 an internal error.
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const json = argv.includes('--json')
+  try {
+    await buildProgram(io).parseAsync([...argv])
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2
+    }
+    return reportError(io, error, json)
+  }
+}

@@ -1,0 +1,125 @@
+import type { Static, TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
+import { ZhisuanError, formatIssues, type ValidationIssue } from './errors.js'
+
+/** A YAML or JSON document parsed from text, remembering where each value came from. */
+export interface SourceDocument {
+  /** File name or label used in messages. */
+  readonly source: string
+  readonly data: unknown
+  /** Line and column (1-based) of the value at a JSON-pointer-like path, or its nearest parent. */
+  locate(segments: readonly string[]): { line: number; column: number } | undefined
+}
+
+/**
+ * Parses YAML (a superset of JSON) text.
+ * @throws ZhisuanError `invalid-config` naming the source, line and column when the text is malformed.
+ */
+export function parseSourceText(source: string, text: string): SourceDocument {
+  const lineCounter = new LineCounter()
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((error): ValidationIssue => {
+      const pos = lineCounter.linePos(error.pos[0])
+      return { path: '', message: `malformed YAML: ${firstLine(error.message)}`, ...pos }
+    })
+    throw new ZhisuanError('invalid-config', formatIssues(source, issues), { issues })
+  }
+  return {
+    source,
+    data: doc.toJS({ maxAliasCount: 100 }) as unknown,
+    locate(segments) {
+      for (let n = segments.length; n >= 0; n--) {
+        const node = doc.getIn(segments.slice(0, n), true)
+        if (isNode(node) && node.range) {
+          const pos = lineCounter.linePos(node.range[0])
+          return { line: pos.line, column: pos.col }
+        }
+      }
+      return undefined
+    },
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message
+}
+
+/** `/pools/2/accelerator` → `pools[2].accelerator` */
+export function pointerToPath(segments: readonly (string | number)[]): string {
+  let out = ''
+  for (const segment of segments) {
+    const text = String(segment)
+    out += /^\d+$/.test(text) ? `[${text}]` : out === '' ? text : `.${text}`
+  }
+  return out
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+/** Accumulates issues against one document; `throwIfAny` raises them all at once. */
+export class IssueCollector {
+  private readonly issues: ValidationIssue[] = []
+  constructor(private readonly doc: SourceDocument) {}
+
+  add(segments: readonly (string | number)[], message: string): void {
+    const located = this.doc.locate(segments.map(String))
+    this.issues.push({ path: pointerToPath(segments), message, ...located })
+  }
+
+  get count(): number {
+    return this.issues.length
+  }
+
+  /** The issues collected so far. */
+  list(): readonly ValidationIssue[] {
+    return [...this.issues]
+  }
+
+  /** @throws ZhisuanError `invalid-config` listing every issue, when there is one. */
+  throwIfAny(what: string): void {
+    if (this.issues.length > 0) {
+      const body = formatIssues(this.doc.source, this.issues)
+      throw new ZhisuanError('invalid-config', `invalid ${what}:\n${body}`, { issues: this.issues })
+    }
+  }
+}
+
+/**
+ * Checks `doc.data` against a TypeBox schema and returns it typed.
+ * @throws ZhisuanError `invalid-config` with one issue per offending field (the first per path).
+ */
+export function validateSchema<T extends TSchema>(
+  schema: T,
+  doc: SourceDocument,
+  what: string,
+): Static<T> {
+  if (Value.Check(schema, doc.data)) {
+    return doc.data
+  }
+  const collector = new IssueCollector(doc)
+  const seen = new Set<string>()
+  for (const error of Value.Errors(schema, doc.data)) {
+    if (seen.has(error.path) || seen.size >= 20) {
+      continue
+    }
+    seen.add(error.path)
+    const segments = pointerSegments(error.path)
+    const got = error.value === undefined ? 'nothing' : JSON.stringify(error.value)
+    collector.add(segments, `${error.message.toLowerCase()}, got ${truncate(got)}`)
+  }
+  collector.throwIfAny(what)
+  return doc.data
+}
+
+function truncate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
