@@ -1,5 +1,5 @@
 import Table from 'cli-table3'
-import { ZhisuanError, formatIssues } from '@zhisuan/domain'
+import { ZhisuanError } from '@zhisuan/domain'
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface Io {
@@ -56,8 +56,6 @@ export function reportError(io: Io, error: unknown, json: boolean): number {
   if (json) {
     const issues = known ? error.issues : []
     io.out(JSON.stringify({ error: { code, message, issues } }, null, 2))
-  } else if (known && error.issues.length > 0 && !message.includes('\n')) {
-    io.err(`zhisuan: ${message}\n${formatIssues('', error.issues)}`)
   } else {
     io.err(`zhisuan: ${message}`)
   }

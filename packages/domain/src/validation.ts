@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
+import { closestNames } from './suggest.js'
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
 import { ZhisuanError, formatIssues, type ValidationIssue } from './errors.js'
 
@@ -112,12 +113,26 @@ export function validateSchema<T extends TSchema>(
       continue
     }
     seen.add(error.path)
-    const segments = pointerSegments(error.path)
-    const got = error.value === undefined ? 'nothing' : JSON.stringify(error.value)
-    collector.add(segments, `${error.message.toLowerCase()}, got ${truncate(got)}`)
+    collector.add(pointerSegments(error.path), describeError(error))
   }
   collector.throwIfAny(what)
   return doc.data
+}
+
+function describeError(error: ValueError): string {
+  const field = pointerSegments(error.path).at(-1) ?? ''
+  switch (error.type) {
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const known = Object.keys((error.schema as { properties?: object }).properties ?? {})
+      return `unknown field "${field}"; did you mean ${closestNames(field, known, 2).join(' or ')}?`
+    }
+    case ValueErrorType.ObjectRequiredProperty:
+      return 'is required'
+    default: {
+      const got = error.value === undefined ? 'nothing' : truncate(JSON.stringify(error.value))
+      return `${error.message.toLowerCase()}, got ${got}`
+    }
+  }
 }
 
 function truncate(text: string): string {

@@ -134,8 +134,8 @@ export function nodesUnder(fabric: Fabric, ref: SwitchRef): NodeRange {
     }
     case 'spine': {
       const pod = fabric.pods[ref.pod]
-      const perPod = fabric.switches.spine.switches / fabric.spec.planes / fabric.pods.length
-      if (pod === undefined || ref.index < 0 || ref.index >= perPod) {
+      const spines = fabric.switches.podSpines[ref.pod] ?? 0
+      if (pod === undefined || ref.index < 0 || ref.index >= spines) {
         throw new ZhisuanError('not-found', `spine ${ref.index} of pod ${ref.pod} does not exist`)
       }
       return { firstNode: pod.firstNode, nodeCount: pod.nodeCount }

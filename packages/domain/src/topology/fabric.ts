@@ -69,6 +69,8 @@ export interface Fabric {
     readonly leaf: SwitchTier
     readonly spine: SwitchTier
     readonly core: SwitchTier
+    /** Spine switches of each pod, in one plane. */
+    readonly podSpines: readonly number[]
   }
 }
 
@@ -155,7 +157,7 @@ export function buildFabric(spec: FabricSpec, groupSpecs: readonly NodeGroupSpec
     nodeGroup,
     nodeFirstAccelerator,
     acceleratorNode,
-    switches: countSwitches(spec, groups, pods.length),
+    switches: countSwitches(spec, groups, blocks, pods),
   }
 }
 
@@ -185,24 +187,29 @@ function groupBlocksIntoPods(blocks: readonly Block[]): Pod[] {
 function countSwitches(
   spec: FabricSpec,
   groups: readonly FabricGroup[],
-  podCount: number,
+  blocks: readonly Block[],
+  pods: readonly Pod[],
 ): Fabric['switches'] {
   let leafSwitches = 0
-  let leafUplinks = 0
   let maxLeaf = { down: 0, up: 0 }
-  for (const group of groups) {
+  const podLeafUplinks = new Array<number>(pods.length).fill(0)
+  for (const block of blocks) {
+    const group = groups[block.group]
+    if (group === undefined) {
+      continue
+    }
     const ports = leafPorts(spec, group.nic)
-    const leaves = group.blockCount * leavesPerBlock(spec, group.nic)
+    const leaves = leavesPerBlock(spec, group.nic)
     leafSwitches += leaves
-    leafUplinks += leaves * ports.up
+    podLeafUplinks[block.pod] = (podLeafUplinks[block.pod] ?? 0) + leaves * ports.up
     if (ports.down + ports.up > maxLeaf.down + maxLeaf.up) {
       maxLeaf = ports
     }
   }
   const spine = spinePorts(spec)
-  // Each pod's spines share that pod's leaf uplinks; round up per pod, as switches come whole.
-  const spinesPerPod = Math.ceil(leafUplinks / Math.max(1, podCount) / spine.down)
-  const spineSwitches = spinesPerPod * podCount
+  // Switches come whole: each pod gets enough spines for its own leaves' uplinks.
+  const podSpines = podLeafUplinks.map((up) => Math.ceil(up / spine.down))
+  const spineSwitches = podSpines.reduce((sum, n) => sum + n, 0)
   const coreSwitches =
     spec.tiers === 3 ? Math.ceil((spineSwitches * spine.up) / spec.switchRadix) : 0
   return {
@@ -213,6 +220,7 @@ function countSwitches(
       downPorts: spec.tiers === 3 ? spec.switchRadix : 0,
       upPorts: 0,
     },
+    podSpines,
   }
 }
 
