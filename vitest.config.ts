@@ -6,6 +6,7 @@ export default defineConfig({
     // Test packages against each other's sources, not their last build.
     alias: {
       '@zhisuan/domain': fileURLToPath(new URL('packages/domain/src/index.ts', import.meta.url)),
+      '@zhisuan/perf': fileURLToPath(new URL('packages/perf/src/index.ts', import.meta.url)),
     },
   },
   test: {

@@ -1,0 +1,49 @@
+export { calibration } from './calibration.js'
+export { allReduceSeconds, groupOf, p2pSeconds, reduceScatterSeconds, type Group } from './collectives.js'
+export {
+  embeddingParams,
+  hardwareFlopsPerToken,
+  kvWidth,
+  layerMatmulParams,
+  modelFlopsPerToken,
+  parameterCount,
+  type Recompute,
+} from './flops.js'
+export { chipOf, matmulEfficiency, matmulSeconds, memorySeconds, type Chip } from './hardware.js'
+export { elementwiseBytesPerToken, layerCost, logitForwardSeconds, type LayerCost } from './layer-cost.js'
+export { activationBytesPerLayer, memoryUse, paramsPerGpu, usableMemoryGB, type MemoryUse } from './memory.js'
+export {
+  checkModelShape,
+  modelPreset,
+  modelPresets,
+  parseModelShape,
+  ModelShapeSchema,
+  type ModelShape,
+} from './model-shape.js'
+export {
+  checkJobNetwork,
+  groupTier,
+  networkGBsPerGpu,
+  type JobNetwork,
+  type Placement,
+} from './network.js'
+export { lossModelDefaults, rdmaGoodput, type Retransmission } from './packet-loss.js'
+export {
+  megatron2021Stack,
+  microBatches,
+  modernStack,
+  parallelSize,
+  type Parallelism,
+  type Software,
+  type ZeroStage,
+} from './parallelism.js'
+export {
+  configurationProblem,
+  defaultBatchTokens,
+  evaluate,
+  searchParallelism,
+  type Candidate,
+  type SearchSpace,
+} from './search.js'
+export { stepTime, type StepBreakdown } from './step-time.js'
+export { gptShape, seleneNetwork, singleLayerSeconds } from './reference-systems.js'

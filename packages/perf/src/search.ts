@@ -1,0 +1,183 @@
+import { ZhisuanError } from '@zhisuan/domain'
+import type { ModelShape } from './model-shape.js'
+import type { Recompute } from './flops.js'
+import { hardwareFlopsPerToken, modelFlopsPerToken } from './flops.js'
+import type { Chip } from './hardware.js'
+import { memoryUse, usableMemoryGB, type MemoryUse } from './memory.js'
+import type { JobNetwork } from './network.js'
+import type { Parallelism, Software } from './parallelism.js'
+import { stepTime, type StepBreakdown } from './step-time.js'
+
+/** One evaluated configuration. */
+export interface Candidate {
+  readonly parallelism: Parallelism
+  readonly software: Software
+  readonly step: StepBreakdown
+  readonly memory: MemoryUse
+  readonly tokensPerSecond: number
+  /** Model FLOP/s per accelerator (no recomputation counted), TFLOP/s. */
+  readonly modelTflopsPerGpu: number
+  /** Hardware FLOP/s per accelerator (recomputation counted), TFLOP/s. */
+  readonly hardwareTflopsPerGpu: number
+}
+
+/** What the search may choose; a field that is set is fixed. */
+export interface SearchSpace {
+  readonly gpus: number
+  readonly tp?: number
+  readonly pp?: number
+  readonly cp?: number
+  readonly microBatch?: number
+  readonly interleave?: number
+  readonly recompute?: Recompute
+  /** Sequences per step; when absent, about `defaultBatchTokens` rounded up to a multiple of dp × micro-batch. */
+  readonly globalBatch?: number
+}
+
+/** Tokens per step when no global batch is given: 16M, Llama 3 405B's final batch (arXiv:2407.21783). */
+export const defaultBatchTokens = 16 * 2 ** 20
+
+function divisors(n: number, limit = n): number[] {
+  const out: number[] = []
+  for (let d = 1; d <= Math.min(n, limit); d++) {
+    if (n % d === 0) {
+      out.push(d)
+    }
+  }
+  return out
+}
+
+/** Pipeline depths worth trying: divisors of the layer count, and powers of two up to it. */
+function pipelineDepths(layers: number): number[] {
+  const depths = new Set(divisors(layers))
+  for (let p = 2; p <= layers; p *= 2) {
+    depths.add(p)
+  }
+  return [...depths].sort((a, b) => a - b)
+}
+
+/** Evaluates one configuration; `undefined` when it does not fit in memory. */
+export function evaluate(shape: ModelShape, chip: Chip, net: JobNetwork, par: Parallelism, sw: Software): Candidate {
+  const step = stepTime(shape, chip, net, par, sw)
+  const memory = memoryUse(shape, par, sw)
+  const tokens = par.globalBatch * shape.seqLen
+  const gpus = par.tp * par.pp * par.dp * par.cp
+  const perGpu = (flopsPerToken: number) => (flopsPerToken * tokens) / step.stepTimeS / gpus / 1e12
+  return {
+    parallelism: par,
+    software: sw,
+    step,
+    memory,
+    tokensPerSecond: tokens / step.stepTimeS,
+    modelTflopsPerGpu: perGpu(modelFlopsPerToken(shape)),
+    hardwareTflopsPerGpu: perGpu(hardwareFlopsPerToken(shape, sw.recompute)),
+  }
+}
+
+/** Why a fixed configuration is invalid, or `undefined` when it is valid. */
+export function configurationProblem(shape: ModelShape, net: JobNetwork, par: Parallelism): string | undefined {
+  if (!Number.isInteger(par.dp) || par.dp < 1) {
+    return `TP × PP × CP (${par.tp}×${par.pp}×${par.cp}) must divide the accelerator count`
+  }
+  if (shape.heads % par.tp !== 0) {
+    return `TP ${par.tp} must divide the attention heads (${shape.heads})`
+  }
+  if (shape.kvHeads % par.tp !== 0 && par.tp % shape.kvHeads !== 0) {
+    return `TP ${par.tp} and the KV heads (${shape.kvHeads}) must divide one another`
+  }
+  if (par.tp > net.domainGpus || net.domainGpus % par.tp !== 0) {
+    return `TP ${par.tp} must fit in and divide the scale-up domain (${net.domainGpus} accelerators)`
+  }
+  if (par.pp > shape.layers) {
+    return `PP ${par.pp} exceeds the layers (${shape.layers})`
+  }
+  if (par.pp * par.interleave > shape.layers) {
+    return `PP ${par.pp} × interleave ${par.interleave} exceeds the layers (${shape.layers})`
+  }
+  if (shape.seqLen % (2 * par.cp) !== 0) {
+    return `CP ${par.cp} must divide half the sequence (${shape.seqLen})`
+  }
+  if (par.interleave > 1 && par.pp < 2) {
+    return 'interleaving needs PP ≥ 2'
+  }
+  if (par.interleave > 1 && (par.globalBatch / (par.dp * par.microBatch)) % par.pp !== 0) {
+    return 'the interleaved schedule needs the micro-batch count to be a multiple of PP'
+  }
+  if (par.globalBatch % (par.dp * par.microBatch) !== 0) {
+    return `the global batch (${par.globalBatch}) must be a multiple of DP × micro-batch (${par.dp}×${par.microBatch})`
+  }
+  return undefined
+}
+
+/**
+ * Searches tensor, pipeline, context and data parallelism, micro-batch, interleaving and
+ * recomputation for the highest throughput that fits in memory. Returns the best first.
+ * @throws ZhisuanError `invalid-input` when nothing valid fits, with the last reason.
+ */
+export function searchParallelism(
+  shape: ModelShape,
+  chip: Chip,
+  net: JobNetwork,
+  space: SearchSpace,
+  software: Software,
+  keep = 5,
+): Candidate[] {
+  const usable = usableMemoryGB(chip.memoryGB)
+  const best: Candidate[] = []
+  let reason = 'no configuration divides the accelerator count'
+  const recomputes: Recompute[] = space.recompute === undefined ? ['none', 'selective', 'full'] : [space.recompute]
+  const tps = space.tp === undefined ? divisors(net.domainGpus, 64).filter((t) => shape.heads % t === 0) : [space.tp]
+  const cps = space.cp === undefined ? [1, 2, 4, 8, 16, 32].filter((c) => shape.seqLen >= 4096 * c || c === 1) : [space.cp]
+  for (const tp of tps) {
+    for (const cp of cps) {
+      const pps = space.pp === undefined ? pipelineDepths(shape.layers) : [space.pp]
+      for (const pp of pps) {
+        const dp = space.gpus / (tp * pp * cp)
+        if (!Number.isInteger(dp)) {
+          continue
+        }
+        for (const microBatch of space.microBatch === undefined ? [1, 2, 4, 8] : [space.microBatch]) {
+          const globalBatch =
+            space.globalBatch ?? Math.ceil(defaultBatchTokens / shape.seqLen / (dp * microBatch)) * dp * microBatch
+          const vs = space.interleave !== undefined ? [space.interleave] : pp > 2 ? [1, 2, 3, 4, 5, 6, 8] : [1]
+          for (const interleave of vs) {
+            const par: Parallelism = { tp, pp, dp, cp, microBatch, globalBatch, interleave }
+            const problem = configurationProblem(shape, net, par)
+            if (problem !== undefined) {
+              reason = problem
+              continue
+            }
+            for (const recompute of recomputes) {
+              const sw = { ...software, recompute }
+              const candidate = evaluate(shape, chip, net, par, sw)
+              if (candidate.memory.totalGB > usable) {
+                reason = `needs ${candidate.memory.totalGB.toFixed(1)} GB per accelerator, ${usable.toFixed(1)} GB usable (TP ${tp}, PP ${pp}, micro-batch ${microBatch}, recompute ${recompute})`
+                continue
+              }
+              insert(best, candidate, keep)
+            }
+          }
+        }
+      }
+    }
+  }
+  if (best.length === 0) {
+    throw new ZhisuanError('invalid-input', `no parallel configuration fits: ${reason}`)
+  }
+  return best
+}
+
+function insert(best: Candidate[], candidate: Candidate, keep: number): void {
+  const rate = (c: Candidate) => c.tokensPerSecond
+  const at = best.findIndex((c) => rate(candidate) > rate(c))
+  if (at === -1) {
+    if (best.length < keep) {
+      best.push(candidate)
+    }
+    return
+  }
+  best.splice(at, 0, candidate)
+  if (best.length > keep) {
+    best.pop()
+  }
+}

@@ -1,0 +1,92 @@
+import type { ModelShape } from './model-shape.js'
+import type { Chip } from './hardware.js'
+import { memorySeconds } from './hardware.js'
+import { calibration } from './calibration.js'
+import { allReduceSeconds, groupOf, p2pSeconds, reduceScatterSeconds } from './collectives.js'
+import { layerCost, logitForwardSeconds } from './layer-cost.js'
+import { paramsPerGpu } from './memory.js'
+import type { JobNetwork } from './network.js'
+import { microBatches, type Parallelism, type Software } from './parallelism.js'
+
+/** Where one training step's time goes, s. Communication figures are the exposed parts. */
+export interface StepBreakdown {
+  /** Forward, backward and recomputation of every micro-batch on the slowest stage. */
+  readonly computeS: number
+  readonly tpCommS: number
+  readonly cpCommS: number
+  readonly ppCommS: number
+  readonly dpCommS: number
+  /** Pipeline fill and drain: (p − 1)/v stage times. */
+  readonly bubbleS: number
+  readonly optimizerS: number
+  readonly stepTimeS: number
+}
+
+/**
+ * Step time of one configuration. Stages run 1F1B (interleaved when v > 1): the step is
+ * m micro-batches on the slowest stage (the last, which adds the output layer), plus the
+ * bubble (p−1)/(v·m) (Narayanan et al.), plus exposed communication and the optimizer step.
+ * TP collectives (2 per layer per pass) are exposed except `tpOverlap`; PP sends are exposed
+ * (blocking in 1F1B steady state); DP gradient sync hides `dpOverlap` of itself behind compute.
+ */
+export function stepTime(shape: ModelShape, chip: Chip, net: JobNetwork, par: Parallelism, sw: Software): StepBreakdown {
+  const m = microBatches(par)
+  const layer = layerCost(shape, chip, par, sw)
+  // An uneven split leaves the slowest stage with ceil(l/(p·v)) layers in each of its v chunks.
+  const layersPerStage = slowestStageLayers(shape, par)
+  const layersAverage = shape.layers / par.pp
+  const passes = 2 + (sw.recompute === 'full' ? 1 : 0) // forward, backward (+ recomputed forward)
+  const tpGroup = groupOf(net, par.tp, 1)
+  const tpPerLayer = par.tp > 1 ? 2 * passes * allReduceSeconds(net, tpGroup, layer.tpCollectiveBytes) * (1 - sw.tpOverlap) : 0
+
+  const cpPerLayer = contextExchangeSeconds(shape, net, par, layer.attentionS)
+  const perLayer = layer.forwardS + layer.backwardS + layer.recomputeS
+  const logits = 3 * logitForwardSeconds(shape, chip, par)
+  const slowest = layersPerStage * perLayer + logits
+  const average = layersAverage * perLayer + logits / par.pp
+  const commPerMicro = layersPerStage * (tpPerLayer + cpPerLayer)
+
+  const bubbleS = ((par.pp - 1) / par.interleave) * (average + commPerMicro)
+  const ppCommS = par.pp > 1 ? m * 2 * par.interleave * pipelineSendSeconds(shape, net, par) : 0
+
+  const params = paramsPerGpu(shape, par)
+  const dpGroup = groupOf(net, par.dp, par.tp * par.cp)
+  const gradBytes = 2 * params
+  const dpFull = sw.zero === 3 ? 3 * reduceScatterSeconds(net, dpGroup, gradBytes) : allReduceSeconds(net, dpGroup, gradBytes)
+  const computeS = m * slowest
+  const dpCommS = Math.max((1 - sw.dpOverlap) * dpFull, dpFull - computeS)
+  const optimizerS = memorySeconds(chip, (calibration.optimizerBytesPerParam * params) / (sw.zero >= 1 ? par.dp : 1))
+
+  const tpCommS = m * layersPerStage * tpPerLayer
+  const cpCommS = m * layersPerStage * cpPerLayer
+  const stepTimeS = computeS + tpCommS + cpCommS + bubbleS + ppCommS + dpCommS + optimizerS
+  return { computeS, tpCommS, cpCommS, ppCommS, dpCommS, bubbleS, optimizerS, stepTimeS }
+}
+
+/** Layers on the fullest pipeline stage: ceil(l/(p·v)) in each of its v chunks. */
+export function slowestStageLayers(shape: ModelShape, par: Parallelism): number {
+  return Math.ceil(shape.layers / (par.pp * par.interleave)) * par.interleave
+}
+
+/** One pipeline send: a micro-batch's activations (split over TP by scatter/gather). */
+function pipelineSendSeconds(shape: ModelShape, net: JobNetwork, par: Parallelism): number {
+  const bytes = (2 * par.microBatch * (shape.seqLen / par.cp) * shape.hidden) / par.tp
+  const stride = par.tp * par.cp * par.dp
+  const sameDomain = stride * 2 <= net.domainGpus
+  return p2pSeconds(net, sameDomain, Math.ceil((2 * stride) / net.domainGpus), bytes)
+}
+
+/**
+ * Context parallelism exchanges keys and values around the CP ring (an all-gather forward,
+ * a reduce-scatter of their gradients backward), hidden behind attention compute where it can be.
+ */
+function contextExchangeSeconds(shape: ModelShape, net: JobNetwork, par: Parallelism, attentionS: number): number {
+  if (par.cp <= 1) {
+    return 0
+  }
+  const tokens = (par.microBatch * shape.seqLen) / par.cp
+  const kvBytes = (2 * tokens * 2 * (shape.hidden / shape.heads) * shape.kvHeads * par.cp) / par.tp
+  const group = groupOf(net, par.cp, par.tp)
+  const forward = reduceScatterSeconds(net, group, kvBytes)
+  return Math.max(0, forward - attentionS) + Math.max(0, 2 * forward - 2 * attentionS)
+}
