@@ -7,21 +7,32 @@ import { readFileSync } from 'node:fs'
 import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
 import * as perf from '@zhisuan/perf'
 
-const fixture = (name) => JSON.parse(readFileSync(new URL(`../packages/perf/fixtures/${name}`, import.meta.url), 'utf8'))
+const fixture = (name) =>
+  JSON.parse(readFileSync(new URL(`../packages/perf/fixtures/${name}`, import.meta.url), 'utf8'))
 const chip = (id) => perf.chipOf(resolveAccelerator(defaultCatalog(), id).value)
 const h200 = chip('nvidia-h200-sxm-141gb')
 const a100 = chip('nvidia-a100-sxm-80gb')
-const layers = Object.entries(fixture('h200-calibration.json').layer_fwd_bwd_bf16).map(([key, v]) => {
-  const [, h, s, b] = /h(\d+)_s(\d+)_b(\d+)/.exec(key).map(Number)
-  return { h, s, b, ms: v.step_ms }
-})
+const layers = Object.entries(fixture('h200-calibration.json').layer_fwd_bwd_bf16).map(
+  ([key, v]) => {
+    const [, h, s, b] = /h(\d+)_s(\d+)_b(\d+)/.exec(key).map(Number)
+    return { h, s, b, ms: v.step_ms }
+  },
+)
 const table1 = fixture('megatron-table1.json').rows
 
-const h200Errors = () => layers.map((l) => (perf.singleLayerSeconds(h200, l.h, l.s, l.b) * 1e3) / l.ms - 1)
+const h200Errors = () =>
+  layers.map((l) => (perf.singleLayerSeconds(h200, l.h, l.s, l.b) * 1e3) / l.ms - 1)
 const table1Errors = () =>
   table1.map(([, heads, hidden, layersCount, tp, pp, gpus, batch, tflops]) => {
     const shape = perf.gptShape('row', layersCount, hidden, heads)
-    const [best] = perf.searchParallelism(shape, a100, perf.seleneNetwork(a100), { gpus, tp, pp, cp: 1, globalBatch: batch, recompute: 'full' }, perf.megatron2021Stack, 1)
+    const [best] = perf.searchParallelism(
+      shape,
+      a100,
+      perf.seleneNetwork(a100),
+      { gpus, tp, pp, cp: 1, globalBatch: batch, recompute: 'full' },
+      perf.megatron2021Stack,
+      1,
+    )
     return best.hardwareTflopsPerGpu / tflops - 1
   })
 const rms = (errors) => Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length)
@@ -58,7 +69,13 @@ c.matmulHalfSize = minimize(
   1,
 )
 c.matmulEfficiency = minimize((x) => ((c.matmulEfficiency = x), objective()), 0.5, 0.95, 1e-4)
-console.log(`matmulEfficiency ${c.matmulEfficiency.toFixed(3)}, matmulHalfSize ${c.matmulHalfSize.toFixed(0)}`)
+console.log(
+  `matmulEfficiency ${c.matmulEfficiency.toFixed(3)}, matmulHalfSize ${c.matmulHalfSize.toFixed(0)}`,
+)
 const pct = (e) => `${(e * 100).toFixed(1)}%`
-console.log(`H200 layer errors: ${h200Errors().map(pct).join(', ')} (rms ${pct(rms(h200Errors()))})`)
-console.log(`Megatron Table 1 errors: ${table1Errors().map(pct).join(', ')} (rms ${pct(rms(table1Errors()))})`)
+console.log(
+  `H200 layer errors: ${h200Errors().map(pct).join(', ')} (rms ${pct(rms(h200Errors()))})`,
+)
+console.log(
+  `Megatron Table 1 errors: ${table1Errors().map(pct).join(', ')} (rms ${pct(rms(table1Errors()))})`,
+)

@@ -33,6 +33,9 @@ describe('zhisuan catalog', () => {
     expect(entries.length).toBeGreaterThanOrEqual(22)
     expect(new Set(entries.map((e) => e.vendor)).size).toBeGreaterThanOrEqual(9)
     expect(entries.every((e) => e.tflops.bf16.source.length > 0)).toBe(true)
+    const a100 = entries.find((e) => (e as { id?: string }).id === 'nvidia-a100-sxm-80gb') as
+      { scu?: unknown } | undefined
+    expect(a100?.scu).toEqual({ 'llm-train': 1, 'llm-prefill': 1, 'llm-decode': 1 })
   })
 
   it('filters by vendor, case-insensitively, and rejects an unknown one', async () => {
@@ -102,5 +105,143 @@ describe('the zhisuan binary', () => {
 
   it('exits 2 on a usage error', async () => {
     await expect(exec('node', [bin, 'frobnicate'])).rejects.toMatchObject({ code: 2 })
+  })
+})
+
+describe('zhisuan plan', () => {
+  it('plans the 1,024-GPU 70B job as JSON with the documented fields', async () => {
+    const { code, out } = await run(
+      'plan',
+      '--model',
+      'llama3-70b',
+      '--chip',
+      'H800',
+      '--gpus',
+      '1024',
+      '--nics',
+      '8x400',
+      '--json',
+    )
+    expect(code).toBe(0)
+    const plan = JSON.parse(out) as Record<string, unknown>
+    for (const key of [
+      'parallelism',
+      'stepTimeS',
+      'tokensPerSecond',
+      'modelTflopsPerGpu',
+      'mfu',
+      'hfu',
+      'commShare',
+      'breakdown',
+      'memoryPerGpuGB',
+      'checkpoint',
+      'reliability',
+      'daysToTrain',
+      'cost',
+    ]) {
+      expect(plan, key).toHaveProperty(key)
+    }
+    const numbers = (value: unknown, keys: string[]) => {
+      for (const key of keys) {
+        expect(typeof (value as Record<string, unknown>)[key], key).toBe('number')
+      }
+    }
+    numbers(plan['parallelism'], [
+      'tp',
+      'pp',
+      'dp',
+      'cp',
+      'microBatch',
+      'globalBatch',
+      'interleave',
+    ])
+    numbers(plan['breakdown'], ['computeS', 'tpCommS', 'ppCommS', 'dpCommS', 'bubbleS'])
+    numbers(plan['checkpoint'], ['sizeTB', 'intervalMinutes'])
+    numbers(plan['reliability'], ['mtbfHours', 'ettr'])
+  })
+
+  it('compares networks: a slower NIC raises the communication share and lowers MFU', async () => {
+    const { code, out } = await run(
+      'plan',
+      '--model',
+      'llama3-70b',
+      '--chip',
+      'H800',
+      '--gpus',
+      '1024',
+      '--compare-nics',
+      '8x100,8x400',
+      '--dp-overlap',
+      '0',
+      '--json',
+    )
+    expect(code).toBe(0)
+    const { comparison } = JSON.parse(out) as {
+      comparison: { nics: string; commShare: number; mfu: number; stepTimeS: number }[]
+    }
+    const [slow, fast] = comparison
+    expect(slow?.nics).toBe('8x100')
+    expect(slow?.commShare).toBeGreaterThan(fast?.commShare ?? 1)
+    expect(slow?.mfu).toBeLessThan(fast?.mfu ?? 0)
+  })
+
+  it('plans on a cluster file', async () => {
+    const { code, out } = await run(
+      'plan',
+      '--model',
+      'llama3-8b',
+      '--cluster',
+      example('mixed-2000.yaml'),
+      '--chip',
+      'huawei-ascend-910b3',
+      '--gpus',
+      '256',
+      '--json',
+    )
+    expect(code).toBe(0)
+    expect(JSON.parse(out)).toMatchObject({ accelerator: 'huawei-ascend-910b3', gpus: 256 })
+  })
+
+  it('exits 1 with the reason for bad input, as JSON when asked', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['--model', 'llama3-71b', '--chip', 'H800', '--gpus', '64'],
+        /unknown model "llama3-71b"; did you mean llama3-70b/,
+      ],
+      [
+        ['--model', 'llama3-70b', '--chip', 'H801', '--gpus', '64'],
+        /--chip: unknown accelerator "H801"; did you mean H800/,
+      ],
+      [
+        ['--model', 'llama3-70b', '--chip', 'H800', '--gpus', '64', '--tp', '3'],
+        /TP 3 must divide the attention heads \(64\)/,
+      ],
+      [
+        ['--model', 'megatron-1t', '--chip', 'H800', '--gpus', '8'],
+        /no parallel configuration fits: needs [\d.]+ GB per accelerator/,
+      ],
+      [
+        ['--model', 'llama3-70b', '--chip', 'H800', '--gpus', 'many'],
+        /--gpus: expected an integer ≥ 1, got "many"/,
+      ],
+      [
+        ['--model', 'llama3-70b', '--chip', 'H800', '--gpus', '64', '--nics', '8by400'],
+        /--nics: expected COUNTxGBPS such as 8x400/,
+      ],
+      [
+        ['--model', 'llama3-70b', '--chip', 'H800', '--gpus', '64', '--loss-rate', '2'],
+        /--loss-rate: expected a number between 0 and 0.99/,
+      ],
+    ]
+    for (const [args, message] of cases) {
+      const text = await run('plan', ...args)
+      expect(text.code, args.join(' ')).toBe(1)
+      expect(text.err).toMatch(message)
+      const json = await run('plan', ...args, '--json')
+      expect(json.code).toBe(1)
+      expect((JSON.parse(json.out) as { error: { message: string } }).error.message).toMatch(
+        message,
+      )
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
 import { registerCatalog } from './commands/catalog.js'
+import { registerPlan } from './commands/plan.js'
 import { registerTopology } from './commands/topology.js'
 import { processIo, reportError, type Io } from './output.js'
 
@@ -25,6 +26,7 @@ export function buildProgram(io: Io): Command {
     })
   registerCatalog(program, io)
   registerTopology(program, io)
+  registerPlan(program, io)
   for (const command of program.commands) {
     command.exitOverride()
   }

@@ -20,7 +20,7 @@ export function table(
 ): string {
   const t = new Table({
     head: [...head],
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
     colAligns: head.map((_, i) => (rows.some((r) => typeof r[i] === 'number') ? 'right' : 'left')),
   })
   for (const row of rows) {

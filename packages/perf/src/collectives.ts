@@ -1,5 +1,11 @@
 import { calibration } from './calibration.js'
-import { groupTier, networkAlpha, networkGBsPerGpu, scaleUpBusGBs, type JobNetwork } from './network.js'
+import {
+  groupTier,
+  networkAlpha,
+  networkGBsPerGpu,
+  scaleUpBusGBs,
+  type JobNetwork,
+} from './network.js'
 
 /**
  * A communication group laid out on the network: `size` ranks, `perDomain` of them in each
@@ -42,7 +48,8 @@ export function allReduceSeconds(net: JobNetwork, group: Group, bytes: number): 
   }
   const tier = groupTier(net, domains)
   const nic = networkGBsPerGpu(net, tier) * 1e9
-  const inter = ((2 * (domains - 1)) / domains) * (bytes / k / nic) + stepsLatency(domains, networkAlpha(tier))
+  const inter =
+    ((2 * (domains - 1)) / domains) * (bytes / k / nic) + stepsLatency(domains, networkAlpha(tier))
   return intra + inter
 }
 
@@ -52,7 +59,12 @@ export function reduceScatterSeconds(net: JobNetwork, group: Group, bytes: numbe
 }
 
 /** Point-to-point send of `bytes` to a neighbour in the same domain or across `domains`. */
-export function p2pSeconds(net: JobNetwork, sameDomain: boolean, spanDomains: number, bytes: number): number {
+export function p2pSeconds(
+  net: JobNetwork,
+  sameDomain: boolean,
+  spanDomains: number,
+  bytes: number,
+): number {
   if (bytes <= 0) {
     return 0
   }

@@ -11,13 +11,28 @@ const megatronFlopsPerIter = (B: number, l: number, h: number, V = 51_200, s = 2
 describe('parameters and FLOPs', () => {
   // (params in billions, layers, hidden) of Megatron-LM Table 1
   const table1: [number, number, number][] = [
-    [1.7, 24, 2304], [3.6, 30, 3072], [7.5, 36, 4096], [18.4, 40, 6144], [39.1, 48, 8192],
-    [76.1, 60, 10_240], [145.6, 80, 12_288], [310.1, 96, 16_384], [529.6, 105, 20_480], [1008, 128, 25_600],
+    [1.7, 24, 2304],
+    [3.6, 30, 3072],
+    [7.5, 36, 4096],
+    [18.4, 40, 6144],
+    [39.1, 48, 8192],
+    [76.1, 60, 10_240],
+    [145.6, 80, 12_288],
+    [310.1, 96, 16_384],
+    [529.6, 105, 20_480],
+    [1008, 128, 25_600],
   ]
 
   it('reproduces every parameter count of Megatron-LM Table 1 to 0.1 B', () => {
     for (const [billions, layers, hidden] of table1) {
-      const shape = { ...modelPreset('gpt3-175b'), layers, hidden, ffnHidden: 4 * hidden, heads: 32, kvHeads: 32 }
+      const shape = {
+        ...modelPreset('gpt3-175b'),
+        layers,
+        hidden,
+        ffnHidden: 4 * hidden,
+        heads: 32,
+        kvHeads: 32,
+      }
       expect(Math.abs(parameterCount(shape) / 1e9 - billions)).toBeLessThan(0.1 + 0.001 * billions)
       // our count adds only the final norm (2h) to Megatron's formula
       expect(parameterCount(shape) - megatronParams(layers, hidden)).toBeCloseTo(2 * hidden, 0)
@@ -50,7 +65,9 @@ describe('parameters and FLOPs', () => {
       const none = hardwareFlopsPerToken(shape, 'none')
       expect(none).toBe(modelFlopsPerToken(shape))
       expect(hardwareFlopsPerToken(shape, 'selective')).toBeGreaterThan(none)
-      expect(hardwareFlopsPerToken(shape, 'full')).toBeGreaterThan(hardwareFlopsPerToken(shape, 'selective'))
+      expect(hardwareFlopsPerToken(shape, 'full')).toBeGreaterThan(
+        hardwareFlopsPerToken(shape, 'selective'),
+      )
     }
   })
 })

@@ -29,7 +29,11 @@ export function layerVectorParams(shape: ModelShape): number {
 /** Embedding, positions and (untied) output layer. */
 export function embeddingParams(shape: ModelShape): number {
   const h = shape.hidden
-  return shape.vocab * h * (shape.tiedEmbeddings ? 1 : 2) + (shape.learnedPositions ? shape.seqLen * h : 0) + (shape.biases ? 2 * h : h)
+  return (
+    shape.vocab * h * (shape.tiedEmbeddings ? 1 : 2) +
+    (shape.learnedPositions ? shape.seqLen * h : 0) +
+    (shape.biases ? 2 * h : h)
+  )
 }
 
 /**
@@ -37,14 +41,19 @@ export function embeddingParams(shape: ModelShape): number {
  * `12·l·h²·(1 + 13/(12h) + (V+s)/(12·l·h))` (paper-tables.md §1.2), plus the final norm.
  */
 export function parameterCount(shape: ModelShape): number {
-  return shape.layers * (layerMatmulParams(shape) + layerVectorParams(shape)) + embeddingParams(shape)
+  return (
+    shape.layers * (layerMatmulParams(shape) + layerVectorParams(shape)) + embeddingParams(shape)
+  )
 }
 
 /**
  * Forward FLOPs of one layer for one token: the matmuls (2 per weight) and the attention
  * scores and values (2·2·s·h, counted for the full s×s square as Megatron-LM does).
  */
-export function layerForwardFlopsPerToken(shape: ModelShape): { matmul: number; attention: number } {
+export function layerForwardFlopsPerToken(shape: ModelShape): {
+  matmul: number
+  attention: number
+} {
   return { matmul: 2 * layerMatmulParams(shape), attention: 4 * shape.seqLen * shape.hidden }
 }
 
@@ -70,6 +79,10 @@ export function modelFlopsPerToken(shape: ModelShape): number {
 export function hardwareFlopsPerToken(shape: ModelShape, recompute: Recompute): number {
   const layer = layerForwardFlopsPerToken(shape)
   const extra =
-    recompute === 'full' ? layer.matmul + layer.attention : recompute === 'selective' ? layer.attention : 0
+    recompute === 'full'
+      ? layer.matmul + layer.attention
+      : recompute === 'selective'
+        ? layer.attention
+        : 0
   return modelFlopsPerToken(shape) + shape.layers * extra
 }

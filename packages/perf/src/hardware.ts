@@ -20,7 +20,10 @@ export interface Chip {
 export function chipOf(accelerator: Accelerator): Chip {
   const peak = accelerator.tflops.bf16.value ?? accelerator.tflops.fp16.value
   if (peak === null) {
-    throw new ZhisuanError('invalid-input', `${accelerator.id} has no BF16/FP16 throughput in the catalog`)
+    throw new ZhisuanError(
+      'invalid-input',
+      `${accelerator.id} has no BF16/FP16 throughput in the catalog`,
+    )
   }
   return {
     id: accelerator.id,

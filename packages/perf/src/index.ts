@@ -1,5 +1,11 @@
 export { calibration } from './calibration.js'
-export { allReduceSeconds, groupOf, p2pSeconds, reduceScatterSeconds, type Group } from './collectives.js'
+export {
+  allReduceSeconds,
+  groupOf,
+  p2pSeconds,
+  reduceScatterSeconds,
+  type Group,
+} from './collectives.js'
 export {
   embeddingParams,
   hardwareFlopsPerToken,
@@ -10,8 +16,19 @@ export {
   type Recompute,
 } from './flops.js'
 export { chipOf, matmulEfficiency, matmulSeconds, memorySeconds, type Chip } from './hardware.js'
-export { elementwiseBytesPerToken, layerCost, logitForwardSeconds, type LayerCost } from './layer-cost.js'
-export { activationBytesPerLayer, memoryUse, paramsPerGpu, usableMemoryGB, type MemoryUse } from './memory.js'
+export {
+  elementwiseBytesPerToken,
+  layerCost,
+  logitForwardSeconds,
+  type LayerCost,
+} from './layer-cost.js'
+export {
+  activationBytesPerLayer,
+  memoryUse,
+  paramsPerGpu,
+  usableMemoryGB,
+  type MemoryUse,
+} from './memory.js'
 export {
   checkModelShape,
   modelPreset,
@@ -47,3 +64,31 @@ export {
 } from './search.js'
 export { stepTime, type StepBreakdown } from './step-time.js'
 export { gptShape, seleneNetwork, singleLayerSeconds } from './reference-systems.js'
+export {
+  checkpointBytesPerParam,
+  dalyInterval,
+  expectedEttr,
+  jobMtbfHours,
+  planCheckpoints,
+  youngInterval,
+  type CheckpointPlan,
+  type CheckpointTier,
+} from './reliability.js'
+export {
+  checkpointTiers,
+  clusterJobNetwork,
+  defaultJobNetwork,
+  parseNics,
+  poolFor,
+  type NetworkOptions,
+  type NicOption,
+} from './job-network.js'
+export { planTraining, type PlanInput, type PlanResult } from './plan.js'
+export {
+  referenceThroughput,
+  scuReferenceId,
+  scuReferenceWorkloads,
+  standardComputeUnits,
+  workloadClasses,
+  type WorkloadClass,
+} from './scu.js'

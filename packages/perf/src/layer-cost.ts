@@ -32,7 +32,12 @@ export function elementwiseBytesPerToken(shape: ModelShape, tp: number, sw: Soft
 }
 
 /** The cost of one layer on one accelerator for one micro-batch. */
-export function layerCost(shape: ModelShape, chip: Chip, par: Parallelism, sw: Software): LayerCost {
+export function layerCost(
+  shape: ModelShape,
+  chip: Chip,
+  par: Parallelism,
+  sw: Software,
+): LayerCost {
   const h = shape.hidden
   const t = par.tp
   const tokens = (par.microBatch * shape.seqLen) / par.cp
@@ -48,13 +53,20 @@ export function layerCost(shape: ModelShape, chip: Chip, par: Parallelism, sw: S
   const causal = sw.flashAttention ? 0.5 : 1
   const attentionFlops = 4 * tokens * shape.seqLen * (h / t) * causal
   const attentionS =
-    attentionFlops / (chip.peakTflops * 1e12 * matmulEfficiency(Math.min(tokens, headDim, shape.seqLen)))
+    attentionFlops /
+    (chip.peakTflops * 1e12 * matmulEfficiency(Math.min(tokens, headDim, shape.seqLen)))
   const elementwise = memorySeconds(chip, tokens * elementwiseBytesPerToken(shape, t, sw))
   const forwardS = matmuls + attentionS + elementwise
   const backwardS = 2 * forwardS
-  const scoresElementwise = sw.flashAttention ? 0 : memorySeconds(chip, (tokens * 9 * shape.heads * shape.seqLen) / t)
+  const scoresElementwise = sw.flashAttention
+    ? 0
+    : memorySeconds(chip, (tokens * 9 * shape.heads * shape.seqLen) / t)
   const recomputeS =
-    sw.recompute === 'full' ? forwardS : sw.recompute === 'selective' ? attentionS + scoresElementwise : 0
+    sw.recompute === 'full'
+      ? forwardS
+      : sw.recompute === 'selective'
+        ? attentionS + scoresElementwise
+        : 0
   return { forwardS, backwardS, recomputeS, attentionS, tpCollectiveBytes: 2 * tokens * h }
 }
 
@@ -63,5 +75,8 @@ export function logitForwardSeconds(shape: ModelShape, chip: Chip, par: Parallel
   const tokens = (par.microBatch * shape.seqLen) / par.cp
   const vocabShard = shape.vocab / par.tp
   // logits in fp32 for the softmax cross-entropy: write, read, write the gradient
-  return matmulSeconds(chip, tokens, shape.hidden, vocabShard) + memorySeconds(chip, tokens * vocabShard * 12)
+  return (
+    matmulSeconds(chip, tokens, shape.hidden, vocabShard) +
+    memorySeconds(chip, tokens * vocabShard * 12)
+  )
 }

@@ -15,7 +15,8 @@ export interface MemoryUse {
 
 /** Parameters held by one accelerator of the largest stage (the one with the embedding or output layer). */
 export function paramsPerGpu(shape: ModelShape, par: Parallelism): number {
-  const layers = slowestStageLayers(shape, par) * (layerMatmulParams(shape) / par.tp + layerVectorParams(shape))
+  const layers =
+    slowestStageLayers(shape, par) * (layerMatmulParams(shape) / par.tp + layerVectorParams(shape))
   const embedding = embeddingParams(shape) / (shape.tiedEmbeddings ? 1 : 2) / par.tp
   return layers + embedding
 }
@@ -34,7 +35,10 @@ export function activationBytesPerLayer(shape: ModelShape, par: Parallelism, sw:
     return (2 * sbh) / (sw.sequenceParallel ? t : 1)
   }
   const linear = sw.sequenceParallel ? 34 / t : 10 + 24 / t
-  const scores = sw.recompute === 'selective' || sw.flashAttention ? 0 : (5 * shape.heads * shape.seqLen) / (h * t)
+  const scores =
+    sw.recompute === 'selective' || sw.flashAttention
+      ? 0
+      : (5 * shape.heads * shape.seqLen) / (h * t)
   return sbh * (linear + scores)
 }
 

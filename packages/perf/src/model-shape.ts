@@ -41,7 +41,13 @@ const gpt = (name: string, layers: number, hidden: number, heads: number): Model
   learnedPositions: true,
 })
 
-const llama = (name: string, layers: number, hidden: number, heads: number, ffn: number): ModelShape => ({
+const llama = (
+  name: string,
+  layers: number,
+  hidden: number,
+  heads: number,
+  ffn: number,
+): ModelShape => ({
   name,
   layers,
   hidden,
@@ -82,7 +88,10 @@ export function modelPreset(name: string): ModelShape {
   const shape = modelPresets[name.toLowerCase()]
   if (shape === undefined) {
     const names = Object.keys(modelPresets)
-    throw new ZhisuanError('not-found', `unknown model "${name}"; did you mean ${closestNames(name, names).join(', ')}? (or give a model file)`)
+    throw new ZhisuanError(
+      'not-found',
+      `unknown model "${name}"; did you mean ${closestNames(name, names).join(', ')}? (or give a model file)`,
+    )
   }
   return shape
 }
@@ -94,7 +103,8 @@ export function modelPreset(name: string): ModelShape {
 export function parseModelShape(source: string, text: string): ModelShape {
   const doc = parseSourceText(source, text)
   const base = { gatedFfn: false, biases: true, tiedEmbeddings: true, learnedPositions: true }
-  const data = typeof doc.data === 'object' && doc.data !== null ? { ...base, ...doc.data } : doc.data
+  const data =
+    typeof doc.data === 'object' && doc.data !== null ? { ...base, ...doc.data } : doc.data
   if (typeof data === 'object' && data !== null && !('kvHeads' in data) && 'heads' in data) {
     Object.assign(data, { kvHeads: data.heads })
   }
@@ -109,9 +119,15 @@ export function parseModelShape(source: string, text: string): ModelShape {
  */
 export function checkModelShape(shape: ModelShape): void {
   if (shape.hidden % shape.heads !== 0) {
-    throw new ZhisuanError('invalid-input', `model ${shape.name}: heads (${shape.heads}) must divide hidden (${shape.hidden})`)
+    throw new ZhisuanError(
+      'invalid-input',
+      `model ${shape.name}: heads (${shape.heads}) must divide hidden (${shape.hidden})`,
+    )
   }
   if (shape.heads % shape.kvHeads !== 0) {
-    throw new ZhisuanError('invalid-input', `model ${shape.name}: kvHeads (${shape.kvHeads}) must divide heads (${shape.heads})`)
+    throw new ZhisuanError(
+      'invalid-input',
+      `model ${shape.name}: kvHeads (${shape.kvHeads}) must divide heads (${shape.heads})`,
+    )
   }
 }

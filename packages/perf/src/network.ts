@@ -49,7 +49,8 @@ export function groupTier(net: JobNetwork, domains: number): Tier {
  * oversubscription of every tier above the leaf that the traffic climbs.
  */
 export function networkGBsPerGpu(net: JobNetwork, tier: Tier): number {
-  const base = net.nicGBsPerGpu * calibration.nicEfficiency * rdmaGoodput(net.lossRate, net.retransmission)
+  const base =
+    net.nicGBsPerGpu * calibration.nicEfficiency * rdmaGoodput(net.lossRate, net.retransmission)
   const rank = tierRank(tier)
   const leaf = rank >= tierRank('spine') ? net.oversubscription.leaf : 1
   const spine = rank >= tierRank('core') ? net.oversubscription.spine : 1
@@ -72,13 +73,22 @@ export function scaleUpBusGBs(net: JobNetwork): number {
  * @throws ZhisuanError `invalid-input` naming the field.
  */
 export function checkJobNetwork(net: JobNetwork): void {
-  for (const [field, value] of Object.entries({ gpusPerNode: net.gpusPerNode, domainGpus: net.domainGpus, scaleUpGBs: net.scaleUpGBs, nicGBsPerGpu: net.nicGBsPerGpu, nodesPerBlock: net.nodesPerBlock })) {
+  for (const [field, value] of Object.entries({
+    gpusPerNode: net.gpusPerNode,
+    domainGpus: net.domainGpus,
+    scaleUpGBs: net.scaleUpGBs,
+    nicGBsPerGpu: net.nicGBsPerGpu,
+    nodesPerBlock: net.nodesPerBlock,
+  })) {
     if (!(value > 0)) {
       throw new ZhisuanError('invalid-input', `network ${field} must be positive, got ${value}`)
     }
   }
   if (net.domainGpus % net.gpusPerNode !== 0) {
-    throw new ZhisuanError('invalid-input', `a scale-up domain of ${net.domainGpus} is not whole nodes of ${net.gpusPerNode}`)
+    throw new ZhisuanError(
+      'invalid-input',
+      `a scale-up domain of ${net.domainGpus} is not whole nodes of ${net.gpusPerNode}`,
+    )
   }
   rdmaGoodput(net.lossRate, net.retransmission)
 }

@@ -27,7 +27,11 @@ export const lossModelDefaults = {
  * selective repeat one packet. Monotone non-increasing in `p`.
  * @throws ZhisuanError `invalid-input` when `p` is outside [0, 1).
  */
-export function rdmaGoodput(p: number, scheme: Retransmission, windowPackets: number = lossModelDefaults.windowPackets): number {
+export function rdmaGoodput(
+  p: number,
+  scheme: Retransmission,
+  windowPackets: number = lossModelDefaults.windowPackets,
+): number {
   if (!(p >= 0 && p < 1)) {
     throw new ZhisuanError('invalid-input', `loss rate must be in [0, 1), got ${p}`)
   }

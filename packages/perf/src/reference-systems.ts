@@ -27,7 +27,15 @@ export function seleneNetwork(chip: Chip): JobNetwork {
 
 /** A GPT-style shape with Megatron-LM Table 1's vocabulary and sequence length. */
 export function gptShape(name: string, layers: number, hidden: number, heads: number): ModelShape {
-  return { ...modelPreset('gpt3-175b'), name, layers, hidden, heads, kvHeads: heads, ffnHidden: 4 * hidden }
+  return {
+    ...modelPreset('gpt3-175b'),
+    name,
+    layers,
+    hidden,
+    heads,
+    kvHeads: heads,
+    ffnHidden: 4 * hidden,
+  }
 }
 
 /**
@@ -35,7 +43,12 @@ export function gptShape(name: string, layers: number, hidden: number, heads: nu
  * as the H200 calibration measured it (PyTorch SDPA causal attention, 128-wide heads, GELU MLP,
  * no dropout, no recomputation).
  */
-export function singleLayerSeconds(chip: Chip, hidden: number, seqLen: number, microBatch: number): number {
+export function singleLayerSeconds(
+  chip: Chip,
+  hidden: number,
+  seqLen: number,
+  microBatch: number,
+): number {
   const shape: ModelShape = { ...gptShape('layer', 1, hidden, hidden / 128), seqLen }
   const software: Software = { ...modernStack, recompute: 'none' }
   const par = { tp: 1, pp: 1, dp: 1, cp: 1, microBatch, globalBatch: microBatch, interleave: 1 }

@@ -24,6 +24,7 @@ export interface Candidate {
 /** What the search may choose; a field that is set is fixed. */
 export interface SearchSpace {
   readonly gpus: number
+  readonly dp?: number
   readonly tp?: number
   readonly pp?: number
   readonly cp?: number
@@ -47,17 +48,14 @@ function divisors(n: number, limit = n): number[] {
   return out
 }
 
-/** Pipeline depths worth trying: divisors of the layer count, and powers of two up to it. */
-function pipelineDepths(layers: number): number[] {
-  const depths = new Set(divisors(layers))
-  for (let p = 2; p <= layers; p *= 2) {
-    depths.add(p)
-  }
-  return [...depths].sort((a, b) => a - b)
-}
-
 /** Evaluates one configuration; `undefined` when it does not fit in memory. */
-export function evaluate(shape: ModelShape, chip: Chip, net: JobNetwork, par: Parallelism, sw: Software): Candidate {
+export function evaluate(
+  shape: ModelShape,
+  chip: Chip,
+  net: JobNetwork,
+  par: Parallelism,
+  sw: Software,
+): Candidate {
   const step = stepTime(shape, chip, net, par, sw)
   const memory = memoryUse(shape, par, sw)
   const tokens = par.globalBatch * shape.seqLen
@@ -75,7 +73,11 @@ export function evaluate(shape: ModelShape, chip: Chip, net: JobNetwork, par: Pa
 }
 
 /** Why a fixed configuration is invalid, or `undefined` when it is valid. */
-export function configurationProblem(shape: ModelShape, net: JobNetwork, par: Parallelism): string | undefined {
+export function configurationProblem(
+  shape: ModelShape,
+  net: JobNetwork,
+  par: Parallelism,
+): string | undefined {
   if (!Number.isInteger(par.dp) || par.dp < 1) {
     return `TP × PP × CP (${par.tp}×${par.pp}×${par.cp}) must divide the accelerator count`
   }
@@ -122,25 +124,52 @@ export function searchParallelism(
   software: Software,
   keep = 5,
 ): Candidate[] {
+  const fixedProblem = fixedChoiceProblem(shape, net, space)
+  if (fixedProblem !== undefined) {
+    throw new ZhisuanError('invalid-input', fixedProblem)
+  }
   const usable = usableMemoryGB(chip.memoryGB)
   const best: Candidate[] = []
   let reason = 'no configuration divides the accelerator count'
-  const recomputes: Recompute[] = space.recompute === undefined ? ['none', 'selective', 'full'] : [space.recompute]
-  const tps = space.tp === undefined ? divisors(net.domainGpus, 64).filter((t) => shape.heads % t === 0) : [space.tp]
-  const cps = space.cp === undefined ? [1, 2, 4, 8, 16, 32].filter((c) => shape.seqLen >= 4096 * c || c === 1) : [space.cp]
+  const recomputes: Recompute[] =
+    space.recompute === undefined ? ['none', 'selective', 'full'] : [space.recompute]
+  const tps =
+    space.tp === undefined
+      ? divisors(net.domainGpus, 64).filter((t) => shape.heads % t === 0)
+      : [space.tp]
+  const cps =
+    space.cp === undefined
+      ? [1, 2, 4, 8, 16, 32].filter((c) => shape.seqLen >= 4096 * c || c === 1)
+      : [space.cp]
   for (const tp of tps) {
     for (const cp of cps) {
-      const pps = space.pp === undefined ? pipelineDepths(shape.layers) : [space.pp]
+      // Any depth up to the layer count; uneven splits put ceil(l/p) layers on the fullest stage.
+      const pps =
+        space.pp === undefined ? divisors(space.gpus / (tp * cp), shape.layers) : [space.pp]
       for (const pp of pps) {
         const dp = space.gpus / (tp * pp * cp)
         if (!Number.isInteger(dp)) {
           continue
         }
-        for (const microBatch of space.microBatch === undefined ? [1, 2, 4, 8] : [space.microBatch]) {
-          const globalBatch =
-            space.globalBatch ?? Math.ceil(defaultBatchTokens / shape.seqLen / (dp * microBatch)) * dp * microBatch
-          const vs = space.interleave !== undefined ? [space.interleave] : pp > 2 ? [1, 2, 3, 4, 5, 6, 8] : [1]
+        if (space.dp !== undefined && dp !== space.dp) {
+          reason = `TP × PP × CP × DP must equal the accelerator count (${space.gpus})`
+          continue
+        }
+        for (const microBatch of space.microBatch === undefined
+          ? [1, 2, 4, 8]
+          : [space.microBatch]) {
+          const vs =
+            space.interleave !== undefined
+              ? [space.interleave]
+              : pp > 2
+                ? [1, 2, 3, 4, 5, 6, 8]
+                : [1]
           for (const interleave of vs) {
+            // Default batch: ~defaultBatchTokens, rounded up to whole micro-batches per rank
+            // (and to a multiple of PP, which the interleaved schedule needs).
+            const unit = dp * microBatch * (interleave > 1 ? pp : 1)
+            const globalBatch =
+              space.globalBatch ?? Math.ceil(defaultBatchTokens / shape.seqLen / unit) * unit
             const par: Parallelism = { tp, pp, dp, cp, microBatch, globalBatch, interleave }
             const problem = configurationProblem(shape, net, par)
             if (problem !== undefined) {
@@ -165,6 +194,32 @@ export function searchParallelism(
     throw new ZhisuanError('invalid-input', `no parallel configuration fits: ${reason}`)
   }
   return best
+}
+
+/** A problem with the choices the caller fixed, checked before searching the rest. */
+function fixedChoiceProblem(
+  shape: ModelShape,
+  net: JobNetwork,
+  space: SearchSpace,
+): string | undefined {
+  const fixed: Parallelism = {
+    tp: space.tp ?? 1,
+    pp: space.pp ?? 1,
+    cp: space.cp ?? 1,
+    dp: 1,
+    microBatch: 1,
+    globalBatch: 1,
+    interleave: space.interleave ?? 1,
+  }
+  const problem = configurationProblem(shape, net, fixed)
+  if (problem !== undefined && !problem.startsWith('interleaving')) {
+    return problem
+  }
+  const product = fixed.tp * fixed.pp * fixed.cp
+  if (space.gpus % product !== 0) {
+    return `TP × PP × CP (${fixed.tp}×${fixed.pp}×${fixed.cp}) must divide the accelerator count (${space.gpus})`
+  }
+  return undefined
 }
 
 function insert(best: Candidate[], candidate: Candidate, keep: number): void {

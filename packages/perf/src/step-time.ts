@@ -29,7 +29,13 @@ export interface StepBreakdown {
  * TP collectives (2 per layer per pass) are exposed except `tpOverlap`; PP sends are exposed
  * (blocking in 1F1B steady state); DP gradient sync hides `dpOverlap` of itself behind compute.
  */
-export function stepTime(shape: ModelShape, chip: Chip, net: JobNetwork, par: Parallelism, sw: Software): StepBreakdown {
+export function stepTime(
+  shape: ModelShape,
+  chip: Chip,
+  net: JobNetwork,
+  par: Parallelism,
+  sw: Software,
+): StepBreakdown {
   const m = microBatches(par)
   const layer = layerCost(shape, chip, par, sw)
   // An uneven split leaves the slowest stage with ceil(l/(p·v)) layers in each of its v chunks.
@@ -37,7 +43,10 @@ export function stepTime(shape: ModelShape, chip: Chip, net: JobNetwork, par: Pa
   const layersAverage = shape.layers / par.pp
   const passes = 2 + (sw.recompute === 'full' ? 1 : 0) // forward, backward (+ recomputed forward)
   const tpGroup = groupOf(net, par.tp, 1)
-  const tpPerLayer = par.tp > 1 ? 2 * passes * allReduceSeconds(net, tpGroup, layer.tpCollectiveBytes) * (1 - sw.tpOverlap) : 0
+  const tpPerLayer =
+    par.tp > 1
+      ? 2 * passes * allReduceSeconds(net, tpGroup, layer.tpCollectiveBytes) * (1 - sw.tpOverlap)
+      : 0
 
   const cpPerLayer = contextExchangeSeconds(shape, net, par, layer.attentionS)
   const perLayer = layer.forwardS + layer.backwardS + layer.recomputeS
@@ -52,10 +61,16 @@ export function stepTime(shape: ModelShape, chip: Chip, net: JobNetwork, par: Pa
   const params = paramsPerGpu(shape, par)
   const dpGroup = groupOf(net, par.dp, par.tp * par.cp)
   const gradBytes = 2 * params
-  const dpFull = sw.zero === 3 ? 3 * reduceScatterSeconds(net, dpGroup, gradBytes) : allReduceSeconds(net, dpGroup, gradBytes)
+  const dpFull =
+    sw.zero === 3
+      ? 3 * reduceScatterSeconds(net, dpGroup, gradBytes)
+      : allReduceSeconds(net, dpGroup, gradBytes)
   const computeS = m * slowest
   const dpCommS = Math.max((1 - sw.dpOverlap) * dpFull, dpFull - computeS)
-  const optimizerS = memorySeconds(chip, (calibration.optimizerBytesPerParam * params) / (sw.zero >= 1 ? par.dp : 1))
+  const optimizerS = memorySeconds(
+    chip,
+    (calibration.optimizerBytesPerParam * params) / (sw.zero >= 1 ? par.dp : 1),
+  )
 
   const tpCommS = m * layersPerStage * tpPerLayer
   const cpCommS = m * layersPerStage * cpPerLayer
@@ -80,7 +95,12 @@ function pipelineSendSeconds(shape: ModelShape, net: JobNetwork, par: Parallelis
  * Context parallelism exchanges keys and values around the CP ring (an all-gather forward,
  * a reduce-scatter of their gradients backward), hidden behind attention compute where it can be.
  */
-function contextExchangeSeconds(shape: ModelShape, net: JobNetwork, par: Parallelism, attentionS: number): number {
+function contextExchangeSeconds(
+  shape: ModelShape,
+  net: JobNetwork,
+  par: Parallelism,
+  attentionS: number,
+): number {
   if (par.cp <= 1) {
     return 0
   }

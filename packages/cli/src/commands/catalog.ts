@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { ZhisuanError, closestNames, defaultCatalog, type Accelerator } from '@zhisuan/domain'
+import { standardComputeUnits } from '@zhisuan/perf'
 import { table, type Io } from '../output.js'
 
 interface CatalogOptions {
@@ -29,11 +30,19 @@ const num = (value: number | null): string | number => (value === null ? '—' :
 /** Prints the catalog as a table, or as JSON with every field and its provenance. */
 export function runCatalog(io: Io, options: CatalogOptions): void {
   const entries = catalogEntries(options.vendor)
+  const catalog = defaultCatalog()
+  const scu = entries.map((a) => standardComputeUnits(catalog, a))
   if (options.json === true) {
-    io.out(JSON.stringify(entries, null, 2))
+    io.out(
+      JSON.stringify(
+        entries.map((a, i) => ({ ...a, scu: scu[i] })),
+        null,
+        2,
+      ),
+    )
     return
   }
-  const rows = entries.map((a) => [
+  const rows = entries.map((a, i) => [
     a.vendor,
     a.family,
     a.model,
@@ -44,6 +53,7 @@ export function runCatalog(io: Io, options: CatalogOptions): void {
     `${a.scaleUp.kind} ${a.scaleUp.gbpsPerDirection.value}`,
     num(a.tdpW.value),
     a.hostCpuArchs.join(','),
+    `${scu[i]?.['llm-train'] ?? '—'} / ${scu[i]?.['llm-prefill'] ?? '—'} / ${scu[i]?.['llm-decode'] ?? '—'}`,
   ])
   io.out(
     table(
@@ -58,6 +68,7 @@ export function runCatalog(io: Io, options: CatalogOptions): void {
         'scale-up GB/s/dir',
         'TDP W',
         'hosts',
+        'SCU train/prefill/decode',
       ],
       rows,
     ),
@@ -65,7 +76,7 @@ export function runCatalog(io: Io, options: CatalogOptions): void {
   const estimates = entries.filter((a) => JSON.stringify(a).includes('"estimate"')).length
   const vendors = new Set(entries.map((a) => a.vendor)).size
   io.out(
-    `${entries.length} models from ${vendors} vendors; dense peak TFLOPS. ${estimates} entries hold estimated values (see --json for every source).`,
+    `${entries.length} models from ${vendors} vendors; dense peak TFLOPS; SCU = throughput relative to one A100-SXM-80GB on each class's reference workload. ${estimates} entries hold estimated values (see --json for every source).`,
   )
 }
 

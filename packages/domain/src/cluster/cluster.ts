@@ -3,7 +3,7 @@ import { resolveAccelerator, resolveHostCpu, type Catalog } from '../catalog/cat
 import type { ValidationIssue } from '../errors.js'
 import { checkFabricSpec, type FabricSpec, type NicSpec } from '../topology/fabric-spec.js'
 import { buildFabric, type Fabric } from '../topology/fabric.js'
-import { scaleUpDomain, type ScaleUpDomain, type ScaleUpPreset } from '../topology/scale-up.js'
+import { scaleUpDomain, type ScaleUpDomain } from '../topology/scale-up.js'
 import { IssueCollector, parseSourceText, validateSchema } from '../validation.js'
 import { ClusterFileSchema, type ClusterFile, type StorageTier } from './schema.js'
 
@@ -138,7 +138,7 @@ function resolvePools(
       name: pool.name,
       nodeCount: pool.count,
       accelerator: accelerator.value,
-      scaleUp: scaleUpDomain(pool.scaleUp as ScaleUpPreset, {
+      scaleUp: scaleUpDomain(pool.scaleUp, {
         ...(pool.acceleratorsPerNode === undefined
           ? {}
           : { acceleratorsPerNode: pool.acceleratorsPerNode }),

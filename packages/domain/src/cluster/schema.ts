@@ -9,9 +9,13 @@ const Nic = Type.Object(
   { additionalProperties: false },
 )
 
-export const ScaleUpPresetName = Type.Union(
-  ['nvswitch-8', 'hccs-mesh-8', 'nvl72', 'hypernode-48', 'pcie'].map((p) => Type.Literal(p)),
-)
+export const ScaleUpPresetName = Type.Union([
+  Type.Literal('nvswitch-8'),
+  Type.Literal('hccs-mesh-8'),
+  Type.Literal('nvl72'),
+  Type.Literal('hypernode-48'),
+  Type.Literal('pcie'),
+])
 
 export const PoolSchema = Type.Object(
   {
@@ -56,9 +60,12 @@ export const FabricSchema = Type.Object(
 export const StorageTierSchema = Type.Object(
   {
     name,
-    kind: Type.Union(
-      ['host-memory', 'local-nvme', 'shared-fs', 'object-store'].map((k) => Type.Literal(k)),
-    ),
+    kind: Type.Union([
+      Type.Literal('host-memory'),
+      Type.Literal('local-nvme'),
+      Type.Literal('shared-fs'),
+      Type.Literal('object-store'),
+    ]),
     readGBs: positive('aggregate read GB/s'),
     writeGBs: positive('aggregate write GB/s'),
     capacityTB: Type.Optional(positive('capacity, TB')),

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { defaultCatalog } from '@zhisuan/domain'
+import {
+  referenceThroughput,
+  scuReferenceId,
+  standardComputeUnits,
+  workloadClasses,
+} from './scu.js'
+
+describe('standard compute units', () => {
+  const catalog = defaultCatalog()
+  const byId = (id: string) => {
+    const a = catalog.accelerators.find((x) => x.id === id)
+    if (a === undefined) {
+      throw new Error(id)
+    }
+    return a
+  }
+
+  it('rates the reference accelerator at exactly 1 in every class', () => {
+    expect(standardComputeUnits(catalog, byId(scuReferenceId))).toEqual({
+      'llm-train': 1,
+      'llm-prefill': 1,
+      'llm-decode': 1,
+    })
+  })
+
+  it('gives every catalog entry a positive, finite rating in every class', () => {
+    for (const a of catalog.accelerators) {
+      const scu = standardComputeUnits(catalog, a)
+      for (const c of workloadClasses) {
+        expect(scu[c], `${a.id} ${c}`).toBeGreaterThan(0)
+        expect(Number.isFinite(scu[c]), `${a.id} ${c}`).toBe(true)
+      }
+    }
+  })
+
+  it('follows the roofline: training tracks compute, decoding tracks memory bandwidth', () => {
+    const h100 = standardComputeUnits(catalog, byId('nvidia-h100-sxm-80gb'))
+    const h200 = standardComputeUnits(catalog, byId('nvidia-h200-sxm-141gb'))
+    const h20 = standardComputeUnits(catalog, byId('nvidia-h20-96gb'))
+    // same compute: training within a few percent; H200's 4.8 vs 3.35 TB/s wins decoding
+    expect(Math.abs(h200['llm-train'] / h100['llm-train'] - 1)).toBeLessThan(0.1)
+    expect(h200['llm-decode']).toBeGreaterThan(1.2 * h100['llm-decode'])
+    // H20: a sixth of H100's compute, more bandwidth: far behind in training, close in decoding
+    expect(h20['llm-train']).toBeLessThan(0.25 * h100['llm-train'])
+    expect(h20['llm-decode']).toBeGreaterThan(0.4 * h100['llm-decode'])
+  })
+
+  it('is deterministic', () => {
+    const a = byId('huawei-ascend-910b3')
+    expect(referenceThroughput(a)).toEqual(referenceThroughput(a))
+  })
+})
