@@ -82,9 +82,10 @@ describe('calibration: Megatron-LM Table 1 (A100, 8 × 200 Gb/s HDR, full recomp
 })
 
 describe('calibration: one H200, one transformer layer forward + backward (BF16)', () => {
-  const measured = fixture<{ layer_fwd_bwd_bf16: Record<string, { step_ms: number }> }>(
-    'h200-calibration.json',
-  ).layer_fwd_bwd_bf16
+  const file = fixture('h200-calibration.json') as {
+    layer_fwd_bwd_bf16: Record<string, { step_ms: number }>
+  }
+  const measured = file.layer_fwd_bwd_bf16
 
   it('reproduces each measured layer time within 5%', () => {
     const keys = Object.keys(measured)
