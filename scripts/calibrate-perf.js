@@ -79,3 +79,12 @@ console.log(
 console.log(
   `Megatron Table 1 errors: ${table1Errors().map(pct).join(', ')} (rms ${pct(rms(table1Errors()))})`,
 )
+const errors = table1Errors()
+console.log('\n| params | TP | PP | GPUs | batch | published TFLOP/s | predicted | error |')
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+table1.forEach(([params, , , , tp, pp, gpus, batch, tflops], i) => {
+  const e = errors[i]
+  console.log(
+    `| ${params}B | ${tp} | ${pp} | ${gpus} | ${batch} | ${tflops} | ${(tflops * (1 + e)).toFixed(1)} | ${pct(e)} |`,
+  )
+})
