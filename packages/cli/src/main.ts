@@ -44,6 +44,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return 0
   } catch (error) {
     if (error instanceof CommanderError) {
+      if (json && error.exitCode !== 0) {
+        io.out(
+          JSON.stringify({ error: { code: 'usage', message: error.message, issues: [] } }, null, 2),
+        )
+      }
       return error.exitCode === 0 ? 0 : 2
     }
     return reportError(io, error, json)

@@ -48,13 +48,16 @@ export function parameterCount(shape: ModelShape): number {
 
 /**
  * Forward FLOPs of one layer for one token: the matmuls (2 per weight) and the attention
- * scores and values (2·2·s·h, counted for the full s×s square as Megatron-LM does).
+ * scores and values (2·2·s·h for the full s×s square, as Megatron-LM counts them). With
+ * `causal`, only the unmasked half is counted — what flash kernels execute — so that MFU
+ * never credits work no kernel does.
  */
-export function layerForwardFlopsPerToken(shape: ModelShape): {
-  matmul: number
-  attention: number
-} {
-  return { matmul: 2 * layerMatmulParams(shape), attention: 4 * shape.seqLen * shape.hidden }
+export function layerForwardFlopsPerToken(
+  shape: ModelShape,
+  causal = false,
+): { matmul: number; attention: number } {
+  const attention = (causal ? 2 : 4) * shape.seqLen * shape.hidden
+  return { matmul: 2 * layerMatmulParams(shape), attention }
 }
 
 /** Forward FLOPs of the output (logit) layer for one token. */
@@ -66,8 +69,8 @@ export function logitFlopsPerToken(shape: ModelShape): number {
  * Model FLOPs per token for one training step (forward + backward = 3 forward passes), no
  * recomputation counted: for GPT shapes `72·l·h²·(1 + s/(6h) + V/(12·l·h))` per token.
  */
-export function modelFlopsPerToken(shape: ModelShape): number {
-  const layer = layerForwardFlopsPerToken(shape)
+export function modelFlopsPerToken(shape: ModelShape, causal = false): number {
+  const layer = layerForwardFlopsPerToken(shape, causal)
   return 3 * (shape.layers * (layer.matmul + layer.attention) + logitFlopsPerToken(shape))
 }
 
@@ -76,13 +79,17 @@ export function modelFlopsPerToken(shape: ModelShape): number {
  * repeats every layer's forward (Megatron-LM's `96·l·h²·(1 + s/(6h) + V/(16·l·h))`); selective
  * repeats only the attention scores and values (Korthikanti et al., arXiv:2205.05198).
  */
-export function hardwareFlopsPerToken(shape: ModelShape, recompute: Recompute): number {
-  const layer = layerForwardFlopsPerToken(shape)
+export function hardwareFlopsPerToken(
+  shape: ModelShape,
+  recompute: Recompute,
+  causal = false,
+): number {
+  const layer = layerForwardFlopsPerToken(shape, causal)
   const extra =
     recompute === 'full'
       ? layer.matmul + layer.attention
       : recompute === 'selective'
         ? layer.attention
         : 0
-  return modelFlopsPerToken(shape) + shape.layers * extra
+  return modelFlopsPerToken(shape, causal) + shape.layers * extra
 }

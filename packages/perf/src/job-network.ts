@@ -19,14 +19,14 @@ export interface NicOption {
  * Parses `AxB` (A NICs of B Gb/s per node).
  * @throws ZhisuanError `invalid-input` naming the flag and the expected form.
  */
-export function parseNics(text: string): NicOption {
+export function parseNics(text: string, flag = '--nics'): NicOption {
   const match = /^(\d+)\s*[x×]\s*(\d+(?:\.\d+)?)$/i.exec(text.trim())
   const count = Number(match?.[1])
   const gbps = Number(match?.[2])
   if (match === null || !(count > 0) || !(gbps > 0)) {
     throw new ZhisuanError(
       'invalid-input',
-      `--nics: expected COUNTxGBPS such as 8x400, got "${text}"`,
+      `${flag}: expected COUNTxGBPS such as 8x400, got "${text}"`,
     )
   }
   return { count, gbps }
@@ -84,10 +84,15 @@ export function clusterJobNetwork(
 ): JobNetwork {
   const spec = cluster.fabric.spec
   const perNode = pool.scaleUp.acceleratorsPerNode
+  // A pool declared `pcie` joins its accelerators over PCIe, whatever link the chip has.
+  const scaleUpGBs =
+    pool.scaleUp.topology === 'pcie'
+      ? pcieGBs(pool.accelerator.pcieGen.value)
+      : pool.accelerator.scaleUp.gbpsPerDirection.value
   return {
     gpusPerNode: perNode,
     domainGpus: perNode * pool.scaleUp.nodesPerDomain,
-    scaleUpGBs: pool.accelerator.scaleUp.gbpsPerDirection.value,
+    scaleUpGBs,
     nicGBsPerGpu: (pool.nic.count * pool.nic.gbps) / 8 / perNode,
     nodesPerBlock: spec.nodesPerBlock,
     nodesPerPod:

@@ -17,7 +17,8 @@ export interface MemoryUse {
 export function paramsPerGpu(shape: ModelShape, par: Parallelism): number {
   const layers =
     slowestStageLayers(shape, par) * (layerMatmulParams(shape) / par.tp + layerVectorParams(shape))
-  const embedding = embeddingParams(shape) / (shape.tiedEmbeddings ? 1 : 2) / par.tp
+  // Untied input and output embeddings sit on the first and last stage: one stage holds both when PP = 1.
+  const embedding = embeddingParams(shape) / (shape.tiedEmbeddings || par.pp === 1 ? 1 : 2) / par.tp
   return layers + embedding
 }
 
@@ -68,7 +69,11 @@ export function memoryUse(shape: ModelShape, par: Parallelism, sw: Software): Me
   }
 }
 
-/** Memory a job may use on an accelerator with `memoryGB`. */
+/**
+ * Memory a job may use, in GB (10⁹ bytes), on an accelerator whose catalog size is `memoryGB`:
+ * HBM sizes are binary ("80 GB" is 80 GiB; nvidia-smi shows 81,559 MiB on an H100), less what
+ * the runtime keeps (`calibration.usableMemoryFraction`).
+ */
 export function usableMemoryGB(memoryGB: number): number {
-  return memoryGB * calibration.usableMemoryFraction
+  return memoryGB * 1.073741824 * calibration.usableMemoryFraction
 }

@@ -57,13 +57,14 @@ export interface PlanResult {
   readonly checkpoint: CheckpointPlan
   readonly reliability: {
     readonly failuresPer1000PerDay: number
-    readonly mtbfHours: number
+    readonly mtbfHours: number | null
     readonly ettr: number
   }
   readonly tokens: number
-  readonly daysToTrain: number
-  readonly acceleratorHours: number
-  readonly cost: { readonly pricePerAcceleratorHour: number; readonly total: number }
+  /** Wall-clock days including failures; `null` when ETTR is 0 (the job never finishes). */
+  readonly daysToTrain: number | null
+  readonly acceleratorHours: number | null
+  readonly cost: { readonly pricePerAcceleratorHour: number; readonly total: number | null }
   readonly alternatives: readonly {
     readonly parallelism: Candidate['parallelism']
     readonly recompute: string
@@ -96,7 +97,7 @@ export function planTraining(input: PlanInput): PlanResult {
     )
   }
   const chip = chipOf(input.accelerator)
-  const candidates = searchParallelism(
+  const [best, ...others] = searchParallelism(
     input.shape,
     chip,
     input.network,
@@ -104,9 +105,8 @@ export function planTraining(input: PlanInput): PlanResult {
     input.software,
     6,
   )
-  const best = candidates[0]
   if (best === undefined) {
-    throw new ZhisuanError('invalid-input', 'no configuration fits')
+    throw new ZhisuanError('internal', 'the search returned no configuration and no error')
   }
   const params = parameterCount(input.shape)
   const failures = input.failuresPer1000PerDay ?? 0.48
@@ -119,8 +119,9 @@ export function planTraining(input: PlanInput): PlanResult {
     restartMinutes: input.restartMinutes ?? 10,
   })
   const tokens = input.tokens ?? 20 * params
-  const daysToTrain = tokens / best.tokensPerSecond / 86_400 / Math.max(checkpoint.ettr, 1e-9)
-  const acceleratorHours = daysToTrain * 24 * input.gpus
+  const daysToTrain =
+    checkpoint.ettr > 0 ? tokens / best.tokensPerSecond / 86_400 / checkpoint.ettr : null
+  const acceleratorHours = daysToTrain === null ? null : daysToTrain * 24 * input.gpus
   const price = input.pricePerAcceleratorHour ?? 2
   const { stepTimeS, ...breakdown } = best.step
   const exposed = breakdown.tpCommS + breakdown.cpCommS + breakdown.ppCommS + breakdown.dpCommS
@@ -155,8 +156,11 @@ export function planTraining(input: PlanInput): PlanResult {
     tokens,
     daysToTrain,
     acceleratorHours,
-    cost: { pricePerAcceleratorHour: price, total: acceleratorHours * price },
-    alternatives: candidates.slice(1).map((c) => ({
+    cost: {
+      pricePerAcceleratorHour: price,
+      total: acceleratorHours === null ? null : acceleratorHours * price,
+    },
+    alternatives: others.map((c) => ({
       parallelism: c.parallelism,
       recompute: c.software.recompute,
       tokensPerSecond: c.tokensPerSecond,

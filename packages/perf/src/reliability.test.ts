@@ -17,11 +17,9 @@ describe('reliability and checkpoints', () => {
   })
 
   it('refines Young with Daly and falls back to M when the save is slow', () => {
-    expect(dalyInterval(60, 3600 * 3)).toBeGreaterThan(youngInterval(60, 3600 * 3) - 60)
-    expect(dalyInterval(60, 3600 * 3) / youngInterval(60, 3600 * 3)).toBeCloseTo(
-      1 + Math.sqrt(60 / 21600) / 3 + 60 / 21600 / 9 - 60 / youngInterval(60, 10800),
-      9,
-    )
+    // δ = 60 s, M = 3 h: Young √(2·60·10800) = 1138.4 s; Daly 1138.4·(1 + ⅓√(60/21600) + (60/21600)/9) − 60
+    expect(youngInterval(60, 10_800)).toBeCloseTo(1138.42, 2)
+    expect(dalyInterval(60, 10_800)).toBeCloseTo(1098.77, 1)
     expect(dalyInterval(100, 40)).toBe(40)
   })
 

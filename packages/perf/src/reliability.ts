@@ -72,19 +72,21 @@ export interface CheckpointPlan {
   readonly sizeTB: number
   /** Seconds to write the whole checkpoint to each tier. */
   readonly saveSeconds: Readonly<Record<string, number>>
-  /** Seconds training stops per checkpoint: the first tier's write when asynchronous, else the durable tier's. */
+  /** Seconds training stops per checkpoint: the first tier's write when asynchronous, else the slowest tier's. */
   readonly stallSeconds: number
-  /** Seconds until the checkpoint is durable (the last tier's write). */
+  /** Seconds until the checkpoint is durable: the slowest write after the first tier (they pipeline). */
   readonly durableSeconds: number
   readonly loadSeconds: number
-  readonly intervalMinutes: number
-  readonly mtbfHours: number
+  /** Minutes between checkpoints; `null` when failures never happen (checkpoint for other reasons). */
+  readonly intervalMinutes: number | null
+  /** Mean time between failures of the job; `null` at a failure rate of 0. */
+  readonly mtbfHours: number | null
   readonly restartMinutes: number
   readonly ettr: number
 }
 
 /**
- * Plans checkpoints: the stall is the fastest tier when checkpoints are staged asynchronously
+ * Plans checkpoints: the stall is the first tier's write when checkpoints are staged asynchronously
  * (snapshot to host memory, persist in the background as MegaScale and CheckFreq do), else the
  * durable tier; the interval is Daly's, but never shorter than a minute or the time to make one
  * durable; a failure costs `restartMinutes`, loading from the durable tier and, when
@@ -132,8 +134,8 @@ export function planCheckpoints(input: {
     stallSeconds,
     durableSeconds,
     loadSeconds,
-    intervalMinutes: interval / 60,
-    mtbfHours,
+    intervalMinutes: Number.isFinite(interval) ? interval / 60 : null,
+    mtbfHours: Number.isFinite(mtbfHours) ? mtbfHours : null,
     restartMinutes: restartS / 60,
     ettr: expectedEttr(stallSeconds, interval, restartS + pending, mtbfS),
   }

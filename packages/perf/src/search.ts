@@ -48,7 +48,7 @@ function divisors(n: number, limit = n): number[] {
   return out
 }
 
-/** Evaluates one configuration; `undefined` when it does not fit in memory. */
+/** Evaluates one configuration (whether it fits in memory is the caller's question: see `memory`). */
 export function evaluate(
   shape: ModelShape,
   chip: Chip,
@@ -67,8 +67,8 @@ export function evaluate(
     step,
     memory,
     tokensPerSecond: tokens / step.stepTimeS,
-    modelTflopsPerGpu: perGpu(modelFlopsPerToken(shape)),
-    hardwareTflopsPerGpu: perGpu(hardwareFlopsPerToken(shape, sw.recompute)),
+    modelTflopsPerGpu: perGpu(modelFlopsPerToken(shape, sw.flashAttention)),
+    hardwareTflopsPerGpu: perGpu(hardwareFlopsPerToken(shape, sw.recompute, sw.flashAttention)),
   }
 }
 
@@ -96,7 +96,7 @@ export function configurationProblem(
   if (par.pp * par.interleave > shape.layers) {
     return `PP ${par.pp} × interleave ${par.interleave} exceeds the layers (${shape.layers})`
   }
-  if (shape.seqLen % (2 * par.cp) !== 0) {
+  if (par.cp > 1 && shape.seqLen % (2 * par.cp) !== 0) {
     return `CP ${par.cp} must divide half the sequence (${shape.seqLen})`
   }
   if (par.interleave > 1 && par.pp < 2) {
@@ -152,7 +152,7 @@ export function searchParallelism(
           continue
         }
         if (space.dp !== undefined && dp !== space.dp) {
-          reason = `TP × PP × CP × DP must equal the accelerator count (${space.gpus})`
+          reason = `no TP × PP × CP leaves DP ${space.dp} on ${space.gpus} accelerators`
           continue
         }
         for (const microBatch of space.microBatch === undefined

@@ -62,10 +62,20 @@ export interface PlanFlags {
 const stacks: Record<string, Software> = { modern: modernStack, 'megatron-2021': megatron2021Stack }
 
 async function loadModel(name: string): Promise<ModelShape> {
-  if (existsSync(name)) {
-    return parseModelShape(name, await readFile(name, 'utf8'))
+  if (!existsSync(name)) {
+    return modelPreset(name)
   }
-  return modelPreset(name)
+  let text: string
+  try {
+    text = await readFile(name, 'utf8')
+  } catch (cause) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `--model: cannot read ${name}: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  return parseModelShape(name, text)
 }
 
 function resolveChip(name: string | undefined, cluster: Cluster | undefined): Accelerator {
@@ -128,7 +138,7 @@ export async function planInputs(
   }
   const nicList: (NicOption | undefined)[] =
     flags.compareNics !== undefined
-      ? flags.compareNics.split(',').map((n) => parseNics(n))
+      ? flags.compareNics.split(',').map((n) => parseNics(n, '--compare-nics'))
       : [
           flags.nics === undefined
             ? cluster === undefined

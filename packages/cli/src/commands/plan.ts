@@ -44,10 +44,22 @@ function describe(plan: PlanResult): string {
   const saves = Object.entries(c.saveSeconds)
     .map(([tier, s]) => `${tier} ${s.toFixed(1)} s`)
     .join(', ')
+  const every =
+    c.intervalMinutes === null
+      ? 'no failures, no interval needed'
+      : `every ${c.intervalMinutes.toFixed(0)} min (Young/Daly)`
+  const mtbf =
+    plan.reliability.mtbfHours === null
+      ? 'no failures'
+      : `job MTBF ${plan.reliability.mtbfHours.toFixed(1)} h`
+  const time =
+    plan.daysToTrain === null || plan.acceleratorHours === null || plan.cost.total === null
+      ? `${si(plan.tokens)} tokens: never (ETTR 0: failures outpace checkpoints)`
+      : `${si(plan.tokens)} tokens in ${plan.daysToTrain.toFixed(1)} days · ${si(plan.acceleratorHours)} accelerator-hours · cost ${si(plan.cost.total)} at ${plan.cost.pricePerAcceleratorHour}/h`
   lines.push(
-    `checkpoint   ${c.sizeTB.toFixed(2)} TB · save: ${saves} · stall ${c.stallSeconds.toFixed(1)} s · every ${c.intervalMinutes.toFixed(0)} min (Young/Daly) · restart ${c.restartMinutes.toFixed(1)} min`,
-    `reliability  ${plan.reliability.failuresPer1000PerDay} failures per 1,000 accelerators per day → job MTBF ${plan.reliability.mtbfHours.toFixed(1)} h · ETTR ${pct(plan.reliability.ettr)}`,
-    `time & cost  ${si(plan.tokens)} tokens in ${plan.daysToTrain.toFixed(1)} days · ${si(plan.acceleratorHours)} accelerator-hours · cost ${si(plan.cost.total)} at ${plan.cost.pricePerAcceleratorHour}/h`,
+    `checkpoint   ${c.sizeTB.toFixed(2)} TB · save: ${saves} · stall ${c.stallSeconds.toFixed(1)} s · ${every} · restart ${c.restartMinutes.toFixed(1)} min`,
+    `reliability  ${plan.reliability.failuresPer1000PerDay} failures per 1,000 accelerators per day → ${mtbf} · ETTR ${pct(plan.reliability.ettr)}`,
+    `time & cost  ${time}`,
   )
   if (plan.alternatives.length > 0) {
     lines.push(
@@ -70,6 +82,10 @@ function describe(plan: PlanResult): string {
 /** One row per network in `--compare-nics`, with the change against the first. */
 export function comparison(plans: readonly PlanResult[], labels: readonly string[]) {
   const first = plans[0]
+  const change = (x: number | null | undefined, base: number | null | undefined) =>
+    x === null || x === undefined || base === null || base === undefined || base === 0
+      ? null
+      : x / base - 1
   return plans.map((plan, i) => ({
     nics: labels[i] ?? '',
     stepTimeS: plan.stepTimeS,
@@ -77,9 +93,9 @@ export function comparison(plans: readonly PlanResult[], labels: readonly string
     mfu: plan.mfu,
     daysToTrain: plan.daysToTrain,
     cost: plan.cost.total,
-    stepTimeChange: first === undefined ? 0 : plan.stepTimeS / first.stepTimeS - 1,
-    mfuChange: first === undefined ? 0 : plan.mfu - first.mfu,
-    costChange: first === undefined ? 0 : plan.cost.total / first.cost.total - 1,
+    stepTimeChange: change(plan.stepTimeS, first?.stepTimeS),
+    mfuChange: plan.mfu - (first?.mfu ?? plan.mfu),
+    costChange: change(plan.cost.total, first?.cost.total),
   }))
 }
 
@@ -108,19 +124,19 @@ export async function runPlan(io: Io, flags: PlanFlags): Promise<void> {
         Number(r.stepTimeS.toFixed(2)),
         pct(r.commShare),
         pct(r.mfu),
-        Number(r.daysToTrain.toFixed(1)),
-        si(r.cost),
-        pct(r.stepTimeChange),
+        r.daysToTrain === null ? 'never' : Number(r.daysToTrain.toFixed(1)),
+        r.cost === null ? '—' : si(r.cost),
+        r.stepTimeChange === null ? '—' : pct(r.stepTimeChange),
         `${(r.mfuChange * 100).toFixed(1)} pt`,
-        pct(r.costChange),
+        r.costChange === null ? '—' : pct(r.costChange),
       ]),
     ),
   )
   const best = plans
-    .map(
-      (p) =>
-        `${labels[plans.indexOf(p)] ?? ''}: TP ${p.parallelism.tp} PP ${p.parallelism.pp} DP ${p.parallelism.dp}`,
-    )
+    .map((p, i) => {
+      const q = p.parallelism
+      return `${labels[i] ?? ''}: TP ${q.tp} PP ${q.pp} DP ${q.dp} CP ${q.cp}`
+    })
     .join('; ')
   io.out(`each network is planned on its own (best parallelism each): ${best}`)
 }

@@ -26,11 +26,10 @@ describe('example cluster files', () => {
     const cluster = parse(example('rail-100k.yaml'))
     expect(cluster.fabric.acceleratorCount).toBe(100_000)
     expect(cluster.pools[0]?.nic).toEqual({ count: 8, gbps: 400 })
-    // non-blocking: bisection is half of 12,500 × 3.2 Tb/s, less the partial last pod's share
+    // non-blocking at every tier: bisection is exactly half of 12,500 × 3.2 Tb/s = 20 Pb/s
     const capacity = fabricCapacity(cluster.fabric)
     expect(capacity.injectionGbps).toBe(12_500 * 3200)
-    expect(capacity.bisectionGbps).toBeLessThanOrEqual(capacity.injectionGbps / 2)
-    expect(capacity.bisectionGbps).toBeGreaterThan(0.45 * capacity.injectionGbps)
+    expect(capacity.bisectionGbps).toBe(6250 * 3200)
   })
 
   it('builds the mixed cluster with aarch64 Ascend hosts and no warnings', () => {

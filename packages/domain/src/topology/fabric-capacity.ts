@@ -9,7 +9,10 @@ export interface FabricCapacity {
   readonly leafUplinkGbps: number
   /** Spine-to-core capacity, summed over pods (0 for 2 tiers). */
   readonly spineUplinkGbps: number
-  /** Minimum capacity across a cut splitting the nodes into two equal halves. */
+  /**
+   * Capacity across the cheapest cut that puts half the nodes on each side (whole pods or blocks
+   * on one side, least uplink first, the boundary one split at its own cheapest cut).
+   */
   readonly bisectionGbps: number
 }
 
@@ -48,51 +51,74 @@ export function podUplinkGbps(fabric: Fabric, podIndex: number): number {
   return down / fabric.spec.oversubscription.spine
 }
 
+/** A subtree of the fabric for cut computations: its nodes, its uplink, and its children. */
+interface CutTree {
+  readonly nodes: number
+  readonly uplink: number
+  /** Injection of one node, for leaves of the tree (blocks). */
+  readonly nodeGbps: number
+  readonly children: readonly CutTree[]
+}
+
 /**
- * Bisection of a tree of groups: split whole children evenly across the cut where the count is
- * even; with an odd count, the middle child is itself split and contributes the lesser of its
- * own bisection and its uplink.
+ * Minimum capacity separating `m` of a subtree's nodes (side A) from the rest of the fabric,
+ * with the subtree's own switches on whichever side costs less: on side B, cut around the A
+ * nodes inside it; on side A, cut around its B nodes plus its uplink. A block's nodes hang off
+ * a non-blocking leaf, so inside it the cut is per node.
  */
-function bisectChildren(uplinks: readonly number[], bisectChild: (i: number) => number): number {
-  const n = uplinks.length
-  if (n === 0) {
+function partialCut(tree: CutTree, m: number): number {
+  if (m <= 0) {
     return 0
   }
-  if (n === 1) {
-    return bisectChild(0)
+  if (tree.children.length === 0) {
+    return Math.min(m * tree.nodeGbps, (tree.nodes - m) * tree.nodeGbps + tree.uplink)
   }
-  const sorted = uplinks.map((u, i) => ({ u, i })).sort((p, q) => p.u - q.u)
-  const half = Math.floor(n / 2)
-  // A minimum cut moves the children with the least uplink capacity to one side.
-  let cut = sorted.slice(0, half).reduce((sum, c) => sum + c.u, 0)
-  if (n % 2 === 1) {
-    const middle = sorted[half]
-    if (middle !== undefined) {
-      cut += Math.min(middle.u, bisectChild(middle.i))
+  return Math.min(fillCut(tree.children, m), fillCut(tree.children, tree.nodes - m) + tree.uplink)
+}
+
+/** Puts whole children on side A, least uplink first, until `m` nodes; the next child is split. */
+function fillCut(children: readonly CutTree[], m: number): number {
+  const sorted = [...children].sort(
+    (a, b) => a.uplink / a.nodes - b.uplink / b.nodes || a.nodes - b.nodes,
+  )
+  let cut = 0
+  let left = m
+  for (const child of sorted) {
+    if (left <= 0) {
+      break
+    }
+    if (child.nodes <= left) {
+      cut += child.uplink
+      left -= child.nodes
+    } else {
+      cut += partialCut(child, left)
+      left = 0
     }
   }
   return cut
 }
 
-function blockBisectionGbps(fabric: Fabric, blockIndex: number): number {
-  const block = fabric.blocks[blockIndex]
-  if (block === undefined) {
-    return 0
+function cutTree(fabric: Fabric): CutTree[] {
+  const blockTree = (b: number): CutTree => {
+    const block = fabric.blocks[b]
+    const nodeGbps = block === undefined ? 0 : nodeInjectionGbps(groupOf(fabric, block.group).nic)
+    return {
+      nodes: block?.nodeCount ?? 0,
+      uplink: blockUplinkGbps(fabric, b),
+      nodeGbps,
+      children: [],
+    }
   }
-  // Leaves are non-blocking inside: the cut is what half of the nodes can inject.
-  return Math.floor(block.nodeCount / 2) * nodeInjectionGbps(groupOf(fabric, block.group).nic)
-}
-
-function podBisectionGbps(fabric: Fabric, podIndex: number): number {
-  const pod = fabric.pods[podIndex]
-  if (pod === undefined) {
-    return 0
+  if (fabric.spec.tiers === 2) {
+    return fabric.blocks.map((b) => blockTree(b.index))
   }
-  const uplinks: number[] = []
-  for (let b = pod.firstBlock; b < pod.firstBlock + pod.blockCount; b++) {
-    uplinks.push(blockUplinkGbps(fabric, b))
-  }
-  return bisectChildren(uplinks, (i) => blockBisectionGbps(fabric, pod.firstBlock + i))
+  return fabric.pods.map((pod) => {
+    const children: CutTree[] = []
+    for (let b = pod.firstBlock; b < pod.firstBlock + pod.blockCount; b++) {
+      children.push(blockTree(b))
+    }
+    return { nodes: pod.nodeCount, uplink: podUplinkGbps(fabric, pod.index), nodeGbps: 0, children }
+  })
 }
 
 /** Injection, per-tier uplink and bisection bandwidth of a fabric. O(blocks). */
@@ -107,9 +133,6 @@ export function fabricCapacity(fabric: Fabric): FabricCapacity {
   }
   const podUplinks = fabric.pods.map((pod) => podUplinkGbps(fabric, pod.index))
   const spineUplinkGbps = podUplinks.reduce((sum, u) => sum + u, 0)
-  const bisectionGbps =
-    fabric.spec.tiers === 3
-      ? bisectChildren(podUplinks, (i) => podBisectionGbps(fabric, i))
-      : podBisectionGbps(fabric, 0)
+  const bisectionGbps = fillCut(cutTree(fabric), Math.floor(fabric.nodeCount / 2))
   return { injectionGbps, leafUplinkGbps, spineUplinkGbps, bisectionGbps }
 }

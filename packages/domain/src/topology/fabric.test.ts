@@ -71,6 +71,25 @@ describe('fabric capacity against hand-computed fabrics', () => {
     expect(fabricCapacity(fabric).bisectionGbps).toBe(300)
   })
 
+  it('splits nodes, not blocks, evenly when the last block is partly filled', () => {
+    // blocks of 4, 4 and 2 nodes at 100 Gb/s, non-blocking: half of 10 nodes is 5.
+    // The 2-node block (200 up) and one whole block (400 up) hold 6 > 5, so: the 2-node block,
+    // and 3 nodes of a 4-node block, cut at those nodes' links (300): 500 = 5 × 100.
+    const fabric = buildFabric(spec({ nodesPerBlock: 4, switchRadix: 16 }), [group(10)])
+    expect(fabric.blocks.map((b) => b.nodeCount)).toEqual([4, 4, 2])
+    expect(fabricCapacity(fabric).bisectionGbps).toBe(500)
+  })
+
+  it('puts the blocks with the least uplink per node on one side of the cut', () => {
+    // 2:1 leaves cabled for 4 nodes: every block sends 200 up, the 2-node one too. Side A
+    // takes a full block (200 up: the cheapest per node) and 1 node of another (its link, 100).
+    const fabric = buildFabric(
+      spec({ nodesPerBlock: 4, switchRadix: 16, oversubscription: { leaf: 2, spine: 1 } }),
+      [group(10)],
+    )
+    expect(fabricCapacity(fabric).bisectionGbps).toBe(300)
+  })
+
   it('sums planes: a dual-plane fabric keeps the bandwidth and doubles the switches', () => {
     const single = buildFabric(spec({ nic: nic(2, 200) }), [group(4, { nic: nic(2, 200) })])
     const dual = buildFabric(spec({ nic: nic(2, 200), planes: 2 }), [

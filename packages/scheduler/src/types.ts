@@ -1,0 +1,153 @@
+import type { CpuArch, Tier } from '@zhisuan/domain'
+import type { WorkloadClass } from '@zhisuan/perf'
+
+/** Health of a node as the scheduler sees it; only `healthy` nodes take new work. */
+export type NodeHealth = 'healthy' | 'degraded' | 'draining' | 'cordoned' | 'failed'
+
+/** What accelerators a job accepts. A gang never mixes families. */
+export type ChipRequirement =
+  | { readonly kind: 'family'; readonly family: string }
+  /** Any of these families; `ordered` tries them in the given order, else the one that fits best. */
+  | { readonly kind: 'families'; readonly families: readonly string[]; readonly ordered: boolean }
+  /** An amount of standard compute units of a class; the scheduler picks family and count. */
+  | { readonly kind: 'scu'; readonly units: number }
+
+/** Tiers a gang may ask to stay within. */
+export type TopologyTier = 'node' | 'leaf' | 'spine'
+
+/** Keep the gang within a tier: `required` or only `preferred`. */
+export interface TopologyPreference {
+  readonly mode: 'required' | 'preferred'
+  readonly tier: TopologyTier
+}
+
+/** A job: a gang of `replicas` × `acceleratorsPerReplica`, each replica on one node. */
+export interface JobSpec {
+  readonly id: string
+  readonly tenant: string
+  readonly queue: string
+  readonly priority: number
+  /** Replicas; for an SCU requirement, the scheduler computes it from the family's rating. */
+  readonly replicas: number
+  readonly acceleratorsPerReplica: number
+  readonly chips: ChipRequirement
+  /** The class quotas and SCU requirements count in; default `llm-train`. */
+  readonly workloadClass?: WorkloadClass
+  /** CPU architectures the job's images exist for. */
+  readonly archs: readonly CpuArch[]
+  readonly topology?: TopologyPreference
+  /** Wall-clock limit, s; jobs without one cannot be backfilled ahead of a reservation. */
+  readonly runtimeLimitS?: number
+  /** Seconds a job runs before it may be preempted. */
+  readonly minRuntimeS?: number
+  readonly submittedAt: number
+}
+
+/** Quota of one tenant in one workload class, in SCU. */
+export interface Quota {
+  readonly guaranteed: number
+  /** How far beyond `guaranteed` the tenant may borrow idle capacity; default unlimited. */
+  readonly borrowingLimit?: number
+  /** How much of its idle guarantee others may borrow; default all of it. */
+  readonly lendingLimit?: number
+}
+
+/** A tenant, its queues and its quotas per workload class. */
+export interface Tenant {
+  readonly name: string
+  readonly queues: readonly string[]
+  readonly quotas: Partial<Readonly<Record<WorkloadClass, Quota>>>
+}
+
+/** Scheduler settings. */
+export interface SchedulerConfig {
+  readonly tenants: readonly Tenant[]
+  /** A job is not preempted again within this many seconds of its last preemption. */
+  readonly preemptionWindowS: number
+  /** When true, quotas are enforced for tenants not listed (guarantee 0); else unlisted tenants are unlimited. */
+  readonly strictTenants: boolean
+}
+
+/** Why a pending job is not running, for people and for programs. */
+export type PendingReason =
+  | {
+      readonly kind: 'quota-exceeded'
+      readonly workloadClass: WorkloadClass
+      readonly requestedScu: number
+      readonly usedScu: number
+      readonly limitScu: number
+      readonly message: string
+    }
+  | {
+      readonly kind: 'insufficient-capacity'
+      readonly family: string
+      readonly tier: Tier
+      readonly neededReplicas: number
+      readonly freeReplicas: number
+      readonly message: string
+    }
+  | {
+      readonly kind: 'topology-unsatisfiable'
+      readonly tier: TopologyTier
+      readonly message: string
+    }
+  | {
+      readonly kind: 'waiting-for-reservation'
+      readonly reservedFor: string
+      readonly until: number
+      readonly message: string
+    }
+  | {
+      readonly kind: 'arch-mismatch'
+      readonly wanted: readonly CpuArch[]
+      readonly available: readonly CpuArch[]
+      readonly message: string
+    }
+  | {
+      readonly kind: 'no-such-family'
+      readonly families: readonly string[]
+      readonly message: string
+    }
+  | { readonly kind: 'invalid-request'; readonly message: string }
+
+/** How a placement was chosen, in words and numbers. */
+export interface PlacementScore {
+  /** The highest tier the gang spans. */
+  readonly tier: Tier
+  readonly blocks: readonly number[]
+  readonly pods: readonly number[]
+  /** Free replica slots in the chosen domain before placing (best fit prefers the fewest). */
+  readonly domainFreeSlots: number
+  readonly reason: string
+}
+
+/** What the scheduler decided in one cycle. */
+export type Decision =
+  | {
+      readonly kind: 'place'
+      readonly jobId: string
+      readonly family: string
+      readonly nodes: readonly number[]
+      readonly accelerators: readonly number[]
+      readonly score: PlacementScore
+    }
+  | {
+      readonly kind: 'preempt'
+      readonly jobId: string
+      readonly cause: 'priority' | 'reclaim'
+      readonly forJob: string
+      readonly lostWorkS: number
+    }
+  | {
+      readonly kind: 'reserve'
+      readonly jobId: string
+      readonly nodes: readonly number[]
+      readonly until: number
+    }
+  | {
+      readonly kind: 'replace'
+      readonly jobId: string
+      readonly failedNode: number
+      readonly replacement: number | null
+      readonly tier: Tier | null
+    }
