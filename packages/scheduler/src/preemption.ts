@@ -25,7 +25,7 @@ export function chooseVictims(
   candidates: readonly RunningJob[],
   now: number,
 ): VictimChoice | undefined {
-  const cap = req.maxTier === undefined ? 3 : levels.indexOf(req.maxTier as 'leaf' | 'spine') + 1
+  const cap = req.maxTier === undefined ? 3 : levels.indexOf(req.maxTier) + 1
   const ordered = [...candidates].sort(
     (a, b) =>
       lostWork(a, now) - lostWork(b, now) ||

@@ -243,7 +243,7 @@ describe('invariants', () => {
       const s = spec({
         design: r.design,
         tiers: r.tiers,
-        switchRadix: 256,
+        switchRadix: 1024,
         nodesPerBlock: r.nodesPerBlock,
         blocksPerPod: r.blocksPerPod,
         oversubscription: { leaf: r.leaf, spine: r.tiers === 3 ? r.spineO : 1 },
