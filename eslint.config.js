@@ -3,7 +3,11 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 /** Packages that must stay pure: no I/O, no clock, no ambient randomness (ARCHITECTURE.md). */
-const purePackages = ['packages/domain/src/**/*.ts', 'packages/perf/src/**/*.ts']
+const purePackages = [
+  'packages/domain/src/**/*.ts',
+  'packages/perf/src/**/*.ts',
+  'packages/scheduler/src/**/*.ts',
+]
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**'] },

@@ -1,0 +1,48 @@
+import type { ClusterState } from './cluster-state.js'
+import { findPlacement, type GangRequest } from './placement.js'
+import { expectedEnd, type RunningJob } from './running.js'
+
+/** Nodes held for a blocked gang until the time it can start. */
+export interface Reservation {
+  readonly jobId: string
+  readonly nodes: readonly number[]
+  readonly until: number
+}
+
+/**
+ * When and where a blocked gang can start if nothing else starts: running jobs end at their
+ * runtime limits, earliest first, and the first moment the gang fits gives its nodes and time.
+ * Jobs without a limit never end in this reckoning; if the gang needs their accelerators there
+ * is no reservation (and the job stays pending with its capacity reason).
+ */
+export function findReservation(
+  state: ClusterState,
+  gang: GangRequest,
+  running: readonly RunningJob[],
+  jobId: string,
+  now: number,
+): Reservation | undefined {
+  const ending = running
+    .filter((j) => j.family === gang.family && Number.isFinite(expectedEnd(j)))
+    .sort((a, b) => expectedEnd(a) - expectedEnd(b) || (a.spec.id < b.spec.id ? -1 : 1))
+  const scratch = state.scratch()
+  const need = gang.replicas * gang.perReplica
+  let free = 0
+  for (let b = 0; b < state.blockFamily.length; b++) {
+    if (state.blockFamily[b] === gang.family) {
+      free += state.blockSlots(b, 1)
+    }
+  }
+  for (const job of ending) {
+    scratch.releaseCounts(job.accelerators)
+    free += job.accelerators.length
+    if (free < need) {
+      continue
+    }
+    const placed = findPlacement(scratch, gang)
+    if (placed.ok) {
+      return { jobId, nodes: placed.nodes, until: Math.max(now, expectedEnd(job)) }
+    }
+  }
+  return undefined
+}

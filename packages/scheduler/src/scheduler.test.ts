@@ -1,0 +1,333 @@
+import { describe, expect, it } from 'vitest'
+import { ZhisuanError } from '@zhisuan/domain'
+import { job, openConfig, testCluster, testScheduler } from './testing.js'
+import type { Decision, PendingReason } from './types.js'
+
+const places = (decisions: readonly Decision[]) =>
+  decisions.filter((d): d is Decision & { kind: 'place' } => d.kind === 'place')
+const placed = (decisions: readonly Decision[], id: string) =>
+  places(decisions).find((d) => d.jobId === id)
+
+describe('placement', () => {
+  it('packs a gang into the smallest domain that holds it: node, block, pod, then fabric', () => {
+    const s = testScheduler() // 2 pods × 2 blocks × 4 nodes × 8
+    s.submit(job('node', { replicas: 2, acceleratorsPerReplica: 4 }))
+    s.submit(job('block', { replicas: 4, submittedAt: 1 }))
+    s.submit(job('pod', { replicas: 6, submittedAt: 2 }))
+    const { decisions } = s.schedule(10)
+    expect(placed(decisions, 'node')?.score.tier).toBe('node')
+    expect(placed(decisions, 'block')?.score.tier).toBe('leaf')
+    expect(placed(decisions, 'pod')?.score).toMatchObject({ tier: 'spine', blocks: [2, 3] })
+  })
+
+  it('fills a partly used node before touching a whole one (best fit keeps whole nodes free)', () => {
+    const s = testScheduler()
+    for (let i = 0; i < 8; i++) {
+      s.submit(job(`small-${i}`, { acceleratorsPerReplica: 1, submittedAt: i }))
+    }
+    const first = s.schedule(0)
+    expect(new Set(places(first.decisions).flatMap((d) => d.nodes))).toEqual(new Set([0]))
+  })
+
+  it('places all of a gang or none of it', () => {
+    const s = testScheduler()
+    s.submit(job('big', { replicas: 17 }))
+    const { decisions, pending } = s.schedule(0)
+    expect(decisions).toEqual([])
+    expect(pending.get('big')).toMatchObject({
+      kind: 'insufficient-capacity',
+      neededReplicas: 17,
+      freeReplicas: 16,
+    })
+    expect(s.state.free.every((f) => f === 8)).toBe(true)
+  })
+
+  it('honours a required tier, and says when no domain of that tier is large enough', () => {
+    const s = testScheduler()
+    s.submit(job('too-big', { replicas: 5, topology: { mode: 'required', tier: 'leaf' } }))
+    s.submit(
+      job('fits', { replicas: 4, topology: { mode: 'required', tier: 'leaf' }, submittedAt: 1 }),
+    )
+    const { decisions, pending } = s.schedule(0)
+    expect(placed(decisions, 'fits')?.score.tier).toBe('leaf')
+    expect(pending.get('too-big')).toMatchObject({ kind: 'topology-unsatisfiable', tier: 'leaf' })
+    expect(pending.get('too-big')?.message).toMatch(
+      /5 replicas of 8 H800 must share one leaf block, but the largest holds 4/,
+    )
+  })
+
+  it('never mixes families and checks the host architecture', () => {
+    const s = testScheduler(testCluster({ ascendNodes: 4 }))
+    s.submit(
+      job('either', {
+        replicas: 2,
+        chips: { kind: 'families', families: ['Ascend910B', 'H800'], ordered: true },
+        archs: ['aarch64', 'x86_64'],
+      }),
+    )
+    s.submit(
+      job('arm-only-h800', {
+        chips: { kind: 'family', family: 'H800' },
+        archs: ['aarch64'],
+        submittedAt: 1,
+      }),
+    )
+    s.submit(job('unknown', { chips: { kind: 'family', family: 'TPUv5' }, submittedAt: 2 }))
+    const { decisions, pending } = s.schedule(0)
+    expect(placed(decisions, 'either')?.family).toBe('Ascend910B')
+    expect(pending.get('arm-only-h800')).toMatchObject({
+      kind: 'arch-mismatch',
+      wanted: ['aarch64'],
+      available: ['x86_64'],
+    })
+    expect(pending.get('unknown')?.kind).toBe('no-such-family')
+  })
+
+  it('turns an SCU request into a family and a count', () => {
+    const s = testScheduler(testCluster({ ascendNodes: 4 }))
+    // 40 llm-train SCU: H800 rates ~3 per GPU → 14 GPUs → 2 replicas of 8
+    s.submit(job('scu', { chips: { kind: 'scu', units: 40 }, archs: ['x86_64', 'aarch64'] }))
+    const { decisions } = s.schedule(0)
+    const d = placed(decisions, 'scu')
+    expect(d?.family).toBe('H800')
+    expect(d?.accelerators).toHaveLength(16)
+  })
+
+  it('rejects a malformed job with the field and the reason', () => {
+    const s = testScheduler()
+    expect(() => {
+      s.submit(job('x', { replicas: 0 }))
+    }).toThrow(/job x: replicas must be a positive integer, got 0/)
+    expect(() => {
+      s.submit(job('y', { archs: [] }))
+    }).toThrow(ZhisuanError)
+    s.submit(job('z'))
+    expect(() => {
+      s.submit(job('z'))
+    }).toThrow(/already exists/)
+  })
+})
+
+describe('the classic failures of peer schedulers', () => {
+  it('two large gangs never deadlock by each holding part of the cluster', () => {
+    const s = testScheduler()
+    s.submit(job('g1', { replicas: 10, runtimeLimitS: 100 }))
+    s.submit(job('g2', { replicas: 10, runtimeLimitS: 100, submittedAt: 1 }))
+    const first = s.schedule(0)
+    expect(places(first.decisions).map((d) => d.jobId)).toEqual(['g1'])
+    // g2 holds nothing while it waits, and has a reservation for when g1 ends
+    expect(first.decisions.find((d) => d.kind === 'reserve')).toMatchObject({
+      jobId: 'g2',
+      until: 100,
+    })
+    expect(s.state.free.reduce((a, b) => a + b, 0)).toBe(6 * 8)
+    s.remove('g1')
+    expect(placed(s.schedule(100).decisions, 'g2')).toBeDefined()
+  })
+
+  it('keeps whole nodes free against fragmentation, and explains a quota-admitted job that still waits', () => {
+    const s = testScheduler(testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 2 }))
+    for (let i = 0; i < 8; i++) {
+      s.submit(job(`one-${i}`, { acceleratorsPerReplica: 1, submittedAt: i }))
+    }
+    s.submit(job('whole-node', { submittedAt: 10 }))
+    const { decisions } = s.schedule(0)
+    // first-fit-by-count would have spread or split; best fit left node 1 whole for the 8-GPU job
+    expect(placed(decisions, 'whole-node')?.nodes).toEqual([1])
+    s.submit(job('another', { submittedAt: 11 }))
+    const later = s.schedule(1)
+    const reason = later.pending.get('another')
+    expect(reason).toMatchObject({
+      kind: 'insufficient-capacity',
+      neededReplicas: 1,
+      freeReplicas: 0,
+    })
+    expect(reason?.message).toMatch(/needs 1 × 8 H800/)
+  })
+
+  it('preempts to free a whole domain for a topology-required gang, choosing the cheapest domain', () => {
+    const s = testScheduler()
+    // one low-priority 8-GPU job on every node of every block but different checkpoint ages
+    for (let n = 0; n < 16; n++) {
+      s.submit(job(`low-${n}`, { submittedAt: n }))
+    }
+    s.schedule(0)
+    for (let n = 0; n < 16; n++) {
+      // block 2 (nodes 8-11) checkpointed most recently: preempting there loses least
+      s.checkpointed(`low-${n}`, n >= 8 && n < 12 ? 990 : 100)
+    }
+    s.submit(
+      job('urgent', {
+        replicas: 4,
+        priority: 10,
+        topology: { mode: 'required', tier: 'leaf' },
+        submittedAt: 20,
+      }),
+    )
+    const { decisions } = s.schedule(1000)
+    const preempted = decisions.filter((d) => d.kind === 'preempt').map((d) => d.jobId)
+    expect(preempted.sort()).toEqual(['low-10', 'low-11', 'low-8', 'low-9'])
+    expect(placed(decisions, 'urgent')?.score).toMatchObject({ tier: 'leaf', blocks: [2] })
+    expect(
+      decisions
+        .filter((d): d is Decision & { kind: 'preempt' } => d.kind === 'preempt')
+        .every((d) => d.lostWorkS === 10 * 8),
+    ).toBe(true)
+  })
+
+  it('does not preempt when the preemptor would still not fit', () => {
+    const s = testScheduler()
+    for (let n = 0; n < 16; n++) {
+      s.submit(job(`high-${n}`, { priority: 5, submittedAt: n }))
+    }
+    s.schedule(0)
+    s.remove('high-0')
+    s.submit(job('mid', { replicas: 2, priority: 3, submittedAt: 20 }))
+    const { decisions, pending } = s.schedule(10)
+    expect(decisions.filter((d) => d.kind === 'preempt')).toEqual([])
+    expect(pending.get('mid')?.kind).toBe('insufficient-capacity')
+  })
+
+  it('has no preempt/readmit loop: a victim is protected for the window and cannot preempt back', () => {
+    const s = testScheduler(testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 2 }), {
+      ...openConfig,
+      preemptionWindowS: 3600,
+    })
+    s.submit(job('low', { replicas: 2, priority: 1 }))
+    s.schedule(0)
+    s.submit(job('high', { replicas: 2, priority: 5, submittedAt: 1 }))
+    let preemptions = 0
+    for (let t = 10; t < 2000; t += 10) {
+      preemptions += s.schedule(t).decisions.filter((d) => d.kind === 'preempt').length
+      if (t === 500) {
+        s.remove('high')
+      }
+      if (t === 600) {
+        s.submit(job('high-2', { replicas: 2, priority: 5, submittedAt: t }))
+      }
+    }
+    // 'low' was preempted once; when 'high' left it came back, and 'high-2' may not take it
+    // again within the hour: it waits, with a reason
+    expect(preemptions).toBe(1)
+    expect(s.running().map((j) => j.spec.id)).toEqual(['low'])
+    expect(s.schedule(2000).pending.get('high-2')?.kind).toBe('insufficient-capacity')
+  })
+
+  it('gives every pending job a reason a person can read', () => {
+    const s = testScheduler(testCluster({ ascendNodes: 2 }), {
+      tenants: [
+        {
+          name: 'a',
+          queues: ['q'],
+          quotas: { 'llm-train': { guaranteed: 30, borrowingLimit: 0 } },
+        },
+      ],
+      preemptionWindowS: 0,
+      strictTenants: true,
+    })
+    s.submit(job('quota', { tenant: 'a', replicas: 4 }))
+    s.submit(job('stranger', { tenant: 'b' }))
+    s.submit(job('arm', { tenant: 'a', archs: ['aarch64'], acceleratorsPerReplica: 1 }))
+    const { pending } = s.schedule(0)
+    const reasons = [...pending.values()] as PendingReason[]
+    expect(reasons.length).toBeGreaterThanOrEqual(2)
+    for (const reason of reasons) {
+      expect(reason.message.length).toBeGreaterThan(20)
+    }
+    expect(pending.get('quota')?.message).toMatch(
+      /tenant a uses 0 of 30 llm-train SCU it may hold now; this job needs [\d.]+ more/,
+    )
+  })
+})
+
+describe('quotas, borrowing and reclaim', () => {
+  const tenants = [
+    { name: 'a', queues: ['q'], quotas: { 'llm-train': { guaranteed: 200 } } },
+    { name: 'b', queues: ['q'], quotas: { 'llm-train': { guaranteed: 200 } } },
+  ]
+
+  it('lets a tenant borrow idle guaranteed capacity and reclaims it by preemption', () => {
+    const s = testScheduler(testCluster(), { tenants, preemptionWindowS: 0, strictTenants: true })
+    // ~3 SCU per H800: a's 200 SCU is ~8 nodes; it asks for 12 nodes, borrowing b's idle share
+    s.submit(job('a-big', { tenant: 'a', replicas: 12 }))
+    const first = s.schedule(0)
+    expect(placed(first.decisions, 'a-big')).toBeDefined()
+    expect(s.usage('a', 'llm-train')).toBeGreaterThan(200)
+    // b comes back for what it is guaranteed: a's borrowing job is preempted
+    s.submit(job('b-job', { tenant: 'b', replicas: 6, submittedAt: 5 }))
+    const second = s.schedule(10)
+    expect(second.decisions.find((d) => d.kind === 'preempt')).toMatchObject({
+      jobId: 'a-big',
+      cause: 'reclaim',
+      forJob: 'b-job',
+    })
+    expect(placed(second.decisions, 'b-job')).toBeDefined()
+  })
+
+  it('never lets a tenant go past its guarantee plus its borrowing limit', () => {
+    const limited = tenants.map((t) =>
+      t.name === 'a'
+        ? { ...t, quotas: { 'llm-train': { guaranteed: 100, borrowingLimit: 50 } } }
+        : t,
+    )
+    const s = testScheduler(testCluster(), {
+      tenants: limited,
+      preemptionWindowS: 0,
+      strictTenants: true,
+    })
+    for (let i = 0; i < 10; i++) {
+      s.submit(job(`a-${i}`, { tenant: 'a', submittedAt: i }))
+    }
+    const { pending } = s.schedule(0)
+    expect(s.usage('a', 'llm-train')).toBeLessThanOrEqual(150)
+    expect([...pending.values()].every((r) => r.kind === 'quota-exceeded')).toBe(true)
+  })
+})
+
+describe('backfill, health and spares', () => {
+  it('backfills a short job onto reserved nodes but holds a long one back', () => {
+    const s = testScheduler(testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 4 }))
+    s.submit(job('running', { replicas: 2, runtimeLimitS: 1000 }))
+    s.schedule(0)
+    s.submit(job('gang', { replicas: 4, submittedAt: 1, runtimeLimitS: 1000 }))
+    s.submit(job('short', { replicas: 1, submittedAt: 2, runtimeLimitS: 500 }))
+    s.submit(job('long', { replicas: 1, submittedAt: 3, runtimeLimitS: 5000 }))
+    const { decisions, pending } = s.schedule(10)
+    expect(decisions.find((d) => d.kind === 'reserve')).toMatchObject({
+      jobId: 'gang',
+      until: 1000,
+    })
+    expect(placed(decisions, 'short')).toBeDefined()
+    expect(pending.get('long')).toMatchObject({
+      kind: 'waiting-for-reservation',
+      reservedFor: 'gang',
+    })
+  })
+
+  it('skips unhealthy nodes and keeps spares for failure recovery', () => {
+    const s = testScheduler(
+      testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 2, spareNodes: 1 }),
+    )
+    s.setNodeHealth(0, 'draining', 0)
+    s.submit(job('a'))
+    s.submit(job('b', { submittedAt: 1 }))
+    const { decisions, pending } = s.schedule(0)
+    expect(placed(decisions, 'a')?.nodes).toEqual([1])
+    expect(pending.get('b')?.kind).toBe('insufficient-capacity') // the spare (node 2) is not used
+  })
+
+  it('replaces a failed node from the spares of the same domain first, else requeues the gang', () => {
+    const s = testScheduler(
+      testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 2, spareNodes: 1 }),
+    )
+    s.submit(job('gang', { replicas: 2 }))
+    s.schedule(0)
+    const [replace] = s.setNodeHealth(1, 'failed', 50)
+    expect(replace).toMatchObject({ kind: 'replace', jobId: 'gang', failedNode: 1, replacement: 2 })
+    expect(s.running()[0]?.nodes).toEqual([0, 2])
+    const [second] = s.setNodeHealth(2, 'failed', 60)
+    expect(second).toMatchObject({ kind: 'replace', replacement: null })
+    expect(s.pending().map((j) => j.id)).toEqual(['gang'])
+    expect(s.state.free[0]).toBe(8)
+  })
+})

@@ -1,0 +1,541 @@
+import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
+import { workloadClasses, type WorkloadClass } from '@zhisuan/perf'
+import { ClusterState } from './cluster-state.js'
+import { findPlacement, type GangRequest, type PlacementResult } from './placement.js'
+import { chooseVictims } from './preemption.js'
+import { QuotaLedger } from './quota.js'
+import { findReservation, type Reservation } from './reservation.js'
+import {
+  familiesOf,
+  familyRequests,
+  topologyProblem,
+  type FamilyInfo,
+  type FamilyRequest,
+} from './requests.js'
+import type { RunningJob } from './running.js'
+import { checkJobSpec } from './validate.js'
+import type { Decision, JobSpec, NodeHealth, PendingReason, SchedulerConfig } from './types.js'
+
+/** What one scheduling cycle decided, and why each job still pending is. */
+export interface CycleResult {
+  readonly decisions: readonly Decision[]
+  readonly pending: ReadonlyMap<string, PendingReason>
+}
+
+type Attempt =
+  | { readonly placed: Decision & { kind: 'place' } }
+  | { readonly reason: PendingReason; readonly request?: FamilyRequest }
+
+/**
+ * The scheduler: pending gangs, running jobs, quotas and the cluster's allocation state. It
+ * never reads a clock or a random source; every call that depends on time takes `now`.
+ * The same calls in the same order give the same decisions.
+ */
+export class Scheduler {
+  readonly state: ClusterState
+  private readonly ledger: QuotaLedger
+  private readonly families: ReadonlyMap<string, FamilyInfo>
+  private readonly pendingJobs = new Map<string, JobSpec>()
+  private readonly runningJobs = new Map<string, RunningJob>()
+  private readonly slotOf = new Map<string, number>()
+  private readonly lastPreempted = new Map<string, number>()
+  private readonly totals: { readonly scu: number; readonly memoryGB: number }
+  private reservation: Reservation | undefined
+
+  constructor(
+    cluster: Cluster,
+    catalog: Catalog,
+    private readonly config: SchedulerConfig,
+  ) {
+    this.state = ClusterState.fromCluster(cluster)
+    this.families = familiesOf(cluster, catalog)
+    const capacity = Object.fromEntries(workloadClasses.map((c) => [c, 0])) as Record<
+      WorkloadClass,
+      number
+    >
+    let memoryGB = 0
+    for (const node of this.state.nodes) {
+      const info = this.families.get(node.family)
+      if (info === undefined || node.spare) {
+        continue
+      }
+      for (const c of workloadClasses) {
+        capacity[c] += node.accelerators * info.scu[c]
+      }
+      memoryGB += node.accelerators * node.memoryGBPerAccelerator
+    }
+    this.totals = { scu: capacity['llm-train'], memoryGB }
+    this.ledger = new QuotaLedger(config, capacity)
+  }
+
+  /**
+   * Queues a job.
+   * @throws ZhisuanError `invalid-input` for a malformed spec, `conflict` for a known id.
+   */
+  submit(job: JobSpec): void {
+    checkJobSpec(job)
+    if (this.pendingJobs.has(job.id) || this.runningJobs.has(job.id)) {
+      throw new ZhisuanError('conflict', `job ${job.id} already exists`)
+    }
+    this.pendingJobs.set(job.id, job)
+  }
+
+  /** Removes a job, pending or running, releasing what it holds. Unknown ids are ignored. */
+  remove(jobId: string): void {
+    this.pendingJobs.delete(jobId)
+    const job = this.runningJobs.get(jobId)
+    if (job !== undefined) {
+      this.release(job)
+    }
+  }
+
+  /** Records a committed checkpoint of a running job (preemption then loses less). */
+  checkpointed(jobId: string, at: number): void {
+    const job = this.runningJobs.get(jobId)
+    if (job !== undefined) {
+      job.lastCheckpointAt = Math.max(job.lastCheckpointAt, at)
+    }
+  }
+
+  running(): readonly RunningJob[] {
+    return [...this.runningJobs.values()]
+  }
+
+  pending(): readonly JobSpec[] {
+    return [...this.pendingJobs.values()]
+  }
+
+  /** SCU a tenant uses in a class. */
+  usage(tenant: string, cls: WorkloadClass): number {
+    return this.ledger.usage(tenant, cls)
+  }
+
+  /**
+   * Sets a node's health. A node that fails takes its running gangs with it: each gets a
+   * replacement node — a spare or a free node, in the same block first, then the same pod,
+   * then anywhere — or, when none fits, goes back to the queue.
+   */
+  setNodeHealth(node: number, health: NodeHealth, now: number): Decision[] {
+    this.state.setNode(node, { health })
+    if (health !== 'failed') {
+      return []
+    }
+    const decisions: Decision[] = []
+    for (const job of [...this.runningJobs.values()]) {
+      if (job.nodes.includes(node)) {
+        decisions.push(this.replace(job, node, now))
+      }
+    }
+    return decisions
+  }
+
+  /** Marks a node as a spare (only failure recovery uses spares) or returns it to service. */
+  setSpare(node: number, spare: boolean): void {
+    this.state.setNode(node, { spare })
+  }
+
+  /**
+   * One scheduling cycle. Pending jobs go in order — priority, then the tenant's dominant share
+   * (DRF over SCU and accelerator memory), then submission — and each is placed, placed after
+   * preempting, or given a reason. The first job blocked for capacity gets a reservation: later
+   * jobs may use the reserved nodes only if their runtime limit ends before it (backfill).
+   */
+  schedule(now: number): CycleResult {
+    const decisions: Decision[] = []
+    const reasons = new Map<string, PendingReason>()
+    this.reservation = undefined
+    for (const job of this.order()) {
+      if (!this.pendingJobs.has(job.id)) {
+        continue
+      }
+      const attempt = this.attempt(job, now)
+      if ('placed' in attempt) {
+        decisions.push(attempt.placed)
+        continue
+      }
+      if (attempt.request !== undefined && attempt.reason.kind === 'insufficient-capacity') {
+        const preempted = this.preempt(job, attempt.request, now)
+        if (preempted.length > 0) {
+          decisions.push(...preempted)
+          continue
+        }
+        if (!this.hasReservation()) {
+          this.reserve(job, attempt.request, now, decisions)
+        }
+      }
+      reasons.set(job.id, attempt.reason)
+    }
+    this.unreserve()
+    return { decisions, pending: reasons }
+  }
+
+  private hasReservation(): boolean {
+    return this.reservation !== undefined
+  }
+
+  private order(): JobSpec[] {
+    const scu = new Map<string, number>()
+    const memory = new Map<string, number>()
+    for (const job of this.runningJobs.values()) {
+      scu.set(job.spec.tenant, (scu.get(job.spec.tenant) ?? 0) + job.trainScu)
+      memory.set(job.spec.tenant, (memory.get(job.spec.tenant) ?? 0) + job.memoryGB)
+    }
+    const dominant = (tenant: string) =>
+      Math.max(
+        (scu.get(tenant) ?? 0) / Math.max(this.totals.scu, 1e-9),
+        (memory.get(tenant) ?? 0) / Math.max(this.totals.memoryGB, 1e-9),
+      )
+    return [...this.pendingJobs.values()].sort(
+      (a, b) =>
+        b.priority - a.priority ||
+        dominant(a.tenant) - dominant(b.tenant) ||
+        a.submittedAt - b.submittedAt ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
+  }
+
+  private attempt(job: JobSpec, now: number): Attempt {
+    const requests = familyRequests(job, this.families, this.state)
+    if (!Array.isArray(requests)) {
+      return { reason: requests }
+    }
+    const cls = job.workloadClass ?? 'llm-train'
+    let last: Attempt | undefined
+    for (const req of requests) {
+      const topology = topologyProblem(
+        this.state,
+        req,
+        job.topology?.mode === 'required' ? job.topology.tier : undefined,
+      )
+      if (topology !== undefined) {
+        last ??= { reason: topology }
+        continue
+      }
+      const scu = req.replicas * req.perReplica * req.scuPerAccelerator
+      const admission = this.ledger.admit(job.tenant, cls, scu)
+      if (!admission.ok) {
+        last = { reason: quotaReason(job, cls, scu, admission.usedScu, admission.limitScu) }
+        continue
+      }
+      const gang = this.gangOf(job, req)
+      let result = findPlacement(this.state, gang)
+      if (
+        !result.ok &&
+        this.reservation !== undefined &&
+        now + (job.runtimeLimitS ?? Number.POSITIVE_INFINITY) <= this.reservation.until
+      ) {
+        // Backfill: a job that ends before the reservation starts may use the reserved nodes.
+        result = this.withReservedNodes(() => findPlacement(this.state, gang))
+      }
+      if (result.ok) {
+        return { placed: this.commit(job, req, result, now) }
+      }
+      last = { reason: this.capacityReason(job, req, gang, result), request: req }
+    }
+    return last ?? { reason: { kind: 'invalid-request', message: 'no family to try' } }
+  }
+
+  private capacityReason(
+    job: JobSpec,
+    req: FamilyRequest,
+    gang: GangRequest,
+    result: PlacementResult & { ok: false },
+  ): PendingReason {
+    const reserved = this.reservation
+    if (
+      reserved !== undefined &&
+      reserved.jobId !== job.id &&
+      this.withReservedNodes(() => findPlacement(this.state, gang).ok)
+    ) {
+      return {
+        kind: 'waiting-for-reservation',
+        reservedFor: reserved.jobId,
+        until: reserved.until,
+        message: `fits only on nodes reserved for ${reserved.jobId} until t=${reserved.until}; a runtime limit ending before then would let it backfill`,
+      }
+    }
+    const where =
+      result.tier === 'core'
+        ? 'the cluster'
+        : `one ${result.tier === 'node' ? 'node' : result.tier === 'leaf' ? 'leaf block' : 'spine pod'}`
+    return {
+      kind: 'insufficient-capacity',
+      family: req.family,
+      tier: result.tier,
+      neededReplicas: req.replicas,
+      freeReplicas: result.freeReplicas,
+      message: `needs ${req.replicas} × ${req.perReplica} ${req.family} in ${where}; ${result.freeReplicas} free now`,
+    }
+  }
+
+  private gangOf(job: JobSpec, req: FamilyRequest): GangRequest {
+    return {
+      family: req.family,
+      archs: job.archs,
+      replicas: req.replicas,
+      perReplica: req.perReplica,
+      ...(job.topology?.mode === 'required' ? { maxTier: job.topology.tier } : {}),
+    }
+  }
+
+  private commit(
+    job: JobSpec,
+    req: FamilyRequest,
+    result: PlacementResult & { ok: true },
+    now: number,
+  ): Decision & { kind: 'place' } {
+    const slot = this.slot(job.id)
+    const accelerators: number[] = []
+    let i = 0
+    while (i < result.nodes.length) {
+      const node = result.nodes[i] ?? 0
+      let count = 0
+      while (result.nodes[i] === node) {
+        count++
+        i++
+      }
+      accelerators.push(...this.state.allocate(node, count * req.perReplica, slot))
+    }
+    const cls = job.workloadClass ?? 'llm-train'
+    const info = this.families.get(req.family)
+    const running: RunningJob = {
+      spec: job,
+      family: req.family,
+      nodes: [...result.nodes],
+      accelerators,
+      startedAt: now,
+      lastCheckpointAt: now,
+      scu: accelerators.length * req.scuPerAccelerator,
+      trainScu: accelerators.length * (info?.scu['llm-train'] ?? 0),
+      memoryGB: accelerators.length * (info?.memoryGB ?? 0),
+    }
+    this.ledger.add(job.tenant, cls, running.scu)
+    this.runningJobs.set(job.id, running)
+    this.pendingJobs.delete(job.id)
+    return {
+      kind: 'place',
+      jobId: job.id,
+      family: req.family,
+      nodes: running.nodes,
+      accelerators,
+      score: result.score,
+    }
+  }
+
+  private release(job: RunningJob): void {
+    this.state.release(job.accelerators)
+    this.ledger.add(job.spec.tenant, job.spec.workloadClass ?? 'llm-train', -job.scu)
+    this.runningJobs.delete(job.spec.id)
+  }
+
+  private requeue(job: RunningJob): void {
+    this.release(job)
+    this.pendingJobs.set(job.spec.id, job.spec)
+  }
+
+  private slot(jobId: string): number {
+    let slot = this.slotOf.get(jobId)
+    if (slot === undefined) {
+      slot = this.slotOf.size
+      this.slotOf.set(jobId, slot)
+    }
+    return slot
+  }
+
+  /**
+   * Preempts for a blocked job when it outranks running jobs (priority) or reclaims its own
+   * guarantee from borrowers. Victims must have run their minimum runtime and not have been
+   * preempted within the window; they lose the least work since their last checkpoint; and the
+   * preemptor must fit, in a domain it accepts, once they are gone — else nobody is preempted.
+   */
+  private preempt(job: JobSpec, req: FamilyRequest, now: number): Decision[] {
+    const cls = job.workloadClass ?? 'llm-train'
+    const scu = req.replicas * req.perReplica * req.scuPerAccelerator
+    const reclaiming = this.ledger.withinGuarantee(job.tenant, cls, scu)
+    const candidates = [...this.runningJobs.values()].filter((v) => {
+      if (v.family !== req.family || v.spec.id === job.id) {
+        return false
+      }
+      const protectedUntil =
+        (this.lastPreempted.get(v.spec.id) ?? Number.NEGATIVE_INFINITY) +
+        this.config.preemptionWindowS
+      if (now < protectedUntil || now - v.startedAt < (v.spec.minRuntimeS ?? 0)) {
+        return false
+      }
+      const lower = v.spec.priority < job.priority
+      const lender =
+        reclaiming &&
+        v.spec.tenant !== job.tenant &&
+        this.ledger.borrowing(v.spec.tenant, v.spec.workloadClass ?? 'llm-train')
+      return lower || lender
+    })
+    if (candidates.length === 0) {
+      return []
+    }
+    const gang = this.gangOf(job, req)
+    const choice = chooseVictims(this.state, gang, candidates, now)
+    if (choice === undefined) {
+      return []
+    }
+    const decisions: Decision[] = []
+    for (const victim of choice.victims) {
+      const lower = victim.spec.priority < job.priority
+      decisions.push({
+        kind: 'preempt',
+        jobId: victim.spec.id,
+        cause: lower ? 'priority' : 'reclaim',
+        forJob: job.id,
+        lostWorkS: Math.max(0, now - victim.lastCheckpointAt) * victim.accelerators.length,
+      })
+      this.lastPreempted.set(victim.spec.id, now)
+      this.requeue(victim)
+    }
+    const placed = findPlacement(this.state, gang)
+    if (!placed.ok) {
+      throw new ZhisuanError(
+        'internal',
+        `preemption for ${job.id} freed too little; the victim search and placement disagree`,
+      )
+    }
+    decisions.push(this.commit(job, req, placed, now))
+    return decisions
+  }
+
+  private reserve(job: JobSpec, req: FamilyRequest, now: number, decisions: Decision[]): void {
+    const reservation = findReservation(
+      this.state,
+      this.gangOf(job, req),
+      [...this.runningJobs.values()],
+      job.id,
+      now,
+    )
+    if (reservation === undefined) {
+      return
+    }
+    this.reservation = reservation
+    for (const node of new Set(reservation.nodes)) {
+      this.state.hide(node)
+    }
+    decisions.push({
+      kind: 'reserve',
+      jobId: job.id,
+      nodes: reservation.nodes,
+      until: reservation.until,
+    })
+  }
+
+  private unreserve(): void {
+    for (let n = 0; n < this.state.hidden.length; n++) {
+      if (this.state.hidden[n] === 1) {
+        this.state.unhide(n)
+      }
+    }
+  }
+
+  private withReservedNodes<T>(fn: () => T): T {
+    const nodes = this.reservation === undefined ? [] : [...new Set(this.reservation.nodes)]
+    for (const n of nodes) {
+      this.state.unhide(n)
+    }
+    try {
+      return fn()
+    } finally {
+      for (const n of nodes) {
+        this.state.hide(n)
+      }
+    }
+  }
+
+  private replace(job: RunningJob, failed: number, now: number): Decision {
+    const replicasThere = job.nodes.filter((n) => n === failed).length
+    const need = replicasThere * job.spec.acceleratorsPerReplica
+    const replacement = findReplacement(this.state, job, failed, need)
+    if (replacement === undefined) {
+      this.lastPreempted.set(job.spec.id, now)
+      this.requeue(job)
+      return {
+        kind: 'replace',
+        jobId: job.spec.id,
+        failedNode: failed,
+        replacement: null,
+        tier: null,
+      }
+    }
+    const slot = this.slot(job.spec.id)
+    const lost = job.accelerators.filter((a) => this.state.fabric.acceleratorNode[a] === failed)
+    this.state.release(lost)
+    if (this.state.nodes[replacement.node]?.spare === true) {
+      // A spare that takes over a failed node's work joins the pool; the failed node goes to repair.
+      this.state.setNode(replacement.node, { spare: false })
+    }
+    const gained = this.state.allocate(replacement.node, need, slot)
+    job.accelerators = [...job.accelerators.filter((a) => !lost.includes(a)), ...gained]
+    job.nodes = job.nodes.map((n) => (n === failed ? replacement.node : n))
+    return {
+      kind: 'replace',
+      jobId: job.spec.id,
+      failedNode: failed,
+      replacement: replacement.node,
+      tier: replacement.tier,
+    }
+  }
+}
+
+function quotaReason(
+  job: JobSpec,
+  cls: WorkloadClass,
+  requested: number,
+  used: number,
+  limit: number,
+): PendingReason {
+  const r = (x: number) => Math.round(x * 100) / 100
+  return {
+    kind: 'quota-exceeded',
+    workloadClass: cls,
+    requestedScu: r(requested),
+    usedScu: r(used),
+    limitScu: r(limit),
+    message: `tenant ${job.tenant} uses ${r(used)} of ${Number.isFinite(limit) ? r(limit) : 'unlimited'} ${cls} SCU it may hold now; this job needs ${r(requested)} more`,
+  }
+}
+
+function findReplacement(
+  state: ClusterState,
+  job: RunningJob,
+  failed: number,
+  need: number,
+): { node: number; tier: 'leaf' | 'spine' | 'core' } | undefined {
+  const fabric = state.fabric
+  const block = fabric.nodeBlock[failed] ?? -1
+  const pod = fabric.nodePod[failed] ?? -1
+  const candidates: { node: number; rank: number }[] = []
+  for (const n of state.nodes) {
+    if (
+      n.index === failed ||
+      n.health !== 'healthy' ||
+      n.family !== job.family ||
+      !job.spec.archs.includes(n.arch) ||
+      state.hidden[n.index] === 1
+    ) {
+      continue
+    }
+    if ((state.free[n.index] ?? 0) < need) {
+      continue
+    }
+    const where = fabric.nodeBlock[n.index] === block ? 0 : fabric.nodePod[n.index] === pod ? 1 : 2
+    candidates.push({ node: n.index, rank: where * 2 + (n.spare ? 0 : 1) })
+  }
+  // A gang that requires a tier keeps it: a leaf-bound gang is only replaced within its block.
+  const required = job.spec.topology?.mode === 'required' ? job.spec.topology.tier : undefined
+  const limit = required === 'leaf' ? 0 : required === 'spine' ? 1 : 2
+  const allowed = candidates.filter(
+    (c) => Math.floor(c.rank / 2) <= limit || job.nodes.every((n) => n === failed),
+  )
+  allowed.sort((a, b) => a.rank - b.rank || a.node - b.node)
+  const best = allowed[0]
+  if (best === undefined) {
+    return undefined
+  }
+  const tiers = ['leaf', 'spine', 'core'] as const
+  return { node: best.node, tier: tiers[Math.floor(best.rank / 2)] ?? 'core' }
+}
