@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
+import { registerBench } from './commands/bench.js'
 import { registerCatalog } from './commands/catalog.js'
 import { registerPlan } from './commands/plan.js'
 import { registerTopology } from './commands/topology.js'
@@ -27,6 +28,7 @@ export function buildProgram(io: Io): Command {
   registerCatalog(program, io)
   registerTopology(program, io)
   registerPlan(program, io)
+  registerBench(program, io)
   for (const command of program.commands) {
     command.exitOverride()
   }

@@ -121,32 +121,52 @@ export function findPlacement(state: ClusterState, req: GangRequest): PlacementR
   )
 }
 
+/**
+ * A gang that fits on one node goes to a partly used node before it breaks a whole one, to the
+ * fullest block that has such a node — so small jobs gather in few blocks and whole nodes stay
+ * together elsewhere for multi-node gangs — and there to the node with the least room that suffices.
+ */
 function singleNode(
   state: ClusterState,
   candidates: readonly Slots[],
   req: GangRequest,
 ): PlacementResult | undefined {
   const k = req.perReplica
-  let bestJ = Number.POSITIVE_INFINITY
+  const need = k * req.replicas
   let bestBlock = -1
-  let bestBlockSlots = Number.POSITIVE_INFINITY
+  let best = { breaksWhole: true, whole: Number.POSITIVE_INFINITY, free: Number.POSITIVE_INFINITY }
+  let bestJ = 0
+  const wholeAt = state.width - 1
   for (const c of candidates) {
     const base = c.block * state.width
-    for (let j = k * req.replicas; j < state.width && j <= bestJ; j++) {
-      if ((state.hist[base + j] ?? 0) > 0) {
-        // smallest sufficient node; among equals, the fuller block
-        if (j < bestJ || c.slots < bestBlockSlots) {
-          bestJ = j
-          bestBlock = c.block
-          bestBlockSlots = c.slots
-        }
-        break
+    let smallest = 0
+    let free = 0
+    for (let j = 1; j < state.width; j++) {
+      const count = state.hist[base + j] ?? 0
+      free += count * j
+      if (smallest === 0 && j >= need && count > 0) {
+        smallest = j
       }
     }
+    if (smallest === 0) {
+      continue
+    }
+    // Order: keep whole nodes whole; then the block with the fewest whole free nodes (they are
+    // what multi-node gangs need); then the fullest block.
+    const key = { breaksWhole: smallest === wholeAt, whole: state.hist[base + wholeAt] ?? 0, free }
+    const better =
+      key.breaksWhole !== best.breaksWhole
+        ? !key.breaksWhole
+        : key.whole !== best.whole
+          ? key.whole < best.whole
+          : key.free < best.free
+    if (bestBlock < 0 || better) {
+      bestBlock = c.block
+      best = key
+      bestJ = smallest
+    }
   }
-  if (bestBlock < 0) {
-    return undefined
-  }
+  const bestBlockFree = best.free
   const block = state.fabric.blocks[bestBlock]
   if (block === undefined) {
     return undefined
@@ -158,7 +178,7 @@ function singleNode(
         state,
         nodes,
         Math.floor(bestJ / k),
-        `best-fit node ${n}: ${bestJ} free accelerators for ${k * req.replicas}`,
+        `fullest block ${bestBlock} (${bestBlockFree} free), best-fit node ${n}: ${bestJ} free for ${need}`,
       )
     }
   }
@@ -262,4 +282,32 @@ function done(
   const tier: Tier =
     pods.length > 1 ? 'core' : blocks.length > 1 ? 'spine' : distinct > 1 ? 'leaf' : 'node'
   return { ok: true, nodes, score: { tier, blocks, pods, domainFreeSlots, reason } }
+}
+
+/**
+ * The naive baseline: the first usable nodes in index order with room for a replica, until the
+ * gang is placed. Ignores the fabric (and any required tier), as simple schedulers do.
+ */
+export function firstFitPlacement(state: ClusterState, req: GangRequest): PlacementResult {
+  const k = req.perReplica
+  const nodes: number[] = []
+  let free = 0
+  for (let n = 0; n < state.nodes.length && nodes.length < req.replicas; n++) {
+    const node = state.nodes[n]
+    if (node === undefined || node.family !== req.family || !req.archs.includes(node.arch)) {
+      continue
+    }
+    if (req.blocks !== undefined && !req.blocks(state.fabric.nodeBlock[n] ?? -1)) {
+      continue
+    }
+    const slots = state.nodeSlots(n, k)
+    free += slots
+    for (let s = 0; s < slots && nodes.length < req.replicas; s++) {
+      nodes.push(n)
+    }
+  }
+  if (nodes.length < req.replicas) {
+    return { ok: false, freeReplicas: free, tier: 'core' }
+  }
+  return done(state, nodes, free, 'first fit in node order')
 }

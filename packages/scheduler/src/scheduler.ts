@@ -1,7 +1,12 @@
 import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
 import { workloadClasses, type WorkloadClass } from '@zhisuan/perf'
 import { ClusterState } from './cluster-state.js'
-import { findPlacement, type GangRequest, type PlacementResult } from './placement.js'
+import {
+  findPlacement,
+  firstFitPlacement,
+  type GangRequest,
+  type PlacementResult,
+} from './placement.js'
 import { chooseVictims } from './preemption.js'
 import { QuotaLedger } from './quota.js'
 import { findReservation, type Reservation } from './reservation.js'
@@ -41,6 +46,10 @@ export class Scheduler {
   private readonly lastPreempted = new Map<string, number>()
   private readonly totals: { readonly scu: number; readonly memoryGB: number }
   private reservation: Reservation | undefined
+  /** Per cycle: the smallest gang of each shape that found no room, and why. */
+  private readonly cycleFailures = new Map<string, { replicas: number; reason: PendingReason }>()
+  /** Per cycle: the lowest priority running, and whether any tenant borrows (who could be preempted). */
+  private preemptible = { minPriority: Number.POSITIVE_INFINITY, borrowers: false }
 
   constructor(
     cluster: Cluster,
@@ -144,6 +153,15 @@ export class Scheduler {
     const decisions: Decision[] = []
     const reasons = new Map<string, PendingReason>()
     this.reservation = undefined
+    this.cycleFailures.clear()
+    this.preemptible = { minPriority: Number.POSITIVE_INFINITY, borrowers: false }
+    for (const r of this.runningJobs.values()) {
+      this.preemptible.minPriority = Math.min(this.preemptible.minPriority, r.spec.priority)
+      this.preemptible.borrowers ||= this.ledger.borrowing(
+        r.spec.tenant,
+        r.spec.workloadClass ?? 'llm-train',
+      )
+    }
     for (const job of this.order()) {
       if (!this.pendingJobs.has(job.id)) {
         continue
@@ -218,19 +236,32 @@ export class Scheduler {
         continue
       }
       const gang = this.gangOf(job, req)
-      let result = findPlacement(this.state, gang)
-      if (
-        !result.ok &&
+      const backfill =
         this.reservation !== undefined &&
         now + (job.runtimeLimitS ?? Number.POSITIVE_INFINITY) <= this.reservation.until
-      ) {
+      // Within a cycle, a gang no smaller than one that found no room finds none either.
+      const key = `${req.family}|${req.perReplica}|${gang.maxTier ?? ''}|${job.archs.join(',')}|${backfill}`
+      const failedAt = this.cycleFailures.get(key)
+      if (failedAt !== undefined && req.replicas >= failedAt.replicas) {
+        last = { reason: failedAt.reason, request: req }
+        continue
+      }
+      let result = this.place(gang)
+      if (!result.ok && backfill) {
         // Backfill: a job that ends before the reservation starts may use the reserved nodes.
-        result = this.withReservedNodes(() => findPlacement(this.state, gang))
+        result = this.withReservedNodes(() => this.place(gang))
       }
       if (result.ok) {
         return { placed: this.commit(job, req, result, now) }
       }
-      last = { reason: this.capacityReason(job, req, gang, result), request: req }
+      const reason = this.capacityReason(job, req, gang, result)
+      if (
+        reason.kind === 'insufficient-capacity' &&
+        (failedAt === undefined || req.replicas < failedAt.replicas)
+      ) {
+        this.cycleFailures.set(key, { replicas: req.replicas, reason })
+      }
+      last = { reason, request: req }
     }
     return last ?? { reason: { kind: 'invalid-request', message: 'no family to try' } }
   }
@@ -245,7 +276,7 @@ export class Scheduler {
     if (
       reserved !== undefined &&
       reserved.jobId !== job.id &&
-      this.withReservedNodes(() => findPlacement(this.state, gang).ok)
+      this.withReservedNodes(() => this.place(gang).ok)
     ) {
       return {
         kind: 'waiting-for-reservation',
@@ -266,6 +297,12 @@ export class Scheduler {
       freeReplicas: result.freeReplicas,
       message: `needs ${req.replicas} × ${req.perReplica} ${req.family} in ${where}; ${result.freeReplicas} free now`,
     }
+  }
+
+  private place(gang: GangRequest): PlacementResult {
+    return this.config.placement === 'first-fit'
+      ? firstFitPlacement(this.state, gang)
+      : findPlacement(this.state, gang)
   }
 
   private gangOf(job: JobSpec, req: FamilyRequest): GangRequest {
@@ -351,7 +388,15 @@ export class Scheduler {
   private preempt(job: JobSpec, req: FamilyRequest, now: number): Decision[] {
     const cls = job.workloadClass ?? 'llm-train'
     const scu = req.replicas * req.perReplica * req.scuPerAccelerator
-    const reclaiming = this.ledger.withinGuarantee(job.tenant, cls, scu)
+    const reclaiming =
+      this.ledger.quota(job.tenant, cls) !== undefined &&
+      this.ledger.withinGuarantee(job.tenant, cls, scu)
+    // The first-fit baseline does not preempt: its placement ignores the domains victims are chosen in.
+    const nobodyToPreempt =
+      this.preemptible.minPriority >= job.priority && !(reclaiming && this.preemptible.borrowers)
+    if (nobodyToPreempt || this.config.placement === 'first-fit') {
+      return []
+    }
     const candidates = [...this.runningJobs.values()].filter((v) => {
       if (v.family !== req.family || v.spec.id === job.id) {
         return false
@@ -390,7 +435,7 @@ export class Scheduler {
       this.lastPreempted.set(victim.spec.id, now)
       this.requeue(victim)
     }
-    const placed = findPlacement(this.state, gang)
+    const placed = this.place(gang)
     if (!placed.ok) {
       throw new ZhisuanError(
         'internal',

@@ -66,6 +66,11 @@ export interface SchedulerConfig {
   readonly preemptionWindowS: number
   /** When true, quotas are enforced for tenants not listed (guarantee 0); else unlisted tenants are unlimited. */
   readonly strictTenants: boolean
+  /**
+   * `topology` (default): smallest domain, best fit. `first-fit`: the first nodes in index order
+   * with room — the naive baseline the benchmark compares against; not for production.
+   */
+  readonly placement?: 'topology' | 'first-fit'
 }
 
 /** Why a pending job is not running, for people and for programs. */

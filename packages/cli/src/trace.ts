@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'csv-parse/sync'
+import { ZhisuanError } from '@zhisuan/domain'
+
+/** One job of a trace in the normalized schema of data/traces (shared/traces/README.md). */
+export interface TraceJob {
+  readonly id: string
+  readonly submitS: number
+  readonly durationS: number
+  readonly gpus: number
+  readonly user: string
+  readonly vc: string
+}
+
+/** The Philly window shipped in data/traces/philly (CC BY 4.0, see its README). */
+export const phillyTrace = fileURLToPath(
+  new URL('../../../data/traces/philly/philly_2017-10-02_2017-10-16.csv', import.meta.url),
+)
+
+/**
+ * Reads a trace CSV (`job_id, submit_time_s, duration_s, num_gpus, gpu_type, status, user, vc`),
+ * sorted by submission.
+ * @throws ZhisuanError `not-found` for an unreadable file, `invalid-config` naming the row and column of a bad value.
+ */
+export async function readTrace(
+  path: string,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<TraceJob[]> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (cause) {
+    throw new ZhisuanError('not-found', `cannot read trace ${path}: ${(cause as Error).message}`, {
+      cause,
+    })
+  }
+  const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[]
+  const jobs: TraceJob[] = []
+  for (const [i, row] of rows.entries()) {
+    const number = (column: string) => {
+      const value = Number(row[column])
+      if (row[column] === undefined || row[column] === '' || !Number.isFinite(value) || value < 0) {
+        throw new ZhisuanError(
+          'invalid-config',
+          `${path}: row ${i + 2}, column ${column}: expected a number ≥ 0, got "${row[column] ?? ''}"`,
+        )
+      }
+      return value
+    }
+    jobs.push({
+      id: row['job_id'] ?? `row-${i + 2}`,
+      submitS: number('submit_time_s'),
+      durationS: number('duration_s'),
+      gpus: number('num_gpus'),
+      user: row['user'] ?? '',
+      vc: row['vc'] ?? '',
+    })
+  }
+  jobs.sort((a, b) => a.submitS - b.submitS || (a.id < b.id ? -1 : 1))
+  return jobs.slice(0, limit)
+}
