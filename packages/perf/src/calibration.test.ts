@@ -1,22 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
-import { chipOf } from './hardware.js'
+import { catalogChip } from './testing.js'
 import { megatron2021Stack } from './parallelism.js'
 import { gptShape, seleneNetwork, singleLayerSeconds } from './reference-systems.js'
 import { searchParallelism } from './search.js'
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'))
-const chip = (id: string) => {
-  const r = resolveAccelerator(defaultCatalog(), id)
-  if (!r.ok) {
-    throw new Error(r.reason)
-  }
-  return chipOf(r.value)
-}
-const a100 = chip('nvidia-a100-sxm-80gb')
-const h200 = chip('nvidia-h200-sxm-141gb')
+const a100 = catalogChip('nvidia-a100-sxm-80gb')
+const h200 = catalogChip('nvidia-h200-sxm-141gb')
 const rms = (errors: number[]) => Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length)
 
 describe('calibration: Megatron-LM Table 1 (A100, 8 × 200 Gb/s HDR, full recomputation)', () => {

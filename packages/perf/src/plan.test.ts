@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ZhisuanError, defaultCatalog, resolveAccelerator, type Accelerator } from '@zhisuan/domain'
+import { ZhisuanError } from '@zhisuan/domain'
+import { catalogAccelerator } from './testing.js'
 import { chipOf } from './hardware.js'
 import { checkpointTiers, defaultJobNetwork } from './job-network.js'
 import { modelPreset } from './model-shape.js'
@@ -9,14 +10,7 @@ import { modernStack, type Parallelism } from './parallelism.js'
 import { planTraining, type PlanInput } from './plan.js'
 import { evaluate } from './search.js'
 
-const accelerator = (name: string): Accelerator => {
-  const r = resolveAccelerator(defaultCatalog(), name)
-  if (!r.ok) {
-    throw new Error(r.reason)
-  }
-  return r.value
-}
-const h800 = accelerator('H800')
+const h800 = catalogAccelerator('H800')
 const llama70 = modelPreset('llama3-70b')
 const network = (overrides: Partial<JobNetwork> = {}): JobNetwork => ({
   ...defaultJobNetwork(

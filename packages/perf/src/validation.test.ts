@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
-import { chipOf } from './hardware.js'
+import { catalogChip } from './testing.js'
 import { megatron2021Stack } from './parallelism.js'
 import { gptShape, seleneNetwork } from './reference-systems.js'
 import { searchParallelism } from './search.js'
 
 // Published numbers the calibration never saw; BENCHMARKS.md lists how close each comes.
-const a100 = (() => {
-  const r = resolveAccelerator(defaultCatalog(), 'nvidia-a100-sxm-80gb')
-  if (!r.ok) {
-    throw new Error(r.reason)
-  }
-  return chipOf(r.value)
-})()
+const a100 = catalogChip('nvidia-a100-sxm-80gb')
 
 describe('validation on numbers not used for calibration', () => {
   it('Megatron-LM Table 2 (PTD-P, micro-batch 1): 175B and 530B at three scales within 12%', () => {
