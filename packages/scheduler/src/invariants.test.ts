@@ -19,6 +19,8 @@ type Event =
   | { kind: 'fail'; pick: number }
   | { kind: 'recover'; pick: number }
   | { kind: 'checkpoint'; pick: number }
+  | { kind: 'health'; pick: number; health: 'healthy' | 'degraded' | 'draining' | 'cordoned' }
+  | { kind: 'spare'; pick: number; spare: boolean }
 
 const chips = fc.oneof(
   fc.constant<ChipRequirement>({ kind: 'family', family: 'H800' }),
@@ -65,6 +67,26 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'fail' as const, pick })) },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'recover' as const, pick })) },
   { weight: 1, arbitrary: fc.nat().map((pick) => ({ kind: 'checkpoint' as const, pick })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({
+        pick: fc.nat(),
+        health: fc.constantFrom(
+          'healthy' as const,
+          'degraded' as const,
+          'draining' as const,
+          'cordoned' as const,
+        ),
+      })
+      .map((r) => ({ kind: 'health' as const, ...r })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ pick: fc.nat(), spare: fc.boolean() })
+      .map((r) => ({ kind: 'spare' as const, ...r })),
+  },
 )
 const world = fc.record({
   pods: fc.integer({ min: 1, max: 2 }),
@@ -132,6 +154,10 @@ function replay(
       log.push(...s.setNodeHealth(e.pick % s.state.nodes.length, 'failed', now))
     } else if (e.kind === 'recover') {
       s.setNodeHealth(e.pick % s.state.nodes.length, 'healthy', now)
+    } else if (e.kind === 'health') {
+      s.setNodeHealth(e.pick % s.state.nodes.length, e.health, now)
+    } else if (e.kind === 'spare') {
+      s.setSpare(e.pick % s.state.nodes.length, e.spare)
     } else {
       const r = running()[e.pick % Math.max(1, running().length)]
       if (r !== undefined) {
@@ -180,6 +206,33 @@ function checkState(s: Scheduler, config: SchedulerConfig): void {
     }
   }
   expect(s.state.owner.filter((o) => o !== -1).length).toBe(seen.size)
+  // free counts agree with owners, nothing stays hidden between cycles, and the per-block
+  // histogram equals one rebuilt from scratch
+  const { fabric, width } = s.state
+  const hist = new Int32Array(fabric.blocks.length * width)
+  for (const node of s.state.nodes) {
+    const first = fabric.nodeFirstAccelerator[node.index] ?? 0
+    const last = fabric.nodeFirstAccelerator[node.index + 1] ?? first
+    let free = 0
+    for (let a = first; a < last; a++) {
+      free += s.state.owner[a] === -1 ? 1 : 0
+    }
+    expect(s.state.free[node.index]).toBe(free)
+    expect(s.state.hidden[node.index]).toBe(0)
+    if (s.state.usable(node.index)) {
+      const at = (fabric.nodeBlock[node.index] ?? 0) * width + free
+      hist[at] = (hist[at] ?? 0) + 1
+    }
+  }
+  expect([...s.state.hist]).toEqual([...hist])
+  // the ledger counts exactly what runs
+  const byTenant = new Map<string, number>()
+  for (const r of s.running()) {
+    byTenant.set(r.spec.tenant, (byTenant.get(r.spec.tenant) ?? 0) + r.scu)
+  }
+  for (const tenant of ['a', 'b', 'c']) {
+    expect(s.usage(tenant, 'llm-train')).toBeCloseTo(byTenant.get(tenant) ?? 0, 6)
+  }
   for (const t of config.tenants) {
     const q = t.quotas['llm-train']
     if (q !== undefined) {
@@ -228,11 +281,13 @@ describe('scheduler invariants over random clusters, jobs and event orders', () 
     fc.assert(
       fc.property(world, events, (w, es) => {
         const { s } = replay(w, es)
-        s.state.nodes.forEach((node) => {
+        // give the cluster back its original shape: every node healthy, spares as in the file
+        for (const node of s.state.nodes) {
           if (node.health !== 'healthy') {
             s.setNodeHealth(node.index, 'healthy', 0)
           }
-        })
+          s.setSpare(node.index, node.pool === 'spare')
+        }
         let now = 10_000
         const ahead = s.pending().length
         let pending = new Map<string, PendingReason>()

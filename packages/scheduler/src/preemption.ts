@@ -1,15 +1,12 @@
 import type { ClusterState } from './cluster-state.js'
 import { findPlacement, type GangRequest } from './placement.js'
 import { lostWork, type RunningJob } from './running.js'
-import type { TopologyTier } from './types.js'
 
 /** Victims whose removal lets a gang fit, and the work they lose. */
 export interface VictimChoice {
   readonly victims: readonly RunningJob[]
   readonly lostWorkS: number
 }
-
-const levels: readonly TopologyTier[] = ['leaf', 'spine']
 
 /**
  * Chooses whom to preempt so that `req` fits: for each domain of the smallest tier first
@@ -25,24 +22,30 @@ export function chooseVictims(
   candidates: readonly RunningJob[],
   now: number,
 ): VictimChoice | undefined {
-  const cap = req.maxTier === undefined ? 3 : levels.indexOf(req.maxTier) + 1
+  // Levels of domains to search: blocks, pods, the fabric — up to the gang's required tier.
+  const highest = req.maxTier === undefined ? 2 : req.maxTier === 'spine' ? 1 : 0
   const ordered = [...candidates].sort(
     (a, b) =>
       lostWork(a, now) - lostWork(b, now) ||
       a.spec.priority - b.spec.priority ||
-      (a.spec.id < b.spec.id ? -1 : 1),
+      (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0),
   )
-  const domainsByLevel: { key: (block: number) => number; count: number }[] = [
-    { key: (b) => b, count: state.fabric.blocks.length },
-    { key: (b) => state.fabric.blocks[b]?.pod ?? 0, count: state.fabric.pods.length },
-    { key: () => 0, count: 1 },
-  ]
-  for (let level = 0; level < domainsByLevel.length && level <= Math.max(cap, 0); level++) {
-    const { key, count } = domainsByLevel[level] ?? { key: () => 0, count: 1 }
+  const podOf = (b: number) => state.fabric.blocks[b]?.pod ?? 0
+  const levels: ((block: number) => number)[] = [(b) => b, podOf, () => 0]
+  for (let level = 0; level <= highest; level++) {
+    const key = levels[level] ?? (() => 0)
+    // Which victims touch which domain, in one pass over their nodes.
+    const byDomain = new Map<number, RunningJob[]>()
+    for (const victim of ordered) {
+      const domains = new Set(victim.nodes.map((n) => key(state.fabric.nodeBlock[n] ?? 0)))
+      for (const d of domains) {
+        byDomain.set(d, [...(byDomain.get(d) ?? []), victim])
+      }
+    }
     let best: VictimChoice | undefined
-    for (let domain = 0; domain < count; domain++) {
+    for (const [domain, touching] of [...byDomain.entries()].sort((x, y) => x[0] - y[0])) {
       const inDomain = (block: number) => key(block) === domain
-      const choice = victimsForDomain(state, { ...req, blocks: inDomain }, ordered, inDomain, now)
+      const choice = victimsForDomain(state, { ...req, blocks: inDomain }, touching, now)
       if (choice !== undefined && (best === undefined || choice.lostWorkS < best.lostWorkS)) {
         best = choice
       }
@@ -57,16 +60,9 @@ export function chooseVictims(
 function victimsForDomain(
   state: ClusterState,
   req: GangRequest,
-  ordered: readonly RunningJob[],
-  inDomain: (block: number) => boolean,
+  touching: readonly RunningJob[],
   now: number,
 ): VictimChoice | undefined {
-  const touching = ordered.filter((v) =>
-    v.nodes.some((n) => inDomain(state.fabric.nodeBlock[n] ?? -1)),
-  )
-  if (touching.length === 0) {
-    return undefined
-  }
   const scratch = state.scratch()
   const chosen: RunningJob[] = []
   let fits = findPlacement(scratch, req).ok
@@ -84,9 +80,10 @@ function victimsForDomain(
   // Put back victims the gang turns out not to need, costliest first.
   for (let i = chosen.length - 1; i >= 0; i--) {
     const trial = state.scratch()
-    const without = chosen.filter((_, j) => j !== i)
-    for (const v of without) {
-      trial.releaseCounts(v.accelerators)
+    for (const [j, v] of chosen.entries()) {
+      if (j !== i) {
+        trial.releaseCounts(v.accelerators)
+      }
     }
     if (findPlacement(trial, req).ok) {
       chosen.splice(i, 1)

@@ -14,14 +14,27 @@ export type Admission =
  */
 export class QuotaLedger {
   private readonly used = new Map<string, number>()
+  /** Every tenant that has used anything, listed or not (listed first, in config order). */
+  private readonly known: string[]
   private readonly tenants: ReadonlyMap<string, Tenant>
 
   constructor(
     private readonly config: SchedulerConfig,
-    /** Total SCU of the cluster per class. */
-    private readonly capacity: Readonly<Record<WorkloadClass, number>>,
+    /** Total SCU of the usable cluster per class; `setCapacity` follows node health. */
+    private capacity: Readonly<Record<WorkloadClass, number>>,
   ) {
     this.tenants = new Map(config.tenants.map((t) => [t.name, t]))
+    this.known = config.tenants.map((t) => t.name)
+  }
+
+  /** Updates the usable capacity (nodes failed, drained, promoted from spare). */
+  setCapacity(capacity: Readonly<Record<WorkloadClass, number>>): void {
+    this.capacity = capacity
+  }
+
+  /** A tenant's guarantee; 0 for tenants not listed. */
+  private guarantee(tenant: string, cls: WorkloadClass): number {
+    return this.tenants.get(tenant)?.quotas[cls]?.guaranteed ?? 0
   }
 
   private key(tenant: string, cls: WorkloadClass): string {
@@ -43,13 +56,18 @@ export class QuotaLedger {
   }
 
   add(tenant: string, cls: WorkloadClass, scu: number): void {
+    if (!this.tenants.has(tenant) && !this.known.includes(tenant)) {
+      this.known.push(tenant)
+    }
     this.used.set(this.key(tenant, cls), this.usage(tenant, cls) + scu)
   }
 
-  /** Whether the tenant is beyond its guarantee in this class. */
+  /**
+   * Whether the tenant is beyond its guarantee in this class — and so may be preempted to give
+   * a guarantee back. Tenants not listed have no guarantee: all they use is borrowed.
+   */
   borrowing(tenant: string, cls: WorkloadClass): boolean {
-    const q = this.quota(tenant, cls)
-    return q !== undefined && this.usage(tenant, cls) > q.guaranteed + 1e-9
+    return this.usage(tenant, cls) > this.guarantee(tenant, cls) + 1e-9
   }
 
   /** Whether `scu` more fits the tenant's guarantee alone (no borrowing needed). */
@@ -88,9 +106,8 @@ export class QuotaLedger {
 
   private totalBorrowed(cls: WorkloadClass): number {
     let sum = 0
-    for (const t of this.tenants.values()) {
-      const q = t.quotas[cls] ?? { guaranteed: 0 }
-      sum += Math.max(0, this.usage(t.name, cls) - q.guaranteed)
+    for (const name of this.known) {
+      sum += Math.max(0, this.usage(name, cls) - this.guarantee(name, cls))
     }
     return sum
   }

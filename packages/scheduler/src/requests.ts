@@ -122,37 +122,39 @@ function freeOf(state: ClusterState, family: string): number {
 }
 
 /**
- * Whether a gang could ever fit its required tier on an empty cluster; the reason when not.
+ * The most replicas of `perReplica` one domain of a tier (a node, a leaf block, a spine pod) can
+ * ever hold for a family and architectures: every non-spare node counted, busy or not.
  */
-export function topologyProblem(
+export function largestDomain(
   state: ClusterState,
+  family: string,
+  archs: readonly string[],
+  perReplica: number,
+  tier: TopologyTier,
+): number {
+  const byDomain = new Map<number, number>()
+  for (const n of state.nodes) {
+    if (n.family !== family || n.spare || !archs.includes(n.arch)) {
+      continue
+    }
+    const slots = Math.floor(n.accelerators / perReplica)
+    const domain =
+      tier === 'node'
+        ? n.index
+        : tier === 'leaf'
+          ? (state.fabric.nodeBlock[n.index] ?? 0)
+          : (state.fabric.nodePod[n.index] ?? 0)
+    byDomain.set(domain, tier === 'node' ? slots : (byDomain.get(domain) ?? 0) + slots)
+  }
+  return Math.max(0, ...byDomain.values())
+}
+
+/** The reason a gang can never fit its required tier, given the largest domain there. */
+export function topologyProblem(
   req: FamilyRequest,
-  tier: TopologyTier | undefined,
+  tier: TopologyTier,
+  largest: number,
 ): PendingReason | undefined {
-  if (tier === undefined) {
-    return undefined
-  }
-  let largest = 0
-  const fabric = state.fabric
-  const perNode = (node: number) =>
-    Math.floor((state.nodes[node]?.accelerators ?? 0) / req.perReplica)
-  if (tier === 'node') {
-    for (const n of state.nodes) {
-      if (n.family === req.family) {
-        largest = Math.max(largest, perNode(n.index))
-      }
-    }
-  } else {
-    const byDomain = new Map<number, number>()
-    for (const block of fabric.blocks) {
-      if (state.blockFamily[block.index] !== req.family) {
-        continue
-      }
-      const key = tier === 'leaf' ? block.index : block.pod
-      byDomain.set(key, (byDomain.get(key) ?? 0) + block.nodeCount * perNode(block.firstNode))
-    }
-    largest = Math.max(0, ...byDomain.values())
-  }
   if (largest >= req.replicas) {
     return undefined
   }

@@ -12,8 +12,8 @@ export interface Reservation {
 /**
  * When and where a blocked gang can start if nothing else starts: running jobs end at their
  * runtime limits, earliest first, and the first moment the gang fits gives its nodes and time.
- * Jobs without a limit never end in this reckoning; if the gang needs their accelerators there
- * is no reservation (and the job stays pending with its capacity reason).
+ * Jobs without a limit end at `defaultLimitS` in this reckoning, so even a gang blocked by them
+ * holds a reservation, and no stream of small jobs can starve it.
  */
 export function findReservation(
   state: ClusterState,
@@ -21,10 +21,12 @@ export function findReservation(
   running: readonly RunningJob[],
   jobId: string,
   now: number,
+  defaultLimitS: number,
 ): Reservation | undefined {
+  const end = (j: RunningJob) => expectedEnd(j, defaultLimitS)
   const ending = running
-    .filter((j) => j.family === gang.family && Number.isFinite(expectedEnd(j)))
-    .sort((a, b) => expectedEnd(a) - expectedEnd(b) || (a.spec.id < b.spec.id ? -1 : 1))
+    .filter((j) => j.family === gang.family)
+    .sort((a, b) => end(a) - end(b) || (a.spec.id < b.spec.id ? -1 : 1))
   const scratch = state.scratch()
   const need = gang.replicas * gang.perReplica
   let free = 0
@@ -41,7 +43,7 @@ export function findReservation(
     }
     const placed = findPlacement(scratch, gang)
     if (placed.ok) {
-      return { jobId, nodes: placed.nodes, until: Math.max(now, expectedEnd(job)) }
+      return { jobId, nodes: placed.nodes, until: Math.max(now, end(job)) }
     }
   }
   return undefined

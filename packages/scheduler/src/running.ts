@@ -21,9 +21,7 @@ export function lostWork(job: RunningJob, now: number): number {
   return Math.max(0, now - job.lastCheckpointAt) * job.accelerators.length
 }
 
-/** When a job will have ended at the latest (its runtime limit), or Infinity without one. */
-export function expectedEnd(job: RunningJob): number {
-  return job.spec.runtimeLimitS === undefined
-    ? Number.POSITIVE_INFINITY
-    : job.startedAt + job.spec.runtimeLimitS
+/** When a job will have ended at the latest: its runtime limit, or `defaultLimitS` without one. */
+export function expectedEnd(job: RunningJob, defaultLimitS: number): number {
+  return job.startedAt + (job.spec.runtimeLimitS ?? defaultLimitS)
 }

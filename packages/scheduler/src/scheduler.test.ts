@@ -331,3 +331,51 @@ describe('backfill, health and spares', () => {
     expect(s.state.free[0]).toBe(8)
   })
 })
+
+describe('review regressions', () => {
+  const small = () => testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 4 })
+
+  it('reports each job’s own size when a smaller gang of its shape already found no room', () => {
+    const s = testScheduler(small())
+    s.submit(job('busy', { replicas: 3 }))
+    s.schedule(0)
+    s.submit(job('a', { replicas: 2, submittedAt: 1 }))
+    s.submit(job('b', { replicas: 3, submittedAt: 2 }))
+    const { pending } = s.schedule(1)
+    expect(pending.get('a')).toMatchObject({ neededReplicas: 2, freeReplicas: 1 })
+    expect(pending.get('b')).toMatchObject({ neededReplicas: 3, freeReplicas: 1 })
+    expect(pending.get('b')?.message).toMatch(/needs 3 × 8 H800/)
+  })
+
+  it('reclaims a guarantee from a tenant that is not listed (all it uses is borrowed)', () => {
+    const tenants = [{ name: 'a', queues: ['q'], quotas: { 'llm-train': { guaranteed: 60 } } }]
+    const s = testScheduler(small(), { tenants, preemptionWindowS: 0, strictTenants: false })
+    s.submit(job('x-all', { tenant: 'x', replicas: 4 }))
+    s.schedule(0)
+    s.submit(job('a-own', { tenant: 'a', replicas: 2, submittedAt: 1 }))
+    const { decisions } = s.schedule(10)
+    expect(decisions.find((d) => d.kind === 'preempt')).toMatchObject({
+      jobId: 'x-all',
+      cause: 'reclaim',
+    })
+    expect(placed(decisions, 'a-own')).toBeDefined()
+  })
+
+  it('reserves for a gang even when the jobs in its way have no runtime limit', () => {
+    const s = testScheduler(small(), { ...openConfig, defaultRuntimeLimitS: 3600 })
+    s.submit(job('forever', { replicas: 2 }))
+    s.schedule(0)
+    s.submit(job('gang', { replicas: 4, submittedAt: 1 }))
+    s.submit(job('filler', { replicas: 2, submittedAt: 2 }))
+    const { decisions, pending } = s.schedule(10)
+    expect(decisions.find((d) => d.kind === 'reserve')).toMatchObject({
+      jobId: 'gang',
+      until: 3600,
+    })
+    // without a limit of its own the filler cannot backfill onto the reserved nodes
+    expect(pending.get('filler')).toMatchObject({
+      kind: 'waiting-for-reservation',
+      reservedFor: 'gang',
+    })
+  })
+})

@@ -13,13 +13,21 @@ import { findReservation, type Reservation } from './reservation.js'
 import {
   familiesOf,
   familyRequests,
+  largestDomain,
   topologyProblem,
   type FamilyInfo,
   type FamilyRequest,
 } from './requests.js'
 import type { RunningJob } from './running.js'
 import { checkJobSpec } from './validate.js'
-import type { Decision, JobSpec, NodeHealth, PendingReason, SchedulerConfig } from './types.js'
+import type {
+  Decision,
+  JobSpec,
+  NodeHealth,
+  PendingReason,
+  SchedulerConfig,
+  TopologyTier,
+} from './types.js'
 
 /** What one scheduling cycle decided, and why each job still pending is. */
 export interface CycleResult {
@@ -29,7 +37,7 @@ export interface CycleResult {
 
 type Attempt =
   | { readonly placed: Decision & { kind: 'place' } }
-  | { readonly reason: PendingReason; readonly request?: FamilyRequest }
+  | { readonly reason: PendingReason; readonly request?: FamilyRequest; readonly shape?: string }
 
 /**
  * The scheduler: pending gangs, running jobs, quotas and the cluster's allocation state. It
@@ -44,10 +52,14 @@ export class Scheduler {
   private readonly runningJobs = new Map<string, RunningJob>()
   private readonly slotOf = new Map<string, number>()
   private readonly lastPreempted = new Map<string, number>()
-  private readonly totals: { readonly scu: number; readonly memoryGB: number }
+  private totals = { scu: 0, memoryGB: 0 }
+  private readonly largestCache = new Map<string, number>()
   private reservation: Reservation | undefined
   /** Per cycle: the smallest gang of each shape that found no room, and why. */
-  private readonly cycleFailures = new Map<string, { replicas: number; reason: PendingReason }>()
+  private readonly cycleFailures = new Map<
+    string,
+    { replicas: number; reason: PendingReason & { kind: 'insufficient-capacity' } }
+  >()
   /** Per cycle: the lowest priority running, and whether any tenant borrows (who could be preempted). */
   private preemptible = { minPriority: Number.POSITIVE_INFINITY, borrowers: false }
 
@@ -58,6 +70,15 @@ export class Scheduler {
   ) {
     this.state = ClusterState.fromCluster(cluster)
     this.families = familiesOf(cluster, catalog)
+    this.ledger = new QuotaLedger(config, this.refreshCapacity())
+  }
+
+  /**
+   * Usable capacity per class (healthy, non-spare nodes), for the quota pool and fair share;
+   * recomputed when nodes change health or leave the spares, which also resets cached
+   * domain sizes.
+   */
+  private refreshCapacity(): Record<WorkloadClass, number> {
     const capacity = Object.fromEntries(workloadClasses.map((c) => [c, 0])) as Record<
       WorkloadClass,
       number
@@ -65,7 +86,7 @@ export class Scheduler {
     let memoryGB = 0
     for (const node of this.state.nodes) {
       const info = this.families.get(node.family)
-      if (info === undefined || node.spare) {
+      if (info === undefined || node.spare || node.health !== 'healthy') {
         continue
       }
       for (const c of workloadClasses) {
@@ -74,7 +95,20 @@ export class Scheduler {
       memoryGB += node.accelerators * node.memoryGBPerAccelerator
     }
     this.totals = { scu: capacity['llm-train'], memoryGB }
-    this.ledger = new QuotaLedger(config, capacity)
+    this.largestCache.clear()
+    // The ledger does not exist yet on the first call, from the constructor.
+    ;(this.ledger as QuotaLedger | undefined)?.setCapacity(capacity)
+    return capacity
+  }
+
+  private largest(req: FamilyRequest, archs: readonly string[], tier: TopologyTier): number {
+    const key = `${req.family}|${req.perReplica}|${tier}|${archs.join(',')}`
+    let value = this.largestCache.get(key)
+    if (value === undefined) {
+      value = largestDomain(this.state, req.family, archs, req.perReplica, tier)
+      this.largestCache.set(key, value)
+    }
+    return value
   }
 
   /**
@@ -126,6 +160,7 @@ export class Scheduler {
    */
   setNodeHealth(node: number, health: NodeHealth, now: number): Decision[] {
     this.state.setNode(node, { health })
+    this.refreshCapacity()
     if (health !== 'failed') {
       return []
     }
@@ -141,6 +176,7 @@ export class Scheduler {
   /** Marks a node as a spare (only failure recovery uses spares) or returns it to service. */
   setSpare(node: number, spare: boolean): void {
     this.state.setNode(node, { spare })
+    this.refreshCapacity()
   }
 
   /**
@@ -152,6 +188,50 @@ export class Scheduler {
   schedule(now: number): CycleResult {
     const decisions: Decision[] = []
     const reasons = new Map<string, PendingReason>()
+    this.startCycle()
+    // Shapes for which preemption or a reservation already failed this cycle: a later job of
+    // the same shape has no higher priority, so it would fail the same way.
+    const noPreemption = new Set<string>()
+    const noReservation = new Set<string>()
+    try {
+      for (const job of this.order()) {
+        if (!this.pendingJobs.has(job.id)) {
+          continue
+        }
+        const attempt = this.attempt(job, now)
+        if ('placed' in attempt) {
+          decisions.push(attempt.placed)
+          continue
+        }
+        const { request, shape = '' } = attempt
+        if (request !== undefined && attempt.reason.kind === 'insufficient-capacity') {
+          if (!noPreemption.has(shape)) {
+            const preempted = this.preempt(job, request, now)
+            if (preempted.length > 0) {
+              decisions.push(...preempted)
+              // capacity moved: what failed before may fit now
+              this.cycleFailures.clear()
+              noPreemption.clear()
+              noReservation.clear()
+              continue
+            }
+            noPreemption.add(shape)
+          }
+          if (!this.hasReservation() && !noReservation.has(shape)) {
+            if (!this.reserve(job, request, now, decisions)) {
+              noReservation.add(shape)
+            }
+          }
+        }
+        reasons.set(job.id, attempt.reason)
+      }
+    } finally {
+      this.unreserve()
+    }
+    return { decisions, pending: reasons }
+  }
+
+  private startCycle(): void {
     this.reservation = undefined
     this.cycleFailures.clear()
     this.preemptible = { minPriority: Number.POSITIVE_INFINITY, borrowers: false }
@@ -162,29 +242,6 @@ export class Scheduler {
         r.spec.workloadClass ?? 'llm-train',
       )
     }
-    for (const job of this.order()) {
-      if (!this.pendingJobs.has(job.id)) {
-        continue
-      }
-      const attempt = this.attempt(job, now)
-      if ('placed' in attempt) {
-        decisions.push(attempt.placed)
-        continue
-      }
-      if (attempt.request !== undefined && attempt.reason.kind === 'insufficient-capacity') {
-        const preempted = this.preempt(job, attempt.request, now)
-        if (preempted.length > 0) {
-          decisions.push(...preempted)
-          continue
-        }
-        if (!this.hasReservation()) {
-          this.reserve(job, attempt.request, now, decisions)
-        }
-      }
-      reasons.set(job.id, attempt.reason)
-    }
-    this.unreserve()
-    return { decisions, pending: reasons }
   }
 
   private hasReservation(): boolean {
@@ -220,11 +277,11 @@ export class Scheduler {
     const cls = job.workloadClass ?? 'llm-train'
     let last: Attempt | undefined
     for (const req of requests) {
-      const topology = topologyProblem(
-        this.state,
-        req,
-        job.topology?.mode === 'required' ? job.topology.tier : undefined,
-      )
+      const required = job.topology?.mode === 'required' ? job.topology.tier : undefined
+      const topology =
+        required === undefined
+          ? undefined
+          : topologyProblem(req, required, this.largest(req, job.archs, required))
       if (topology !== undefined) {
         last ??= { reason: topology }
         continue
@@ -243,7 +300,15 @@ export class Scheduler {
       const key = `${req.family}|${req.perReplica}|${gang.maxTier ?? ''}|${job.archs.join(',')}|${backfill}`
       const failedAt = this.cycleFailures.get(key)
       if (failedAt !== undefined && req.replicas >= failedAt.replicas) {
-        last = { reason: failedAt.reason, request: req }
+        last = {
+          reason: {
+            ...failedAt.reason,
+            neededReplicas: req.replicas,
+            message: capacityMessage(req, failedAt.reason.tier, failedAt.reason.freeReplicas),
+          },
+          request: req,
+          shape: key,
+        }
         continue
       }
       let result = this.place(gang)
@@ -285,17 +350,13 @@ export class Scheduler {
         message: `fits only on nodes reserved for ${reserved.jobId} until t=${reserved.until}; a runtime limit ending before then would let it backfill`,
       }
     }
-    const where =
-      result.tier === 'core'
-        ? 'the cluster'
-        : `one ${result.tier === 'node' ? 'node' : result.tier === 'leaf' ? 'leaf block' : 'spine pod'}`
     return {
       kind: 'insufficient-capacity',
       family: req.family,
       tier: result.tier,
       neededReplicas: req.replicas,
       freeReplicas: result.freeReplicas,
-      message: `needs ${req.replicas} × ${req.perReplica} ${req.family} in ${where}; ${result.freeReplicas} free now`,
+      message: capacityMessage(req, result.tier, result.freeReplicas),
     }
   }
 
@@ -398,7 +459,8 @@ export class Scheduler {
       return []
     }
     const candidates = [...this.runningJobs.values()].filter((v) => {
-      if (v.family !== req.family || v.spec.id === job.id) {
+      // A job placed in this very cycle is never a victim (no place-then-preempt churn).
+      if (v.family !== req.family || v.spec.id === job.id || v.startedAt === now) {
         return false
       }
       const protectedUntil =
@@ -446,16 +508,18 @@ export class Scheduler {
     return decisions
   }
 
-  private reserve(job: JobSpec, req: FamilyRequest, now: number, decisions: Decision[]): void {
+  /** Reserves nodes for a blocked gang; false when no end of running jobs makes room. */
+  private reserve(job: JobSpec, req: FamilyRequest, now: number, decisions: Decision[]): boolean {
     const reservation = findReservation(
       this.state,
       this.gangOf(job, req),
       [...this.runningJobs.values()],
       job.id,
       now,
+      this.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS,
     )
     if (reservation === undefined) {
-      return
+      return false
     }
     this.reservation = reservation
     for (const node of new Set(reservation.nodes)) {
@@ -467,6 +531,7 @@ export class Scheduler {
       nodes: reservation.nodes,
       until: reservation.until,
     })
+    return true
   }
 
   private unreserve(): void {
@@ -512,6 +577,7 @@ export class Scheduler {
     if (this.state.nodes[replacement.node]?.spare === true) {
       // A spare that takes over a failed node's work joins the pool; the failed node goes to repair.
       this.state.setNode(replacement.node, { spare: false })
+      this.refreshCapacity()
     }
     const gained = this.state.allocate(replacement.node, need, slot)
     job.accelerators = [...job.accelerators.filter((a) => !lost.includes(a)), ...gained]
@@ -524,6 +590,17 @@ export class Scheduler {
       tier: replacement.tier,
     }
   }
+}
+
+/** Runtime assumed for jobs without a limit when reserving for a blocked gang: 7 days. */
+export const defaultRuntimeLimitS = 7 * 24 * 3600
+
+function capacityMessage(req: FamilyRequest, tier: string, free: number): string {
+  const where =
+    tier === 'core'
+      ? 'the cluster'
+      : `one ${tier === 'node' ? 'node' : tier === 'leaf' ? 'leaf block' : 'spine pod'}`
+  return `needs ${req.replicas} × ${req.perReplica} ${req.family} in ${where}; ${free} free now`
 }
 
 function quotaReason(

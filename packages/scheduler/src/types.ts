@@ -71,6 +71,8 @@ export interface SchedulerConfig {
    * with room — the naive baseline the benchmark compares against; not for production.
    */
   readonly placement?: 'topology' | 'first-fit'
+  /** Runtime assumed for a job without a limit when reserving for a blocked gang, s; default 7 days. */
+  readonly defaultRuntimeLimitS?: number
 }
 
 /** Why a pending job is not running, for people and for programs. */
