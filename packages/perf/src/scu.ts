@@ -41,15 +41,23 @@ function referenceNetwork(accelerator: Accelerator): JobNetwork {
 function trainTokensPerSecond(chip: Chip, net: JobNetwork): number {
   const w = scuReferenceWorkloads['llm-train']
   const shape = { ...modelPreset(w.model), seqLen: w.seqLen }
-  const [best] = searchParallelism(
-    shape,
-    chip,
-    net,
-    { gpus: w.accelerators, globalBatch: w.globalBatch, cp: 1 },
-    modernStack,
-    1,
-  )
-  return best === undefined ? 0 : best.tokensPerSecond / w.accelerators
+  try {
+    const [best] = searchParallelism(
+      shape,
+      chip,
+      net,
+      { gpus: w.accelerators, globalBatch: w.globalBatch, cp: 1 },
+      modernStack,
+      1,
+    )
+    return best === undefined ? 0 : best.tokensPerSecond / w.accelerators
+  } catch (error) {
+    // The reference model does not fit on a node of this chip: it earns no SCU in this class.
+    if (error instanceof ZhisuanError && error.code === 'invalid-input') {
+      return 0
+    }
+    throw error
+  }
 }
 
 function prefillTokensPerSecond(chip: Chip, net: JobNetwork): number {
