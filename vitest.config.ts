@@ -7,6 +7,7 @@ export default defineConfig({
     alias: {
       '@zhisuan/domain': fileURLToPath(new URL('packages/domain/src/index.ts', import.meta.url)),
       '@zhisuan/perf': fileURLToPath(new URL('packages/perf/src/index.ts', import.meta.url)),
+      '@zhisuan/sim': fileURLToPath(new URL('packages/sim/src/index.ts', import.meta.url)),
       '@zhisuan/scheduler': fileURLToPath(
         new URL('packages/scheduler/src/index.ts', import.meta.url),
       ),

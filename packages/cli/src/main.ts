@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { registerBench } from './commands/bench.js'
 import { registerCatalog } from './commands/catalog.js'
 import { registerPlan } from './commands/plan.js'
+import { registerSim } from './commands/sim.js'
 import { registerTopology } from './commands/topology.js'
 import { processIo, reportError, type Io } from './output.js'
 
@@ -29,6 +30,7 @@ export function buildProgram(io: Io): Command {
   registerTopology(program, io)
   registerPlan(program, io)
   registerBench(program, io)
+  registerSim(program, io)
   for (const command of program.commands) {
     command.exitOverride()
   }

@@ -1,0 +1,188 @@
+import type { Command } from 'commander'
+import { ZhisuanError } from '@zhisuan/domain'
+import {
+  failurePresets,
+  jobsFromTrace,
+  simulate,
+  type FailureModel,
+  type SimConfig,
+  type SimResult,
+} from '@zhisuan/sim'
+import { loadClusterFile } from '../load.js'
+import { choiceOption, intOption, numberOption } from '../options.js'
+import { formatNumber, table, type Io } from '../output.js'
+import { phillyTrace, readTrace } from '../trace.js'
+
+interface SimFlags {
+  cluster: string
+  trace?: string
+  days?: string
+  seed?: string
+  policy?: string
+  failureRate?: string
+  failurePreset?: string
+  checkpointInterval?: string
+  stall?: string
+  restart?: string
+  compare?: string
+  json?: boolean
+}
+
+const presetNames = Object.keys(failurePresets)
+
+function failureModel(flags: SimFlags): FailureModel | null {
+  const preset = choiceOption('--failure-preset', flags.failurePreset, presetNames)
+  const base = failurePresets[preset ?? 'industry-0.48'] ?? null
+  const rate = numberOption('--failure-rate', flags.failureRate, 0)
+  if (base === null || rate === 0) {
+    return null
+  }
+  return rate === undefined
+    ? base
+    : { ...base, name: `${base.name} at ${rate}`, per1000PerDay: rate }
+}
+
+function configOf(flags: SimFlags): SimConfig {
+  const interval = flags.checkpointInterval ?? 'auto'
+  const minutes =
+    interval === 'auto' ? undefined : numberOption('--checkpoint-interval', interval, 1)
+  const days = numberOption('--days', flags.days, 0.001)
+  return {
+    seed: intOption('--seed', flags.seed, 0) ?? 1,
+    policy: choiceOption('--policy', flags.policy, ['zhisuan', 'first-fit'] as const) ?? 'zhisuan',
+    failures: failureModel(flags),
+    checkpoint: {
+      intervalS: minutes === undefined ? 'auto' : minutes * 60,
+      stallS: numberOption('--stall', flags.stall, 0) ?? 30,
+      restartS: numberOption('--restart', flags.restart, 0) ?? 600,
+    },
+    ...(days === undefined ? {} : { horizonS: days * 86_400 }),
+  }
+}
+
+/** `--compare KEY=A,B`: the flags for each side. */
+function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
+  if (flags.compare === undefined) {
+    return [{ label: 'run', flags }]
+  }
+  const match = /^([a-z-]+)=([^,]+),([^,]+)$/.exec(flags.compare)
+  const keys: Record<string, keyof SimFlags> = {
+    policy: 'policy',
+    'failure-rate': 'failureRate',
+    'failure-preset': 'failurePreset',
+    'checkpoint-interval': 'checkpointInterval',
+    seed: 'seed',
+  }
+  const key = match?.[1] === undefined ? undefined : keys[match[1]]
+  if (match === null || key === undefined) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `--compare: expected KEY=A,B with KEY one of ${Object.keys(keys).join(', ')}, got "${flags.compare}"`,
+    )
+  }
+  return [match[2] ?? '', match[3] ?? ''].map((value) => ({
+    label: `${match[1]}=${value}`,
+    flags: { ...flags, [key]: value },
+  }))
+}
+
+const rows = (r: SimResult): [string, string][] => [
+  [
+    'jobs submitted / completed',
+    `${formatNumber(r.jobs.submitted)} / ${formatNumber(r.jobs.completed)}`,
+  ],
+  ['accelerator utilization', `${(r.utilization * 100).toFixed(1)}%`],
+  [
+    'queue wait p50 / p99',
+    `${(r.queueWaitS.p50 / 3600).toFixed(2)} h / ${(r.queueWaitS.p99 / 3600).toFixed(2)} h`,
+  ],
+  [
+    'job completion time p50 / p99',
+    `${(r.jctS.p50 / 3600).toFixed(2)} h / ${(r.jctS.p99 / 3600).toFixed(2)} h`,
+  ],
+  [
+    'failures (per 1,000 accelerators per day)',
+    `${formatNumber(r.failures.count)} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
+  ],
+  ['interruptions of running jobs', formatNumber(r.interruptions)],
+  [
+    'ETTR overall / largest 1% of jobs',
+    `${(r.ettr.overall * 100).toFixed(1)}% / ${(r.ettr.largestJobs * 100).toFixed(1)}%`,
+  ],
+  ['goodput, accelerator-hours', formatNumber(Math.round(r.goodputAcceleratorHours))],
+  ['simulated days / events', `${r.simulatedDays.toFixed(2)} / ${formatNumber(r.events)}`],
+]
+
+/** Runs `zhisuan sim`. */
+export async function runSim(io: Io, flags: SimFlags): Promise<void> {
+  const { cluster } = await loadClusterFile(flags.cluster)
+  const trace = await readTrace(flags.trace ?? phillyTrace)
+  const perNode = Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode))
+  const jobs = jobsFromTrace(trace, perNode)
+  const results: { label: string; result: SimResult & { wallSeconds: number } }[] = []
+  for (const side of compareSides(flags)) {
+    const config = configOf(side.flags)
+    const started = performance.now()
+    const result = simulate(cluster, jobs, {
+      ...config,
+      onProgress: (t, events) => {
+        io.err(
+          `[sim ${side.label}] day ${((t - (jobs[0]?.submitS ?? 0)) / 86_400).toFixed(1)}, ${formatNumber(events)} events`,
+        )
+      },
+    })
+    results.push({
+      label: side.label,
+      result: { ...result, wallSeconds: Math.round((performance.now() - started) / 10) / 100 },
+    })
+  }
+  if (flags.json === true) {
+    io.out(
+      JSON.stringify(
+        results.length === 1
+          ? results[0]?.result
+          : Object.fromEntries(results.map((r) => [r.label, r.result])),
+        null,
+        2,
+      ),
+    )
+    return
+  }
+  io.out(
+    `${cluster.name}: ${formatNumber(cluster.fabric.acceleratorCount)} accelerators, ${formatNumber(jobs.length)} jobs from ${flags.trace ?? 'data/traces/philly'}`,
+  )
+  const columns = results.map((r) => rows(r.result))
+  io.out(
+    table(
+      ['figure', ...results.map((r) => r.label)],
+      (columns[0] ?? []).map(([name], i) => [name, ...columns.map((c) => c[i]?.[1] ?? '')]),
+    ),
+  )
+}
+
+/** Registers `zhisuan sim`. */
+export function registerSim(program: Command, io: Io): void {
+  program
+    .command('sim')
+    .description(
+      'replay a job trace on a cluster in the digital twin: utilization, waits, failures, ETTR',
+    )
+    .requiredOption('--cluster <file>', 'cluster file')
+    .option('--trace <csv>', 'trace in the normalized schema (default: the shipped Philly window)')
+    .option('--days <d>', 'stop after this many simulated days')
+    .option('--seed <n>', 'random seed (default 1)')
+    .option('--policy <name>', 'zhisuan | first-fit')
+    .option('--failure-rate <r>', 'failures per 1,000 accelerators per day (0 = none)')
+    .option('--failure-preset <name>', `${presetNames.join(' | ')} (default industry-0.48)`)
+    .option('--checkpoint-interval <auto|min>', 'minutes between checkpoints, or auto (Young/Daly)')
+    .option('--stall <s>', 'seconds a checkpoint stalls a job (default 30)')
+    .option('--restart <s>', 'seconds to restart and restore after a failure (default 600)')
+    .option(
+      '--compare <key=a,b>',
+      'run twice, e.g. policy=zhisuan,first-fit or failure-rate=0.16,0.48',
+    )
+    .option('--json', 'print JSON')
+    .action(async (flags: SimFlags) => {
+      await runSim(io, flags)
+    })
+}

@@ -1,0 +1,99 @@
+/** What the twin remembers of each job. */
+export interface JobRecord {
+  readonly id: string
+  readonly accelerators: number
+  readonly submitS: number
+  readonly workS: number
+  firstStartS?: number
+  endS?: number
+  interruptions: number
+}
+
+/** The summary `zhisuan sim` prints (and `--json` emits). */
+export interface SimResult {
+  readonly jobs: { readonly submitted: number; readonly completed: number }
+  /** Allocated accelerator-time over available accelerator-time, first arrival to the end. */
+  readonly utilization: number
+  readonly queueWaitS: { readonly p50: number; readonly p99: number }
+  readonly jctS: { readonly p50: number; readonly p99: number }
+  readonly failures: {
+    readonly count: number
+    readonly per1000AcceleratorDays: number
+    readonly byCategory: Readonly<Record<string, number>>
+  }
+  readonly interruptions: number
+  /**
+   * Effective training time ratio of completed jobs: productive time over time from first start
+   * to the end (restarts, lost work, checkpoint stalls and requeue waits count against it),
+   * accelerator-weighted; `largestJobs` for the top 1% by size.
+   */
+  readonly ettr: { readonly overall: number; readonly largestJobs: number }
+  readonly goodputAcceleratorHours: number
+  readonly simulatedDays: number
+  readonly events: number
+}
+
+/** The value below which a fraction `q` of the (sorted) samples lie. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) {
+    return 0
+  }
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+}
+
+const round = (x: number, digits = 6) => Math.round(x * 10 ** digits) / 10 ** digits
+
+/** Turns the twin's records into the summary. Values are rounded so reports compare byte for byte. */
+export function summarize(input: {
+  readonly records: readonly JobRecord[]
+  readonly submitted: number
+  readonly capacity: number
+  readonly startS: number
+  readonly endS: number
+  readonly allocatedArea: number
+  readonly failures: number
+  readonly byCategory: ReadonlyMap<string, number>
+  readonly interruptions: number
+  readonly events: number
+}): SimResult {
+  const done = input.records.filter((r) => r.endS !== undefined && r.firstStartS !== undefined)
+  const waits = input.records
+    .filter((r) => r.firstStartS !== undefined)
+    .map((r) => (r.firstStartS ?? 0) - r.submitS)
+    .sort((a, b) => a - b)
+  const jct = done.map((r) => (r.endS ?? 0) - r.submitS).sort((a, b) => a - b)
+  const ettrOf = (rs: readonly JobRecord[]) => {
+    let productive = 0
+    let held = 0
+    for (const r of rs) {
+      productive += r.workS * r.accelerators
+      held += ((r.endS ?? 0) - (r.firstStartS ?? 0)) * r.accelerators
+    }
+    return held > 0 ? productive / held : 1
+  }
+  const bySize = [...done].sort((a, b) => b.accelerators - a.accelerators || (a.id < b.id ? -1 : 1))
+  const largest = bySize.slice(0, Math.max(1, Math.ceil(bySize.length / 100)))
+  const span = Math.max(1e-9, input.endS - input.startS)
+  const days = span / 86_400
+  return {
+    jobs: { submitted: input.submitted, completed: done.length },
+    utilization: round(input.allocatedArea / (input.capacity * span)),
+    queueWaitS: { p50: round(quantile(waits, 0.5), 3), p99: round(quantile(waits, 0.99), 3) },
+    jctS: { p50: round(quantile(jct, 0.5), 3), p99: round(quantile(jct, 0.99), 3) },
+    failures: {
+      count: input.failures,
+      per1000AcceleratorDays: round((input.failures / (input.capacity * days)) * 1000),
+      byCategory: Object.fromEntries(
+        [...input.byCategory.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+      ),
+    },
+    interruptions: input.interruptions,
+    ettr: { overall: round(ettrOf(done)), largestJobs: round(ettrOf(largest)) },
+    goodputAcceleratorHours: round(
+      done.reduce((s, r) => s + (r.workS * r.accelerators) / 3600, 0),
+      3,
+    ),
+    simulatedDays: round(days),
+    events: input.events,
+  }
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
+import { failurePresets, type FailureModel } from './failures.js'
+import { simulate, type SimConfig, type SimJob } from './simulate.js'
+import { jobsFromTrace } from './workload.js'
+
+const cluster = (name: string) =>
+  parseClusterFile(
+    name,
+    readFileSync(new URL(`../../../examples/clusters/${name}`, import.meta.url), 'utf8'),
+    defaultCatalog(),
+  )
+const lab = cluster('lab-64.yaml')
+const software = (per1000PerDay: number): FailureModel => ({
+  name: 'software',
+  per1000PerDay,
+  mix: [{ name: 'software', weight: 1, repairHours: 0 }],
+  detectionS: 0,
+})
+const base: SimConfig = {
+  seed: 1,
+  policy: 'zhisuan',
+  failures: null,
+  checkpoint: { intervalS: 'auto', stallS: 30, restartS: 600 },
+}
+
+function phillyRows(limit: number) {
+  const text = readFileSync(
+    new URL('../../../data/traces/philly/philly_2017-10-02_2017-10-16.csv', import.meta.url),
+    'utf8',
+  )
+  return text
+    .trim()
+    .split('\n')
+    .slice(1, limit + 1)
+    .map((line) => {
+      const [id = '', submit = '0', duration = '0', gpus = '1', , , user = '', vc = ''] =
+        line.split(',')
+      return {
+        id,
+        submitS: Number(submit),
+        durationS: Number(duration),
+        gpus: Number(gpus),
+        user,
+        vc,
+      }
+    })
+}
+
+describe('the digital twin', () => {
+  it('gives byte-identical results for the same seed, and different failures for another', () => {
+    const jobs = jobsFromTrace(phillyRows(400), 8)
+    const config: SimConfig = { ...base, failures: failurePresets['industry-0.48'] ?? null }
+    const philly = cluster('philly-2490.yaml')
+    const a = JSON.stringify(simulate(philly, jobs, config))
+    const b = JSON.stringify(simulate(philly, jobs, config))
+    expect(a).toBe(b)
+    const c = simulate(philly, jobs, { ...config, seed: 2 })
+    expect(JSON.stringify(c)).not.toBe(a)
+    expect(JSON.parse(a)).toMatchObject({ jobs: { submitted: 400, completed: 400 } })
+  })
+
+  it('observes failures at the configured rate (Poisson, within 3σ) over long runs', () => {
+    const job: SimJob = {
+      id: 'long',
+      tenant: 't',
+      submitS: 0,
+      workS: 400 * 86_400,
+      replicas: 1,
+      perReplica: 8,
+    }
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = simulate(lab, [job], {
+        ...base,
+        seed,
+        failures: software(10),
+        checkpoint: { intervalS: 3600, stallS: 0, restartS: 0 },
+      })
+      const expected = (10 / 1000) * 64 * r.simulatedDays
+      expect(
+        Math.abs(r.failures.count - expected),
+        `seed ${seed}: ${r.failures.count} vs ${expected.toFixed(1)}`,
+      ).toBeLessThanOrEqual(3 * Math.sqrt(expected))
+    }
+  })
+
+  it('matches the closed-form ETTR 1 − δ/τ − (τ/2 + R)/M within 2 points for one large job', () => {
+    // the job fills the cluster, so every failure interrupts it: its MTBF is the cluster's
+    for (const delta of [60, 300]) {
+      for (const tau of [1800, 7200]) {
+        for (const restart of [300, 1800]) {
+          for (const mtbfDays of [1, 4]) {
+            const M = mtbfDays * 86_400
+            const job: SimJob = {
+              id: 'big',
+              tenant: 't',
+              submitS: 0,
+              workS: 150 * M,
+              replicas: 8,
+              perReplica: 8,
+            }
+            const rate = (1000 * 86_400) / (M * 64)
+            const r = simulate(lab, [job], {
+              ...base,
+              seed: delta + tau + restart + mtbfDays,
+              failures: software(rate),
+              checkpoint: { intervalS: tau, stallS: delta, restartS: restart },
+            })
+            const closed = 1 - delta / tau - (tau / 2 + restart) / M
+            expect(
+              Math.abs(r.ettr.overall - closed),
+              `δ ${delta} τ ${tau} R ${restart} M ${mtbfDays}d: ${r.ettr.overall} vs ${closed}`,
+            ).toBeLessThan(0.02)
+          }
+        }
+      }
+    }
+  })
+
+  it('moves gangs off failed nodes and finishes every job despite hardware failures', () => {
+    const jobs: SimJob[] = Array.from({ length: 20 }, (_, i) => ({
+      id: `j${i}`,
+      tenant: 't',
+      submitS: i * 600,
+      workS: 6 * 3600,
+      replicas: 2,
+      perReplica: 8,
+    }))
+    const r = simulate(lab, jobs, {
+      ...base,
+      failures: { ...failurePresets.llama3, per1000PerDay: 50 } as FailureModel,
+    })
+    expect(r.jobs.completed).toBe(20)
+    expect(r.failures.count).toBeGreaterThan(0)
+    expect(r.interruptions).toBeGreaterThan(0)
+    expect(r.ettr.overall).toBeLessThan(1)
+  })
+})

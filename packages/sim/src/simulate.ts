@@ -1,0 +1,352 @@
+import { Heap } from 'heap-js'
+import { ZhisuanError, defaultCatalog, type Cluster } from '@zhisuan/domain'
+import { dalyInterval } from '@zhisuan/perf'
+import { Scheduler, type Decision, type SchedulerConfig } from '@zhisuan/scheduler'
+import type { FailureModel } from './failures.js'
+import { createRng } from './rng.js'
+import { summarize, type JobRecord, type SimResult } from './metrics.js'
+
+/** A job to simulate: a gang that needs `workS` seconds of productive time. */
+export interface SimJob {
+  readonly id: string
+  readonly tenant: string
+  readonly submitS: number
+  readonly workS: number
+  readonly replicas: number
+  readonly perReplica: number
+  readonly priority?: number
+}
+
+/**
+ * Checkpointing of every job: a checkpoint starts every `intervalS` of its running time (the
+ * period includes the stall, so a job computes `intervalS − stallS` between checkpoints), or
+ * `auto`: Daly's optimal compute interval for the job's MTBF, plus the stall.
+ */
+export interface CheckpointSettings {
+  readonly intervalS: number | 'auto'
+  /** Seconds a job stops per checkpoint. */
+  readonly stallS: number
+  /** Seconds to restart and restore after a failure (before productive work resumes). */
+  readonly restartS: number
+}
+
+export interface SimConfig {
+  readonly seed: number
+  readonly policy: 'zhisuan' | 'first-fit'
+  readonly failures: FailureModel | null
+  readonly checkpoint: CheckpointSettings
+  /** Stop at this simulated time, s; default: when every job has finished. */
+  readonly horizonS?: number
+  /** Seconds between scheduling cycles when something changed; default 60. */
+  readonly cycleS?: number
+  /** Called now and then with the simulated time and event count (progress bars). */
+  readonly onProgress?: (simulatedS: number, events: number) => void
+}
+
+type Event =
+  | { readonly t: number; readonly seq: number; readonly kind: 'arrival'; readonly index: number }
+  | {
+      readonly t: number
+      readonly seq: number
+      readonly kind: 'complete'
+      readonly id: string
+      readonly segment: number
+    }
+  | { readonly t: number; readonly seq: number; readonly kind: 'failure' }
+  | { readonly t: number; readonly seq: number; readonly kind: 'repair'; readonly node: number }
+  | { readonly t: number; readonly seq: number; readonly kind: 'cycle' }
+
+type Unsequenced<E> = E extends unknown ? Omit<E, 'seq'> : never
+
+interface JobState {
+  readonly job: SimJob
+  readonly record: JobRecord
+  remainingS: number
+  segment: number
+  segmentStart: number
+  /** Seconds at the start of the segment before productive work (detection, restart, restore). */
+  delayS: number
+  running: boolean
+  intervalS: number
+}
+
+/**
+ * Runs the twin: arrivals, scheduling cycles (the scheduler package decides everything),
+ * completions, failures (a Poisson process over the accelerators, categories by the model's
+ * mix), repairs, checkpoints and restarts. Checkpoints are periodic within each run segment and
+ * are accounted in closed form (no event per checkpoint): a failure at running time `e` of a
+ * segment keeps ⌊e/τ⌋·(τ − δ) of its work. Deterministic for a seed.
+ */
+export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimConfig): SimResult {
+  const { intervalS, stallS, restartS } = config.checkpoint
+  if (typeof intervalS === 'number' && !(intervalS > stallS)) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `checkpoint interval (${intervalS} s) must exceed the stall (${stallS} s)`,
+    )
+  }
+  if (!(stallS >= 0) || !(restartS >= 0)) {
+    throw new ZhisuanError('invalid-input', 'checkpoint stall and restart must be ≥ 0 s')
+  }
+  const families = [...new Set(cluster.pools.map((p) => p.accelerator.family))]
+  const schedulerConfig: SchedulerConfig = {
+    tenants: [],
+    preemptionWindowS: 600,
+    strictTenants: false,
+    ...(config.policy === 'first-fit' ? { placement: 'first-fit' as const } : {}),
+  }
+  const scheduler = new Scheduler(cluster, defaultCatalog(), schedulerConfig)
+  const rng = createRng(config.seed)
+  const failureTimes = rng.stream('failure-times')
+  const failureNodes = rng.stream('failure-accelerators')
+  const failureCauses = rng.stream('failure-causes')
+  let seq = 0
+  const events = new Heap<Event>((a, b) => a.t - b.t || a.seq - b.seq)
+  const push = (e: Unsequenced<Event>) => {
+    events.push({ ...e, seq: seq++ })
+  }
+  const states = new Map<string, JobState>()
+  const capacity = cluster.pools.reduce(
+    (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
+    0,
+  )
+  const failureRate =
+    config.failures === null ? 0 : ((config.failures.per1000PerDay / 1000) * capacity) / 86_400
+  const totalWeight = config.failures?.mix.reduce((s, c) => s + c.weight, 0) ?? 0
+  const cycleS = config.cycleS ?? 60
+  const horizon = config.horizonS ?? Number.POSITIVE_INFINITY
+  jobs.forEach((job, index) => {
+    push({ t: job.submitS, kind: 'arrival', index })
+  })
+  if (failureRate > 0) {
+    push({ t: (jobs[0]?.submitS ?? 0) + failureTimes.exponential(failureRate), kind: 'failure' })
+  }
+  let now = jobs[0]?.submitS ?? 0
+  let cyclePending = false
+  let processed = 0
+  let allocated = 0
+  let allocatedArea = 0
+  let lastT = now
+  let finished = 0
+  let failures = 0
+  const byCategory = new Map<string, number>()
+  let interruptions = 0
+
+  const intervalFor = (job: SimJob) => {
+    if (config.checkpoint.intervalS !== 'auto') {
+      return config.checkpoint.intervalS
+    }
+    if (config.failures === null || config.failures.per1000PerDay <= 0) {
+      return Number.POSITIVE_INFINITY
+    }
+    const mtbfS = (1000 * 86_400) / (config.failures.per1000PerDay * job.replicas * job.perReplica)
+    return Math.max(60, dalyInterval(config.checkpoint.stallS, mtbfS)) + config.checkpoint.stallS
+  }
+  const workPerPeriod = (s: JobState) => s.intervalS - config.checkpoint.stallS
+  const startSegment = (s: JobState, delayS: number) => {
+    s.segment++
+    s.segmentStart = now
+    s.delayS = delayS
+    const stalls = Number.isFinite(s.intervalS)
+      ? Math.floor(s.remainingS / workPerPeriod(s)) * config.checkpoint.stallS
+      : 0
+    push({
+      t: now + delayS + s.remainingS + stalls,
+      kind: 'complete',
+      id: s.job.id,
+      segment: s.segment,
+    })
+  }
+  /** Work kept by the checkpoints of the current segment, if it stopped now. */
+  const committedWork = (s: JobState) => {
+    const productive = Math.max(0, now - s.segmentStart - s.delayS)
+    if (!Number.isFinite(s.intervalS)) {
+      return 0
+    }
+    const done = Math.floor(productive / s.intervalS) * workPerPeriod(s)
+    return Math.min(done, s.remainingS)
+  }
+  const requestCycle = () => {
+    if (!cyclePending) {
+      cyclePending = true
+      push({ t: now + cycleS, kind: 'cycle' })
+    }
+  }
+  const applyDecisions = (decisions: readonly Decision[]) => {
+    for (const d of decisions) {
+      const s = states.get(d.jobId)
+      if (s === undefined) {
+        continue
+      }
+      if (d.kind === 'place') {
+        const restart = s.record.firstStartS !== undefined
+        s.record.firstStartS ??= now
+        s.running = true
+        allocated += d.accelerators.length
+        startSegment(s, restart ? config.checkpoint.restartS : 0)
+      } else if ((d.kind === 'replace' && d.replacement === null) || d.kind === 'preempt') {
+        // back in the queue with what its checkpoints kept
+        s.remainingS -= committedWork(s)
+        s.running = false
+        s.segment++
+        allocated -= s.job.replicas * s.job.perReplica
+      }
+    }
+  }
+
+  while (events.size() > 0 && finished < jobs.length) {
+    const e = events.pop()
+    if (e === undefined || e.t > horizon) {
+      break
+    }
+    allocatedArea += allocated * (e.t - lastT)
+    lastT = e.t
+    now = e.t
+    processed++
+    if (processed % 50_000 === 0) {
+      config.onProgress?.(now, processed)
+    }
+    switch (e.kind) {
+      case 'arrival': {
+        const job = jobs[e.index]
+        if (job === undefined) {
+          break
+        }
+        const record: JobRecord = {
+          id: job.id,
+          accelerators: job.replicas * job.perReplica,
+          submitS: job.submitS,
+          workS: job.workS,
+          interruptions: 0,
+        }
+        states.set(job.id, {
+          job,
+          record,
+          remainingS: job.workS,
+          segment: 0,
+          segmentStart: now,
+          delayS: 0,
+          running: false,
+          intervalS: intervalFor(job),
+        })
+        scheduler.submit({
+          id: job.id,
+          tenant: job.tenant,
+          queue: 'default',
+          priority: job.priority ?? 0,
+          replicas: job.replicas,
+          acceleratorsPerReplica: job.perReplica,
+          chips: { kind: 'families', families, ordered: false },
+          archs: ['x86_64', 'aarch64'],
+          submittedAt: job.submitS,
+        })
+        requestCycle()
+        break
+      }
+      case 'complete': {
+        const s = states.get(e.id)
+        if (s === undefined || !s.running || s.segment !== e.segment) {
+          break
+        }
+        s.running = false
+        s.record.endS = now
+        allocated -= s.job.replicas * s.job.perReplica
+        scheduler.remove(e.id)
+        finished++
+        requestCycle()
+        break
+      }
+      case 'failure': {
+        failures++
+        const node =
+          cluster.fabric.acceleratorNode[failureNodes.below(cluster.fabric.acceleratorCount)] ?? 0
+        const cause = pickCause(config.failures, totalWeight, failureCauses.uniform())
+        byCategory.set(cause.name, (byCategory.get(cause.name) ?? 0) + 1)
+        const detection = config.failures?.detectionS ?? 0
+        const hit = scheduler.running().filter((r) => r.nodes.includes(node))
+        for (const r of hit) {
+          const s = states.get(r.spec.id)
+          if (s !== undefined) {
+            s.record.interruptions++
+            interruptions++
+          }
+        }
+        if (cause.repairHours > 0 && scheduler.state.nodes[node]?.health === 'healthy') {
+          // the node goes to repair; its gangs move to a replacement or back to the queue
+          const hitStates = hit
+            .map((r) => states.get(r.spec.id))
+            .filter((s): s is JobState => s !== undefined)
+          const decisions = scheduler.setNodeHealth(node, 'failed', now)
+          for (const s of hitStates) {
+            const replaced = decisions.find(
+              (d) => d.kind === 'replace' && d.jobId === s.job.id && d.replacement !== null,
+            )
+            if (replaced !== undefined) {
+              s.remainingS -= committedWork(s)
+              startSegment(s, detection + config.checkpoint.restartS)
+            }
+          }
+          applyDecisions(decisions.filter((d) => d.kind === 'replace' && d.replacement === null))
+          push({ t: now + cause.repairHours * 3600, kind: 'repair', node })
+          requestCycle()
+        } else {
+          // a software fault: the gangs on the node restart in place from their last checkpoint
+          for (const r of hit) {
+            const s = states.get(r.spec.id)
+            if (s !== undefined && s.running) {
+              s.remainingS -= committedWork(s)
+              startSegment(s, detection + config.checkpoint.restartS)
+            }
+          }
+        }
+        if (finished < jobs.length) {
+          push({ t: now + failureTimes.exponential(failureRate), kind: 'failure' })
+        }
+        break
+      }
+      case 'repair':
+        scheduler.setNodeHealth(e.node, 'healthy', now)
+        requestCycle()
+        break
+      case 'cycle': {
+        cyclePending = false
+        applyDecisions(scheduler.schedule(now).decisions)
+        if (scheduler.pending().length > 0) {
+          requestCycle()
+        }
+        break
+      }
+    }
+  }
+  config.onProgress?.(now, processed)
+  return summarize({
+    records: [...states.values()].map((s) => s.record),
+    submitted: jobs.length,
+    capacity,
+    startS: jobs[0]?.submitS ?? 0,
+    endS: now,
+    allocatedArea,
+    failures,
+    byCategory,
+    interruptions,
+    events: processed,
+  })
+}
+
+function pickCause(
+  model: FailureModel | null,
+  total: number,
+  u: number,
+): { name: string; repairHours: number } {
+  if (model === null) {
+    return { name: 'none', repairHours: 0 }
+  }
+  let x = u * total
+  for (const c of model.mix) {
+    x -= c.weight
+    if (x < 0) {
+      return c
+    }
+  }
+  return model.mix[model.mix.length - 1] ?? { name: 'unknown', repairHours: 0 }
+}
