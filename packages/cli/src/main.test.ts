@@ -245,3 +245,63 @@ describe('zhisuan plan', () => {
     }
   })
 })
+
+describe('zhisuan sim', () => {
+  const header = 'job_id,submit_time_s,duration_s,num_gpus,gpu_type,status,user,vc'
+
+  it('replays any trace in the normalized schema and prints the summary as JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zhisuan-sim-'))
+    const file = join(dir, 'trace.csv')
+    await writeFile(
+      file,
+      `${header}\na,0,3600,8,,pass,u1,\nb,60,7200,16,,pass,u2,vc1\nc,120,600,1,,pass,,\n`,
+    )
+    const { code, out } = await run(
+      'sim',
+      '--cluster',
+      example('lab-64.yaml'),
+      '--trace',
+      file,
+      '--seed',
+      '7',
+      '--json',
+    )
+    expect(code).toBe(0)
+    const r = JSON.parse(out) as {
+      jobs: { submitted: number; completed: number }
+      events: number
+      wallSeconds: number
+    }
+    expect(r.jobs).toEqual({ submitted: 3, completed: 3 })
+    expect(r.events).toBeGreaterThan(3)
+    expect(typeof r.wallSeconds).toBe('number')
+  })
+
+  it('names the line and column of a malformed row', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zhisuan-sim-'))
+    const file = join(dir, 'bad.csv')
+    await writeFile(file, `${header}\na,0,3600,8,,pass,,\nb,60,soon,8,,pass,,\n`)
+    const { code, err } = await run('sim', '--cluster', example('lab-64.yaml'), '--trace', file)
+    expect(code).toBe(1)
+    expect(err).toMatch(/bad\.csv: row 3, column duration_s: expected a number ≥ 0, got "soon"/)
+  })
+
+  it('compares two policies on the same jobs and seed', async () => {
+    const { code, out } = await run(
+      'sim',
+      '--cluster',
+      example('lab-64.yaml'),
+      '--workload',
+      'llm-mix',
+      '--days',
+      '3',
+      '--compare',
+      'policy=zhisuan,first-fit',
+      '--json',
+    )
+    expect(code).toBe(0)
+    const r = JSON.parse(out) as Record<string, { jobs: { submitted: number } }>
+    expect(Object.keys(r)).toEqual(['policy=zhisuan', 'policy=first-fit'])
+    expect(r['policy=zhisuan']?.jobs.submitted).toBe(r['policy=first-fit']?.jobs.submitted)
+  })
+})

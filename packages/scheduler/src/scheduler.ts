@@ -53,6 +53,7 @@ export class Scheduler {
   private readonly slotOf = new Map<string, number>()
   private readonly lastPreempted = new Map<string, number>()
   private totals = { scu: 0, memoryGB: 0 }
+  private readonly capacity: Record<WorkloadClass, number>
   private readonly largestCache = new Map<string, number>()
   private reservation: Reservation | undefined
   /** Per cycle: the smallest gang of each shape that found no room, and why. */
@@ -70,15 +71,12 @@ export class Scheduler {
   ) {
     this.state = ClusterState.fromCluster(cluster)
     this.families = familiesOf(cluster, catalog)
-    this.ledger = new QuotaLedger(config, this.refreshCapacity())
+    this.capacity = this.initialCapacity()
+    this.ledger = new QuotaLedger(config, this.capacity)
   }
 
-  /**
-   * Usable capacity per class (healthy, non-spare nodes), for the quota pool and fair share;
-   * recomputed when nodes change health or leave the spares, which also resets cached
-   * domain sizes.
-   */
-  private refreshCapacity(): Record<WorkloadClass, number> {
+  /** Usable capacity per class (healthy, non-spare nodes), for the quota pool and fair share. */
+  private initialCapacity(): Record<WorkloadClass, number> {
     const capacity = Object.fromEntries(workloadClasses.map((c) => [c, 0])) as Record<
       WorkloadClass,
       number
@@ -95,9 +93,6 @@ export class Scheduler {
       memoryGB += node.accelerators * node.memoryGBPerAccelerator
     }
     this.totals = { scu: capacity['llm-train'], memoryGB }
-    this.largestCache.clear()
-    // The ledger does not exist yet on the first call, from the constructor.
-    ;(this.ledger as QuotaLedger | undefined)?.setCapacity(capacity)
     return capacity
   }
 
@@ -159,8 +154,7 @@ export class Scheduler {
    * then anywhere — or, when none fits, goes back to the queue.
    */
   setNodeHealth(node: number, health: NodeHealth, now: number): Decision[] {
-    this.state.setNode(node, { health })
-    this.refreshCapacity()
+    this.changeNode(node, { health })
     if (health !== 'failed') {
       return []
     }
@@ -175,8 +169,42 @@ export class Scheduler {
 
   /** Marks a node as a spare (only failure recovery uses spares) or returns it to service. */
   setSpare(node: number, spare: boolean): void {
-    this.state.setNode(node, { spare })
-    this.refreshCapacity()
+    this.changeNode(node, { spare })
+  }
+
+  /** Changes a node and moves its share of the usable capacity in or out (O(1)). */
+  private changeNode(node: number, change: { health?: NodeHealth; spare?: boolean }): void {
+    const before = this.contribution(node)
+    const wasSpare = this.state.nodes[node]?.spare
+    this.state.setNode(node, change)
+    const after = this.contribution(node)
+    for (const c of workloadClasses) {
+      this.capacity[c] += after.scu[c] - before.scu[c]
+    }
+    this.totals = {
+      scu: this.capacity['llm-train'],
+      memoryGB: this.totals.memoryGB + after.memoryGB - before.memoryGB,
+    }
+    this.ledger.setCapacity(this.capacity)
+    if (this.state.nodes[node]?.spare !== wasSpare) {
+      this.largestCache.clear()
+    }
+  }
+
+  private contribution(node: number): { scu: Record<WorkloadClass, number>; memoryGB: number } {
+    const n = this.state.nodes[node]
+    const info = n === undefined ? undefined : this.families.get(n.family)
+    const zero = Object.fromEntries(workloadClasses.map((c) => [c, 0])) as Record<
+      WorkloadClass,
+      number
+    >
+    if (n === undefined || info === undefined || n.spare || n.health !== 'healthy') {
+      return { scu: zero, memoryGB: 0 }
+    }
+    for (const c of workloadClasses) {
+      zero[c] = n.accelerators * info.scu[c]
+    }
+    return { scu: zero, memoryGB: n.accelerators * n.memoryGBPerAccelerator }
   }
 
   /**
@@ -535,10 +563,8 @@ export class Scheduler {
   }
 
   private unreserve(): void {
-    for (let n = 0; n < this.state.hidden.length; n++) {
-      if (this.state.hidden[n] === 1) {
-        this.state.unhide(n)
-      }
+    for (const n of this.reservation?.nodes ?? []) {
+      this.state.unhide(n)
     }
   }
 
@@ -576,8 +602,7 @@ export class Scheduler {
     this.state.release(lost)
     if (this.state.nodes[replacement.node]?.spare === true) {
       // A spare that takes over a failed node's work joins the pool; the failed node goes to repair.
-      this.state.setNode(replacement.node, { spare: false })
-      this.refreshCapacity()
+      this.changeNode(replacement.node, { spare: false })
     }
     const gained = this.state.allocate(replacement.node, need, slot)
     job.accelerators = [...job.accelerators.filter((a) => !lost.includes(a)), ...gained]
@@ -628,36 +653,44 @@ function findReplacement(
   need: number,
 ): { node: number; tier: 'leaf' | 'spine' | 'core' } | undefined {
   const fabric = state.fabric
-  const block = fabric.nodeBlock[failed] ?? -1
-  const pod = fabric.nodePod[failed] ?? -1
-  const candidates: { node: number; rank: number }[] = []
-  for (const n of state.nodes) {
-    if (
-      n.index === failed ||
-      n.health !== 'healthy' ||
-      n.family !== job.family ||
-      !job.spec.archs.includes(n.arch) ||
-      state.hidden[n.index] === 1
-    ) {
-      continue
-    }
-    if ((state.free[n.index] ?? 0) < need) {
-      continue
-    }
-    const where = fabric.nodeBlock[n.index] === block ? 0 : fabric.nodePod[n.index] === pod ? 1 : 2
-    candidates.push({ node: n.index, rank: where * 2 + (n.spare ? 0 : 1) })
-  }
+  const block = fabric.blocks[fabric.nodeBlock[failed] ?? -1]
+  const pod = fabric.pods[fabric.nodePod[failed] ?? -1]
   // A gang that requires a tier keeps it: a leaf-bound gang is only replaced within its block.
   const required = job.spec.topology?.mode === 'required' ? job.spec.topology.tier : undefined
-  const limit = required === 'leaf' ? 0 : required === 'spine' ? 1 : 2
-  const allowed = candidates.filter(
-    (c) => Math.floor(c.rank / 2) <= limit || job.nodes.every((n) => n === failed),
-  )
-  allowed.sort((a, b) => a.rank - b.rank || a.node - b.node)
-  const best = allowed[0]
-  if (best === undefined) {
-    return undefined
+  const alone = job.nodes.every((n) => n === failed)
+  const limit = alone ? 2 : required === 'leaf' ? 0 : required === 'spine' ? 1 : 2
+  const stages: { tier: 'leaf' | 'spine' | 'core'; first: number; count: number }[] = [
+    { tier: 'leaf', first: block?.firstNode ?? 0, count: block?.nodeCount ?? 0 },
+    { tier: 'spine', first: pod?.firstNode ?? 0, count: pod?.nodeCount ?? 0 },
+    { tier: 'core', first: 0, count: state.nodes.length },
+  ]
+  // The same block first, then the same pod, then anywhere; spares before busy nodes' room.
+  for (const [level, stage] of stages.entries()) {
+    if (level > limit) {
+      break
+    }
+    let best: { node: number; spare: boolean } | undefined
+    for (let i = stage.first; i < stage.first + stage.count; i++) {
+      const n = state.nodes[i]
+      if (
+        n === undefined ||
+        i === failed ||
+        n.health !== 'healthy' ||
+        n.family !== job.family ||
+        state.hidden[i] === 1
+      ) {
+        continue
+      }
+      if (!job.spec.archs.includes(n.arch) || (state.free[i] ?? 0) < need) {
+        continue
+      }
+      if (best === undefined || (n.spare && !best.spare)) {
+        best = { node: i, spare: n.spare }
+      }
+    }
+    if (best !== undefined) {
+      return { node: best.node, tier: stage.tier }
+    }
   }
-  const tiers = ['leaf', 'spine', 'core'] as const
-  return { node: best.node, tier: tiers[Math.floor(best.rank / 2)] ?? 'core' }
+  return undefined
 }

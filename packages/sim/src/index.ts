@@ -3,3 +3,4 @@ export { quantile, summarize, type JobRecord, type SimResult } from './metrics.j
 export { createRng, type Rng, type Stream } from './rng.js'
 export { simulate, type CheckpointSettings, type SimConfig, type SimJob } from './simulate.js'
 export { jobsFromTrace, type TraceRow } from './workload.js'
+export { llmMix, llmMixJobs, type LlmJobClass } from './llm-mix.js'

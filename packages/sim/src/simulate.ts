@@ -309,11 +309,10 @@ export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimC
         requestCycle()
         break
       case 'cycle': {
+        // Cycles follow changes (arrivals, completions, failures, repairs): with nothing
+        // changed, the pending jobs would get the same answers again.
         cyclePending = false
         applyDecisions(scheduler.schedule(now).decisions)
-        if (scheduler.pending().length > 0) {
-          requestCycle()
-        }
         break
       }
     }

@@ -3,9 +3,11 @@ import { ZhisuanError } from '@zhisuan/domain'
 import {
   failurePresets,
   jobsFromTrace,
+  llmMixJobs,
   simulate,
   type FailureModel,
   type SimConfig,
+  type SimJob,
   type SimResult,
 } from '@zhisuan/sim'
 import { loadClusterFile } from '../load.js'
@@ -16,6 +18,7 @@ import { phillyTrace, readTrace } from '../trace.js'
 interface SimFlags {
   cluster: string
   trace?: string
+  workload?: string
   days?: string
   seed?: string
   policy?: string
@@ -116,9 +119,18 @@ const rows = (r: SimResult): [string, string][] => [
 /** Runs `zhisuan sim`. */
 export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   const { cluster } = await loadClusterFile(flags.cluster)
-  const trace = await readTrace(flags.trace ?? phillyTrace)
-  const perNode = Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode))
-  const jobs = jobsFromTrace(trace, perNode)
+  const workload = choiceOption('--workload', flags.workload, ['llm-mix'] as const)
+  if (workload !== undefined && flags.trace !== undefined) {
+    throw new ZhisuanError('invalid-input', 'give --trace or --workload, not both')
+  }
+  let jobs: SimJob[]
+  if (workload === 'llm-mix') {
+    const days = numberOption('--days', flags.days, 0.001) ?? 30
+    jobs = llmMixJobs(cluster, { days, seed: intOption('--seed', flags.seed, 0) ?? 1 })
+  } else {
+    const perNode = Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode))
+    jobs = jobsFromTrace(await readTrace(flags.trace ?? phillyTrace), perNode)
+  }
   const results: { label: string; result: SimResult & { wallSeconds: number } }[] = []
   for (const side of compareSides(flags)) {
     const config = configOf(side.flags)
@@ -169,6 +181,10 @@ export function registerSim(program: Command, io: Io): void {
     )
     .requiredOption('--cluster <file>', 'cluster file')
     .option('--trace <csv>', 'trace in the normalized schema (default: the shipped Philly window)')
+    .option(
+      '--workload <name>',
+      'llm-mix: synthetic pre-training, fine-tuning and experiments (with --days)',
+    )
     .option('--days <d>', 'stop after this many simulated days')
     .option('--seed <n>', 'random seed (default 1)')
     .option('--policy <name>', 'zhisuan | first-fit')
