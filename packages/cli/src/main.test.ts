@@ -286,6 +286,44 @@ describe('zhisuan sim', () => {
     expect(err).toMatch(/bad\.csv: row 3, column duration_s: expected a number ≥ 0, got "soon"/)
   })
 
+  it('writes a report whose report.json is byte-identical for the same seed, with SVG and PNG charts', async () => {
+    const dirs = [
+      await mkdtemp(join(tmpdir(), 'zhisuan-rep-')),
+      await mkdtemp(join(tmpdir(), 'zhisuan-rep-')),
+    ]
+    for (const dir of dirs) {
+      const { code } = await run(
+        'sim',
+        '--cluster',
+        example('lab-64.yaml'),
+        '--workload',
+        'llm-mix',
+        '--days',
+        '4',
+        '--failure-rate',
+        '20',
+        '--seed',
+        '3',
+        '--report',
+        dir,
+      )
+      expect(code).toBe(0)
+    }
+    const [a, b] = await Promise.all(dirs.map((d) => readFile(join(d, 'report.json'), 'utf8')))
+    expect(a).toBe(b)
+    expect(
+      (JSON.parse(a ?? '{}') as { runs: Record<string, { failures: { count: number } }> }).runs[
+        'run'
+      ]?.failures.count,
+    ).toBeGreaterThan(0)
+    const png = await readFile(join(dirs[0] ?? '', 'utilization.png'))
+    expect(png.subarray(1, 4).toString()).toBe('PNG')
+    expect(await readFile(join(dirs[0] ?? '', 'queue.svg'), 'utf8')).toMatch(/^<svg/)
+    expect(await readFile(join(dirs[0] ?? '', 'report.md'), 'utf8')).toMatch(
+      /!\[utilization\]\(utilization\.svg\)/,
+    )
+  })
+
   it('compares two policies on the same jobs and seed', async () => {
     const { code, out } = await run(
       'sim',

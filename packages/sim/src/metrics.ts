@@ -27,7 +27,11 @@ export interface SimResult {
    * to the end (restarts, lost work, checkpoint stalls and requeue waits count against it),
    * accelerator-weighted; `largestJobs` for the top 1% by size.
    */
-  readonly ettr: { readonly overall: number; readonly largestJobs: number }
+  readonly ettr: {
+    readonly overall: number
+    readonly largestJobs: number
+    readonly histogram: Readonly<Record<string, number>>
+  }
   readonly goodputAcceleratorHours: number
   readonly simulatedDays: number
   readonly events: number
@@ -42,6 +46,20 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 const round = (x: number, digits = 6) => Math.round(x * 10 ** digits) / 10 ** digits
+
+const ettrBins = [0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0000001]
+
+/** Completed jobs by their own ETTR, in bins labelled by lower bound ("0.9" = [0.9, 0.95)). */
+function ettrHistogram(done: readonly JobRecord[]): Record<string, number> {
+  const counts = ettrBins.slice(0, -1).map(() => 0)
+  for (const r of done) {
+    const held = (r.endS ?? 0) - (r.firstStartS ?? 0)
+    const ettr = held > 0 ? r.workS / held : 1
+    const bin = ettrBins.findIndex((b, i) => ettr >= b && ettr < (ettrBins[i + 1] ?? Infinity))
+    counts[Math.max(0, bin)] = (counts[Math.max(0, bin)] ?? 0) + 1
+  }
+  return Object.fromEntries(counts.map((c, i) => [String(ettrBins[i]), c]))
+}
 
 /** Turns the twin's records into the summary. Values are rounded so reports compare byte for byte. */
 export function summarize(input: {
@@ -88,7 +106,11 @@ export function summarize(input: {
       ),
     },
     interruptions: input.interruptions,
-    ettr: { overall: round(ettrOf(done)), largestJobs: round(ettrOf(largest)) },
+    ettr: {
+      overall: round(ettrOf(done)),
+      largestJobs: round(ettrOf(largest)),
+      histogram: ettrHistogram(done),
+    },
     goodputAcceleratorHours: round(
       done.reduce((s, r) => s + (r.workS * r.accelerators) / 3600, 0),
       3,

@@ -41,6 +41,16 @@ export interface SimConfig {
   readonly cycleS?: number
   /** Called now and then with the simulated time and event count (progress bars). */
   readonly onProgress?: (simulatedS: number, events: number) => void
+  /** Sample a timeline (utilization, queue length, failures) every this many seconds; none when absent. */
+  readonly timelineS?: number
+}
+
+/** Samples of the twin over time, for charts. */
+export interface Timeline {
+  readonly t: number[]
+  readonly utilization: number[]
+  readonly pending: number[]
+  readonly failures: number[]
 }
 
 type Event =
@@ -77,7 +87,11 @@ interface JobState {
  * are accounted in closed form (no event per checkpoint): a failure at running time `e` of a
  * segment keeps ⌊e/τ⌋·(τ − δ) of its work. Deterministic for a seed.
  */
-export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimConfig): SimResult {
+export function simulate(
+  cluster: Cluster,
+  jobs: readonly SimJob[],
+  config: SimConfig,
+): SimResult & { timeline?: Timeline } {
   const { intervalS, stallS, restartS } = config.checkpoint
   if (typeof intervalS === 'number' && !(intervalS > stallS)) {
     throw new ZhisuanError(
@@ -131,6 +145,8 @@ export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimC
   let failures = 0
   const byCategory = new Map<string, number>()
   let interruptions = 0
+  const timeline: Timeline = { t: [], utilization: [], pending: [], failures: [] }
+  let nextSample = config.timelineS === undefined ? Number.POSITIVE_INFINITY : now
 
   const intervalFor = (job: SimJob) => {
     if (config.checkpoint.intervalS !== 'auto') {
@@ -201,6 +217,13 @@ export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimC
     }
     allocatedArea += allocated * (e.t - lastT)
     lastT = e.t
+    while (nextSample <= e.t) {
+      timeline.t.push(nextSample)
+      timeline.utilization.push(Math.round((allocated / capacity) * 1e4) / 1e4)
+      timeline.pending.push(scheduler.pending().length)
+      timeline.failures.push(failures)
+      nextSample += config.timelineS ?? Number.POSITIVE_INFINITY
+    }
     now = e.t
     processed++
     if (processed % 50_000 === 0) {
@@ -318,7 +341,7 @@ export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimC
     }
   }
   config.onProgress?.(now, processed)
-  return summarize({
+  const summary = summarize({
     records: [...states.values()].map((s) => s.record),
     submitted: jobs.length,
     capacity,
@@ -330,6 +353,7 @@ export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimC
     interruptions,
     events: processed,
   })
+  return config.timelineS === undefined ? summary : { ...summary, timeline }
 }
 
 function pickCause(

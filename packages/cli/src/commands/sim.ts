@@ -14,6 +14,7 @@ import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
 import { formatNumber, table, type Io } from '../output.js'
 import { phillyTrace, readTrace } from '../trace.js'
+import { writeSimReport } from '../report/sim-report.js'
 
 interface SimFlags {
   cluster: string
@@ -28,6 +29,7 @@ interface SimFlags {
   stall?: string
   restart?: string
   compare?: string
+  report?: string
   json?: boolean
 }
 
@@ -132,21 +134,42 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     jobs = jobsFromTrace(await readTrace(flags.trace ?? phillyTrace), perNode)
   }
   const results: { label: string; result: SimResult & { wallSeconds: number } }[] = []
+  const reportRuns: { label: string; result: SimResult }[] = []
   for (const side of compareSides(flags)) {
     const config = configOf(side.flags)
     const started = performance.now()
     const result = simulate(cluster, jobs, {
       ...config,
+      ...(flags.report === undefined ? {} : { timelineS: 3600 }),
       onProgress: (t, events) => {
         io.err(
           `[sim ${side.label}] day ${((t - (jobs[0]?.submitS ?? 0)) / 86_400).toFixed(1)}, ${formatNumber(events)} events`,
         )
       },
     })
+    reportRuns.push({ label: side.label, result })
+    // the timeline goes to the report only; the summary stays small
+    const summary: SimResult = { ...result }
+    delete (summary as { timeline?: unknown }).timeline
     results.push({
       label: side.label,
-      result: { ...result, wallSeconds: Math.round((performance.now() - started) / 10) / 100 },
+      result: { ...summary, wallSeconds: Math.round((performance.now() - started) / 10) / 100 },
     })
+  }
+  if (flags.report !== undefined) {
+    const settings = {
+      cluster: flags.cluster,
+      jobs: workload ?? flags.trace ?? 'data/traces/philly',
+      seed: flags.seed ?? '1',
+      ...(flags.compare === undefined ? {} : { compare: flags.compare }),
+    }
+    const files = await writeSimReport(
+      flags.report,
+      `Zhisuan twin: ${cluster.name}`,
+      settings,
+      reportRuns,
+    )
+    io.err(`report: ${files.length} files in ${flags.report}`)
   }
   if (flags.json === true) {
     io.out(
@@ -161,7 +184,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     return
   }
   io.out(
-    `${cluster.name}: ${formatNumber(cluster.fabric.acceleratorCount)} accelerators, ${formatNumber(jobs.length)} jobs from ${flags.trace ?? 'data/traces/philly'}`,
+    `${cluster.name}: ${formatNumber(cluster.fabric.acceleratorCount)} accelerators, ${formatNumber(jobs.length)} jobs from ${workload ?? flags.trace ?? 'data/traces/philly'}`,
   )
   const columns = results.map((r) => rows(r.result))
   io.out(
@@ -197,6 +220,7 @@ export function registerSim(program: Command, io: Io): void {
       '--compare <key=a,b>',
       'run twice, e.g. policy=zhisuan,first-fit or failure-rate=0.16,0.48',
     )
+    .option('--report <dir>', 'write report.json, report.md and charts (SVG and PNG) into DIR')
     .option('--json', 'print JSON')
     .action(async (flags: SimFlags) => {
       await runSim(io, flags)

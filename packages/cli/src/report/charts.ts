@@ -1,0 +1,64 @@
+import * as echarts from 'echarts'
+import { Resvg } from '@resvg/resvg-js'
+
+/** One line of a time chart. */
+export interface Line {
+  readonly name: string
+  readonly points: readonly (readonly [number, number])[]
+}
+
+const size = { width: 900, height: 360 }
+
+/** Renders an ECharts option to SVG on the server (no DOM, no animation). */
+export function renderSvg(option: echarts.EChartsOption): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size })
+  try {
+    chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option })
+    return chart.renderToSVGString()
+  } finally {
+    chart.dispose()
+  }
+}
+
+/** Rasterizes an SVG to PNG (resvg). */
+export function svgToPng(svg: string): Buffer {
+  return new Resvg(svg, { fitTo: { mode: 'width', value: size.width } }).render().asPng()
+}
+
+/** A line chart over simulated days. */
+export function timeChart(
+  title: string,
+  yName: string,
+  lines: readonly Line[],
+  percent = false,
+): string {
+  return renderSvg({
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { left: 70, right: 30, top: 40, bottom: 60 },
+    xAxis: { type: 'value', name: 'day', nameLocation: 'middle', nameGap: 25 },
+    yAxis: { type: 'value', name: yName, ...(percent ? { max: 100 } : {}) },
+    series: lines.map((l) => ({
+      type: 'line',
+      name: l.name,
+      showSymbol: false,
+      data: l.points.map(([x, y]) => [x, y]),
+    })),
+  })
+}
+
+/** A grouped bar chart. */
+export function barChart(
+  title: string,
+  categories: readonly string[],
+  bars: readonly { name: string; values: readonly number[] }[],
+): string {
+  return renderSvg({
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { left: 70, right: 30, top: 40, bottom: 60 },
+    xAxis: { type: 'category', data: [...categories] },
+    yAxis: { type: 'value', name: 'jobs' },
+    series: bars.map((b) => ({ type: 'bar', name: b.name, data: [...b.values] })),
+  })
+}

@@ -1,0 +1,124 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { SimResult, Timeline } from '@zhisuan/sim'
+import { barChart, svgToPng, timeChart, type Line } from './charts.js'
+
+/** One simulated run of a report. */
+export interface ReportRun {
+  readonly label: string
+  readonly result: SimResult & { timeline?: Timeline }
+}
+
+/** Writes a file whole or not at all: to a temporary name, then renamed into place. */
+async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
+  await writeFile(`${path}.tmp`, data)
+  await rename(`${path}.tmp`, path)
+}
+
+const days = (t: readonly number[]) => {
+  const start = t[0] ?? 0
+  return t.map((x) => (x - start) / 86_400)
+}
+
+function lines(
+  runs: readonly ReportRun[],
+  pick: (tl: Timeline) => readonly number[],
+  scale = 1,
+): Line[] {
+  return runs.map((r) => {
+    const tl = r.result.timeline ?? { t: [], utilization: [], pending: [], failures: [] }
+    const x = days(tl.t)
+    return {
+      name: r.label,
+      points: pick(tl).map((y, i) => [Math.round((x[i] ?? 0) * 1000) / 1000, y * scale] as const),
+    }
+  })
+}
+
+function markdown(
+  title: string,
+  settings: Readonly<Record<string, string>>,
+  runs: readonly ReportRun[],
+  charts: readonly string[],
+): string {
+  const rows: [string, (r: SimResult) => string][] = [
+    ['jobs submitted / completed', (r) => `${r.jobs.submitted} / ${r.jobs.completed}`],
+    ['utilization', (r) => `${(r.utilization * 100).toFixed(1)}%`],
+    [
+      'queue wait p50 / p99 (h)',
+      (r) => `${(r.queueWaitS.p50 / 3600).toFixed(2)} / ${(r.queueWaitS.p99 / 3600).toFixed(2)}`,
+    ],
+    [
+      'completion time p50 / p99 (h)',
+      (r) => `${(r.jctS.p50 / 3600).toFixed(2)} / ${(r.jctS.p99 / 3600).toFixed(2)}`,
+    ],
+    [
+      'failures (per 1,000 accelerators per day)',
+      (r) => `${r.failures.count} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
+    ],
+    ['interruptions', (r) => String(r.interruptions)],
+    [
+      'ETTR overall / largest jobs',
+      (r) => `${(r.ettr.overall * 100).toFixed(1)}% / ${(r.ettr.largestJobs * 100).toFixed(1)}%`,
+    ],
+    ['goodput (accelerator-hours)', (r) => r.goodputAcceleratorHours.toFixed(0)],
+    ['simulated days / events', (r) => `${r.simulatedDays.toFixed(2)} / ${r.events}`],
+  ]
+  const head = `| figure | ${runs.map((r) => r.label).join(' | ')} |\n| --- | ${runs.map(() => '---').join(' | ')} |`
+  const body = rows
+    .map(([name, f]) => `| ${name} | ${runs.map((r) => f(r.result)).join(' | ')} |`)
+    .join('\n')
+  const settingLines = Object.entries(settings)
+    .map(([k, v]) => `- ${k}: ${v}`)
+    .join('\n')
+  const images = charts.map((c) => `![${c}](${c}.svg)`).join('\n\n')
+  return `# ${title}\n\n${settingLines}\n\n${head}\n${body}\n\n${images}\n`
+}
+
+/**
+ * Writes `report.json`, `report.md` and the charts (utilization, queue length, failures, ETTR
+ * distribution) as SVG and PNG into `dir`. `report.json` holds no wall-clock figure, so the same
+ * seed and inputs give the same bytes.
+ */
+export async function writeSimReport(
+  dir: string,
+  title: string,
+  settings: Readonly<Record<string, string>>,
+  runs: readonly ReportRun[],
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  const charts: Record<string, string> = {
+    utilization: timeChart(
+      'Accelerator utilization',
+      '%',
+      lines(runs, (tl) => tl.utilization, 100),
+      true,
+    ),
+    queue: timeChart(
+      'Queue length',
+      'pending jobs',
+      lines(runs, (tl) => tl.pending),
+    ),
+    failures: timeChart(
+      'Failures (cumulative)',
+      'failures',
+      lines(runs, (tl) => tl.failures),
+    ),
+    ettr: barChart(
+      'Jobs by ETTR',
+      Object.keys(runs[0]?.result.ettr.histogram ?? {}).map((b) => `≥ ${b}`),
+      runs.map((r) => ({ name: r.label, values: Object.values(r.result.ettr.histogram) })),
+    ),
+  }
+  const written: string[] = []
+  for (const [name, svg] of Object.entries(charts)) {
+    await writeAtomic(join(dir, `${name}.svg`), svg)
+    await writeAtomic(join(dir, `${name}.png`), svgToPng(svg))
+    written.push(`${name}.svg`, `${name}.png`)
+  }
+  const json = { title, settings, runs: Object.fromEntries(runs.map((r) => [r.label, r.result])) }
+  await writeAtomic(join(dir, 'report.json'), `${JSON.stringify(json, null, 2)}\n`)
+  await writeAtomic(join(dir, 'report.md'), markdown(title, settings, runs, Object.keys(charts)))
+  written.push('report.json', 'report.md')
+  return written
+}
