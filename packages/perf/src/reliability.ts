@@ -24,10 +24,10 @@ export function jobMtbfHours(failuresPer1000PerDay: number, accelerators: number
       `failure rate must be ≥ 0 and accelerators > 0, got ${failuresPer1000PerDay} and ${accelerators}`,
     )
   }
-  if (failuresPer1000PerDay === 0) {
-    return Number.POSITIVE_INFINITY
-  }
-  return (1000 * 24) / (failuresPer1000PerDay * accelerators)
+  const hours = (1000 * 24) / (failuresPer1000PerDay * accelerators)
+  // Beyond a trillion hours the job never fails in any sense that matters (and the interval
+  // arithmetic would overflow): treat it as no failures at all.
+  return hours > 1e12 ? Number.POSITIVE_INFINITY : hours
 }
 
 /**
