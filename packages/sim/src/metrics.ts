@@ -33,6 +33,8 @@ export interface SimResult {
     readonly histogram: Readonly<Record<string, number>>
   }
   readonly goodputAcceleratorHours: number
+  /** Accelerator-hours held by jobs (productive or not): what a cluster bills. */
+  readonly allocatedAcceleratorHours: number
   readonly simulatedDays: number
   readonly events: number
 }
@@ -115,6 +117,7 @@ export function summarize(input: {
       done.reduce((s, r) => s + (r.workS * r.accelerators) / 3600, 0),
       3,
     ),
+    allocatedAcceleratorHours: round(input.allocatedArea / 3600, 3),
     simulatedDays: round(days),
     events: input.events,
   }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { Presets, SingleBar } from 'cli-progress'
 import { ZhisuanError } from '@zhisuan/domain'
 import {
   failurePresets,
@@ -30,6 +31,7 @@ interface SimFlags {
   restart?: string
   compare?: string
   report?: string
+  price?: string
   json?: boolean
 }
 
@@ -91,7 +93,7 @@ function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
   }))
 }
 
-const rows = (r: SimResult): [string, string][] => [
+const rows = (r: SimResult, price: number): [string, string][] => [
   [
     'jobs submitted / completed',
     `${formatNumber(r.jobs.submitted)} / ${formatNumber(r.jobs.completed)}`,
@@ -115,6 +117,10 @@ const rows = (r: SimResult): [string, string][] => [
     `${(r.ettr.overall * 100).toFixed(1)}% / ${(r.ettr.largestJobs * 100).toFixed(1)}%`,
   ],
   ['goodput, accelerator-hours', formatNumber(Math.round(r.goodputAcceleratorHours))],
+  [
+    'cost of held accelerator-hours',
+    `${formatNumber(Math.round(r.allocatedAcceleratorHours * price))} at ${price}/h`,
+  ],
   ['simulated days / events', `${r.simulatedDays.toFixed(2)} / ${formatNumber(r.events)}`],
 ]
 
@@ -138,15 +144,40 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   for (const side of compareSides(flags)) {
     const config = configOf(side.flags)
     const started = performance.now()
+    const progressTotal =
+      config.horizonS === undefined
+        ? Math.max(
+            1,
+            Math.ceil(((jobs[jobs.length - 1]?.submitS ?? 0) - (jobs[0]?.submitS ?? 0)) / 86_400),
+          )
+        : config.horizonS / 86_400
+    const progress = new SingleBar(
+      {
+        format: '{label} [{bar}] day {value}/{total} · {events} events · {rate} events/s',
+        stream: process.stderr,
+        noTTYOutput: false,
+        hideCursor: true,
+        formatValue: (v, _o, type) =>
+          type === 'value' || type === 'total' ? v.toFixed(1) : String(v),
+      },
+      Presets.shades_classic,
+    )
+    progress.start(progressTotal, 0, { label: side.label, events: '0', rate: '0' })
     const result = simulate(cluster, jobs, {
       ...config,
       ...(flags.report === undefined ? {} : { timelineS: 3600 }),
       onProgress: (t, events) => {
-        io.err(
-          `[sim ${side.label}] day ${((t - (jobs[0]?.submitS ?? 0)) / 86_400).toFixed(1)}, ${formatNumber(events)} events`,
-        )
+        const day = (t - (jobs[0]?.submitS ?? 0)) / 86_400
+        const rate = events / Math.max(1e-3, (performance.now() - started) / 1000)
+        progress.update(Math.min(day, progressTotal), {
+          label: side.label,
+          events: formatNumber(events),
+          rate: formatNumber(Math.round(rate)),
+        })
       },
     })
+    progress.update(progressTotal)
+    progress.stop()
     reportRuns.push({ label: side.label, result })
     // the timeline goes to the report only; the summary stays small
     const summary: SimResult = { ...result }
@@ -186,7 +217,8 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   io.out(
     `${cluster.name}: ${formatNumber(cluster.fabric.acceleratorCount)} accelerators, ${formatNumber(jobs.length)} jobs from ${workload ?? flags.trace ?? 'data/traces/philly'}`,
   )
-  const columns = results.map((r) => rows(r.result))
+  const price = numberOption('--price', flags.price, 0) ?? 2
+  const columns = results.map((r) => rows(r.result, price))
   io.out(
     table(
       ['figure', ...results.map((r) => r.label)],
@@ -220,6 +252,7 @@ export function registerSim(program: Command, io: Io): void {
       '--compare <key=a,b>',
       'run twice, e.g. policy=zhisuan,first-fit or failure-rate=0.16,0.48',
     )
+    .option('--price <p>', 'price per accelerator-hour for the cost line (default 2.0)')
     .option('--report <dir>', 'write report.json, report.md and charts (SVG and PNG) into DIR')
     .option('--json', 'print JSON')
     .action(async (flags: SimFlags) => {
