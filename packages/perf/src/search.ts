@@ -209,10 +209,11 @@ function fixedChoiceProblem(
     dp: 1,
     microBatch: 1,
     globalBatch: 1,
-    interleave: space.interleave ?? 1,
+    // an interleave given without a pipeline depth is checked once the depth is chosen
+    interleave: space.pp === undefined ? 1 : (space.interleave ?? 1),
   }
   const problem = configurationProblem(shape, net, fixed)
-  if (problem !== undefined && !problem.startsWith('interleaving')) {
+  if (problem !== undefined) {
     return problem
   }
   const product = fixed.tp * fixed.pp * fixed.cp

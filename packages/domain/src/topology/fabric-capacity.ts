@@ -16,7 +16,7 @@ export interface FabricCapacity {
   readonly bisectionGbps: number
 }
 
-function groupOf(fabric: Fabric, index: number): FabricGroup {
+function blockGroup(fabric: Fabric, index: number): FabricGroup {
   const group = fabric.groups[index]
   if (group === undefined) {
     throw new Error(`block refers to missing group ${index}`)
@@ -33,7 +33,7 @@ export function blockUplinkGbps(fabric: Fabric, blockIndex: number): number {
   if (block === undefined) {
     return 0
   }
-  const perNode = nodeInjectionGbps(groupOf(fabric, block.group).nic)
+  const perNode = nodeInjectionGbps(blockGroup(fabric, block.group).nic)
   const cabled = (fabric.spec.nodesPerBlock * perNode) / fabric.spec.oversubscription.leaf
   return Math.min(cabled, block.nodeCount * perNode)
 }
@@ -101,7 +101,8 @@ function fillCut(children: readonly CutTree[], m: number): number {
 function cutTree(fabric: Fabric): CutTree[] {
   const blockTree = (b: number): CutTree => {
     const block = fabric.blocks[b]
-    const nodeGbps = block === undefined ? 0 : nodeInjectionGbps(groupOf(fabric, block.group).nic)
+    const nodeGbps =
+      block === undefined ? 0 : nodeInjectionGbps(blockGroup(fabric, block.group).nic)
     return {
       nodes: block?.nodeCount ?? 0,
       uplink: blockUplinkGbps(fabric, b),
