@@ -77,17 +77,24 @@ export function llmMixJobs(
     (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
     0,
   )
-  const rate = new Map<string, number>()
-  const tokensPerSecond = (model: string, gpus: number) => {
+  const plans = new Map<string, { tokensPerSecond: number; networkShare: number }>()
+  const planOf = (model: string, gpus: number) => {
     const key = `${model}|${gpus}`
-    let value = rate.get(key)
+    let value = plans.get(key)
     if (value === undefined) {
       const [best] = searchParallelism(modelPreset(model), chip, net, { gpus }, modernStack, 1)
-      value = best?.tokensPerSecond ?? 1
-      rate.set(key, value)
+      const step = best?.step
+      const network =
+        step === undefined ? 0 : (step.dpCommS + step.ppCommS + step.cpCommS) / step.stepTimeS
+      value = {
+        tokensPerSecond: best?.tokensPerSecond ?? 1,
+        networkShare: Math.round(network * 1e4) / 1e4,
+      }
+      plans.set(key, value)
     }
     return value
   }
+  const tokensPerSecond = (model: string, gpus: number) => planOf(model, gpus).tokensPerSecond
   const rng = createRng(options.seed)
   const horizon = options.days * 86_400
   const jobs: SimJob[] = []
@@ -116,6 +123,7 @@ export function llmMixJobs(
         tenant: cls.name,
         submitS: Math.round(t),
         workS: Math.round(tokens / tokensPerSecond(cls.model, gpus)),
+        networkShare: planOf(cls.model, gpus).networkShare,
         replicas: gpus > perNode ? gpus / perNode : 1,
         perReplica: Math.min(gpus, perNode),
       })

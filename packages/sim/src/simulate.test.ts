@@ -137,3 +137,49 @@ describe('the digital twin', () => {
     expect(r.ettr.overall).toBeLessThan(1)
   })
 })
+
+describe('network loss episodes', () => {
+  const twoNodes: SimJob = {
+    id: 'gang',
+    tenant: 't',
+    submitS: 0,
+    workS: 30 * 86_400,
+    replicas: 2,
+    perReplica: 8,
+    networkShare: 0.2,
+  }
+  const oneNode: SimJob = {
+    id: 'solo',
+    tenant: 't',
+    submitS: 0,
+    workS: 30 * 86_400,
+    replicas: 1,
+    perReplica: 8,
+    networkShare: 0.2,
+  }
+  const run = (job: SimJob, network?: SimConfig['network']) =>
+    simulate(lab, [job], {
+      ...base,
+      checkpoint: { intervalS: 3600, stallS: 0, restartS: 0 },
+      ...(network === undefined ? {} : { network }),
+    })
+
+  it('slows gangs that cross a lossy leaf, by their network share over the go-back-N goodput', () => {
+    const clean = run(twoNodes)
+    const lossy = run(twoNodes, { perLeafPerDay: 4, lossRate: 1e-3, minutes: 60 })
+    const flaps = run(twoNodes, { perLeafPerDay: 4, lossRate: 1, minutes: 60 })
+    expect(lossy.jctS.p50).toBeGreaterThan(clean.jctS.p50)
+    expect(flaps.jctS.p50).toBeGreaterThan(lossy.jctS.p50)
+    // 2 blocks in lab-64: the gang's block is hit 4 times a day for an hour, ~1/6 of the time;
+    // at 1e-3 go-back-N goodput is 0.43, so it runs at 1/(1 + 0.2·(1/0.43 − 1)) ≈ 0.79 then
+    const expected = 1 + (1 / 6) * (1 - 1 / (1 + 0.2 * (1 / 0.432 - 1)))
+    expect(lossy.jctS.p50 / clean.jctS.p50).toBeGreaterThan(1 + (expected - 1) * 0.6)
+    expect(lossy.jctS.p50 / clean.jctS.p50).toBeLessThan(1 + (expected - 1) * 1.6)
+  })
+
+  it('leaves single-node jobs alone (their traffic stays on NVLink)', () => {
+    expect(run(oneNode, { perLeafPerDay: 4, lossRate: 1, minutes: 60 }).jctS.p50).toBe(
+      run(oneNode).jctS.p50,
+    )
+  })
+})

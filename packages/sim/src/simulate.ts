@@ -1,6 +1,6 @@
 import { Heap } from 'heap-js'
 import { ZhisuanError, defaultCatalog, type Cluster } from '@zhisuan/domain'
-import { dalyInterval } from '@zhisuan/perf'
+import { dalyInterval, rdmaGoodput } from '@zhisuan/perf'
 import { Scheduler, type Decision, type SchedulerConfig } from '@zhisuan/scheduler'
 import type { FailureModel } from './failures.js'
 import { createRng } from './rng.js'
@@ -15,6 +15,22 @@ export interface SimJob {
   readonly replicas: number
   readonly perReplica: number
   readonly priority?: number
+  /**
+   * Fraction of the job's step time spent in scale-out communication (what packet loss slows);
+   * default 0.1. The llm-mix generator takes it from the performance model's plan.
+   */
+  readonly networkShare?: number
+}
+
+/**
+ * Loss episodes on leaf switches: each hits one block for `minutes`; gangs with nodes in it slow
+ * by their network share over the RDMA goodput at `lossRate` (go-back-N). A loss rate ≥ 1 is a
+ * link flap: those gangs make no progress until it ends.
+ */
+export interface NetworkEvents {
+  readonly perLeafPerDay: number
+  readonly lossRate: number
+  readonly minutes: number
 }
 
 /**
@@ -43,6 +59,7 @@ export interface SimConfig {
   readonly onProgress?: (simulatedS: number, events: number) => void
   /** Sample a timeline (utilization, queue length, failures) every this many seconds; none when absent. */
   readonly timelineS?: number
+  readonly network?: NetworkEvents
 }
 
 /** Samples of the twin over time, for charts. */
@@ -64,6 +81,14 @@ type Event =
     }
   | { readonly t: number; readonly seq: number; readonly kind: 'failure' }
   | { readonly t: number; readonly seq: number; readonly kind: 'repair'; readonly node: number }
+  | { readonly t: number; readonly seq: number; readonly kind: 'episode' }
+  | {
+      readonly t: number
+      readonly seq: number
+      readonly kind: 'episode-end'
+      readonly block: number
+      readonly from: number
+    }
   | { readonly t: number; readonly seq: number; readonly kind: 'cycle' }
 
 type Unsequenced<E> = E extends unknown ? Omit<E, 'seq'> : never
@@ -78,6 +103,8 @@ interface JobState {
   delayS: number
   running: boolean
   intervalS: number
+  /** When the current segment's completion event fires. */
+  completeAt: number
 }
 
 /**
@@ -135,6 +162,19 @@ export function simulate(
   if (failureRate > 0) {
     push({ t: (jobs[0]?.submitS ?? 0) + failureTimes.exponential(failureRate), kind: 'failure' })
   }
+  const episodes = rng.stream('network-episodes')
+  const blocks = cluster.fabric.blocks.length
+  const episodeRate = ((config.network?.perLeafPerDay ?? 0) * blocks) / 86_400
+  if (episodeRate > 0) {
+    push({ t: (jobs[0]?.submitS ?? 0) + episodes.exponential(episodeRate), kind: 'episode' })
+  }
+  // Extra time per unit of time a gang needs while its network share runs at the episode's goodput.
+  const goodput =
+    config.network === undefined
+      ? 1
+      : config.network.lossRate >= 1
+        ? 0
+        : rdmaGoodput(config.network.lossRate, 'go-back-n')
   let now = jobs[0]?.submitS ?? 0
   let cyclePending = false
   let processed = 0
@@ -166,8 +206,9 @@ export function simulate(
     const stalls = Number.isFinite(s.intervalS)
       ? Math.floor(s.remainingS / workPerPeriod(s)) * config.checkpoint.stallS
       : 0
+    s.completeAt = now + delayS + s.remainingS + stalls
     push({
-      t: now + delayS + s.remainingS + stalls,
+      t: s.completeAt,
       kind: 'complete',
       id: s.job.id,
       segment: s.segment,
@@ -251,6 +292,7 @@ export function simulate(
           delayS: 0,
           running: false,
           intervalS: intervalFor(job),
+          completeAt: Number.POSITIVE_INFINITY,
         })
         scheduler.submit({
           id: job.id,
@@ -331,6 +373,46 @@ export function simulate(
         scheduler.setNodeHealth(e.node, 'healthy', now)
         requestCycle()
         break
+      case 'episode': {
+        const block = episodes.below(blocks)
+        push({
+          t: now + (config.network?.minutes ?? 0) * 60,
+          kind: 'episode-end',
+          block,
+          from: now,
+        })
+        if (finished < jobs.length) {
+          push({ t: now + episodes.exponential(episodeRate), kind: 'episode' })
+        }
+        break
+      }
+      case 'episode-end': {
+        // Gangs that crossed the block's leaves during the episode lost part of that time.
+        const b = cluster.fabric.blocks[e.block]
+        for (const r of scheduler.running()) {
+          const s = states.get(r.spec.id)
+          const crosses =
+            new Set(r.nodes).size > 1 &&
+            r.nodes.some((n) => cluster.fabric.nodeBlock[n] === b?.index)
+          if (s === undefined || !s.running || !crosses) {
+            continue
+          }
+          const overlap = now - Math.max(e.from, s.segmentStart + s.delayS)
+          if (overlap <= 0) {
+            continue
+          }
+          const share = s.job.networkShare ?? 0.1
+          const lost =
+            goodput <= 0
+              ? overlap
+              : (overlap * (share * (1 / goodput - 1))) / (1 + share * (1 / goodput - 1))
+          s.delayS += lost
+          s.completeAt += lost
+          s.segment++
+          push({ t: s.completeAt, kind: 'complete', id: s.job.id, segment: s.segment })
+        }
+        break
+      }
       case 'cycle': {
         // Cycles follow changes (arrivals, completions, failures, repairs): with nothing
         // changed, the pending jobs would get the same answers again.

@@ -32,6 +32,9 @@ interface SimFlags {
   compare?: string
   report?: string
   price?: string
+  lossEpisodes?: string
+  episodeLoss?: string
+  episodeMinutes?: string
   json?: boolean
 }
 
@@ -64,6 +67,21 @@ function configOf(flags: SimFlags): SimConfig {
       restartS: numberOption('--restart', flags.restart, 0) ?? 600,
     },
     ...(days === undefined ? {} : { horizonS: days * 86_400 }),
+    ...networkEvents(flags),
+  }
+}
+
+function networkEvents(flags: SimFlags): Pick<SimConfig, 'network'> {
+  const perLeafPerDay = numberOption('--loss-episodes', flags.lossEpisodes, 0)
+  if (perLeafPerDay === undefined || perLeafPerDay === 0) {
+    return {}
+  }
+  return {
+    network: {
+      perLeafPerDay,
+      lossRate: numberOption('--episode-loss', flags.episodeLoss, 0, 1) ?? 1e-3,
+      minutes: numberOption('--episode-minutes', flags.episodeMinutes, 0) ?? 30,
+    },
   }
 }
 
@@ -74,6 +92,8 @@ function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
   }
   const match = /^([a-z-]+)=([^,]+),([^,]+)$/.exec(flags.compare)
   const keys: Record<string, keyof SimFlags> = {
+    'loss-episodes': 'lossEpisodes',
+    'episode-loss': 'episodeLoss',
     policy: 'policy',
     'failure-rate': 'failureRate',
     'failure-preset': 'failurePreset',
@@ -252,6 +272,12 @@ export function registerSim(program: Command, io: Io): void {
       '--compare <key=a,b>',
       'run twice, e.g. policy=zhisuan,first-fit or failure-rate=0.16,0.48',
     )
+    .option('--loss-episodes <n>', 'loss episodes per leaf switch per day (default none)')
+    .option(
+      '--episode-loss <p>',
+      'packet loss rate during an episode (default 1e-3; 1 = link flap)',
+    )
+    .option('--episode-minutes <m>', 'length of an episode (default 30)')
     .option('--price <p>', 'price per accelerator-hour for the cost line (default 2.0)')
     .option('--report <dir>', 'write report.json, report.md and charts (SVG and PNG) into DIR')
     .option('--json', 'print JSON')
