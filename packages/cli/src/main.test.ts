@@ -284,6 +284,10 @@ describe('zhisuan sim', () => {
     const { code, err } = await run('sim', '--cluster', example('lab-64.yaml'), '--trace', file)
     expect(code).toBe(1)
     expect(err).toMatch(/bad\.csv: row 3, column duration_s: expected a number ≥ 0, got "soon"/)
+    await writeFile(file, `${header}\na,0,3600,8,,pass,,\na,60,10,8,,pass,,\n`)
+    const twice = await run('sim', '--cluster', example('lab-64.yaml'), '--trace', file)
+    expect(twice.code).toBe(1)
+    expect(twice.err).toMatch(/row 3, column job_id: "a" was already used on row 2/)
   })
 
   it('writes a report whose report.json is byte-identical for the same seed, with SVG and PNG charts', async () => {

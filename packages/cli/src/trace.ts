@@ -37,7 +37,17 @@ export async function readTrace(
   }
   const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[]
   const jobs: TraceJob[] = []
+  const seen = new Map<string, number>()
   for (const [i, row] of rows.entries()) {
+    const id = row['job_id'] ?? `row-${i + 2}`
+    const first = seen.get(id)
+    if (first !== undefined) {
+      throw new ZhisuanError(
+        'invalid-config',
+        `${path}: row ${i + 2}, column job_id: "${id}" was already used on row ${first}`,
+      )
+    }
+    seen.set(id, i + 2)
     const number = (column: string) => {
       const value = Number(row[column])
       if (row[column] === undefined || row[column] === '' || !Number.isFinite(value) || value < 0) {

@@ -369,6 +369,10 @@ export class Scheduler {
     if (
       reserved !== undefined &&
       reserved.jobId !== job.id &&
+      // cheap bound first: each reserved node takes at most (node size / replica size) replicas
+      result.freeReplicas +
+        reserved.nodes.length * Math.floor((this.state.width - 1) / req.perReplica) >=
+        req.replicas &&
       this.withReservedNodes(() => this.place(gang).ok)
     ) {
       return {

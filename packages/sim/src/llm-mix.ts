@@ -1,4 +1,4 @@
-import type { Cluster } from '@zhisuan/domain'
+import { ZhisuanError, type Cluster } from '@zhisuan/domain'
 import {
   chipOf,
   clusterJobNetwork,
@@ -95,11 +95,23 @@ export function llmMixJobs(
     return value
   }
   const tokensPerSecond = (model: string, gpus: number) => planOf(model, gpus).tokensPerSecond
+  const plannable = (model: string, gpus: number) => {
+    try {
+      planOf(model, gpus)
+      return true
+    } catch (error) {
+      if (error instanceof ZhisuanError && error.code === 'invalid-input') {
+        return false
+      }
+      throw error
+    }
+  }
   const rng = createRng(options.seed)
   const horizon = options.days * 86_400
   const jobs: SimJob[] = []
   for (const cls of llmMix) {
-    const sizes = cls.sizes.filter((s) => s <= capacity)
+    // sizes the cluster can hold and the model can be planned for on its chips
+    const sizes = cls.sizes.filter((s) => s <= capacity && plannable(cls.model, s))
     if (sizes.length === 0) {
       continue
     }

@@ -183,3 +183,30 @@ describe('network loss episodes', () => {
     )
   })
 })
+
+describe('ends and horizons', () => {
+  it('integrates up to the horizon when a job is still running there', () => {
+    const job: SimJob = {
+      id: 'long',
+      tenant: 't',
+      submitS: 0,
+      workS: 30 * 86_400,
+      replicas: 8,
+      perReplica: 8,
+    }
+    const r = simulate(lab, [job], { ...base, horizonS: 10 * 86_400 })
+    expect(r.simulatedDays).toBeCloseTo(10, 6)
+    expect(r.utilization).toBeCloseTo(1, 3)
+    expect(r.jobs.completed).toBe(0)
+  })
+
+  it('comes to an end when a job can never be placed, failures or not', () => {
+    const jobs: SimJob[] = [
+      { id: 'fits', tenant: 't', submitS: 0, workS: 3600, replicas: 1, perReplica: 8 },
+      { id: 'too-big', tenant: 't', submitS: 10, workS: 3600, replicas: 16, perReplica: 8 },
+    ]
+    const r = simulate(lab, jobs, { ...base, failures: failurePresets['industry-0.48'] ?? null })
+    expect(r.jobs).toEqual({ submitted: 2, completed: 1 })
+    expect(r.simulatedDays).toBeLessThan(2)
+  })
+})

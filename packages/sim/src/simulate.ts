@@ -105,6 +105,8 @@ interface JobState {
   intervalS: number
   /** When the current segment's completion event fires. */
   completeAt: number
+  /** Delay owed at the next start (failure detection of a requeued gang). */
+  owedS: number
 }
 
 /**
@@ -155,7 +157,10 @@ export function simulate(
     config.failures === null ? 0 : ((config.failures.per1000PerDay / 1000) * capacity) / 86_400
   const totalWeight = config.failures?.mix.reduce((s, c) => s + c.weight, 0) ?? 0
   const cycleS = config.cycleS ?? 60
-  const horizon = config.horizonS ?? Number.POSITIVE_INFINITY
+  // Without a horizon the run ends when every job has finished — or, for jobs that can never
+  // finish (a gang larger than the healthy cluster, failures faster than checkpoints), after
+  // ten simulated years.
+  const horizon = (jobs[0]?.submitS ?? 0) + (config.horizonS ?? 10 * 365 * 86_400)
   jobs.forEach((job, index) => {
     push({ t: job.submitS, kind: 'arrival', index })
   })
@@ -239,21 +244,47 @@ export function simulate(
         const restart = s.record.firstStartS !== undefined
         s.record.firstStartS ??= now
         s.running = true
+        running++
         allocated += d.accelerators.length
-        startSegment(s, restart ? config.checkpoint.restartS : 0)
+        startSegment(s, restart ? config.checkpoint.restartS + s.owedS : 0)
+        s.owedS = 0
       } else if ((d.kind === 'replace' && d.replacement === null) || d.kind === 'preempt') {
         // back in the queue with what its checkpoints kept
         s.remainingS -= committedWork(s)
         s.running = false
+        running--
         s.segment++
         allocated -= s.job.replicas * s.job.perReplica
+        // a gang sent back by a failure still owes the time it took to notice it
+        s.owedS = d.kind === 'replace' ? (config.failures?.detectionS ?? 0) : 0
       }
     }
   }
 
+  let arrived = 0
+  let running = 0
+  let repairs = 0
+  // Failures and loss episodes only matter while something runs or is still to come; stopping
+  // them otherwise lets a run whose remaining jobs can never be placed come to an end.
+  const active = () => arrived < jobs.length || running > 0 || repairs > 0
   while (events.size() > 0 && finished < jobs.length) {
     const e = events.pop()
-    if (e === undefined || e.t > horizon) {
+    if (e === undefined) {
+      break
+    }
+    if ((e.kind === 'failure' || e.kind === 'episode') && !active()) {
+      continue // nothing left that it could hit: do not let it move the clock
+    }
+    if (e.t > horizon) {
+      allocatedArea += allocated * (horizon - lastT)
+      now = horizon
+      while (nextSample <= horizon) {
+        timeline.t.push(nextSample)
+        timeline.utilization.push(Math.round((allocated / capacity) * 1e4) / 1e4)
+        timeline.pending.push(scheduler.pending().length)
+        timeline.failures.push(failures)
+        nextSample += config.timelineS ?? Number.POSITIVE_INFINITY
+      }
       break
     }
     allocatedArea += allocated * (e.t - lastT)
@@ -272,6 +303,7 @@ export function simulate(
     }
     switch (e.kind) {
       case 'arrival': {
+        arrived++
         const job = jobs[e.index]
         if (job === undefined) {
           break
@@ -293,6 +325,7 @@ export function simulate(
           running: false,
           intervalS: intervalFor(job),
           completeAt: Number.POSITIVE_INFINITY,
+          owedS: 0,
         })
         scheduler.submit({
           id: job.id,
@@ -315,6 +348,7 @@ export function simulate(
         }
         s.running = false
         s.record.endS = now
+        running--
         allocated -= s.job.replicas * s.job.perReplica
         scheduler.remove(e.id)
         finished++
@@ -353,6 +387,7 @@ export function simulate(
           }
           applyDecisions(decisions.filter((d) => d.kind === 'replace' && d.replacement === null))
           push({ t: now + cause.repairHours * 3600, kind: 'repair', node })
+          repairs++
           requestCycle()
         } else {
           // a software fault: the gangs on the node restart in place from their last checkpoint
@@ -364,12 +399,13 @@ export function simulate(
             }
           }
         }
-        if (finished < jobs.length) {
+        if (finished < jobs.length && active()) {
           push({ t: now + failureTimes.exponential(failureRate), kind: 'failure' })
         }
         break
       }
       case 'repair':
+        repairs--
         scheduler.setNodeHealth(e.node, 'healthy', now)
         requestCycle()
         break
@@ -381,7 +417,7 @@ export function simulate(
           block,
           from: now,
         })
-        if (finished < jobs.length) {
+        if (finished < jobs.length && active()) {
           push({ t: now + episodes.exponential(episodeRate), kind: 'episode' })
         }
         break

@@ -15,7 +15,7 @@ import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
 import { formatNumber, table, type Io } from '../output.js'
 import { phillyTrace, readTrace } from '../trace.js'
-import { writeSimReport } from '../report/sim-report.js'
+import { prepareReportDir, writeSimReport } from '../report/sim-report.js'
 
 interface SimFlags {
   cluster: string
@@ -74,6 +74,12 @@ function configOf(flags: SimFlags): SimConfig {
 function networkEvents(flags: SimFlags): Pick<SimConfig, 'network'> {
   const perLeafPerDay = numberOption('--loss-episodes', flags.lossEpisodes, 0)
   if (perLeafPerDay === undefined || perLeafPerDay === 0) {
+    if (flags.episodeLoss !== undefined || flags.episodeMinutes !== undefined) {
+      throw new ZhisuanError(
+        'invalid-input',
+        '--episode-loss and --episode-minutes need --loss-episodes > 0',
+      )
+    }
     return {}
   }
   return {
@@ -105,6 +111,12 @@ function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
     throw new ZhisuanError(
       'invalid-input',
       `--compare: expected KEY=A,B with KEY one of ${Object.keys(keys).join(', ')}, got "${flags.compare}"`,
+    )
+  }
+  if (match[2] === match[3]) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `--compare: the two values must differ, got "${flags.compare}"`,
     )
   }
   return [match[2] ?? '', match[3] ?? ''].map((value) => ({
@@ -159,10 +171,16 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     const perNode = Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode))
     jobs = jobsFromTrace(await readTrace(flags.trace ?? phillyTrace), perNode)
   }
+  // Check every flag, and that the report can be written, before a long run starts.
+  const sides = compareSides(flags).map((side) => ({ ...side, config: configOf(side.flags) }))
+  const price = numberOption('--price', flags.price, 0) ?? 2
+  if (flags.report !== undefined) {
+    await prepareReportDir(flags.report)
+  }
   const results: { label: string; result: SimResult & { wallSeconds: number } }[] = []
   const reportRuns: { label: string; result: SimResult }[] = []
-  for (const side of compareSides(flags)) {
-    const config = configOf(side.flags)
+  for (const side of sides) {
+    const config = side.config
     const started = performance.now()
     const progressTotal =
       config.horizonS === undefined
@@ -237,7 +255,6 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   io.out(
     `${cluster.name}: ${formatNumber(cluster.fabric.acceleratorCount)} accelerators, ${formatNumber(jobs.length)} jobs from ${workload ?? flags.trace ?? 'data/traces/philly'}`,
   )
-  const price = numberOption('--price', flags.price, 0) ?? 2
   const columns = results.map((r) => rows(r.result, price))
   io.out(
     table(

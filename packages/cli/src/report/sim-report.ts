@@ -1,4 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { ZhisuanError } from '@zhisuan/domain'
 import { join } from 'node:path'
 import type { SimResult, Timeline } from '@zhisuan/sim'
 import { barChart, svgToPng, timeChart, type Line } from './charts.js'
@@ -7,6 +9,31 @@ import { barChart, svgToPng, timeChart, type Line } from './charts.js'
 export interface ReportRun {
   readonly label: string
   readonly result: SimResult & { timeline?: Timeline }
+}
+
+/**
+ * Creates the report directory and checks it can be written, so a bad path fails before a run.
+ * @throws ZhisuanError `invalid-input` naming the path and the reason.
+ */
+export async function prepareReportDir(dir: string): Promise<void> {
+  try {
+    // only the last level is created: a missing parent is more likely a typo than a wish
+    await mkdir(dir).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw error
+      }
+    })
+    if (!(await stat(dir)).isDirectory()) {
+      throw new Error('not a directory')
+    }
+    await access(dir, constants.W_OK)
+  } catch (cause) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `--report: cannot write to ${dir}: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
 }
 
 /** Writes a file whole or not at all: to a temporary name, then renamed into place. */
@@ -86,7 +113,7 @@ export async function writeSimReport(
   settings: Readonly<Record<string, string>>,
   runs: readonly ReportRun[],
 ): Promise<string[]> {
-  await mkdir(dir, { recursive: true })
+  await prepareReportDir(dir)
   const charts: Record<string, string> = {
     utilization: timeChart(
       'Accelerator utilization',
