@@ -68,6 +68,8 @@ export function summarize(input: {
   readonly records: readonly JobRecord[]
   readonly submitted: number
   readonly capacity: number
+  /** Accelerators failures can strike (spares too). */
+  readonly failureExposure: number
   readonly startS: number
   readonly endS: number
   readonly allocatedArea: number
@@ -102,7 +104,7 @@ export function summarize(input: {
     jctS: { p50: round(quantile(jct, 0.5), 3), p99: round(quantile(jct, 0.99), 3) },
     failures: {
       count: input.failures,
-      per1000AcceleratorDays: round((input.failures / (input.capacity * days)) * 1000),
+      per1000AcceleratorDays: round((input.failures / (input.failureExposure * days)) * 1000),
       byCategory: Object.fromEntries(
         [...input.byCategory.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
       ),

@@ -153,8 +153,10 @@ export function simulate(
     (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
     0,
   )
+  // Failures strike every accelerator, spares included, so the rate is over all of them.
+  const everyAccelerator = cluster.fabric.acceleratorCount
   const failureRate =
-    config.failures === null ? 0 : ((config.failures.per1000PerDay / 1000) * capacity) / 86_400
+    config.failures === null ? 0 : ((config.failures.per1000PerDay / 1000) * everyAccelerator) / 86_400
   const totalWeight = config.failures?.mix.reduce((s, c) => s + c.weight, 0) ?? 0
   const cycleS = config.cycleS ?? 60
   // Without a horizon the run ends when every job has finished — or, for jobs that can never
@@ -463,6 +465,7 @@ export function simulate(
     records: [...states.values()].map((s) => s.record),
     submitted: jobs.length,
     capacity,
+    failureExposure: everyAccelerator,
     startS: jobs[0]?.submitS ?? 0,
     endS: now,
     allocatedArea,
