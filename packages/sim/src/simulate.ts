@@ -156,7 +156,9 @@ export function simulate(
   // Failures strike every accelerator, spares included, so the rate is over all of them.
   const everyAccelerator = cluster.fabric.acceleratorCount
   const failureRate =
-    config.failures === null ? 0 : ((config.failures.per1000PerDay / 1000) * everyAccelerator) / 86_400
+    config.failures === null
+      ? 0
+      : ((config.failures.per1000PerDay / 1000) * everyAccelerator) / 86_400
   const totalWeight = config.failures?.mix.reduce((s, c) => s + c.weight, 0) ?? 0
   const cycleS = config.cycleS ?? 60
   // Without a horizon the run ends when every job has finished — or, for jobs that can never
