@@ -107,6 +107,8 @@ interface JobState {
   completeAt: number
   /** Delay owed at the next start (failure detection of a requeued gang). */
   owedS: number
+  /** Loss episodes have been settled up to here. */
+  slowedUntil: number
 }
 
 /**
@@ -330,6 +332,7 @@ export function simulate(
           intervalS: intervalFor(job),
           completeAt: Number.POSITIVE_INFINITY,
           owedS: 0,
+          slowedUntil: 0,
         })
         scheduler.submit({
           id: job.id,
@@ -437,7 +440,8 @@ export function simulate(
           if (s === undefined || !s.running || !crosses) {
             continue
           }
-          const overlap = now - Math.max(e.from, s.segmentStart + s.delayS)
+          // episodes on several of the gang's blocks overlap: count each moment once
+          const overlap = now - Math.max(e.from, s.segmentStart + s.delayS, s.slowedUntil)
           if (overlap <= 0) {
             continue
           }
@@ -448,6 +452,7 @@ export function simulate(
               : (overlap * (share * (1 / goodput - 1))) / (1 + share * (1 / goodput - 1))
           s.delayS += lost
           s.completeAt += lost
+          s.slowedUntil = now
           s.segment++
           push({ t: s.completeAt, kind: 'complete', id: s.job.id, segment: s.segment })
         }
