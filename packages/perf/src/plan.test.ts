@@ -167,6 +167,19 @@ describe('the plan', () => {
     expect(plan.daysToTrain).toBeLessThan(400)
   })
 
+  it('warns, without failing, when the job is not whole nodes', () => {
+    expect(planTraining(input({ gpus: 1024 })).warnings).toEqual([])
+    const odd = planTraining(
+      input({
+        gpus: 12,
+        shape: modelPreset('llama3-8b'),
+        space: { globalBatch: 96 },
+        checkpointTiers: checkpointTiers(12, 8),
+      }),
+    )
+    expect(odd.warnings[0]).toMatch(/12 accelerators are not whole nodes of 8/)
+  })
+
   it('rejects a TP that does not divide the heads, and a model that cannot fit', () => {
     expect(() => planTraining(input({ space: { tp: 3, globalBatch: 1024 } }))).toThrow(
       /TP 3 must divide the attention heads \(64\)/,

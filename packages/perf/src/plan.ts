@@ -65,6 +65,8 @@ export interface PlanResult {
   readonly daysToTrain: number | null
   readonly acceleratorHours: number | null
   readonly cost: { readonly pricePerAcceleratorHour: number; readonly total: number | null }
+  /** Things worth a look that do not stop the plan (e.g. a job that is not whole nodes). */
+  readonly warnings: readonly string[]
   readonly alternatives: readonly {
     readonly parallelism: Candidate['parallelism']
     readonly recompute: string
@@ -148,6 +150,12 @@ export function planTraining(input: PlanInput): PlanResult {
       goodput: rdmaGoodput(input.network.lossRate, input.network.retransmission),
     },
     checkpoint,
+    warnings:
+      input.gpus % input.network.gpusPerNode === 0
+        ? []
+        : [
+            `${input.gpus} accelerators are not whole nodes of ${input.network.gpusPerNode}: one node is shared with other work`,
+          ],
     reliability: {
       failuresPer1000PerDay: failures,
       mtbfHours: checkpoint.mtbfHours,

@@ -107,6 +107,11 @@ export async function runPlan(io: Io, flags: PlanFlags): Promise<void> {
     const [plan] = plans
     if (plan !== undefined) {
       io.out(flags.json === true ? JSON.stringify(plan, null, 2) : describe(plan))
+      if (flags.json !== true) {
+        for (const warning of plan.warnings) {
+          io.err(`warning: ${warning}`)
+        }
+      }
     }
     return
   }
