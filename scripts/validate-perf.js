@@ -1,5 +1,6 @@
 // Checks the performance model, with no retuning, against published numbers it was not
 // calibrated on, and prints how close it comes. Usage: npm run build && node scripts/validate-perf.js
+import { readFileSync } from 'node:fs'
 import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
 import * as perf from '@zhisuan/perf'
 
@@ -23,14 +24,10 @@ const check = (label, source, candidate, observed, field) => {
 const best = (shape, c, net, space, sw) => perf.searchParallelism(shape, c, net, space, sw, 1)[0]
 
 // Megatron-LM Table 2, PTD-P rows (paper-tables.md §1.3 [S]): micro-batch 1, full recomputation.
-for (const [l, h, a, tp, pp, n, B, tf] of [
-  [96, 12288, 96, 8, 12, 384, 1536, 153],
-  [96, 12288, 96, 8, 12, 768, 1536, 149],
-  [96, 12288, 96, 8, 12, 1536, 1536, 141],
-  [105, 20480, 128, 8, 35, 560, 2240, 171],
-  [105, 20480, 128, 8, 35, 1120, 2240, 167],
-  [105, 20480, 128, 8, 35, 2240, 2240, 159],
-]) {
+const table2 = JSON.parse(
+  readFileSync(new URL('../packages/perf/fixtures/megatron-table2.json', import.meta.url), 'utf8'),
+)
+for (const [l, h, a, tp, pp, n, B, tf] of table2.rows) {
   const shape = perf.gptShape('t2', l, h, a)
   const c = best(
     shape,

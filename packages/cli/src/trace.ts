@@ -2,16 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'csv-parse/sync'
 import { ZhisuanError } from '@zhisuan/domain'
-
-/** One job of a trace in the normalized schema of data/traces (shared/traces/README.md). */
-export interface TraceJob {
-  readonly id: string
-  readonly submitS: number
-  readonly durationS: number
-  readonly gpus: number
-  readonly user: string
-  readonly vc: string
-}
+import type { TraceRow } from '@zhisuan/sim'
 
 /** The Philly window shipped in data/traces/philly (CC BY 4.0, see its README). */
 export const phillyTrace = fileURLToPath(
@@ -26,7 +17,7 @@ export const phillyTrace = fileURLToPath(
 export async function readTrace(
   path: string,
   limit = Number.POSITIVE_INFINITY,
-): Promise<TraceJob[]> {
+): Promise<TraceRow[]> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -36,7 +27,7 @@ export async function readTrace(
     })
   }
   const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[]
-  const jobs: TraceJob[] = []
+  const jobs: TraceRow[] = []
   const seen = new Map<string, number>()
   for (const [i, row] of rows.entries()) {
     const id = row['job_id'] ?? `row-${i + 2}`

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { catalogChip } from './testing.js'
 import { megatron2021Stack } from './parallelism.js'
-import { gptShape, seleneNetwork, singleLayerSeconds } from './reference-systems.js'
+import { gptShape } from './model-shape.js'
+import { seleneNetwork, singleLayerSeconds } from './reference-systems.js'
 import { searchParallelism } from './search.js'
 
 const fixture = (name: string): unknown =>

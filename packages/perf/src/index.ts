@@ -31,6 +31,7 @@ export {
 } from './memory.js'
 export {
   checkModelShape,
+  gptShape,
   modelPreset,
   modelPresets,
   parseModelShape,
@@ -63,7 +64,7 @@ export {
   type SearchSpace,
 } from './search.js'
 export { stepTime, type StepBreakdown } from './step-time.js'
-export { gptShape, seleneNetwork, singleLayerSeconds } from './reference-systems.js'
+export { seleneNetwork, singleLayerSeconds } from './reference-systems.js'
 export {
   checkpointBytesPerParam,
   dalyInterval,

@@ -26,7 +26,13 @@ export const ModelShapeSchema = Type.Object(
 )
 export type ModelShape = Static<typeof ModelShapeSchema>
 
-const gpt = (name: string, layers: number, hidden: number, heads: number): ModelShape => ({
+/** A GPT-style shape (Megatron-LM's: vocabulary 51,200, sequence 2,048, 4h FFN, biases, tied embeddings). */
+export const gptShape = (
+  name: string,
+  layers: number,
+  hidden: number,
+  heads: number,
+): ModelShape => ({
   name,
   layers,
   hidden,
@@ -68,13 +74,13 @@ const llama = (
  * (8B: 32×4096, 70B: 80×8192, 405B: 126×16384; GQA with 8 KV heads; vocabulary 128,256).
  */
 export const modelPresets: Readonly<Record<string, ModelShape>> = {
-  'gpt3-175b': gpt('gpt3-175b', 96, 12_288, 96),
-  'megatron-1t': gpt('megatron-1t', 128, 25_600, 160),
-  'megatron-530b': gpt('megatron-530b', 105, 20_480, 128),
-  'megatron-145b': gpt('megatron-145b', 80, 12_288, 96),
-  'megatron-39b': gpt('megatron-39b', 48, 8192, 64),
-  'gpt-7.5b': gpt('gpt-7.5b', 36, 4096, 32),
-  'gpt-1.7b': gpt('gpt-1.7b', 24, 2304, 24),
+  'gpt3-175b': gptShape('gpt3-175b', 96, 12_288, 96),
+  'megatron-1t': gptShape('megatron-1t', 128, 25_600, 160),
+  'megatron-530b': gptShape('megatron-530b', 105, 20_480, 128),
+  'megatron-145b': gptShape('megatron-145b', 80, 12_288, 96),
+  'megatron-39b': gptShape('megatron-39b', 48, 8192, 64),
+  'gpt-7.5b': gptShape('gpt-7.5b', 36, 4096, 32),
+  'gpt-1.7b': gptShape('gpt-1.7b', 24, 2304, 24),
   'llama3-8b': llama('llama3-8b', 32, 4096, 32, 14_336),
   'llama3-70b': llama('llama3-70b', 80, 8192, 64, 28_672),
   'llama3-405b': llama('llama3-405b', 126, 16_384, 128, 53_248),

@@ -1,5 +1,5 @@
 import type { ModelShape } from './model-shape.js'
-import { modelPreset } from './model-shape.js'
+import { gptShape } from './model-shape.js'
 import type { Chip } from './hardware.js'
 import type { JobNetwork } from './network.js'
 import { layerCost } from './layer-cost.js'
@@ -22,19 +22,6 @@ export function seleneNetwork(chip: Chip): JobNetwork {
     lossRate: 0,
     retransmission: 'go-back-n',
     placement: 'packed',
-  }
-}
-
-/** A GPT-style shape with Megatron-LM Table 1's vocabulary and sequence length. */
-export function gptShape(name: string, layers: number, hidden: number, heads: number): ModelShape {
-  return {
-    ...modelPreset('gpt3-175b'),
-    name,
-    layers,
-    hidden,
-    heads,
-    kvHeads: heads,
-    ffnHidden: 4 * hidden,
   }
 }
 

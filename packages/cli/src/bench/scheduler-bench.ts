@@ -7,7 +7,7 @@ import {
   type JobSpec,
   type SchedulerConfig,
 } from '@zhisuan/scheduler'
-import type { TraceJob } from '../trace.js'
+import type { TraceRow } from '@zhisuan/sim'
 
 /** Large gangs added to the trace's jobs: size (accelerators), count, hours each runs. */
 export const largeGangs = [
@@ -49,7 +49,7 @@ export interface PolicyFigures {
 
 /** The jobs of a replay: trace jobs as gangs of whole nodes above 8, plus the large gangs. */
 export function benchJobs(
-  trace: readonly TraceJob[],
+  trace: readonly TraceRow[],
   perNode: number,
   options: { readonly gangs: boolean; readonly compression: number } = {
     gangs: true,
