@@ -2,6 +2,7 @@ import { ZhisuanError, type Cluster } from '@zhisuan/domain'
 import {
   chipOf,
   clusterJobNetwork,
+  evaluate,
   modelPreset,
   modernStack,
   searchParallelism,
@@ -56,7 +57,8 @@ export const llmMix: readonly LlmJobClass[] = [
  * Generates `days` of llm-mix arrivals for a cluster: Poisson per class, at rates that offer
  * `load` × the cluster's accelerators; each job's productive time is its tokens over the
  * tokens/s the performance model plans for it on the cluster's first pool (so the network and
- * the chip set job durations). Deterministic for the seed.
+ * the chip set job durations), and its plan's slowdown when spread one node per block (so
+ * placement changes them too). Deterministic for the seed.
  */
 export function llmMixJobs(
   cluster: Cluster,
@@ -77,18 +79,32 @@ export function llmMixJobs(
     (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
     0,
   )
-  const plans = new Map<string, { tokensPerSecond: number; networkShare: number }>()
+  const spread = { ...net, placement: 'spread' as const }
+  const plans = new Map<
+    string,
+    { tokensPerSecond: number; networkShare: number; spreadSlowdown: number }
+  >()
   const planOf = (model: string, gpus: number) => {
     const key = `${model}|${gpus}`
     let value = plans.get(key)
     if (value === undefined) {
-      const [best] = searchParallelism(modelPreset(model), chip, net, { gpus }, modernStack, 1)
+      const shape = modelPreset(model)
+      const [best] = searchParallelism(shape, chip, net, { gpus }, modernStack, 1)
       const step = best?.step
       const network =
         step === undefined ? 0 : (step.dpCommS + step.ppCommS + step.cpCommS) / step.stepTimeS
+      // the same plan with its nodes one per block: every group crosses the spine
+      const spreadStep =
+        best === undefined
+          ? undefined
+          : evaluate(shape, chip, spread, best.parallelism, best.software).step
       value = {
         tokensPerSecond: best?.tokensPerSecond ?? 1,
         networkShare: Math.round(network * 1e4) / 1e4,
+        spreadSlowdown:
+          step === undefined || spreadStep === undefined
+            ? 1
+            : Math.round(Math.max(1, spreadStep.stepTimeS / step.stepTimeS) * 1e4) / 1e4,
       }
       plans.set(key, value)
     }
@@ -136,6 +152,7 @@ export function llmMixJobs(
         submitS: Math.round(t),
         workS: Math.round(tokens / tokensPerSecond(cls.model, gpus)),
         networkShare: planOf(cls.model, gpus).networkShare,
+        spreadSlowdown: planOf(cls.model, gpus).spreadSlowdown,
         replicas: gpus > perNode ? gpus / perNode : 1,
         perReplica: Math.min(gpus, perNode),
       })

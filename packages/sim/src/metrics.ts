@@ -24,7 +24,8 @@ export interface SimResult {
   readonly interruptions: number
   /**
    * Effective training time ratio of completed jobs: productive time over time from first start
-   * to the end (restarts, lost work, checkpoint stalls and requeue waits count against it),
+   * to the end (restarts, lost work, checkpoint stalls, requeue waits, and slowdowns from a
+   * spread placement or a loss episode count against it),
    * accelerator-weighted; `largestJobs` for the top 1% by size.
    */
   readonly ettr: {
@@ -37,6 +38,11 @@ export interface SimResult {
   readonly allocatedAcceleratorHours: number
   readonly simulatedDays: number
   readonly events: number
+  /**
+   * Mean slowdown of placements against packed ones (1 = every gang as packed as its plan
+   * assumes), accelerator-weighted over every placement and replacement.
+   */
+  readonly placementSlowdown: number
 }
 
 /** The value below which a fraction `q` of the (sorted) samples lie. */
@@ -77,6 +83,7 @@ export function summarize(input: {
   readonly byCategory: ReadonlyMap<string, number>
   readonly interruptions: number
   readonly events: number
+  readonly placementSlowdown: number
 }): SimResult {
   const done = input.records.filter((r) => r.endS !== undefined && r.firstStartS !== undefined)
   const waits = input.records
@@ -122,5 +129,6 @@ export function summarize(input: {
     allocatedAcceleratorHours: round(input.allocatedArea / 3600, 3),
     simulatedDays: round(days),
     events: input.events,
+    placementSlowdown: round(input.placementSlowdown),
   }
 }

@@ -184,6 +184,40 @@ describe('network loss episodes', () => {
   })
 })
 
+describe('placement', () => {
+  it('slows a gang by how far it is spread beyond the blocks it fills, as its plan says', () => {
+    // lab-64: 2 blocks of 4 nodes. One node is busy for long; then a 4-node gang arrives. The
+    // topology policy packs it into the free block; first-fit takes nodes 1–4 across both.
+    const jobs: SimJob[] = [
+      { id: 'long', tenant: 't', submitS: 0, workS: 100 * 86_400, replicas: 1, perReplica: 8 },
+      {
+        id: 'gang',
+        tenant: 't',
+        submitS: 10,
+        workS: 86_400,
+        replicas: 4,
+        perReplica: 8,
+        spreadSlowdown: 1.5,
+      },
+    ]
+    const config: SimConfig = {
+      ...base,
+      checkpoint: { intervalS: 3600, stallS: 0, restartS: 0 },
+      horizonS: 20 * 86_400,
+    }
+    const packed = simulate(lab, jobs, config)
+    const spread = simulate(lab, jobs, { ...config, policy: 'first-fit' })
+    expect(packed.jobs.completed).toBe(1)
+    expect(spread.jobs.completed).toBe(1)
+    expect(packed.placementSlowdown).toBe(1)
+    // both blocks spanned where one would do, out of at most 2: the plan's full 1.5
+    expect(spread.placementSlowdown).toBeCloseTo((1 * 8 + 1.5 * 32) / 40, 6)
+    // placed in the cycle at t = 60 s (the first arrival asked for it), 50 s after it arrived
+    expect(packed.jctS.p50).toBeCloseTo(50 + 86_400, 3)
+    expect(spread.jctS.p50).toBeCloseTo(50 + 1.5 * 86_400, 3)
+  })
+})
+
 describe('ends and horizons', () => {
   it('integrates up to the horizon when a job is still running there', () => {
     const job: SimJob = {

@@ -20,6 +20,13 @@ export interface SimJob {
    * default 0.1. The llm-mix generator takes it from the performance model's plan.
    */
   readonly networkShare?: number
+  /**
+   * Step-time ratio of the job's plan when its nodes sit one per block instead of packed into
+   * as few blocks as they fill (≥ 1; default 1: a trace job's speed does not depend on where it
+   * runs). The twin slows a gang by this ratio times how far its placement is from packed; the
+   * llm-mix generator takes it from the performance model.
+   */
+  readonly spreadSlowdown?: number
 }
 
 /**
@@ -109,6 +116,8 @@ interface JobState {
   owedS: number
   /** Loss episodes have been settled up to here. */
   slowedUntil: number
+  /** Wall seconds per second of work in the current placement (≥ 1; placement slowdown). */
+  pace: number
 }
 
 /**
@@ -209,15 +218,42 @@ export function simulate(
     const mtbfS = (1000 * 86_400) / (config.failures.per1000PerDay * job.replicas * job.perReplica)
     return Math.max(60, dalyInterval(config.checkpoint.stallS, mtbfS)) + config.checkpoint.stallS
   }
-  const workPerPeriod = (s: JobState) => s.intervalS - config.checkpoint.stallS
+  /** Wall seconds of computing between two checkpoints. */
+  const computePerPeriod = (s: JobState) => s.intervalS - config.checkpoint.stallS
+  const nodesPerBlock = cluster.fabric.spec.nodesPerBlock
+  const blockCount = cluster.fabric.blocks.length
+  /**
+   * How much slower a gang runs on these nodes than packed: its plan's spread ratio, scaled by
+   * how many more blocks it spans than the fewest its nodes fit in, over the most it could span.
+   */
+  const paceOf = (job: SimJob, nodes: readonly number[]) => {
+    const slowdown = job.spreadSlowdown ?? 1
+    if (slowdown <= 1) {
+      return 1
+    }
+    const distinct = new Set(nodes)
+    const spanned = new Set([...distinct].map((n) => cluster.fabric.nodeBlock[n] ?? 0)).size
+    const fewest = Math.ceil(distinct.size / nodesPerBlock)
+    const most = Math.min(distinct.size, blockCount)
+    return most > fewest ? 1 + ((slowdown - 1) * (spanned - fewest)) / (most - fewest) : 1
+  }
+  let paceArea = 0
+  let paceWeight = 0
+  const setPace = (s: JobState, nodes: readonly number[]) => {
+    s.pace = paceOf(s.job, nodes)
+    const size = s.job.replicas * s.job.perReplica
+    paceArea += s.pace * size
+    paceWeight += size
+  }
   const startSegment = (s: JobState, delayS: number) => {
     s.segment++
     s.segmentStart = now
     s.delayS = delayS
+    const wallWork = s.remainingS * s.pace
     const stalls = Number.isFinite(s.intervalS)
-      ? Math.floor(s.remainingS / workPerPeriod(s)) * config.checkpoint.stallS
+      ? Math.floor(wallWork / computePerPeriod(s)) * config.checkpoint.stallS
       : 0
-    s.completeAt = now + delayS + s.remainingS + stalls
+    s.completeAt = now + delayS + wallWork + stalls
     push({
       t: s.completeAt,
       kind: 'complete',
@@ -231,7 +267,7 @@ export function simulate(
     if (!Number.isFinite(s.intervalS)) {
       return 0
     }
-    const done = Math.floor(productive / s.intervalS) * workPerPeriod(s)
+    const done = (Math.floor(productive / s.intervalS) * computePerPeriod(s)) / s.pace
     return Math.min(done, s.remainingS)
   }
   const requestCycle = () => {
@@ -252,6 +288,7 @@ export function simulate(
         s.running = true
         running++
         allocated += d.accelerators.length
+        setPace(s, d.nodes)
         startSegment(s, restart ? config.checkpoint.restartS + s.owedS : 0)
         s.owedS = 0
       } else if ((d.kind === 'replace' && d.replacement === null) || d.kind === 'preempt') {
@@ -333,6 +370,7 @@ export function simulate(
           completeAt: Number.POSITIVE_INFINITY,
           owedS: 0,
           slowedUntil: 0,
+          pace: 1,
         })
         scheduler.submit({
           id: job.id,
@@ -389,6 +427,8 @@ export function simulate(
             )
             if (replaced !== undefined) {
               s.remainingS -= committedWork(s)
+              const gang = scheduler.running().find((r) => r.spec.id === s.job.id)
+              setPace(s, gang?.nodes ?? [])
               startSegment(s, detection + config.checkpoint.restartS)
             }
           }
@@ -462,7 +502,19 @@ export function simulate(
         // Cycles follow changes (arrivals, completions, failures, repairs): with nothing
         // changed, the pending jobs would get the same answers again.
         cyclePending = false
-        applyDecisions(scheduler.schedule(now).decisions)
+        const cycle = scheduler.schedule(now)
+        applyDecisions(cycle.decisions)
+        // A reservation that runs out frees its nodes without any other event: look again then.
+        let wake = Number.POSITIVE_INFINITY
+        for (const reason of cycle.pending.values()) {
+          if (reason.kind === 'waiting-for-reservation' && reason.until > now) {
+            wake = Math.min(wake, reason.until)
+          }
+        }
+        if (Number.isFinite(wake)) {
+          cyclePending = true
+          push({ t: Math.max(wake, now + cycleS), kind: 'cycle' })
+        }
         break
       }
     }
@@ -480,6 +532,7 @@ export function simulate(
     byCategory,
     interruptions,
     events: processed,
+    placementSlowdown: paceWeight > 0 ? paceArea / paceWeight : 1,
   })
   return config.timelineS === undefined ? summary : { ...summary, timeline }
 }

@@ -144,6 +144,7 @@ const rows = (r: SimResult, price: number): [string, string][] => [
     `${formatNumber(r.failures.count)} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
   ],
   ['interruptions of running jobs', formatNumber(r.interruptions)],
+  ['placement slowdown against packed', `×${r.placementSlowdown.toFixed(4)}`],
   [
     'ETTR overall / largest 1% of jobs',
     `${(r.ettr.overall * 100).toFixed(1)}% / ${(r.ettr.largestJobs * 100).toFixed(1)}%`,
