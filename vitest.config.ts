@@ -8,6 +8,11 @@ export default defineConfig({
       '@zhisuan/domain': fileURLToPath(new URL('packages/domain/src/index.ts', import.meta.url)),
       '@zhisuan/perf': fileURLToPath(new URL('packages/perf/src/index.ts', import.meta.url)),
       '@zhisuan/sim': fileURLToPath(new URL('packages/sim/src/index.ts', import.meta.url)),
+      '@zhisuan/store/testing': fileURLToPath(
+        new URL('packages/store/src/testing.ts', import.meta.url),
+      ),
+      '@zhisuan/store': fileURLToPath(new URL('packages/store/src/index.ts', import.meta.url)),
+      '@zhisuan/server': fileURLToPath(new URL('packages/server/src/index.ts', import.meta.url)),
       '@zhisuan/scheduler': fileURLToPath(
         new URL('packages/scheduler/src/index.ts', import.meta.url),
       ),

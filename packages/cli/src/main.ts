@@ -2,9 +2,11 @@ import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
 import { registerBench } from './commands/bench.js'
 import { registerCatalog } from './commands/catalog.js'
+import { registerClient } from './commands/client.js'
 import { registerPlan } from './commands/plan.js'
 import { registerSim } from './commands/sim.js'
 import { registerTopology } from './commands/topology.js'
+import { registerUp } from './commands/up.js'
 import { processIo, reportError, type Io } from './output.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -31,6 +33,8 @@ export function buildProgram(io: Io): Command {
   registerPlan(program, io)
   registerBench(program, io)
   registerSim(program, io)
+  registerUp(program, io)
+  registerClient(program, io)
   for (const command of program.commands) {
     command.exitOverride()
   }

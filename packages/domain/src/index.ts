@@ -79,3 +79,10 @@ export {
   type Pool,
 } from './cluster/cluster.js'
 export type { StorageTier } from './cluster/schema.js'
+export type {
+  BackendEvent,
+  BackendNode,
+  BackendRun,
+  ExecutionBackend,
+  PlacedJob,
+} from './control/backend.js'

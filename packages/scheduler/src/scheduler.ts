@@ -127,6 +127,82 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Takes in a job that already runs on these nodes (one entry per replica, ring order), as a
+   * restarted control plane finds its running jobs or a backend reports work it runs: the job
+   * holds their accelerators and counts against its tenant's quota like one it placed.
+   * @throws ZhisuanError `invalid-input` for a malformed spec or nodes that do not fit the job,
+   * `conflict` for a known id or nodes without room.
+   */
+  adopt(
+    job: JobSpec,
+    nodes: readonly number[],
+    startedAt: number,
+    lastCheckpointAt = startedAt,
+  ): Decision & { kind: 'place' } {
+    checkJobSpec(job)
+    if (this.pendingJobs.has(job.id) || this.runningJobs.has(job.id)) {
+      throw new ZhisuanError('conflict', `job ${job.id} already exists`)
+    }
+    const first = this.state.nodes[nodes[0] ?? -1]
+    if (nodes.length !== job.replicas || first === undefined) {
+      throw new ZhisuanError(
+        'invalid-input',
+        `job ${job.id} has ${job.replicas} replicas; adopted on ${nodes.length} known nodes`,
+      )
+    }
+    const requests = familyRequests(job, this.families, this.state)
+    const req = Array.isArray(requests)
+      ? requests.find((r) => r.family === first.family)
+      : undefined
+    const mismatch = nodes.find((n) => this.state.nodes[n]?.family !== first.family)
+    if (req === undefined || mismatch !== undefined) {
+      throw new ZhisuanError(
+        'invalid-input',
+        `job ${job.id} cannot run on node ${mismatch ?? nodes[0]}: its chips are not what the job asks`,
+      )
+    }
+    const need = new Map<number, number>()
+    for (const n of nodes) {
+      need.set(n, (need.get(n) ?? 0) + req.perReplica)
+    }
+    for (const [n, count] of need) {
+      if ((this.state.free[n] ?? 0) < count) {
+        throw new ZhisuanError('conflict', `node ${n} has no room for ${job.id}`)
+      }
+    }
+    const ordered = [...nodes].sort((a, b) => a - b)
+    const fabric = this.state.fabric
+    const blocks = [...new Set(ordered.map((n) => fabric.nodeBlock[n] ?? 0))]
+    const pods = [...new Set(ordered.map((n) => fabric.nodePod[n] ?? 0))]
+    this.pendingJobs.set(job.id, job)
+    const placed = this.commit(
+      job,
+      req,
+      {
+        ok: true,
+        nodes: ordered,
+        score: {
+          tier:
+            pods.length > 1
+              ? 'core'
+              : blocks.length > 1
+                ? 'spine'
+                : new Set(ordered).size > 1
+                  ? 'leaf'
+                  : 'node',
+          blocks,
+          pods,
+          domainFreeSlots: 0,
+          reason: 'adopted: already running there',
+        },
+      },
+      startedAt,
+    )
+    this.checkpointed(job.id, lastCheckpointAt)
+    return placed
+  }
+
   /** Records a committed checkpoint of a running job (preemption then loses less). */
   checkpointed(jobId: string, at: number): void {
     const job = this.runningJobs.get(jobId)

@@ -10,3 +10,10 @@ export {
 } from './simulate.js'
 export { jobsFromTrace, type TraceRow } from './workload.js'
 export { llmMix, llmMixJobs, type LlmJobClass } from './llm-mix.js'
+export {
+  TwinBackend,
+  memoryJournal,
+  type TwinBackendOptions,
+  type TwinJournal,
+  type TwinRun,
+} from './twin-backend.js'

@@ -1,0 +1,299 @@
+import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { parse as parseYaml } from 'yaml'
+import { ZhisuanError, type ErrorCode } from '@zhisuan/domain'
+import { table, type Io } from '../output.js'
+
+/** How a command reaches the API: `--server`/`ZHISUAN_SERVER`, `--token`/`ZHISUAN_TOKEN`. */
+interface ClientFlags {
+  server?: string
+  token?: string
+  json?: boolean
+}
+
+const codes: Record<number, ErrorCode> = {
+  400: 'invalid-input',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  422: 'invalid-config',
+  503: 'unavailable',
+}
+
+/** The token: the flag, else ZHISUAN_TOKEN, else the admin token `zhisuan up` wrote here. */
+async function tokenOf(flags: ClientFlags): Promise<string> {
+  const token = flags.token ?? process.env['ZHISUAN_TOKEN']
+  if (token !== undefined && token !== '') {
+    return token
+  }
+  try {
+    return (await readFile('.zhisuan/admin-token', 'utf8')).trim()
+  } catch {
+    throw new ZhisuanError(
+      'unauthorized',
+      'no token: give --token, set ZHISUAN_TOKEN, or run this where `zhisuan up` wrote .zhisuan/admin-token',
+    )
+  }
+}
+
+/**
+ * Calls the API and returns the parsed answer.
+ * @throws ZhisuanError with the server's code and message, or `unavailable` when it cannot be reached.
+ */
+export async function api(
+  flags: ClientFlags,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
+  const server = (flags.server ?? process.env['ZHISUAN_SERVER'] ?? 'http://127.0.0.1:7070').replace(
+    /\/$/,
+    '',
+  )
+  const token = await tokenOf(flags)
+  let response: Response
+  try {
+    response = await fetch(`${server}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    })
+  } catch (cause) {
+    throw new ZhisuanError(
+      'unavailable',
+      `cannot reach the control plane at ${server}: ${(cause as Error).message} (is \`zhisuan up\` running?)`,
+      { cause },
+    )
+  }
+  const text = await response.text()
+  const parsed: unknown = text === '' ? undefined : JSON.parse(text)
+  if (!response.ok) {
+    const error = (
+      parsed as { error?: { message?: string; details?: { path: string; message: string }[] } }
+    ).error
+    throw new ZhisuanError(
+      codes[response.status] ?? (response.status >= 500 ? 'internal' : 'invalid-input'),
+      `${response.status}: ${error?.message ?? text}`,
+      { issues: error?.details ?? [] },
+    )
+  }
+  return parsed
+}
+
+interface JobView {
+  id: string
+  name: string
+  tenant: string
+  state: string
+  replicas: number
+  acceleratorsPerReplica: number
+  family: string | null
+  attempt: number
+  restarts: number
+  nodes: string[] | null
+  message: string
+}
+
+function withClient(command: Command): Command {
+  return command
+    .option(
+      '--server <url>',
+      'control plane URL (env ZHISUAN_SERVER; default http://127.0.0.1:7070)',
+    )
+    .option('--token <token>', 'bearer token (env ZHISUAN_TOKEN; default .zhisuan/admin-token)')
+    .option('--json', 'print the API answer as JSON')
+}
+
+async function readJobFile(path: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (cause) {
+    throw new ZhisuanError(
+      'not-found',
+      `cannot read job file ${path}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    )
+  }
+  try {
+    return parseYaml(text) as unknown
+  } catch (cause) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `${path}: not YAML or JSON: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    )
+  }
+}
+
+const jobRow = (j: JobView) => [
+  j.id,
+  j.name,
+  j.tenant,
+  j.state,
+  `${j.replicas}×${j.acceleratorsPerReplica}`,
+  j.family ?? '—',
+  j.restarts,
+  j.message.length > 60 ? `${j.message.slice(0, 57)}…` : j.message,
+]
+
+export function registerClient(program: Command, io: Io): void {
+  withClient(
+    program
+      .command('submit <file>')
+      .description('submit a job (YAML or JSON body of POST /api/v1/jobs)')
+      .option('--idempotency-key <key>', 'makes a retried submission return the same job'),
+  ).action(async (file: string, flags: ClientFlags & { idempotencyKey?: string }) => {
+    const body = await readJobFile(file)
+    const job = (await api(
+      flags,
+      'POST',
+      '/api/v1/jobs',
+      body,
+      flags.idempotencyKey === undefined ? {} : { 'idempotency-key': flags.idempotencyKey },
+    )) as JobView
+    io.out(
+      flags.json === true ? JSON.stringify(job, null, 2) : `${job.id} ${job.state}: ${job.message}`,
+    )
+  })
+
+  withClient(
+    program
+      .command('jobs')
+      .description('list jobs (yours; an admin sees every tenant)')
+      .option('--state <state>', 'pending, running, succeeded, failed or cancelled')
+      .option('--tenant <name>', 'one tenant (admin)'),
+  ).action(async (flags: ClientFlags & { state?: string; tenant?: string }) => {
+    const items: JobView[] = []
+    let after: string | null = null
+    do {
+      const q = new URLSearchParams({ limit: '1000' })
+      if (flags.state !== undefined) {
+        q.set('state', flags.state)
+      }
+      if (flags.tenant !== undefined) {
+        q.set('tenant', flags.tenant)
+      }
+      if (after !== null) {
+        q.set('after', after)
+      }
+      const page = (await api(flags, 'GET', `/api/v1/jobs?${q.toString()}`)) as {
+        items: JobView[]
+        next: string | null
+      }
+      items.push(...page.items)
+      after = page.next
+    } while (after !== null)
+    io.out(
+      flags.json === true
+        ? JSON.stringify(items, null, 2)
+        : table(
+            ['id', 'name', 'tenant', 'state', 'gang', 'family', 'restarts', 'message'],
+            items.map(jobRow),
+          ),
+    )
+  })
+
+  withClient(
+    program.command('why <id>').description('why a job is pending (or what it is doing)'),
+  ).action(async (id: string, flags: ClientFlags) => {
+    const why = (await api(flags, 'GET', `/api/v1/jobs/${encodeURIComponent(id)}/why`)) as {
+      state: string
+      reason: { kind: string } | null
+      message: string
+    }
+    io.out(
+      flags.json === true
+        ? JSON.stringify(why, null, 2)
+        : `${id} is ${why.state}${why.reason === null ? '' : ` (${why.reason.kind})`}: ${why.message}`,
+    )
+  })
+
+  withClient(program.command('cancel <id>').description('cancel a pending or running job')).action(
+    async (id: string, flags: ClientFlags) => {
+      const job = (await api(flags, 'DELETE', `/api/v1/jobs/${encodeURIComponent(id)}`)) as JobView
+      io.out(flags.json === true ? JSON.stringify(job, null, 2) : `${job.id} ${job.state}`)
+    },
+  )
+
+  withClient(
+    program
+      .command('nodes')
+      .description('list nodes: health, drain state, jobs')
+      .option('--state <state>', 'healthy, failed, drained, busy or idle'),
+  ).action(async (flags: ClientFlags & { state?: string }) => {
+    const q = flags.state === undefined ? '' : `?state=${encodeURIComponent(flags.state)}`
+    const { items } = (await api(flags, 'GET', `/api/v1/nodes${q}`)) as {
+      items: {
+        name: string
+        family: string
+        accelerators: number
+        health: string
+        adminState: string
+        reason: string
+        jobs: string[]
+      }[]
+    }
+    io.out(
+      flags.json === true
+        ? JSON.stringify(items, null, 2)
+        : table(
+            ['node', 'family', 'accelerators', 'health', 'admin', 'jobs', 'reason'],
+            items.map((n) => [
+              n.name,
+              n.family,
+              n.accelerators,
+              n.health,
+              n.adminState,
+              n.jobs.join(' '),
+              n.reason,
+            ]),
+          ),
+    )
+  })
+
+  withClient(
+    program
+      .command('tenant <name>')
+      .description('create a tenant (admin), optionally with a guaranteed llm-train quota')
+      .option('--guaranteed <scu>', 'guaranteed llm-train SCU'),
+  ).action(async (name: string, flags: ClientFlags & { guaranteed?: string }) => {
+    const guaranteed = flags.guaranteed === undefined ? undefined : Number(flags.guaranteed)
+    if (guaranteed !== undefined && !(guaranteed >= 0)) {
+      throw new ZhisuanError(
+        'invalid-input',
+        `--guaranteed: expected SCU ≥ 0, got "${flags.guaranteed ?? ''}"`,
+      )
+    }
+    const tenant = await api(flags, 'POST', '/api/v1/tenants', {
+      name,
+      ...(guaranteed === undefined ? {} : { quotas: { 'llm-train': { guaranteed } } }),
+    })
+    io.out(flags.json === true ? JSON.stringify(tenant, null, 2) : `tenant ${name} created`)
+  })
+
+  withClient(
+    program
+      .command('token')
+      .description('issue a token (admin); it is printed once')
+      .requiredOption('--tenant <name>', 'the tenant it acts for')
+      .option('--role <role>', 'admin, member or viewer', 'member'),
+  ).action(async (flags: ClientFlags & { tenant: string; role: string }) => {
+    const issued = (await api(flags, 'POST', '/api/v1/tokens', {
+      tenant: flags.tenant,
+      role: flags.role,
+    })) as { token: string; id: string }
+    io.out(flags.json === true ? JSON.stringify(issued, null, 2) : issued.token)
+  })
+}

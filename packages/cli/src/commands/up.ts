@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url'
+import type { Command } from 'commander'
+import { ZhisuanError, defaultCatalog } from '@zhisuan/domain'
+import { startServer } from '@zhisuan/server'
+import { loadClusterFile } from '../load.js'
+import { choiceOption, intOption, numberOption } from '../options.js'
+import type { Io } from '../output.js'
+
+/** The small lab cluster `zhisuan up` runs when no cluster file is given. */
+export const defaultClusterFile = fileURLToPath(
+  new URL('../../../../examples/clusters/lab-64.yaml', import.meta.url),
+)
+
+interface UpFlags {
+  port?: string
+  host?: string
+  dataDir?: string
+  store?: string
+  backend?: string
+  cluster?: string
+  twinSpeed?: string
+  twinFailureRate?: string
+  logLevel?: string
+}
+
+/**
+ * Runs `zhisuan up` until SIGINT or SIGTERM: the control plane on the store, with the twin
+ * backend, then a graceful shutdown (in-flight requests finish, the loop stops, the store closes).
+ */
+export async function runUp(io: Io, flags: UpFlags): Promise<void> {
+  const port = intOption('--port', flags.port, 0) ?? 7070
+  if (port > 65_535) {
+    throw new ZhisuanError('invalid-input', `--port: expected 0–65535, got ${port}`)
+  }
+  choiceOption('--backend', flags.backend ?? 'twin', ['twin'] as const)
+  const store = flags.store ?? 'sqlite'
+  if (store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(store)) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `--store: expected sqlite or a postgres://… URL, got "${store}"`,
+    )
+  }
+  const level = choiceOption('--log-level', flags.logLevel ?? 'warn', [
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+  ] as const)
+  const clusterFile = flags.cluster ?? defaultClusterFile
+  const { cluster } = await loadClusterFile(clusterFile)
+  const speed = numberOption('--twin-speed', flags.twinSpeed, 1e-3, 1e6) ?? 1
+  const failureRate = numberOption('--twin-failure-rate', flags.twinFailureRate, 0, 1e6)
+  const server = await startServer({
+    port,
+    host: flags.host ?? '127.0.0.1',
+    dataDir: flags.dataDir ?? '.zhisuan',
+    store,
+    cluster,
+    catalog: defaultCatalog(),
+    twinSpeed: speed,
+    ...(failureRate === undefined ? {} : { twinFailureRate: failureRate }),
+    logger: { level },
+  })
+  const accelerators = cluster.fabric.acceleratorCount
+  io.out(
+    [
+      `Zhisuan control plane listening on ${server.url}`,
+      `  store:   ${store === 'sqlite' ? `SQLite in ${flags.dataDir ?? '.zhisuan'}` : 'PostgreSQL'}`,
+      `  backend: twin of ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators, ×${speed} speed)`,
+      server.adminTokenFile === undefined
+        ? '  admin token: issued on an earlier start (not shown again)'
+        : `  admin token: written to ${server.adminTokenFile} (mode 0600; it is not printed)`,
+      `  API docs: ${server.url}/docs · metrics: ${server.url}/metrics`,
+      'Ctrl-C stops it.',
+    ].join('\n'),
+  )
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      io.err(`zhisuan: ${signal}: finishing requests and stopping`)
+      server.close().then(resolve, (error: unknown) => {
+        io.err(`zhisuan: shutdown: ${String(error)}`)
+        resolve()
+      })
+    }
+    const onInt = () => {
+      stop('SIGINT')
+    }
+    const onTerm = () => {
+      stop('SIGTERM')
+    }
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+  })
+}
+
+export function registerUp(program: Command, io: Io): void {
+  program
+    .command('up')
+    .description(
+      'run the control plane: HTTP API, reconcile loop, store (SQLite or PostgreSQL), twin backend',
+    )
+    .option('--port <n>', 'port to listen on (0: any free one)', '7070')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'SQLite file and admin token', '.zhisuan')
+    .option('--store <sqlite|url>', 'sqlite, or a postgres://… URL', 'sqlite')
+    .option('--backend <twin>', 'execution backend', 'twin')
+    .option(
+      '--cluster <file>',
+      'cluster file the twin runs (default: examples/clusters/lab-64.yaml)',
+    )
+    .option('--twin-speed <n>', 'simulated seconds per wall second on the twin', '1')
+    .option(
+      '--twin-failure-rate <r>',
+      'random node failures per 1,000 accelerators per day on the twin',
+    )
+    .option('--log-level <level>', 'fatal, error, warn, info or debug', 'warn')
+    .action(async (flags: UpFlags) => {
+      await runUp(io, flags)
+    })
+}

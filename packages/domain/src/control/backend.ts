@@ -1,0 +1,72 @@
+/**
+ * The contract between the control plane and what runs its jobs: the twin (a simulated cluster
+ * on a wall clock) and Slurm. One conformance suite checks every implementation.
+ */
+
+/** A gang the scheduler placed, as a backend launches it. */
+export interface PlacedJob {
+  /** The Zhisuan job id; backends carry it on their own job (a Slurm job name, a twin run). */
+  readonly jobId: string
+  /** 1 for the first launch, +1 for each restart; a launch is idempotent per (jobId, attempt). */
+  readonly attempt: number
+  readonly tenant: string
+  /** Node names, one per replica (a node repeats when it holds several replicas). */
+  readonly nodes: readonly string[]
+  readonly acceleratorsPerReplica: number
+  readonly image?: string
+  readonly command?: readonly string[]
+  /** How long the job runs on a backend that does not run real code (the twin), s. */
+  readonly durationS: number
+  /** Productive seconds already done before this attempt (work kept by checkpoints). */
+  readonly doneS: number
+}
+
+/** A job a backend runs now, as it reports it (what a restarted control plane adopts). */
+export interface BackendRun {
+  readonly jobId: string
+  readonly attempt: number
+  readonly nodes: readonly string[]
+  /** Wall-clock seconds (Unix time) when this attempt started. */
+  readonly startedAt: number
+}
+
+/** What a backend tells the control plane, in order. Times are Unix seconds. */
+export type BackendEvent =
+  | {
+      readonly kind: 'job-finished'
+      readonly jobId: string
+      readonly attempt: number
+      readonly at: number
+      readonly ok: boolean
+      readonly message: string
+    }
+  | {
+      readonly kind: 'node-health'
+      readonly node: string
+      readonly health: 'healthy' | 'failed'
+      readonly at: number
+      readonly reason: string
+    }
+
+/** A node as a backend sees it. */
+export interface BackendNode {
+  readonly name: string
+  readonly health: 'healthy' | 'failed'
+}
+
+/** Runs placed gangs, cancels them, drains nodes and reports what happened. */
+export interface ExecutionBackend {
+  readonly name: string
+  /** Starts a gang; starting the same (jobId, attempt) again does nothing. */
+  launch(job: PlacedJob): Promise<void>
+  /** Stops a job's current attempt; an unknown id is not an error. */
+  cancel(jobId: string): Promise<void>
+  /** What runs now. */
+  runs(): Promise<readonly BackendRun[]>
+  nodes(): Promise<readonly BackendNode[]>
+  /** Takes a node out of service for new work (`drain`) or returns it (`resume`). */
+  setDrain(node: string, drain: boolean, reason: string): Promise<void>
+  /** Events since the last call (level-triggered: the caller reconciles after each batch). */
+  poll(): Promise<readonly BackendEvent[]>
+  close(): Promise<void>
+}

@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { Type } from '@sinclair/typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { sql } from 'kysely'
+import type { Catalog, Cluster, ExecutionBackend } from '@zhisuan/domain'
+import type { Store } from '@zhisuan/store'
+import { authenticate, TokenCache, type Caller } from './auth.js'
+import type { ServerContext } from './context.js'
+import { installErrorHandler } from './errors.js'
+import { Metrics } from './metrics.js'
+import { Reconciler } from './reconciler.js'
+import { adminRoutes } from './routes-admin.js'
+import { jobRoutes } from './routes-jobs.js'
+import { ErrorSchema } from './views.js'
+
+export interface AppOptions {
+  readonly store: Store
+  readonly backend: ExecutionBackend
+  readonly cluster: Cluster
+  readonly catalog: Catalog
+  /** Unix seconds; default the wall clock. */
+  readonly clock?: () => number
+  /** This process's name for the reconcile lease; default host:pid. */
+  readonly holder?: string
+  readonly tickMs?: number
+  readonly leaseTtlS?: number
+  readonly logger?: FastifyServerOptions['logger']
+}
+
+/** The control plane's HTTP app and its reconcile loop (not started: call `reconciler.start()`). */
+export async function buildApp(
+  options: AppOptions,
+): Promise<{ app: FastifyInstance; reconciler: Reconciler; context: ServerContext }> {
+  const clock = options.clock ?? (() => Date.now() / 1000)
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  })
+  installErrorHandler(app)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Zhisuan control plane',
+        version: '0.1.0',
+        description:
+          'Jobs, tenants, tokens, nodes, usage and cluster state of a Zhisuan control plane.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.addSchema(ErrorSchema)
+
+  const reconciler = new Reconciler({
+    store: options.store,
+    backend: options.backend,
+    cluster: options.cluster,
+    catalog: options.catalog,
+    clock,
+    holder: options.holder ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+    ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
+    log: (level, message, detail) => {
+      app.log[level](detail ?? {}, message)
+    },
+  })
+  const metrics = new Metrics(options.store, reconciler.nodeList)
+  reconciler.observe(metrics)
+  const tokens = new TokenCache(options.store)
+  const context: ServerContext = {
+    store: options.store,
+    backend: options.backend,
+    cluster: options.cluster,
+    catalog: options.catalog,
+    reconciler,
+    metrics,
+    tokens,
+    clock,
+    auth: (request) => authenticate(request, tokens),
+    async audit(caller: Caller, action, target, detail) {
+      await options.store.audit({
+        at: clock(),
+        actor: caller.tokenId,
+        tenant: caller.tenant,
+        action,
+        target,
+        detail,
+      })
+    },
+    wake: () => {
+      reconciler.wake()
+    },
+  }
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    )
+  })
+
+  app.get('/healthz', { schema: { hide: true } }, () => ({ ok: true }))
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(options.store.db)
+      return { ok: true, leader: reconciler.leader }
+    } catch (error) {
+      return reply.status(503).send({
+        error: { code: 'unavailable', message: `store unreachable: ${String(error)}`, details: [] },
+      })
+    }
+  })
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await metrics.registry.metrics()
+    return reply.type(metrics.registry.contentType).send(text)
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+
+  jobRoutes(app, context)
+  adminRoutes(app, context)
+  summaryRoute(app, context)
+  return { app, reconciler, context }
+}
+
+function summaryRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.get(
+    '/api/v1/cluster/summary',
+    {
+      schema: {
+        tags: ['cluster'],
+        summary: 'Accelerators by family, utilization, failure rate, ETTR of running jobs',
+        querystring: Type.Object({
+          windowS: Type.Optional(
+            Type.Number({ minimum: 60, maximum: 366 * 86_400, default: 7 * 86_400 }),
+          ),
+        }),
+      },
+    },
+    async (request) => {
+      await ctx.auth(request)
+      const windowS = (request.query as { windowS?: number }).windowS ?? 7 * 86_400
+      const now = ctx.clock()
+      const allocated = await ctx.store.allocatedByFamily()
+      const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
+      const families = new Map<string, { total: number; allocated: number; healthy: number }>()
+      for (const n of ctx.reconciler.nodeList) {
+        const f = families.get(n.family) ?? { total: 0, allocated: 0, healthy: 0 }
+        const s = states.get(n.name)
+        const up =
+          (s?.health ?? 'healthy') === 'healthy' && (s?.adminState ?? 'active') === 'active'
+        families.set(n.family, {
+          total: f.total + n.accelerators,
+          allocated: allocated[n.family] ?? 0,
+          healthy: f.healthy + (up ? n.accelerators : 0),
+        })
+      }
+      const total = [...families.values()].reduce((s, f) => s + f.total, 0)
+      const busy = [...families.values()].reduce((s, f) => s + f.allocated, 0)
+      const failures = await ctx.store.auditLog(100_000, 'node.failed', now - windowS)
+      const running = await ctx.store.listJobs({ states: ['running'], limit: 100_000 })
+      let held = 0
+      let lost = 0
+      for (const job of running) {
+        const accelerators =
+          (job.placement?.length ?? 0) *
+          (job.spec as { body: { acceleratorsPerReplica: number } }).body.acceleratorsPerReplica
+        held += accelerators * Math.max(0, now - (job.startedAt ?? now))
+        lost += job.lostS
+      }
+      return {
+        accelerators: {
+          total,
+          allocated: busy,
+          byFamily: Object.fromEntries(families),
+        },
+        utilization: total > 0 ? busy / total : 0,
+        failures: {
+          windowS,
+          count: failures.length,
+          per1000AcceleratorDays:
+            total > 0 ? (failures.length / total / (windowS / 86_400)) * 1000 : 0,
+        },
+        runningJobs: running.length,
+        ettrRunning: held > 0 ? Math.max(0, 1 - lost / held) : 1,
+      }
+    },
+  )
+}

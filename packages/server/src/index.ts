@@ -1,0 +1,6 @@
+export { buildApp, type AppOptions } from './app.js'
+export { hashToken, newToken, systemTenant, type Caller } from './auth.js'
+export { statusOf, type ErrorBody } from './errors.js'
+export { JobBody, resolveJob, schedulerSpec, type StoredSpec } from './job-spec.js'
+export { Reconciler, type LoopObserver, type ReconcilerOptions } from './reconciler.js'
+export { startServer, type RunningServer, type ServerOptions } from './server.js'

@@ -1,0 +1,98 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Store } from '@zhisuan/store'
+import type { LoopObserver } from './reconciler.js'
+
+/** A node of the cluster: its name, chip family and accelerator count. */
+export interface NodeInfo {
+  readonly name: string
+  readonly family: string
+  readonly accelerators: number
+}
+
+/** The control plane's Prometheus metrics (one registry per server). */
+export class Metrics implements LoopObserver {
+  readonly registry = new Registry()
+  readonly requests: Histogram<'method' | 'route' | 'status'>
+  private readonly scheduling: Histogram
+  private readonly failures: Counter
+
+  constructor(store: Store, nodes: readonly NodeInfo[]) {
+    const registry = this.registry
+    this.requests = new Histogram({
+      name: 'zhisuan_api_request_seconds',
+      help: 'API request latency by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
+      registers: [registry],
+    })
+    this.scheduling = new Histogram({
+      name: 'zhisuan_scheduling_cycle_seconds',
+      help: 'Time one scheduling cycle takes',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    })
+    this.failures = new Counter({
+      name: 'zhisuan_node_failures_total',
+      help: 'Node failures the backend reported to this process',
+      registers: [registry],
+    })
+    new Gauge({
+      name: 'zhisuan_jobs',
+      help: 'Jobs by state',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const [state, n] of Object.entries(await store.countJobsByState())) {
+          this.set({ state }, n)
+        }
+      },
+    })
+    new Gauge({
+      name: 'zhisuan_queue_length',
+      help: 'Jobs pending',
+      registers: [registry],
+      async collect() {
+        this.set((await store.countJobsByState())['pending'] ?? 0)
+      },
+    })
+    const totals = new Map<string, number>()
+    const byName = new Map<string, NodeInfo>()
+    for (const n of nodes) {
+      totals.set(n.family, (totals.get(n.family) ?? 0) + n.accelerators)
+      byName.set(n.name, n)
+    }
+    new Gauge({
+      name: 'zhisuan_accelerators',
+      help: 'Accelerators by state (allocated, free, unavailable) and family',
+      labelNames: ['state', 'family'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        const allocated = await store.allocatedByFamily()
+        const down = new Map<string, number>()
+        for (const n of await store.nodeStates()) {
+          const node = byName.get(n.name)
+          if (node !== undefined && (n.health === 'failed' || n.adminState === 'drained')) {
+            down.set(node.family, (down.get(node.family) ?? 0) + node.accelerators)
+          }
+        }
+        for (const [family, total] of totals) {
+          const busy = allocated[family] ?? 0
+          const unavailable = down.get(family) ?? 0
+          this.set({ state: 'allocated', family }, busy)
+          this.set({ state: 'unavailable', family }, unavailable)
+          this.set({ state: 'free', family }, Math.max(0, total - busy - unavailable))
+        }
+      },
+    })
+  }
+
+  scheduled(seconds: number): void {
+    this.scheduling.observe(seconds)
+  }
+
+  nodeFailed(): void {
+    this.failures.inc()
+  }
+}

@@ -1,0 +1,602 @@
+import type { Catalog, Cluster, ExecutionBackend, BackendEvent } from '@zhisuan/domain'
+import {
+  Scheduler,
+  type Decision,
+  type PendingReason,
+  type RunningJob,
+  type Tenant as SchedulerTenant,
+} from '@zhisuan/scheduler'
+import type { JobRecord, Store } from '@zhisuan/store'
+import { clusterFamilies, schedulerSpec, type StoredSpec } from './job-spec.js'
+import type { NodeInfo } from './metrics.js'
+
+/** What the loop reports to metrics. */
+export interface LoopObserver {
+  scheduled(seconds: number, decisions: number): void
+  nodeFailed(): void
+}
+
+export interface ReconcilerOptions {
+  readonly store: Store
+  readonly backend: ExecutionBackend
+  readonly cluster: Cluster
+  readonly catalog: Catalog
+  /** Unix seconds. */
+  readonly clock: () => number
+  /** This process, as the lease names it. */
+  readonly holder: string
+  /** Seconds a leader's lease lasts without renewal; default 6 (handover within 10 s). */
+  readonly leaseTtlS?: number
+  /** Milliseconds between loop passes; default 500. */
+  readonly tickMs?: number
+  readonly log: (level: 'info' | 'warn' | 'error', message: string, detail?: object) => void
+}
+
+const leaseName = 'reconcile-loop'
+const pageSize = 1000
+
+/**
+ * The reconcile loop: new and cancelled jobs, node changes and backend events go to the
+ * scheduler; its decisions go to the store (one transaction per job change, with its events)
+ * and then to the backend. Level-triggered and idempotent: after a crash (or when another
+ * process takes the lease) it rebuilds the scheduler from the store, adopts what the backend
+ * runs, launches what the store says should run and the backend lacks, and stops what the
+ * backend runs that should not. Only the holder of the lease runs it.
+ */
+export class Reconciler {
+  private scheduler: Scheduler | undefined
+  private readonly nodeIndex = new Map<string, number>()
+  private readonly nodeNames: string[]
+  /** Every node: name, chip family, accelerators, in fabric order. */
+  readonly nodeList: readonly NodeInfo[]
+  private readonly families: string[]
+  private cursor = 0
+  private tenantsVersion = ''
+  private nodesSeenAt = 0
+  private readonly reasons = new Map<string, string>()
+  private readonly specs = new Map<string, StoredSpec>()
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> | undefined
+  private stopped = true
+  private again = false
+  private observer: LoopObserver | undefined
+
+  constructor(private readonly options: ReconcilerOptions) {
+    const probe = new Scheduler(options.cluster, options.catalog, {
+      tenants: [],
+      preemptionWindowS: 600,
+      strictTenants: false,
+    })
+    this.nodeNames = probe.state.nodes.map((n) => n.name)
+    this.nodeList = probe.state.nodes.map((n) => ({
+      name: n.name,
+      family: n.family,
+      accelerators: n.accelerators,
+    }))
+    this.nodeNames.forEach((name, i) => this.nodeIndex.set(name, i))
+    this.families = clusterFamilies(options.cluster)
+  }
+
+  /** Where cycle times and node failures are reported. */
+  observe(observer: LoopObserver): void {
+    this.observer = observer
+  }
+
+  /** Node names, in fabric order. */
+  get nodes(): readonly string[] {
+    return this.nodeNames
+  }
+
+  /** Whether this process runs the loop now. */
+  get leader(): boolean {
+    return this.scheduler !== undefined
+  }
+
+  start(): void {
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  /** Runs a pass soon (after a submission, a cancel, a drain). */
+  wake(): void {
+    if (this.stopped) {
+      return
+    }
+    if (this.running !== undefined) {
+      this.again = true
+      return
+    }
+    this.schedule(0)
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.running = this.pass()
+        .catch((error: unknown) => {
+          this.options.log('error', 'reconcile pass failed', { error: String(error) })
+        })
+        .finally(() => {
+          this.running = undefined
+          if (!this.stopped) {
+            this.schedule(this.again ? 0 : (this.options.tickMs ?? 500))
+            this.again = false
+          }
+        })
+    }, ms)
+  }
+
+  /** Stops the loop after the pass in flight, and gives the lease up. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+    }
+    await this.running
+    if (this.scheduler !== undefined) {
+      this.scheduler = undefined
+      await this.options.store.releaseLease(leaseName, this.options.holder).catch(() => undefined)
+    }
+  }
+
+  /** One pass: hold the lease, then reconcile. Exposed for tests. */
+  async pass(): Promise<void> {
+    const { store, clock, holder } = this.options
+    const leader = await store.tryLease(leaseName, holder, this.options.leaseTtlS ?? 6, clock())
+    if (!leader) {
+      if (this.scheduler !== undefined) {
+        this.options.log('warn', 'lost the reconcile lease; another process runs the loop')
+        this.scheduler = undefined
+      }
+      return
+    }
+    const version = await store.tenantsVersion()
+    if (this.scheduler === undefined || version !== this.tenantsVersion) {
+      await this.rebuild(version)
+    }
+    await this.readFeed()
+    await this.readNodes()
+    await this.handle(await this.options.backend.poll())
+    await this.cycle()
+  }
+
+  private async rebuild(version: string): Promise<void> {
+    const { store, backend, clock } = this.options
+    const now = clock()
+    this.options.log('info', 'rebuilding the scheduler from the store')
+    this.tenantsVersion = version
+    this.cursor = await store.lastEventId()
+    const tenants: SchedulerTenant[] = (await store.listTenants()).map((t) => ({
+      name: t.name,
+      queues: [],
+      quotas: t.quotas,
+    }))
+    const scheduler = new Scheduler(this.options.cluster, this.options.catalog, {
+      tenants,
+      preemptionWindowS: 600,
+      strictTenants: false,
+    })
+    this.scheduler = scheduler
+    this.reasons.clear()
+    for (const n of await store.nodeStates()) {
+      this.applyNode(n.name, n.adminState, n.health, now)
+    }
+    this.nodesSeenAt = now
+    // What ended while no loop ran, first: a job that finished is not adopted, nor relaunched.
+    await this.handle(await backend.poll())
+    const runs = new Map((await backend.runs()).map((r) => [r.jobId, r]))
+    for (const job of await this.all(['running'])) {
+      const nodes = (job.placement ?? []).map((n) => this.nodeIndex.get(n) ?? -1)
+      const spec = this.specOf(job)
+      const down = nodes.find((n) => scheduler.state.nodes[n]?.health === 'failed')
+      if (down !== undefined) {
+        await backend.cancel(job.id)
+        await this.requeue(job.id, now, 'requeued', { failedNode: this.nodeNames[down] })
+        continue
+      }
+      try {
+        scheduler.adopt(
+          schedulerSpec(job.id, job.tenant, spec, job.createdAt, this.families),
+          nodes,
+          job.attemptStartedAt ?? now,
+        )
+      } catch (error) {
+        this.options.log('warn', `cannot adopt ${job.id}; requeueing it`, { error: String(error) })
+        await backend.cancel(job.id)
+        await this.requeue(job.id, now, 'requeued', { reason: String(error) })
+        continue
+      }
+      const run = runs.get(job.id)
+      runs.delete(job.id)
+      if (run?.attempt !== job.attempt) {
+        // placed in the store, never launched (or an older attempt runs): launch it now
+        await backend.cancel(job.id)
+        await this.launch(job, job.placement ?? [])
+      }
+    }
+    for (const orphan of runs.keys()) {
+      // the backend runs something the store does not: a cancelled or finished job
+      this.options.log('warn', `stopping ${orphan}: the backend runs it, the store does not`)
+      await backend.cancel(orphan)
+    }
+    for (const job of await this.all(['pending'])) {
+      this.submit(job)
+    }
+  }
+
+  private async all(states: readonly string[]): Promise<JobRecord[]> {
+    const out: JobRecord[] = []
+    let after: string | undefined
+    for (;;) {
+      const page = await this.options.store.listJobs({
+        states,
+        limit: pageSize,
+        ...(after === undefined ? {} : { after }),
+      })
+      out.push(...page)
+      if (page.length < pageSize) {
+        return out
+      }
+      after = page[page.length - 1]?.id
+    }
+  }
+
+  private specOf(job: JobRecord): StoredSpec {
+    let spec = this.specs.get(job.id)
+    if (spec === undefined) {
+      spec = job.spec as StoredSpec
+      this.specs.set(job.id, spec)
+    }
+    return spec
+  }
+
+  private submit(job: JobRecord): void {
+    const scheduler = this.scheduler
+    if (scheduler === undefined || job.state !== 'pending') {
+      return
+    }
+    if (scheduler.pending().some((p) => p.id === job.id) || this.isRunning(job.id)) {
+      return
+    }
+    try {
+      scheduler.submit(
+        schedulerSpec(job.id, job.tenant, this.specOf(job), job.createdAt, this.families),
+      )
+    } catch (error) {
+      this.options.log('warn', `scheduler refused ${job.id}`, { error: String(error) })
+    }
+  }
+
+  private isRunning(id: string): boolean {
+    return this.scheduler?.running().some((r) => r.spec.id === id) ?? false
+  }
+
+  /** New submissions and cancellations since the last pass. */
+  private async readFeed(): Promise<void> {
+    const { store, backend } = this.options
+    for (;;) {
+      const events = await store.eventsAfter(this.cursor, ['submitted', 'cancelled'], pageSize)
+      for (const e of events) {
+        this.cursor = e.id
+        if (e.kind === 'cancelled') {
+          this.scheduler?.remove(e.jobId)
+          this.reasons.delete(e.jobId)
+          this.specs.delete(e.jobId)
+          await backend.cancel(e.jobId)
+        } else {
+          const job = await store.getJob(e.jobId)
+          if (job !== undefined) {
+            this.submit(job)
+          }
+        }
+      }
+      if (events.length < pageSize) {
+        return
+      }
+    }
+  }
+
+  /** Drains and resumes operators made since the last pass. */
+  private async readNodes(): Promise<void> {
+    const now = this.options.clock()
+    const changed = await this.options.store.nodeStates(this.nodesSeenAt - 1)
+    this.nodesSeenAt = now
+    for (const n of changed) {
+      await this.applyDecisions(this.applyNode(n.name, n.adminState, n.health, now), now)
+    }
+  }
+
+  private applyNode(
+    name: string,
+    adminState: 'active' | 'drained',
+    health: 'healthy' | 'failed',
+    now: number,
+  ): Decision[] {
+    const index = this.nodeIndex.get(name)
+    const scheduler = this.scheduler
+    if (index === undefined || scheduler === undefined) {
+      return []
+    }
+    const want = health === 'failed' ? 'failed' : adminState === 'drained' ? 'draining' : 'healthy'
+    if (scheduler.state.nodes[index]?.health === want) {
+      return []
+    }
+    return scheduler.setNodeHealth(index, want, now)
+  }
+
+  private async handle(events: readonly BackendEvent[]): Promise<void> {
+    const { store, clock } = this.options
+    for (const e of events) {
+      const now = clock()
+      if (e.kind === 'node-health') {
+        const known = (await store.nodeStates()).find((n) => n.name === e.node)
+        await store.setNodeState({
+          name: e.node,
+          adminState: known?.adminState ?? 'active',
+          health: e.health,
+          reason: e.reason,
+          updatedAt: now,
+        })
+        if (e.health === 'failed') {
+          this.observer?.nodeFailed()
+          await store.audit({
+            at: e.at,
+            actor: 'backend',
+            tenant: '',
+            action: 'node.failed',
+            target: e.node,
+            detail: { reason: e.reason },
+          })
+        }
+        await this.applyDecisions(
+          this.applyNode(e.node, known?.adminState ?? 'active', e.health, now),
+          now,
+        )
+        continue
+      }
+      const job = await store.getJob(e.jobId)
+      if (job?.state !== 'running' || job.attempt !== e.attempt) {
+        continue // an attempt the loop already moved on from
+      }
+      this.scheduler?.remove(job.id)
+      this.specs.delete(job.id)
+      await store.transition(job.id, {
+        from: ['running'],
+        patch: {
+          state: e.ok ? 'succeeded' : 'failed',
+          ended_at: e.at,
+          updated_at: now,
+          message: e.message,
+        },
+        events: [
+          {
+            at: e.at,
+            kind: e.ok ? 'succeeded' : 'failed',
+            detail: { attempt: e.attempt, message: e.message },
+          },
+        ],
+        closeAllocationAt: e.at,
+      })
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    const scheduler = this.scheduler
+    if (scheduler === undefined) {
+      return
+    }
+    const now = this.options.clock()
+    const started = performance.now()
+    const result = scheduler.schedule(now)
+    this.observer?.scheduled((performance.now() - started) / 1000, result.decisions.length)
+    await this.applyDecisions(result.decisions, now)
+    for (const [id, reason] of result.pending) {
+      await this.recordReason(id, reason, now)
+    }
+  }
+
+  private async recordReason(id: string, reason: PendingReason, now: number): Promise<void> {
+    const text = JSON.stringify(reason)
+    if (this.reasons.get(id) === text) {
+      return
+    }
+    this.reasons.set(id, text)
+    await this.options.store.transition(id, {
+      from: ['pending'],
+      patch: { reason: text, message: reason.message, updated_at: now },
+      events: [],
+    })
+  }
+
+  private async applyDecisions(decisions: readonly Decision[], now: number): Promise<void> {
+    for (const d of decisions) {
+      switch (d.kind) {
+        case 'place':
+          await this.place(d, now)
+          break
+        case 'preempt':
+          await this.options.backend.cancel(d.jobId)
+          await this.requeue(d.jobId, now, 'preempted', { forJob: d.forJob, cause: d.cause })
+          break
+        case 'replace':
+          await this.replace(d, now)
+          break
+        case 'reserve':
+          break
+      }
+    }
+  }
+
+  private async place(d: Decision & { kind: 'place' }, now: number): Promise<void> {
+    const { store } = this.options
+    const gang = this.scheduler?.running().find((r) => r.spec.id === d.jobId)
+    const job = await store.getJob(d.jobId)
+    if (gang === undefined || job === undefined) {
+      this.scheduler?.remove(d.jobId)
+      return
+    }
+    const nodes = d.nodes.map((n) => this.nodeNames[n] ?? String(n))
+    const placed = await store.transition(job.id, {
+      from: ['pending'],
+      patch: {
+        state: 'running',
+        attempt: job.attempt + 1,
+        attempt_started_at: now,
+        started_at: job.startedAt ?? now,
+        placement: JSON.stringify(nodes),
+        family: d.family,
+        reason: null,
+        message: `running on ${nodes.length} node(s): ${d.score.reason}`,
+        updated_at: now,
+      },
+      events: [
+        {
+          at: now,
+          kind: 'placed',
+          detail: { attempt: job.attempt + 1, nodes, tier: d.score.tier },
+        },
+      ],
+      openAllocation: {
+        family: d.family,
+        workloadClass: gang.spec.workloadClass ?? 'llm-train',
+        accelerators: d.accelerators.length,
+        scu: gang.scu,
+        startAt: now,
+      },
+    })
+    this.reasons.delete(job.id)
+    if (placed === undefined) {
+      // cancelled while the scheduler was deciding
+      this.scheduler?.remove(job.id)
+      return
+    }
+    await this.launch(placed, nodes)
+  }
+
+  private async launch(job: JobRecord, nodes: readonly string[]): Promise<void> {
+    const spec = this.specOf(job)
+    try {
+      await this.options.backend.launch({
+        jobId: job.id,
+        attempt: job.attempt,
+        tenant: job.tenant,
+        nodes,
+        acceleratorsPerReplica: spec.body.acceleratorsPerReplica,
+        ...(spec.body.image === undefined ? {} : { image: spec.body.image }),
+        ...(spec.body.command === undefined ? {} : { command: spec.body.command }),
+        durationS: spec.durationS,
+        doneS: job.doneS,
+      })
+    } catch (error) {
+      this.options.log('warn', `launch of ${job.id} failed; requeueing it`, {
+        error: String(error),
+      })
+      this.scheduler?.remove(job.id)
+      await this.requeue(job.id, this.options.clock(), 'launch-failed', { error: String(error) })
+    }
+  }
+
+  /** Work a job keeps from its current attempt: whole checkpoint intervals (none without a policy). */
+  private kept(job: JobRecord, now: number): { keptS: number; sinceCheckpointS: number } {
+    const ran = Math.max(0, now - (job.attemptStartedAt ?? now))
+    const interval = this.specOf(job).body.checkpoint?.intervalS
+    const keptS = interval === undefined ? 0 : Math.floor(ran / interval) * interval
+    return { keptS, sinceCheckpointS: ran - keptS }
+  }
+
+  /** Back to pending (preempted, or its node failed with no replacement, or its launch failed). */
+  private async requeue(
+    id: string,
+    now: number,
+    kind: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    const { store } = this.options
+    const job = await store.getJob(id)
+    if (job?.state !== 'running') {
+      return
+    }
+    const { keptS, sinceCheckpointS } = this.kept(job, now)
+    const accelerators = this.acceleratorsOf(job)
+    const requeued = await store.transition(id, {
+      from: ['running'],
+      patch: {
+        state: 'pending',
+        placement: null,
+        restarts: job.restarts + 1,
+        lost_s: job.lostS + sinceCheckpointS * accelerators,
+        done_s: job.doneS + keptS,
+        message: `back in the queue: ${kind}`,
+        updated_at: now,
+      },
+      events: [
+        {
+          at: now,
+          kind,
+          detail: { ...detail, attempt: job.attempt, lostS: sinceCheckpointS * accelerators },
+        },
+      ],
+      closeAllocationAt: now,
+    })
+    if (requeued !== undefined) {
+      this.submit(requeued)
+    }
+  }
+
+  private acceleratorsOf(job: JobRecord): number {
+    const spec = this.specOf(job)
+    return (job.placement?.length ?? spec.replicas) * spec.body.acceleratorsPerReplica
+  }
+
+  /** A gang lost a node: restart it on the replacement from its last checkpoint, or requeue it. */
+  private async replace(d: Decision & { kind: 'replace' }, now: number): Promise<void> {
+    const { store, backend } = this.options
+    await backend.cancel(d.jobId)
+    if (d.replacement === null) {
+      await this.requeue(d.jobId, now, 'requeued', { failedNode: this.nodeNames[d.failedNode] })
+      return
+    }
+    const job = await store.getJob(d.jobId)
+    const gang: RunningJob | undefined = this.scheduler
+      ?.running()
+      .find((r) => r.spec.id === d.jobId)
+    if (job?.state !== 'running' || gang === undefined) {
+      return
+    }
+    const { keptS, sinceCheckpointS } = this.kept(job, now)
+    const lost = sinceCheckpointS * this.acceleratorsOf(job)
+    const nodes = gang.nodes.map((n) => this.nodeNames[n] ?? String(n))
+    const restarted = await store.transition(job.id, {
+      from: ['running'],
+      patch: {
+        attempt: job.attempt + 1,
+        attempt_started_at: now,
+        placement: JSON.stringify(nodes),
+        restarts: job.restarts + 1,
+        lost_s: job.lostS + lost,
+        done_s: job.doneS + keptS,
+        message: `restarted from its last checkpoint after ${this.nodeNames[d.failedNode] ?? d.failedNode} failed`,
+        updated_at: now,
+      },
+      events: [
+        {
+          at: now,
+          kind: 'restarted',
+          detail: {
+            attempt: job.attempt + 1,
+            failedNode: this.nodeNames[d.failedNode],
+            replacement: this.nodeNames[d.replacement],
+            tier: d.tier,
+            lostS: lost,
+          },
+        },
+      ],
+    })
+    if (restarted !== undefined) {
+      await this.launch(restarted, nodes)
+    }
+  }
+}

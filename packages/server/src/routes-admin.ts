@@ -1,0 +1,390 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { ZhisuanError } from '@zhisuan/domain'
+import type { Tenant } from '@zhisuan/store'
+import { newToken, requireAdmin, systemTenant } from './auth.js'
+import type { ServerContext } from './context.js'
+import { ErrorSchema, Quotas, TenantName, TenantView } from './views.js'
+
+const errors = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+}
+const Role = Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')])
+const NodeView = Type.Object({
+  name: Type.String(),
+  family: Type.String(),
+  accelerators: Type.Integer(),
+  health: Type.String(),
+  adminState: Type.String(),
+  reason: Type.String(),
+  jobs: Type.Array(Type.String()),
+})
+const NodeParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) })
+
+export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.post(
+    '/api/v1/tenants',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Create a tenant (admin); quotas in SCU per workload class',
+        body: Type.Object(
+          { name: TenantName, quotas: Type.Optional(Quotas) },
+          { additionalProperties: false },
+        ),
+        response: { 201: TenantView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const caller = await ctx.auth(request)
+      requireAdmin(caller)
+      const body = request.body as { name: string; quotas?: Tenant['quotas'] }
+      if (body.name === systemTenant) {
+        throw new ZhisuanError('conflict', `tenant ${systemTenant} is reserved for admin tokens`)
+      }
+      const tenant = await ctx.store.createTenant(
+        { name: body.name, quotas: body.quotas ?? {} },
+        ctx.clock(),
+      )
+      await ctx.audit(caller, 'tenant.create', tenant.name, { quotas: tenant.quotas })
+      ctx.wake()
+      return reply.status(201).send(tenant)
+    },
+  )
+
+  app.get(
+    '/api/v1/tenants',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Tenants (an admin sees all, others their own)',
+        response: { 200: Type.Object({ items: Type.Array(TenantView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      const all = await ctx.store.listTenants()
+      return {
+        items: caller.role === 'admin' ? all : all.filter((t) => t.name === caller.tenant),
+      }
+    },
+  )
+
+  app.patch(
+    '/api/v1/tenants/:name',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'Update a tenant’s quotas (admin)',
+        params: Type.Object({ name: TenantName }),
+        body: Type.Object({ quotas: Quotas }, { additionalProperties: false }),
+        response: { 200: TenantView, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      requireAdmin(caller)
+      const { name } = request.params as { name: string }
+      const { quotas } = request.body as { quotas: Tenant['quotas'] }
+      const tenant = await ctx.store.updateTenant({ name, quotas }, ctx.clock())
+      await ctx.audit(caller, 'tenant.update', name, { quotas })
+      ctx.wake()
+      return tenant
+    },
+  )
+
+  app.post(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Issue a token (admin); the token is in this answer only',
+        body: Type.Object(
+          {
+            tenant: Type.String({ minLength: 1, maxLength: 64 }),
+            role: Role,
+            label: Type.Optional(Type.String({ maxLength: 128 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            token: Type.String(),
+            id: Type.String(),
+            tenant: Type.String(),
+            role: Type.String(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = await ctx.auth(request)
+      requireAdmin(caller)
+      const body = request.body as {
+        tenant: string
+        role: 'admin' | 'member' | 'viewer'
+        label?: string
+      }
+      if (body.tenant !== systemTenant && (await ctx.store.getTenant(body.tenant)) === undefined) {
+        throw new ZhisuanError('not-found', `no tenant ${body.tenant}`, {
+          issues: [{ path: '/tenant', message: 'create the tenant first' }],
+        })
+      }
+      const t = newToken()
+      await ctx.store.createToken({
+        id: t.id,
+        hash: t.hash,
+        tenant: body.tenant,
+        role: body.role,
+        label: body.label ?? '',
+        createdAt: ctx.clock(),
+      })
+      await ctx.audit(caller, 'token.issue', t.id, { tenant: body.tenant, role: body.role })
+      return reply
+        .status(201)
+        .send({ token: t.token, id: t.id, tenant: body.tenant, role: body.role })
+    },
+  )
+
+  app.get(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Tokens (admin): ids, tenants, roles — never the tokens',
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                tenant: Type.String(),
+                role: Type.String(),
+                label: Type.String(),
+                createdAt: Type.Number(),
+                revokedAt: Type.Union([Type.Number(), Type.Null()]),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      requireAdmin(caller)
+      return { items: await ctx.store.listTokens() }
+    },
+  )
+
+  app.delete(
+    '/api/v1/tokens/:id',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke a token (admin)',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const caller = await ctx.auth(request)
+      requireAdmin(caller)
+      const { id } = request.params as { id: string }
+      if (!(await ctx.store.revokeToken(id, ctx.clock()))) {
+        throw new ZhisuanError('not-found', `no live token ${id}`)
+      }
+      ctx.tokens.forget(id)
+      await ctx.audit(caller, 'token.revoke', id, {})
+      return reply.status(204).send()
+    },
+  )
+
+  app.get(
+    '/api/v1/nodes',
+    {
+      schema: {
+        tags: ['nodes'],
+        summary: 'Nodes with their health, drain state and jobs',
+        querystring: Type.Object({
+          family: Type.Optional(Type.String({ maxLength: 64 })),
+          state: Type.Optional(
+            Type.Union(
+              ['healthy', 'failed', 'drained', 'busy', 'idle'].map((s) => Type.Literal(s)),
+            ),
+          ),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(NodeView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      const q = request.query as { family?: string; state?: string }
+      const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
+      const jobsOn = new Map<string, string[]>()
+      for (const job of await ctx.store.listJobs({ states: ['running'], limit: 100_000 })) {
+        // members see that a node is busy, not whose job it is
+        const label =
+          caller.role === 'admin' || job.tenant === caller.tenant ? job.id : 'other-tenant'
+        for (const n of new Set(job.placement ?? [])) {
+          jobsOn.set(n, [...(jobsOn.get(n) ?? []), label])
+        }
+      }
+      const items = ctx.reconciler.nodeList
+        .map((n) => {
+          const s = states.get(n.name)
+          return {
+            name: n.name,
+            family: n.family,
+            accelerators: n.accelerators,
+            health: s?.health ?? 'healthy',
+            adminState: s?.adminState ?? 'active',
+            reason: s?.reason ?? '',
+            jobs: jobsOn.get(n.name) ?? [],
+          }
+        })
+        .filter((n) => q.family === undefined || n.family === q.family)
+        .filter(
+          (n) =>
+            q.state === undefined ||
+            (q.state === 'healthy' && n.health === 'healthy') ||
+            (q.state === 'failed' && n.health === 'failed') ||
+            (q.state === 'drained' && n.adminState === 'drained') ||
+            (q.state === 'busy' && n.jobs.length > 0) ||
+            (q.state === 'idle' && n.jobs.length === 0),
+        )
+      return { items }
+    },
+  )
+
+  for (const action of ['drain', 'resume'] as const) {
+    app.post(
+      `/api/v1/nodes/:name/${action}`,
+      {
+        schema: {
+          tags: ['nodes'],
+          summary:
+            action === 'drain'
+              ? 'Drain a node (admin): no new work; running gangs finish'
+              : 'Return a drained node to service (admin)',
+          params: NodeParams,
+          ...(action === 'drain'
+            ? {
+                body: Type.Object(
+                  { reason: Type.String({ minLength: 1, maxLength: 512 }) },
+                  { additionalProperties: false },
+                ),
+              }
+            : {}),
+          response: { 200: NodeView, ...errors },
+        },
+      },
+      async (request) => {
+        const caller = await ctx.auth(request)
+        requireAdmin(caller)
+        const { name } = request.params as { name: string }
+        const node = ctx.reconciler.nodeList.find((n) => n.name === name)
+        if (node === undefined) {
+          throw new ZhisuanError('not-found', `no node ${name}`)
+        }
+        const reason = action === 'drain' ? (request.body as { reason: string }).reason : ''
+        const known = (await ctx.store.nodeStates()).find((n) => n.name === name)
+        await ctx.backend.setDrain(name, action === 'drain', reason)
+        await ctx.store.setNodeState({
+          name,
+          adminState: action === 'drain' ? 'drained' : 'active',
+          health: known?.health ?? 'healthy',
+          reason,
+          updatedAt: ctx.clock(),
+        })
+        await ctx.audit(caller, `node.${action}`, name, { reason })
+        ctx.wake()
+        return {
+          ...node,
+          health: known?.health ?? 'healthy',
+          adminState: action === 'drain' ? 'drained' : 'active',
+          reason,
+          jobs: [],
+        }
+      },
+    )
+  }
+
+  app.get(
+    '/api/v1/usage',
+    {
+      schema: {
+        tags: ['usage'],
+        summary: 'Accelerator-hours and SCU-hours per tenant, workload class and chip family',
+        querystring: Type.Object({
+          from: Type.Optional(Type.Number({ description: 'Unix seconds; default 30 days ago' })),
+          to: Type.Optional(Type.Number({ description: 'Unix seconds; default now' })),
+        }),
+        response: {
+          200: Type.Object({
+            from: Type.Number(),
+            to: Type.Number(),
+            items: Type.Array(
+              Type.Object({
+                tenant: Type.String(),
+                workloadClass: Type.String(),
+                family: Type.String(),
+                acceleratorHours: Type.Number(),
+                scuHours: Type.Number(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      const q = request.query as { from?: number; to?: number }
+      const to = q.to ?? ctx.clock()
+      const from = q.from ?? to - 30 * 86_400
+      if (!(from < to)) {
+        throw new ZhisuanError('invalid-input', 'querystring/from: must be before to', {
+          issues: [{ path: '/from', message: 'must be before to' }],
+        })
+      }
+      const rows = await ctx.store.usage(from, to)
+      return {
+        from,
+        to,
+        items: rows
+          .filter((r) => caller.role === 'admin' || r.tenant === caller.tenant)
+          .map((r) => ({
+            tenant: r.tenant,
+            workloadClass: r.workloadClass,
+            family: r.family,
+            acceleratorHours: r.acceleratorSeconds / 3600,
+            scuHours: r.scuSeconds / 3600,
+          })),
+      }
+    },
+  )
+
+  app.get(
+    '/api/v1/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The audit log, newest first (admin)',
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        }),
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      requireAdmin(caller)
+      const { limit } = request.query as { limit?: number }
+      return { items: await ctx.store.auditLog(limit ?? 100) }
+    },
+  )
+}

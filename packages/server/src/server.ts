@@ -1,0 +1,145 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
+import { ClusterState } from '@zhisuan/scheduler'
+import { TwinBackend } from '@zhisuan/sim'
+import { Store, redact } from '@zhisuan/store'
+import { buildApp } from './app.js'
+import { newToken, systemTenant } from './auth.js'
+import type { Reconciler } from './reconciler.js'
+
+export interface ServerOptions {
+  readonly port: number
+  readonly host: string
+  /** Where the SQLite file and the admin token live. */
+  readonly dataDir: string
+  /** `sqlite` (a file in the data dir) or a `postgres://…` URL. */
+  readonly store: string
+  readonly cluster: Cluster
+  readonly catalog: Catalog
+  /** Simulated seconds per wall second on the twin backend. */
+  readonly twinSpeed: number
+  /** Random node failures per 1,000 accelerators per simulated day on the twin; default none. */
+  readonly twinFailureRate?: number
+  readonly tickMs?: number
+  readonly leaseTtlS?: number
+  readonly logger?: FastifyServerOptions['logger']
+}
+
+export interface RunningServer {
+  readonly url: string
+  readonly app: FastifyInstance
+  readonly reconciler: Reconciler
+  readonly store: Store
+  readonly backend: TwinBackend
+  /** Path of the admin token file, when this start created one. */
+  readonly adminTokenFile: string | undefined
+  /** Finishes in-flight requests, stops the loop, closes the store. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts the control plane: opens (and migrates) the store, issues the first admin token into
+ * `<dataDir>/admin-token` (mode 0600) when the store has none, opens the twin over the store's
+ * journal, listens, and starts the reconcile loop.
+ * @throws ZhisuanError `unavailable` when the store or the port cannot be used.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const dataDir = resolve(options.dataDir)
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  const url = options.store === 'sqlite' ? join(dataDir, 'zhisuan.db') : options.store
+  const store = await Store.open(url)
+  try {
+    const adminTokenFile = await ensureAdminToken(store, dataDir)
+    const backend = await twinFor(options, store)
+    const { app, reconciler } = await buildApp({
+      store,
+      backend,
+      cluster: options.cluster,
+      catalog: options.catalog,
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+      ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    })
+    let address: string
+    try {
+      address = await app.listen({ port: options.port, host: options.host })
+    } catch (cause) {
+      await app.close()
+      throw new ZhisuanError(
+        'unavailable',
+        `cannot listen on ${options.host}:${options.port}: ${(cause as Error).message}`,
+        { cause },
+      )
+    }
+    reconciler.start()
+    let closing: Promise<void> | undefined
+    return {
+      url: address,
+      app,
+      reconciler,
+      store,
+      backend,
+      adminTokenFile,
+      close() {
+        closing ??= (async () => {
+          await app.close() // stops accepting, finishes in-flight requests
+          await reconciler.stop()
+          await store.close()
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    await store.close()
+    if (error instanceof ZhisuanError) {
+      throw error
+    }
+    throw new ZhisuanError('unavailable', `cannot start on ${redact(url)}: ${String(error)}`, {
+      cause: error,
+    })
+  }
+}
+
+/** The twin over the store's journal, with the cluster's nodes. */
+async function twinFor(options: ServerOptions, store: Store): Promise<TwinBackend> {
+  const nodes = ClusterState.fromCluster(options.cluster).nodes
+  const accelerators = nodes.reduce((sum, n) => sum + n.accelerators, 0)
+  return TwinBackend.open({
+    nodes: nodes.map((n) => n.name),
+    acceleratorsPerNode: nodes.length > 0 ? accelerators / nodes.length : 8,
+    clock: () => Date.now() / 1000,
+    journal: {
+      load: () => store.twinRuns(),
+      put: (run) => store.putTwinRun(run),
+      remove: (jobId) => store.removeTwinRun(jobId),
+    },
+    speed: options.twinSpeed,
+    ...(options.twinFailureRate === undefined
+      ? {}
+      : { failuresPer1000PerDay: options.twinFailureRate }),
+  })
+}
+
+/** Issues the first admin token when the store has no live admin token; returns its file. */
+async function ensureAdminToken(store: Store, dataDir: string): Promise<string | undefined> {
+  const tokens = await store.listTokens()
+  if (tokens.some((t) => t.role === 'admin' && t.revokedAt === null)) {
+    return undefined
+  }
+  const t = newToken()
+  const file = join(dataDir, 'admin-token')
+  const temporary = `${file}.${process.pid}.tmp`
+  await writeFile(temporary, `${t.token}\n`, { mode: 0o600 })
+  await rename(temporary, file)
+  await store.createToken({
+    id: t.id,
+    hash: t.hash,
+    tenant: systemTenant,
+    role: 'admin',
+    label: 'first admin (zhisuan up)',
+    createdAt: Date.now() / 1000,
+  })
+  return file
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
+import { defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
+import { ClusterState } from '@zhisuan/scheduler'
+import { TwinBackend } from '@zhisuan/sim'
+import type { Store } from '@zhisuan/store'
+import { buildApp } from './app.js'
+import { newToken, systemTenant } from './auth.js'
+import type { Reconciler } from './reconciler.js'
+
+/** The lab-64 example: 8 H100 nodes in 2 blocks. */
+export function labCluster(): Cluster {
+  const url = new URL('../../../examples/clusters/lab-64.yaml', import.meta.url)
+  return parseClusterFile('lab-64.yaml', readFileSync(url, 'utf8'), defaultCatalog())
+}
+
+/** An app on a store with a fake clock the test moves, and a twin at speed 1. */
+export interface AppFixture {
+  readonly app: FastifyInstance
+  readonly reconciler: Reconciler
+  readonly twin: TwinBackend
+  readonly store: Store
+  readonly adminToken: string
+  /** Unix seconds now; `advance` moves it. */
+  now(): number
+  advance(seconds: number): void
+  /** Issues a token through the API. */
+  token(tenant: string, role: 'admin' | 'member' | 'viewer'): Promise<string>
+  close(): Promise<void>
+}
+
+export async function appFixture(store: Store, cluster = labCluster()): Promise<AppFixture> {
+  let t = 1_800_000_000
+  const clock = () => t
+  const twin = await TwinBackend.open({
+    nodes: ClusterState.fromCluster(cluster).nodes.map((n) => n.name),
+    clock,
+    journal: {
+      load: () => store.twinRuns(),
+      put: (run) => store.putTwinRun(run),
+      remove: (jobId) => store.removeTwinRun(jobId),
+    },
+  })
+  const { app, reconciler } = await buildApp({
+    store,
+    backend: twin,
+    cluster,
+    catalog: defaultCatalog(),
+    clock,
+    holder: 'test',
+  })
+  const admin = newToken()
+  await store.createToken({
+    id: admin.id,
+    hash: admin.hash,
+    tenant: systemTenant,
+    role: 'admin',
+    label: 'test admin',
+    createdAt: t,
+  })
+  return {
+    app,
+    reconciler,
+    twin,
+    store,
+    adminToken: admin.token,
+    now: clock,
+    advance(seconds) {
+      t += seconds
+    },
+    async token(tenant, role) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/tokens',
+        headers: { authorization: `Bearer ${admin.token}` },
+        payload: { tenant, role },
+      })
+      return r.json<{ token: string }>().token
+    },
+    async close() {
+      await reconciler.stop()
+      await app.close()
+    },
+  }
+}

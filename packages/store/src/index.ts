@@ -1,0 +1,20 @@
+export { Store, redact, type Transition } from './store.js'
+export { migrate, type Dialect } from './migrations.js'
+export {
+  finalStates,
+  jobStates,
+  type AllocationOpen,
+  type AuditEntry,
+  type JobEvent,
+  type JobRecord,
+  type JobState,
+  type JobsQuery,
+  type NewJob,
+  type NodeState,
+  type Role,
+  type Tenant,
+  type TokenRecord,
+  type TwinRunRecord,
+  type UsageRow,
+} from './records.js'
+export type { Database } from './schema.js'

@@ -1,0 +1,125 @@
+import type { Generated } from 'kysely'
+
+/**
+ * The control plane's tables. Times are Unix seconds (double precision); structured values are
+ * JSON text, so one schema serves SQLite and PostgreSQL alike.
+ */
+export interface Database {
+  tenants: TenantTable
+  tokens: TokenTable
+  jobs: JobTable
+  job_events: JobEventTable
+  node_states: NodeStateTable
+  allocations: AllocationTable
+  audit_log: AuditTable
+  leases: LeaseTable
+  twin_runs: TwinRunTable
+}
+
+export interface TenantTable {
+  name: string
+  /** JSON: SCU quotas per workload class. */
+  quotas: string
+  created_at: number
+  updated_at: number
+}
+
+export interface TokenTable {
+  id: string
+  /** SHA-256 of the token, hex; the token itself is never stored. */
+  hash: string
+  tenant: string
+  role: string
+  label: string
+  created_at: number
+  revoked_at: number | null
+}
+
+export interface JobTable {
+  id: string
+  tenant: string
+  name: string
+  queue: string
+  state: string
+  priority: number
+  /** JSON: the submitted spec. */
+  spec: string
+  idempotency_key: string | null
+  created_at: number
+  updated_at: number
+  started_at: number | null
+  ended_at: number | null
+  /** Launches so far: the current attempt number. */
+  attempt: number
+  /** When the current attempt started. */
+  attempt_started_at: number | null
+  restarts: number
+  /** Accelerator-seconds of work lost to failures and preemptions. */
+  lost_s: number
+  /** Productive seconds kept by checkpoints before the current attempt. */
+  done_s: number
+  /** JSON: node names of the current placement, or null. */
+  placement: string | null
+  family: string | null
+  /** JSON: the scheduler's reason while pending, or null. */
+  reason: string | null
+  message: string
+  version: number
+}
+
+export interface JobEventTable {
+  /** A number in SQLite; PostgreSQL's bigserial arrives as a string. */
+  id: Generated<number | string>
+  job_id: string
+  at: number
+  kind: string
+  /** JSON. */
+  detail: string
+}
+
+export interface NodeStateTable {
+  name: string
+  /** `drained` by an operator, or `healthy`. */
+  admin_state: string
+  health: string
+  reason: string
+  updated_at: number
+}
+
+export interface AllocationTable {
+  id: Generated<number>
+  job_id: string
+  tenant: string
+  family: string
+  workload_class: string
+  accelerators: number
+  scu: number
+  start_at: number
+  end_at: number | null
+}
+
+export interface AuditTable {
+  id: Generated<number>
+  at: number
+  actor: string
+  tenant: string
+  action: string
+  target: string
+  /** JSON. */
+  detail: string
+}
+
+export interface LeaseTable {
+  name: string
+  holder: string
+  expires_at: number
+}
+
+export interface TwinRunTable {
+  job_id: string
+  attempt: number
+  /** JSON: node names. */
+  nodes: string
+  started_at: number
+  ends_at: number
+}

@@ -1,0 +1,621 @@
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
+import pg from 'pg'
+import { ZhisuanError } from '@zhisuan/domain'
+import { migrate, type Dialect } from './migrations.js'
+import type { Database, JobTable } from './schema.js'
+import {
+  toJob,
+  type AllocationOpen,
+  type AuditEntry,
+  type JobEvent,
+  type JobRecord,
+  type JobsQuery,
+  type NewJob,
+  type NodeState,
+  type Tenant,
+  type TokenRecord,
+  type TwinRunRecord,
+  type UsageRow,
+} from './records.js'
+
+/** What a state change writes besides the job row: its events and allocation changes. */
+export interface Transition {
+  /** The job must be in one of these states, or nothing changes. */
+  readonly from: readonly string[]
+  readonly patch: Partial<Omit<JobTable, 'id' | 'version'>>
+  readonly events: readonly Omit<JobEvent, 'jobId'>[]
+  /** Close the job's open allocation at this time. */
+  readonly closeAllocationAt?: number
+  readonly openAllocation?: AllocationOpen
+}
+
+/**
+ * The control plane's store: one Kysely schema on SQLite (better-sqlite3, WAL) or PostgreSQL
+ * (`pg`). Every job state change is a transaction with the events that caused it.
+ */
+export class Store {
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+  ) {}
+
+  /**
+   * Opens and migrates a store: `postgres://…` (or `postgresql://…`) for PostgreSQL, else a
+   * SQLite file path (`:memory:` for a throwaway one).
+   * @throws ZhisuanError `unavailable` when the database cannot be reached or migrated.
+   */
+  static async open(url: string): Promise<Store> {
+    let store: Store
+    if (/^postgres(ql)?:\/\//.test(url)) {
+      const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 })
+      store = new Store(
+        new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+        'postgres',
+      )
+      try {
+        await sql`select 1`.execute(store.db)
+      } catch (cause) {
+        await store.close()
+        throw new ZhisuanError(
+          'unavailable',
+          `cannot reach PostgreSQL at ${redact(url)}: ${String(cause)}`,
+          {
+            cause,
+          },
+        )
+      }
+    } else {
+      const path = url.replace(/^sqlite:/, '')
+      let database: SqliteDatabase.Database
+      try {
+        database = new SqliteDatabase(path)
+      } catch (cause) {
+        throw new ZhisuanError('unavailable', `cannot open SQLite file ${path}: ${String(cause)}`, {
+          cause,
+        })
+      }
+      database.pragma('journal_mode = WAL')
+      database.pragma('synchronous = NORMAL')
+      database.pragma('busy_timeout = 5000')
+      store = new Store(
+        new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+        'sqlite',
+      )
+    }
+    await migrate(store.db as Kysely<unknown>, store.dialect)
+    return store
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy()
+  }
+
+  // ---- tenants
+
+  /** @throws ZhisuanError `conflict` when the name is taken. */
+  async createTenant(tenant: Tenant, now: number): Promise<Tenant> {
+    const taken = await this.getTenant(tenant.name)
+    if (taken !== undefined) {
+      throw new ZhisuanError('conflict', `tenant ${tenant.name} exists`)
+    }
+    await this.db
+      .insertInto('tenants')
+      .values({
+        name: tenant.name,
+        quotas: JSON.stringify(tenant.quotas),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute()
+    return tenant
+  }
+
+  /** @throws ZhisuanError `not-found` for an unknown tenant. */
+  async updateTenant(tenant: Tenant, now: number): Promise<Tenant> {
+    const r = await this.db
+      .updateTable('tenants')
+      .set({ quotas: JSON.stringify(tenant.quotas), updated_at: now })
+      .where('name', '=', tenant.name)
+      .executeTakeFirst()
+    if (r.numUpdatedRows === 0n) {
+      throw new ZhisuanError('not-found', `no tenant ${tenant.name}`)
+    }
+    return tenant
+  }
+
+  async getTenant(name: string): Promise<Tenant | undefined> {
+    const row = await this.db
+      .selectFrom('tenants')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst()
+    return row === undefined
+      ? undefined
+      : { name: row.name, quotas: JSON.parse(row.quotas) as Tenant['quotas'] }
+  }
+
+  /** Changes whenever a tenant is created or updated. */
+  async tenantsVersion(): Promise<string> {
+    const row = await this.db
+      .selectFrom('tenants')
+      .select((eb) => [eb.fn.countAll<string | number>().as('n'), eb.fn.max('updated_at').as('t')])
+      .executeTakeFirst()
+    return `${Number(row?.n ?? 0)}|${row?.t ?? 0}`
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    const rows = await this.db.selectFrom('tenants').selectAll().orderBy('name').execute()
+    return rows.map((r) => ({ name: r.name, quotas: JSON.parse(r.quotas) as Tenant['quotas'] }))
+  }
+
+  // ---- tokens
+
+  async createToken(token: Omit<TokenRecord, 'revokedAt'>): Promise<void> {
+    await this.db
+      .insertInto('tokens')
+      .values({
+        id: token.id,
+        hash: token.hash,
+        tenant: token.tenant,
+        role: token.role,
+        label: token.label,
+        created_at: token.createdAt,
+        revoked_at: null,
+      })
+      .execute()
+  }
+
+  /** The live (not revoked) token with this hash. */
+  async tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    return row === undefined ? undefined : tokenOf(row)
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').execute()
+    return rows.map(tokenOf)
+  }
+
+  /** Revokes a token; false when there is no live token with this id. */
+  async revokeToken(id: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    return r.numUpdatedRows > 0n
+  }
+
+  // ---- jobs
+
+  /**
+   * Inserts a job with its `submitted` event. With an idempotency key already used by the
+   * tenant, returns that job instead (`created: false`).
+   */
+  async insertJob(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
+    if (job.idempotencyKey !== undefined) {
+      const existing = await this.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('tenant', '=', job.tenant)
+        .where('idempotency_key', '=', job.idempotencyKey)
+        .executeTakeFirst()
+      if (existing !== undefined) {
+        return { job: toJob(existing), created: false }
+      }
+    }
+    const row: JobTable = {
+      id: job.id,
+      tenant: job.tenant,
+      name: job.name,
+      queue: job.queue,
+      state: 'pending',
+      priority: job.priority,
+      spec: JSON.stringify(job.spec),
+      idempotency_key: job.idempotencyKey ?? null,
+      created_at: job.createdAt,
+      updated_at: job.createdAt,
+      started_at: null,
+      ended_at: null,
+      attempt: 0,
+      attempt_started_at: null,
+      restarts: 0,
+      lost_s: 0,
+      done_s: 0,
+      placement: null,
+      family: null,
+      reason: null,
+      message: 'waiting for the scheduler',
+      version: 1,
+    }
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        await tx.insertInto('jobs').values(row).execute()
+        await tx
+          .insertInto('job_events')
+          .values({ job_id: job.id, at: job.createdAt, kind: 'submitted', detail: '{}' })
+          .execute()
+      })
+    } catch (cause) {
+      // a concurrent retry with the same key won the race: answer with its job
+      if (job.idempotencyKey !== undefined && isUniqueViolation(cause)) {
+        const existing = await this.db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('tenant', '=', job.tenant)
+          .where('idempotency_key', '=', job.idempotencyKey)
+          .executeTakeFirst()
+        if (existing !== undefined) {
+          return { job: toJob(existing), created: false }
+        }
+      }
+      throw cause
+    }
+    return { job: toJob(row), created: true }
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst()
+    return row === undefined ? undefined : toJob(row)
+  }
+
+  /** Jobs by id order (ids sort by submission), after a cursor, filtered. */
+  async listJobs(q: JobsQuery): Promise<JobRecord[]> {
+    let query = this.db.selectFrom('jobs').selectAll()
+    if (q.tenant !== undefined) {
+      query = query.where('tenant', '=', q.tenant)
+    }
+    if (q.states !== undefined) {
+      query = query.where('state', 'in', [...q.states])
+    }
+    if (q.queue !== undefined) {
+      query = query.where('queue', '=', q.queue)
+    }
+    if (q.after !== undefined) {
+      query = query.where('id', '>', q.after)
+    }
+    const rows = await query.orderBy('id').limit(q.limit).execute()
+    return rows.map(toJob)
+  }
+
+  /** Open allocations (running jobs): accelerators held per family. */
+  async allocatedByFamily(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('allocations')
+      .select(['family', (eb) => eb.fn.sum<string | number>('accelerators').as('n')])
+      .where('end_at', 'is', null)
+      .groupBy('family')
+      .execute()
+    return Object.fromEntries(rows.map((r) => [r.family, Number(r.n)]))
+  }
+
+  async countJobsByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['state', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .groupBy('state')
+      .execute()
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]))
+  }
+
+  /**
+   * Changes a job if it is in one of `t.from`, with its events and allocation changes, in one
+   * transaction. Returns the job as it is now, or undefined when it was not in those states.
+   */
+  async transition(id: string, t: Transition): Promise<JobRecord | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const updated = await tx
+        .updateTable('jobs')
+        .set({ ...t.patch, version: sql<number>`version + 1` })
+        .where('id', '=', id)
+        .where('state', 'in', [...t.from])
+        .returningAll()
+        .executeTakeFirst()
+      if (updated === undefined) {
+        return undefined
+      }
+      await this.writeSideEffects(tx, updated, t)
+      return toJob(updated)
+    })
+  }
+
+  private async writeSideEffects(tx: Transaction<Database>, job: JobTable, t: Transition) {
+    if (t.events.length > 0) {
+      await tx
+        .insertInto('job_events')
+        .values(
+          t.events.map((e) => ({
+            job_id: job.id,
+            at: e.at,
+            kind: e.kind,
+            detail: JSON.stringify(e.detail),
+          })),
+        )
+        .execute()
+    }
+    if (t.closeAllocationAt !== undefined) {
+      await tx
+        .updateTable('allocations')
+        .set({ end_at: t.closeAllocationAt })
+        .where('job_id', '=', job.id)
+        .where('end_at', 'is', null)
+        .execute()
+    }
+    if (t.openAllocation !== undefined) {
+      const a = t.openAllocation
+      await tx
+        .insertInto('allocations')
+        .values({
+          job_id: job.id,
+          tenant: job.tenant,
+          family: a.family,
+          workload_class: a.workloadClass,
+          accelerators: a.accelerators,
+          scu: a.scu,
+          start_at: a.startAt,
+          end_at: null,
+        })
+        .execute()
+    }
+  }
+
+  /** The newest job event's id (0 when none): where a change feed starts. */
+  async lastEventId(): Promise<number> {
+    const row = await this.db
+      .selectFrom('job_events')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst()
+    return Number(row?.id ?? 0)
+  }
+
+  /** Events of these kinds after an id, oldest first: the reconcile loop's change feed. */
+  async eventsAfter(
+    id: number,
+    kinds: readonly string[],
+    limit: number,
+  ): Promise<(JobEvent & { readonly id: number })[]> {
+    const rows = await this.db
+      .selectFrom('job_events')
+      .selectAll()
+      .where('id', '>', id)
+      .where('kind', 'in', [...kinds])
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({
+      id: Number(r.id),
+      jobId: r.job_id,
+      at: r.at,
+      kind: r.kind,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }))
+  }
+
+  async events(jobId: string): Promise<JobEvent[]> {
+    const rows = await this.db
+      .selectFrom('job_events')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('id')
+      .execute()
+    return rows.map((r) => ({
+      jobId: r.job_id,
+      at: r.at,
+      kind: r.kind,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }))
+  }
+
+  /** Accelerator-seconds and SCU-seconds per tenant, class and family within [from, to). */
+  async usage(from: number, to: number): Promise<UsageRow[]> {
+    const rows = await this.db
+      .selectFrom('allocations')
+      .selectAll()
+      .where('start_at', '<', to)
+      .where((eb) => eb.or([eb('end_at', 'is', null), eb('end_at', '>', from)]))
+      .execute()
+    const sums = new Map<string, UsageRow>()
+    for (const r of rows) {
+      const seconds = Math.max(0, Math.min(to, r.end_at ?? to) - Math.max(from, r.start_at))
+      const key = `${r.tenant}|${r.workload_class}|${r.family}`
+      const row = sums.get(key) ?? {
+        tenant: r.tenant,
+        workloadClass: r.workload_class,
+        family: r.family,
+        acceleratorSeconds: 0,
+        scuSeconds: 0,
+      }
+      sums.set(key, {
+        ...row,
+        acceleratorSeconds: row.acceleratorSeconds + seconds * r.accelerators,
+        scuSeconds: row.scuSeconds + seconds * r.scu,
+      })
+    }
+    return [...sums.values()].sort((a, b) =>
+      `${a.tenant}|${a.workloadClass}|${a.family}` < `${b.tenant}|${b.workloadClass}|${b.family}`
+        ? -1
+        : 1,
+    )
+  }
+
+  // ---- nodes
+
+  async setNodeState(state: NodeState): Promise<void> {
+    const values = {
+      name: state.name,
+      admin_state: state.adminState,
+      health: state.health,
+      reason: state.reason,
+      updated_at: state.updatedAt,
+    }
+    await this.db
+      .insertInto('node_states')
+      .values(values)
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({
+          admin_state: values.admin_state,
+          health: values.health,
+          reason: values.reason,
+          updated_at: values.updated_at,
+        }),
+      )
+      .execute()
+  }
+
+  /** Node states, or those changed at or after `since`. */
+  async nodeStates(since?: number): Promise<NodeState[]> {
+    let query = this.db.selectFrom('node_states').selectAll()
+    if (since !== undefined) {
+      query = query.where('updated_at', '>=', since)
+    }
+    const rows = await query.orderBy('name').execute()
+    return rows.map((r) => ({
+      name: r.name,
+      adminState: r.admin_state === 'drained' ? 'drained' : 'active',
+      health: r.health === 'failed' ? 'failed' : 'healthy',
+      reason: r.reason,
+      updatedAt: r.updated_at,
+    }))
+  }
+
+  // ---- audit
+
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        at: entry.at,
+        actor: entry.actor,
+        tenant: entry.tenant,
+        action: entry.action,
+        target: entry.target,
+        detail: JSON.stringify(entry.detail),
+      })
+      .execute()
+  }
+
+  /** Audit entries, newest first; of one action since a time when asked. */
+  async auditLog(limit: number, action?: string, since?: number): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom('audit_log').selectAll()
+    if (action !== undefined) {
+      query = query.where('action', '=', action)
+    }
+    if (since !== undefined) {
+      query = query.where('at', '>=', since)
+    }
+    const rows = await query.orderBy('id', 'desc').limit(limit).execute()
+    return rows.map((r) => ({
+      at: r.at,
+      actor: r.actor,
+      tenant: r.tenant,
+      action: r.action,
+      target: r.target,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }))
+  }
+
+  // ---- leases
+
+  /**
+   * Takes or renews a lease for `ttlS`: true when `holder` has it now. One statement (an
+   * upsert that only overwrites an expired lease or the holder's own), so two processes racing
+   * for it cannot both win.
+   */
+  async tryLease(name: string, holder: string, ttlS: number, now: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('leases')
+      .values({ name, holder, expires_at: now + ttlS })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder, expires_at: now + ttlS })
+          .where((eb) =>
+            eb.or([eb('leases.holder', '=', holder), eb('leases.expires_at', '<', now)]),
+          ),
+      )
+      .returning('holder')
+      .executeTakeFirst()
+    return row?.holder === holder
+  }
+
+  /** Gives a lease up (a clean shutdown hands the loop over at once). */
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db
+      .deleteFrom('leases')
+      .where('name', '=', name)
+      .where('holder', '=', holder)
+      .execute()
+  }
+
+  // ---- the twin's journal
+
+  async twinRuns(): Promise<TwinRunRecord[]> {
+    const rows = await this.db.selectFrom('twin_runs').selectAll().orderBy('job_id').execute()
+    return rows.map((r) => ({
+      jobId: r.job_id,
+      attempt: r.attempt,
+      nodes: JSON.parse(r.nodes) as string[],
+      startedAt: r.started_at,
+      endsAt: r.ends_at,
+    }))
+  }
+
+  async putTwinRun(run: TwinRunRecord): Promise<void> {
+    const values = {
+      job_id: run.jobId,
+      attempt: run.attempt,
+      nodes: JSON.stringify(run.nodes),
+      started_at: run.startedAt,
+      ends_at: run.endsAt,
+    }
+    await this.db
+      .insertInto('twin_runs')
+      .values(values)
+      .onConflict((oc) =>
+        oc.column('job_id').doUpdateSet({
+          attempt: values.attempt,
+          nodes: values.nodes,
+          started_at: values.started_at,
+          ends_at: values.ends_at,
+        }),
+      )
+      .execute()
+  }
+
+  async removeTwinRun(jobId: string): Promise<void> {
+    await this.db.deleteFrom('twin_runs').where('job_id', '=', jobId).execute()
+  }
+}
+
+function tokenOf(row: Database['tokens'] extends infer T ? T : never): TokenRecord {
+  return {
+    id: row.id,
+    hash: row.hash,
+    tenant: row.tenant,
+    role: row.role === 'admin' ? 'admin' : row.role === 'member' ? 'member' : 'viewer',
+    label: row.label,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown }
+  return (
+    e.code === '23505' ||
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    (typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed'))
+  )
+}
+
+/** A connection string without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@')
+}
