@@ -379,3 +379,33 @@ describe('review regressions', () => {
     })
   })
 })
+
+describe('adopting running jobs (a restarted control plane)', () => {
+  it('holds the adopted gang’s accelerators, so nothing is placed on them twice', () => {
+    const s = testScheduler()
+    const adopted = s.adopt(job('old', { replicas: 2, acceleratorsPerReplica: 8 }), [5, 6], 100)
+    expect(adopted.nodes).toEqual([5, 6])
+    expect(s.state.free[5]).toBe(0)
+    s.submit(job('new', { replicas: 4, acceleratorsPerReplica: 8 }))
+    const placed = s.schedule(200).decisions.find((d) => d.kind === 'place')
+    expect(placed?.kind === 'place' ? placed.nodes : []).not.toContain(5)
+    expect(placed?.kind === 'place' ? placed.nodes : []).not.toContain(6)
+    // and it counts: removing it frees exactly its nodes
+    s.remove('old')
+    expect(s.state.free[5]).toBe(8)
+  })
+
+  it('refuses nodes without room, a wrong replica count and a known id', () => {
+    const s = testScheduler()
+    s.adopt(job('a', { replicas: 1, acceleratorsPerReplica: 8 }), [0], 0)
+    expect(() => s.adopt(job('b', { replicas: 1, acceleratorsPerReplica: 8 }), [0], 0)).toThrow(
+      /no room/,
+    )
+    expect(() => s.adopt(job('c', { replicas: 2, acceleratorsPerReplica: 8 }), [1], 0)).toThrow(
+      ZhisuanError,
+    )
+    expect(() => s.adopt(job('a', { replicas: 1, acceleratorsPerReplica: 8 }), [2], 0)).toThrow(
+      /already exists/,
+    )
+  })
+})

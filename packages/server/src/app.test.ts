@@ -191,6 +191,29 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       expect((await call(beta, 'DELETE', `/api/v1/jobs/${id}`)).status).toBe(409)
     })
 
+    it('takes a twin run’s duration from the performance model for a model and a token budget', async () => {
+      const r = await call(
+        alpha,
+        'POST',
+        '/api/v1/jobs',
+        job({ name: 'modelled', twin: { model: 'llama3-8b', tokens: 2e9 } }),
+      )
+      expect(r.status).toBe(201)
+      expect(r.body).toMatchObject({ durationSource: 'performance-model' })
+      // 16 H100 train an 8B model at some 10^5 tokens/s: 2e9 tokens take minutes to hours
+      expect(r.body?.['durationS']).toBeGreaterThan(600)
+      expect(r.body?.['durationS']).toBeLessThan(36_000)
+      await call(alpha, 'DELETE', `/api/v1/jobs/${r.body?.['id'] as string}`)
+      const unknown = await call(
+        alpha,
+        'POST',
+        '/api/v1/jobs',
+        job({ twin: { model: 'gpt-9', tokens: 1e9 } }),
+      )
+      expect(unknown.status).toBe(400)
+      expect(unknown.body?.error?.message).toContain('/twin/model')
+    })
+
     it('answers a retried submission with the same job (Idempotency-Key)', async () => {
       const headers = { 'idempotency-key': 'retry-1' }
       const first = await call(alpha, 'POST', '/api/v1/jobs', job({ name: 'once' }), headers)

@@ -1,0 +1,295 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { freshPostgres, postgresUrl } from '@zhisuan/store/testing'
+
+const bin = fileURLToPath(new URL('../bin/zhisuan.js', import.meta.url))
+
+/** A `zhisuan up` process and where it listens. */
+interface Up {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly url: string
+  output(): string
+}
+
+const children: ChildProcessWithoutNullStreams[] = []
+afterAll(() => {
+  for (const c of children) {
+    c.kill('SIGKILL')
+  }
+})
+
+/** Starts `zhisuan up` on a free port and waits for its "listening on" line. */
+async function up(args: readonly string[]): Promise<Up> {
+  const child = spawn(process.execPath, [bin, 'up', '--port', '0', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`zhisuan up did not start in 20 s:\n${out}`))
+    }, 20_000)
+    const check = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer)
+        resolve(m[1])
+      }
+    }
+    child.stdout.on('data', check)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`zhisuan up exited with ${code}:\n${out}`))
+    })
+  })
+  return { child, url, output: () => out }
+}
+
+async function call(
+  server: Up,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await r.text()
+  return {
+    status: r.status,
+    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+  }
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) {
+      return value
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const killed = (child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals) =>
+  new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      resolve(code)
+    })
+    child.kill(signal)
+  })
+
+describe('zhisuan up, end to end', () => {
+  it('keeps tenants apart, runs jobs, and survives kill -9 without losing or relaunching a job', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'zhisuan-e2e-'))
+    try {
+      const args = ['--data-dir', dataDir, '--twin-speed', '20']
+      let server = await up(args)
+      expect(server.output()).toContain('admin token: written to')
+      const tokenFile = join(dataDir, 'admin-token')
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
+      const admin = readFileSync(tokenFile, 'utf8').trim()
+      expect(server.output()).not.toContain(admin)
+
+      for (const name of ['red', 'blue']) {
+        expect((await call(server, admin, 'POST', '/api/v1/tenants', { name })).status).toBe(201)
+      }
+      const red = (
+        await call(server, admin, 'POST', '/api/v1/tokens', { tenant: 'red', role: 'member' })
+      ).body['token'] as string
+      const blue = (
+        await call(server, admin, 'POST', '/api/v1/tokens', { tenant: 'blue', role: 'member' })
+      ).body['token'] as string
+
+      // 12 gangs of 2 × 8 on 64 accelerators: 4 run at a time, 60–200 s of job time at ×20
+      const ids: { id: string; token: string }[] = []
+      for (let i = 0; i < 12; i++) {
+        const token = i % 2 === 0 ? red : blue
+        const r = await call(server, token, 'POST', '/api/v1/jobs', {
+          name: `e2e-${i}`,
+          replicas: 2,
+          acceleratorsPerReplica: 8,
+          chip: { family: 'any' },
+          checkpoint: { intervalS: 30 },
+          twin: { durationS: 60 + 12 * i },
+        })
+        expect(r.status).toBe(201)
+        ids.push({ id: r.body['id'] as string, token })
+      }
+      const [first, second] = ids
+      if (first === undefined || second === undefined) {
+        throw new Error('no jobs')
+      }
+      // isolation: another tenant's job is not found; its own list holds only its jobs
+      expect((await call(server, blue, 'GET', `/api/v1/jobs/${first.id}`)).status).toBe(404)
+      expect((await call(server, red, 'GET', `/api/v1/jobs/${second.id}`)).status).toBe(404)
+      const redJobs = (await call(server, red, 'GET', '/api/v1/jobs')).body['items'] as {
+        tenant: string
+      }[]
+      expect(redJobs).toHaveLength(6)
+      expect(redJobs.every((j) => j.tenant === 'red')).toBe(true)
+
+      // watch the first job go pending → running → succeeded
+      const seen = new Set<string>()
+      await until(
+        'the first job to succeed',
+        async () => {
+          const state = (await call(server, red, 'GET', `/api/v1/jobs/${first.id}`)).body[
+            'state'
+          ] as string
+          seen.add(state)
+          return state === 'succeeded' ? state : undefined
+        },
+        30_000,
+      )
+      expect(seen).toContain('running')
+      expect(seen).toContain('succeeded')
+
+      // kill -9 while some jobs run and others wait
+      const states = async () =>
+        Promise.all(
+          ids.map(
+            async (j) =>
+              (await call(server, j.token, 'GET', `/api/v1/jobs/${j.id}`)).body['state'] as string,
+          ),
+        )
+      await until(
+        'jobs running and pending at once',
+        async () => {
+          const s = await states()
+          return s.includes('running') && s.includes('pending') ? s : undefined
+        },
+        30_000,
+      )
+      await killed(server.child, 'SIGKILL')
+
+      server = await up(args)
+      expect(server.output()).toContain('issued on an earlier start')
+      await until(
+        'every job to succeed after the restart',
+        async () => ((await states()).every((s) => s === 'succeeded') ? true : undefined),
+        60_000,
+      )
+      for (const j of ids) {
+        const job = (await call(server, j.token, 'GET', `/api/v1/jobs/${j.id}`)).body
+        // no failures happened: each job launched exactly once
+        expect(job).toMatchObject({ state: 'succeeded', attempt: 1, restarts: 0 })
+        const events = (await call(server, j.token, 'GET', `/api/v1/jobs/${j.id}/events`)).body[
+          'items'
+        ] as { kind: string }[]
+        expect(events.map((e) => e.kind)).toEqual(['submitted', 'placed', 'succeeded'])
+      }
+      // a graceful stop on SIGTERM
+      expect(await killed(server.child, 'SIGTERM')).toBe(0)
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 150_000)
+})
+
+const pgServer = postgresUrl()
+describe.runIf(pgServer !== undefined)('two zhisuan up on one PostgreSQL', () => {
+  it('serves the API from both, runs the loop in one, and hands it over within 10 s of a kill', async () => {
+    const db = await freshPostgres(pgServer ?? '')
+    const dirs = [
+      mkdtempSync(join(tmpdir(), 'zhisuan-ha-a-')),
+      mkdtempSync(join(tmpdir(), 'zhisuan-ha-b-')),
+    ]
+    try {
+      const [dirA = '', dirB = ''] = dirs
+      const a = await up(['--data-dir', dirA, '--store', db.url, '--twin-speed', '20'])
+      const admin = readFileSync(join(dirA, 'admin-token'), 'utf8').trim()
+      const b = await up(['--data-dir', dirB, '--store', db.url, '--twin-speed', '20'])
+      const leaderOf = async () => {
+        const [ra, rb] = await Promise.all([
+          call(a, admin, 'GET', '/readyz'),
+          call(b, admin, 'GET', '/readyz'),
+        ])
+        return { a: ra.body['leader'] === true, b: rb.body['leader'] === true }
+      }
+      const first = await until(
+        'a leader',
+        async () => {
+          const l = await leaderOf()
+          return l.a !== l.b ? l : undefined
+        },
+        15_000,
+      )
+      const [leader, follower] = first.a ? [a, b] : [b, a]
+      // a job submitted to the follower runs (the leader's loop picks it up)
+      const job = (
+        await call(follower, admin, 'POST', '/api/v1/jobs', {
+          name: 'ha-1',
+          acceleratorsPerReplica: 8,
+          chip: { family: 'any' },
+          twin: { durationS: 20 },
+        })
+      ).body['id'] as string
+      await until(
+        'the job to run',
+        async () => {
+          const s = (await call(follower, admin, 'GET', `/api/v1/jobs/${job}`)).body['state']
+          return s === 'running' || s === 'succeeded' ? s : undefined
+        },
+        15_000,
+      )
+      await killed(leader.child, 'SIGKILL')
+      const killedAt = Date.now()
+      await until(
+        'the follower to lead',
+        async () => {
+          const r = await call(follower, admin, 'GET', '/readyz')
+          return r.body['leader'] === true ? true : undefined
+        },
+        15_000,
+      )
+      expect(Date.now() - killedAt).toBeLessThan(10_000)
+      const next = (
+        await call(follower, admin, 'POST', '/api/v1/jobs', {
+          name: 'ha-2',
+          acceleratorsPerReplica: 8,
+          chip: { family: 'any' },
+          twin: { durationS: 20 },
+        })
+      ).body['id'] as string
+      await until(
+        'the job after the handover to succeed',
+        async () => {
+          const s = (await call(follower, admin, 'GET', `/api/v1/jobs/${next}`)).body['state']
+          return s === 'succeeded' ? s : undefined
+        },
+        20_000,
+      )
+      expect((await call(follower, admin, 'GET', `/api/v1/jobs/${job}`)).body).toMatchObject({
+        state: 'succeeded',
+        attempt: 1,
+      })
+      await killed(follower.child, 'SIGTERM')
+    } finally {
+      for (const d of dirs) {
+        rmSync(d, { recursive: true, force: true })
+      }
+      await db.drop()
+    }
+  }, 90_000)
+})

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { TwinBackend, memoryJournal } from './twin-backend.js'
+
+const nodes = ['n-001', 'n-002', 'n-003', 'n-004']
+const placed = (jobId: string, over: Partial<Parameters<TwinBackend['launch']>[0]> = {}) => ({
+  jobId,
+  attempt: 1,
+  tenant: 't',
+  nodes: ['n-001', 'n-002'],
+  acceleratorsPerReplica: 8,
+  durationS: 100,
+  doneS: 0,
+  ...over,
+})
+
+describe('the twin backend', () => {
+  it('finishes a gang after its remaining duration over the speed', async () => {
+    let now = 1000
+    const twin = await TwinBackend.open({
+      nodes,
+      clock: () => now,
+      journal: memoryJournal(),
+      speed: 10,
+    })
+    await twin.launch(placed('a', { doneS: 40 }))
+    now += 5.9
+    expect(await twin.poll()).toEqual([])
+    now += 0.2
+    expect(await twin.poll()).toEqual([
+      { kind: 'job-finished', jobId: 'a', attempt: 1, at: 1006, ok: true, message: 'completed' },
+    ])
+    expect(await twin.runs()).toEqual([])
+  })
+
+  it('launches a (job, attempt) once, however often it is asked', async () => {
+    const journal = memoryJournal()
+    const twin = await TwinBackend.open({ nodes, clock: () => 0, journal })
+    await twin.launch(placed('a'))
+    await twin.launch(placed('a'))
+    expect(await twin.runs()).toHaveLength(1)
+    await twin.launch(placed('a', { attempt: 2, nodes: ['n-003', 'n-004'] }))
+    expect((await twin.runs())[0]).toMatchObject({ attempt: 2, nodes: ['n-003', 'n-004'] })
+  })
+
+  it('ends the runs on a failed node as failed, reports the node, and repairs it', async () => {
+    let now = 0
+    const twin = await TwinBackend.open({
+      nodes,
+      clock: () => now,
+      journal: memoryJournal(),
+      repairS: 60,
+    })
+    await twin.launch(placed('a'))
+    await twin.launch(placed('b', { nodes: ['n-003'] }))
+    await twin.failNode('n-002', 'XID 79')
+    const events = await twin.poll()
+    expect(events.map((e) => e.kind)).toEqual(['node-health', 'job-finished'])
+    expect(events[1]).toMatchObject({ jobId: 'a', ok: false })
+    expect((await twin.nodes()).find((n) => n.name === 'n-002')?.health).toBe('failed')
+    now = 61
+    expect(await twin.poll()).toContainEqual(
+      expect.objectContaining({ kind: 'node-health', node: 'n-002', health: 'healthy' }),
+    )
+    expect((await twin.runs()).map((r) => r.jobId)).toEqual(['b'])
+  })
+
+  it('finds its runs again in the journal after a restart', async () => {
+    const journal = memoryJournal()
+    let now = 0
+    const first = await TwinBackend.open({ nodes, clock: () => now, journal })
+    await first.launch(placed('a'))
+    const second = await TwinBackend.open({ nodes, clock: () => now, journal })
+    expect((await second.runs()).map((r) => r.jobId)).toEqual(['a'])
+    now = 100
+    expect((await second.poll()).map((e) => e.kind)).toEqual(['job-finished'])
+  })
+
+  it('fails nodes at the configured rate, deterministically for a seed', async () => {
+    const run = async (seed: number) => {
+      let now = 0
+      const twin = await TwinBackend.open({
+        nodes: Array.from({ length: 100 }, (_, i) => `n-${i}`),
+        acceleratorsPerNode: 8,
+        clock: () => now,
+        journal: memoryJournal(),
+        failuresPer1000PerDay: 10,
+        repairS: 1,
+        seed,
+      })
+      let failures = 0
+      for (let day = 0; day < 100; day++) {
+        now += 86_400
+        failures += (await twin.poll()).filter(
+          (e) => e.kind === 'node-health' && e.health === 'failed',
+        ).length
+      }
+      return failures
+    }
+    // 800 accelerators × 10 per 1,000 per day × 100 days = 800 expected; Poisson σ ≈ 28
+    const a = await run(1)
+    expect(Math.abs(a - 800)).toBeLessThan(3 * Math.sqrt(800))
+    expect(await run(1)).toBe(a)
+  })
+
+  it('refuses unknown nodes', async () => {
+    const twin = await TwinBackend.open({ nodes, clock: () => 0, journal: memoryJournal() })
+    await expect(twin.launch(placed('a', { nodes: ['nope'] }))).rejects.toMatchObject({
+      code: 'invalid-input',
+    })
+    await expect(twin.failNode('nope')).rejects.toMatchObject({ code: 'not-found' })
+  })
+})
