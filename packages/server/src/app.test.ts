@@ -112,6 +112,41 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       expect((await call(fx.adminToken, 'DELETE', `/api/v1/tokens/${id}`)).status).toBe(404)
     })
 
+    it('lets an admin update quotas; a member sees its own tenant only and changes none', async () => {
+      const patched = await call(fx.adminToken, 'PATCH', '/api/v1/tenants/beta', {
+        quotas: { 'llm-train': { guaranteed: 10, borrowingLimit: 100 } },
+      })
+      expect(patched.body).toEqual({
+        name: 'beta',
+        quotas: { 'llm-train': { guaranteed: 10, borrowingLimit: 100 } },
+      })
+      expect((await call(beta, 'PATCH', '/api/v1/tenants/beta', { quotas: {} })).status).toBe(403)
+      expect(
+        (await call(fx.adminToken, 'PATCH', '/api/v1/tenants/nope', { quotas: {} })).status,
+      ).toBe(404)
+      expect((await call(fx.adminToken, 'POST', '/api/v1/tenants', { name: 'alpha' })).status).toBe(
+        409,
+      )
+      expect(
+        (await call(fx.adminToken, 'POST', '/api/v1/tenants', { name: 'Bad Name' })).status,
+      ).toBe(400)
+      const seen = await call(beta, 'GET', '/api/v1/tenants')
+      expect((seen.body?.['items'] as { name: string }[]).map((t) => t.name)).toEqual(['beta'])
+      const all = await call(fx.adminToken, 'GET', '/api/v1/tenants')
+      expect((all.body?.['items'] as { name: string }[]).map((t) => t.name)).toEqual([
+        'alpha',
+        'beta',
+      ])
+      expect(
+        (await call(fx.adminToken, 'POST', '/api/v1/tokens', { tenant: 'nope', role: 'member' }))
+          .status,
+      ).toBe(404)
+      expect((await call(viewer, 'GET', '/api/v1/audit')).status).toBe(403)
+      expect((await call(viewer, 'GET', '/api/v1/cluster/summary')).status).toBe(200)
+      expect((await call(fx.adminToken, 'GET', '/api/v1/usage?from=10&to=5')).status).toBe(400)
+      expect((await fx.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400)
+    })
+
     it('names the field of an invalid body, and an unknown chip family, with a 400', async () => {
       const bad = await call(alpha, 'POST', '/api/v1/jobs', job({ replicas: 0 }))
       expect(bad.status).toBe(400)

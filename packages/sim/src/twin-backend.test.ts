@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { runBackendConformance } from '../../domain/src/control/backend.case.js'
 import { TwinBackend, memoryJournal } from './twin-backend.js'
 
 const nodes = ['n-001', 'n-002', 'n-003', 'n-004']
@@ -109,4 +110,19 @@ describe('the twin backend', () => {
     })
     await expect(twin.failNode('nope')).rejects.toMatchObject({ code: 'not-found' })
   })
+})
+
+runBackendConformance('twin', async () => {
+  let now = 0
+  const nodes = ['c-001', 'c-002']
+  const backend = await TwinBackend.open({ nodes, clock: () => now, journal: memoryJournal() })
+  return {
+    backend,
+    nodes,
+    advance: (seconds) => {
+      now += seconds
+      return Promise.resolve()
+    },
+    close: () => backend.close(),
+  }
 })
