@@ -11,8 +11,8 @@ const noise =
   /\b(nvidia|tesla|huawei|ascend|amd|instinct|cambricon|kunlunxin|kunlun|iluvatar|enflame|metax|moore ?threads|hygon|gpu|npu|accelerator)\b/gi
 
 /**
- * Maps a model name as a vendor tool prints it to a catalog entry: an exact id, model or alias
- * first (catalog aliases carry the names tools print, e.g. "NVIDIA H100 80GB HBM3"); then the
+ * Maps a model name as a vendor tool prints it to a catalog entry: the parser's own table of
+ * printed names first, then an exact id, model or alias (catalog aliases carry the names tools print, e.g. "NVIDIA H100 80GB HBM3"); then the
  * name without vendor words; then the one entry of the vendor whose family the name contains,
  * told apart by memory when the family has several. No match, or two equally good ones, gives
  * `null` and says why: the agent never guesses a chip.
@@ -22,7 +22,13 @@ export function matchCatalog(
   vendor: string,
   printed: string,
   memoryMiB: number | null,
+  printedNames: Readonly<Record<string, string>> = {},
 ): CatalogMatch {
+  // names a tool prints, as its parser knows them (each with the fixture that shows it)
+  const known = printedNames[printed.trim()]
+  if (known !== undefined && catalog.accelerators.some((a) => a.id === known)) {
+    return { catalogId: known, reason: `the name this tool prints for ${known}` }
+  }
   const exact = catalog.acceleratorNames.get(normalizeName(printed))
   if (exact !== undefined) {
     return { catalogId: exact.id, reason: `catalog name "${printed}"` }
