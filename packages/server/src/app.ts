@@ -13,6 +13,7 @@ import { installErrorHandler } from './errors.js'
 import { Metrics } from './metrics.js'
 import { Reconciler } from './reconciler.js'
 import { adminRoutes } from './routes-admin.js'
+import { agentRoutes } from './routes-agent.js'
 import { jobRoutes } from './routes-jobs.js'
 import { ErrorSchema } from './views.js'
 
@@ -130,6 +131,7 @@ export async function buildApp(
 
   jobRoutes(app, context)
   adminRoutes(app, context)
+  agentRoutes(app, context)
   summaryRoute(app, context)
   return { app, reconciler, context }
 }

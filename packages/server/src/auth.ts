@@ -88,12 +88,18 @@ export function requireAdmin(caller: Caller): void {
   }
 }
 
-/** @throws ZhisuanError `forbidden` for a viewer. */
+/** @throws ZhisuanError `forbidden` unless the caller is an admin or a member. */
 export function requireWriter(caller: Caller): void {
   if (caller.role === 'viewer') {
     throw new ZhisuanError('forbidden', 'a viewer token cannot change anything')
   }
+  if (caller.role === 'node') {
+    throw new ZhisuanError('forbidden', 'a node token may only report for its node')
+  }
 }
+
+/** The tenant field of a node's token. */
+export const nodeTenant = (node: string): string => `node:${node}`
 
 /** Whether the caller may see this tenant's things (a member or viewer only its own). */
 export function sees(caller: Caller, tenant: string): boolean {

@@ -2,11 +2,12 @@ import type { Catalog, Cluster, ExecutionBackend, BackendEvent } from '@zhisuan/
 import {
   Scheduler,
   type Decision,
+  type NodeHealth,
   type PendingReason,
   type RunningJob,
   type Tenant as SchedulerTenant,
 } from '@zhisuan/scheduler'
-import type { JobRecord, Store } from '@zhisuan/store'
+import type { JobRecord, NodeState, Store } from '@zhisuan/store'
 import { clusterFamilies, schedulerSpec, type StoredSpec } from './job-spec.js'
 import type { NodeInfo } from './metrics.js'
 
@@ -29,6 +30,8 @@ export interface ReconcilerOptions {
   readonly leaseTtlS?: number
   /** Milliseconds between loop passes; default 500. */
   readonly tickMs?: number
+  /** Seconds without an agent report before a node that had one is unreachable; default 60. */
+  readonly heartbeatTimeoutS?: number
   readonly log: (level: 'info' | 'warn' | 'error', message: string, detail?: object) => void
 }
 
@@ -158,6 +161,13 @@ export class Reconciler {
       await this.rebuild(version)
     }
     await this.readFeed()
+    const silent = await store.markUnreachable(
+      clock() - (this.options.heartbeatTimeoutS ?? 60),
+      clock(),
+    )
+    for (const name of silent) {
+      this.options.log('warn', `node ${name}: no agent heartbeat; cordoned`)
+    }
     await this.readNodes()
     await this.handle(await this.options.backend.poll())
     await this.cycle()
@@ -182,7 +192,7 @@ export class Reconciler {
     this.scheduler = scheduler
     this.reasons.clear()
     for (const n of await store.nodeStates()) {
-      this.applyNode(n.name, n.adminState, n.health, now)
+      this.applyNode(n, now)
     }
     this.nodesSeenAt = now
     // What ended while no loop ran, first: a job that finished is not adopted, nor relaunched.
@@ -305,22 +315,30 @@ export class Reconciler {
     const changed = await this.options.store.nodeStates(this.nodesSeenAt - 1)
     this.nodesSeenAt = now
     for (const n of changed) {
-      await this.applyDecisions(this.applyNode(n.name, n.adminState, n.health, now), now)
+      await this.applyDecisions(this.applyNode(n, now), now)
     }
   }
 
-  private applyNode(
-    name: string,
-    adminState: 'active' | 'drained',
-    health: 'healthy' | 'failed',
-    now: number,
-  ): Decision[] {
-    const index = this.nodeIndex.get(name)
+  /**
+   * What a node's recorded state means to the scheduler: failed (its gangs move), cordoned
+   * (its agent went quiet: no new work, running gangs stay), degraded, draining, or healthy.
+   */
+  private applyNode(n: NodeState, now: number): Decision[] {
+    const index = this.nodeIndex.get(n.name)
     const scheduler = this.scheduler
     if (index === undefined || scheduler === undefined) {
       return []
     }
-    const want = health === 'failed' ? 'failed' : adminState === 'drained' ? 'draining' : 'healthy'
+    const want: NodeHealth =
+      n.health === 'failed'
+        ? 'failed'
+        : n.agentState === 'unreachable'
+          ? 'cordoned'
+          : n.health === 'degraded'
+            ? 'degraded'
+            : n.adminState === 'drained'
+              ? 'draining'
+              : 'healthy'
     if (scheduler.state.nodes[index]?.health === want) {
       return []
     }
@@ -352,7 +370,13 @@ export class Reconciler {
           })
         }
         await this.applyDecisions(
-          this.applyNode(e.node, known?.adminState ?? 'active', e.health, now),
+          this.applyNode(
+            {
+              ...(known ?? { name: e.node, adminState: 'active', reason: '', updatedAt: now }),
+              health: e.health,
+            },
+            now,
+          ),
           now,
         )
         continue

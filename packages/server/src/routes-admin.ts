@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
 import type { Tenant } from '@zhisuan/store'
-import { newToken, requireAdmin, systemTenant } from './auth.js'
+import { newToken, nodeTenant, requireAdmin, systemTenant } from './auth.js'
 import type { ServerContext } from './context.js'
+import type { NodeReport } from './routes-agent.js'
 import { ErrorSchema, Quotas, TenantName, TenantView } from './views.js'
 
 const errors = {
@@ -13,7 +14,12 @@ const errors = {
   404: ErrorSchema,
   409: ErrorSchema,
 }
-const Role = Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')])
+const Role = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('member'),
+  Type.Literal('viewer'),
+  Type.Literal('node'),
+])
 const NodeView = Type.Object({
   name: Type.String(),
   family: Type.String(),
@@ -22,8 +28,42 @@ const NodeView = Type.Object({
   adminState: Type.String(),
   reason: Type.String(),
   jobs: Type.Array(Type.String()),
+  agent: Type.Object({
+    state: Type.String({ description: 'none, reporting or unreachable' }),
+    lastSeenAt: Type.Union([Type.Number(), Type.Null()]),
+  }),
+  devices: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      model: Type.String(),
+      catalogId: Type.Union([Type.String(), Type.Null()]),
+      driverVersion: Type.Union([Type.String(), Type.Null()]),
+      health: Type.String(),
+    }),
+    { description: "What the node's agent last reported" },
+  ),
 })
 const NodeParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) })
+
+/** The devices of an agent's last report, for the node list. */
+function devicesOf(report: unknown): {
+  index: number
+  model: string
+  catalogId: string | null
+  driverVersion: string | null
+  health: string
+}[] {
+  const r = report as NodeReport | undefined
+  return (r?.inventories ?? []).flatMap((inv) =>
+    inv.devices.map((d) => ({
+      index: d.index,
+      model: d.model,
+      catalogId: d.catalogId,
+      driverVersion: inv.driverVersion,
+      health: d.health.status,
+    })),
+  )
+}
 
 export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post(
@@ -102,10 +142,11 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     {
       schema: {
         tags: ['tokens'],
-        summary: 'Issue a token (admin); the token is in this answer only',
+        summary:
+          'Issue a token (admin); the token is in this answer only. A `node` token names its node in `tenant` and may only report for it.',
         body: Type.Object(
           {
-            tenant: Type.String({ minLength: 1, maxLength: 64 }),
+            tenant: Type.String({ minLength: 1, maxLength: 128 }),
             role: Role,
             label: Type.Optional(Type.String({ maxLength: 128 })),
           },
@@ -127,10 +168,20 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       requireAdmin(caller)
       const body = request.body as {
         tenant: string
-        role: 'admin' | 'member' | 'viewer'
+        role: 'admin' | 'member' | 'viewer' | 'node'
         label?: string
       }
-      if (body.tenant !== systemTenant && (await ctx.store.getTenant(body.tenant)) === undefined) {
+      if (body.role === 'node') {
+        if (!ctx.reconciler.nodeList.some((n) => n.name === body.tenant)) {
+          throw new ZhisuanError('not-found', `no node ${body.tenant}`, {
+            issues: [{ path: '/tenant', message: 'a node token names its node here' }],
+          })
+        }
+        body.tenant = nodeTenant(body.tenant)
+      } else if (
+        body.tenant !== systemTenant &&
+        (await ctx.store.getTenant(body.tenant)) === undefined
+      ) {
         throw new ZhisuanError('not-found', `no tenant ${body.tenant}`, {
           issues: [{ path: '/tenant', message: 'create the tenant first' }],
         })
@@ -225,6 +276,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const caller = await ctx.auth(request)
       const q = request.query as { family?: string; state?: string }
       const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
+      const reports = await ctx.store.nodeReports()
       const jobsOn = new Map<string, string[]>()
       for (const job of await ctx.store.listJobs({ states: ['running'], limit: 100_000 })) {
         // members see that a node is busy, not whose job it is
@@ -245,6 +297,8 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
             adminState: s?.adminState ?? 'active',
             reason: s?.reason ?? '',
             jobs: jobsOn.get(n.name) ?? [],
+            agent: { state: s?.agentState ?? 'none', lastSeenAt: s?.lastSeenAt ?? null },
+            devices: devicesOf(reports.get(n.name)?.body),
           }
         })
         .filter((n) => q.family === undefined || n.family === q.family)
@@ -309,6 +363,8 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           adminState: action === 'drain' ? 'drained' : 'active',
           reason,
           jobs: [],
+          agent: { state: known?.agentState ?? 'none', lastSeenAt: known?.lastSeenAt ?? null },
+          devices: [],
         }
       },
     )

@@ -10,6 +10,7 @@ export {
   type JobState,
   type JobsQuery,
   type NewJob,
+  type NodeHealthState,
   type NodeState,
   type Role,
   type Tenant,

@@ -130,6 +130,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+    '0002-node-agents': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('node_states')
+          .addColumn('agent_state', 'text', (c) => c.notNull().defaultTo('none'))
+          .execute()
+        await db.schema
+          .alterTable('node_states')
+          .addColumn('last_seen_at', 'double precision')
+          .execute()
+        await db.schema.alterTable('node_states').addColumn('report', 'text').execute()
+      },
+    },
   }
 }
 

@@ -5,7 +5,8 @@ export const jobStates = ['pending', 'running', 'succeeded', 'failed', 'cancelle
 export type JobState = (typeof jobStates)[number]
 export const finalStates: readonly JobState[] = ['succeeded', 'failed', 'cancelled']
 
-export type Role = 'admin' | 'member' | 'viewer'
+/** `node`: an agent's token, which may only report for its own node (tenant `node:<name>`). */
+export type Role = 'admin' | 'member' | 'viewer' | 'node'
 
 /** A tenant and its guaranteed SCU per workload class (absent: no guarantee). */
 export interface Tenant {
@@ -93,12 +94,17 @@ export interface UsageRow {
   readonly scuSeconds: number
 }
 
+export type NodeHealthState = 'healthy' | 'degraded' | 'failed'
+
 export interface NodeState {
   readonly name: string
   readonly adminState: 'active' | 'drained'
-  readonly health: 'healthy' | 'failed'
+  readonly health: NodeHealthState
   readonly reason: string
   readonly updatedAt: number
+  /** `none` without an agent; `unreachable` once its heartbeats stopped. */
+  readonly agentState?: 'none' | 'reporting' | 'unreachable'
+  readonly lastSeenAt?: number | null
 }
 
 export interface AuditEntry {

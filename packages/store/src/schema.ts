@@ -84,6 +84,11 @@ export interface NodeStateTable {
   health: string
   reason: string
   updated_at: number
+  /** `none` (no agent), `reporting`, or `unreachable` (heartbeats stopped). */
+  agent_state: Generated<string>
+  last_seen_at: number | null
+  /** JSON: the agent's last report (inventories and verdict). */
+  report: string | null
 }
 
 export interface AllocationTable {

@@ -167,7 +167,36 @@ describe.each(testDialects().map((d) => [d.name, d] as const))('store on %s', (_
       updatedAt: 2,
     })
     expect(await fx.store.nodeStates()).toEqual([
-      { name: 'n-001', adminState: 'active', health: 'healthy', reason: '', updatedAt: 2 },
+      {
+        name: 'n-001',
+        adminState: 'active',
+        health: 'healthy',
+        reason: '',
+        updatedAt: 2,
+        agentState: 'none',
+        lastSeenAt: null,
+      },
+    ])
+    // an agent's reports: seen, then quiet for too long
+    await fx.store.recordNodeReport('n-002', {
+      at: 10,
+      health: 'degraded',
+      reason: 'ecc',
+      body: { x: 1 },
+    })
+    await fx.store.recordNodeReport('n-003', { at: 30, health: 'healthy', reason: '', body: {} })
+    expect(await fx.store.markUnreachable(20, 40)).toEqual(['n-002'])
+    expect(await fx.store.markUnreachable(20, 41)).toEqual([])
+    const states = await fx.store.nodeStates()
+    expect(states.find((n) => n.name === 'n-002')).toMatchObject({
+      health: 'degraded',
+      agentState: 'unreachable',
+      lastSeenAt: 10,
+    })
+    expect((await fx.store.nodeReports()).get('n-002')).toEqual({ at: 10, body: { x: 1 } })
+    await fx.store.recordNodeReport('n-002', { at: 50, health: 'healthy', reason: '', body: {} })
+    expect((await fx.store.nodeStates(45)).map((n) => [n.name, n.agentState])).toEqual([
+      ['n-002', 'reporting'],
     ])
     await fx.store.audit({
       at: 5,

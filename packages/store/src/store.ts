@@ -12,6 +12,7 @@ import {
   type JobRecord,
   type JobsQuery,
   type NewJob,
+  type NodeHealthState,
   type NodeState,
   type Tenant,
   type TokenRecord,
@@ -479,10 +480,83 @@ export class Store {
     return rows.map((r) => ({
       name: r.name,
       adminState: r.admin_state === 'drained' ? 'drained' : 'active',
-      health: r.health === 'failed' ? 'failed' : 'healthy',
+      health: r.health === 'failed' ? 'failed' : r.health === 'degraded' ? 'degraded' : 'healthy',
       reason: r.reason,
       updatedAt: r.updated_at,
+      agentState:
+        r.agent_state === 'reporting'
+          ? 'reporting'
+          : r.agent_state === 'unreachable'
+            ? 'unreachable'
+            : 'none',
+      lastSeenAt: r.last_seen_at,
     }))
+  }
+
+  /**
+   * Records an agent's report: the node is seen now, its health is the report's verdict.
+   * An operator's drain stays as it is.
+   */
+  async recordNodeReport(
+    name: string,
+    report: {
+      readonly at: number
+      readonly health: NodeHealthState
+      readonly reason: string
+      readonly body: unknown
+    },
+  ): Promise<void> {
+    const values = {
+      name,
+      admin_state: 'active',
+      health: report.health,
+      reason: report.reason,
+      updated_at: report.at,
+      agent_state: 'reporting',
+      last_seen_at: report.at,
+      report: JSON.stringify(report.body),
+    }
+    await this.db
+      .insertInto('node_states')
+      .values(values)
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({
+          health: values.health,
+          reason: values.reason,
+          updated_at: values.updated_at,
+          agent_state: values.agent_state,
+          last_seen_at: values.last_seen_at,
+          report: values.report,
+        }),
+      )
+      .execute()
+  }
+
+  /** Marks reporting nodes not seen since `before` unreachable; returns their names. */
+  async markUnreachable(before: number, now: number): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('node_states')
+      .set({ agent_state: 'unreachable', updated_at: now })
+      .where('agent_state', '=', 'reporting')
+      .where('last_seen_at', '<', before)
+      .returning('name')
+      .execute()
+    return rows.map((r) => r.name).sort()
+  }
+
+  /** Agents' last reports by node name. */
+  async nodeReports(): Promise<Map<string, { readonly at: number; readonly body: unknown }>> {
+    const rows = await this.db
+      .selectFrom('node_states')
+      .select(['name', 'last_seen_at', 'report'])
+      .where('report', 'is not', null)
+      .execute()
+    return new Map(
+      rows.map((r) => [
+        r.name,
+        { at: r.last_seen_at ?? 0, body: JSON.parse(r.report ?? 'null') as unknown },
+      ]),
+    )
   }
 
   // ---- audit
@@ -599,7 +673,14 @@ function tokenOf(row: Database['tokens'] extends infer T ? T : never): TokenReco
     id: row.id,
     hash: row.hash,
     tenant: row.tenant,
-    role: row.role === 'admin' ? 'admin' : row.role === 'member' ? 'member' : 'viewer',
+    role:
+      row.role === 'admin'
+        ? 'admin'
+        : row.role === 'member'
+          ? 'member'
+          : row.role === 'node'
+            ? 'node'
+            : 'viewer',
     label: row.label,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
