@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
+import { standardComputeUnits } from '@zhisuan/perf'
 import type { Tenant } from '@zhisuan/store'
 import { newToken, nodeTenant, requireAdmin, systemTenant } from './auth.js'
 import type { ServerContext } from './context.js'
@@ -28,6 +29,10 @@ const NodeView = Type.Object({
   adminState: Type.String(),
   reason: Type.String(),
   jobs: Type.Array(Type.String()),
+  scu: Type.Number({
+    description:
+      "llm-train standard compute units: of the devices the agent reported, else of the cluster file's pool",
+  }),
   agent: Type.Object({
     state: Type.String({ description: 'none, reporting or unreachable' }),
     lastSeenAt: Type.Union([Type.Number(), Type.Null()]),
@@ -63,6 +68,33 @@ function devicesOf(report: unknown): {
       health: d.health.status,
     })),
   )
+}
+
+const scuCache = new Map<string, number>()
+
+/** A node's llm-train SCU: its reported devices' catalog entries, else its pool's chips. */
+function nodeScu(
+  ctx: ServerContext,
+  n: { family: string; accelerators: number; devices: readonly { catalogId: string | null }[] },
+): number {
+  const of = (id: string) => {
+    let v = scuCache.get(id)
+    if (v === undefined) {
+      const a = ctx.catalog.accelerators.find((x) => x.id === id)
+      v = a === undefined ? 0 : standardComputeUnits(ctx.catalog, a)['llm-train']
+      scuCache.set(id, v)
+    }
+    return v
+  }
+  if (n.devices.length > 0) {
+    return (
+      Math.round(
+        n.devices.reduce((s, d) => s + (d.catalogId === null ? 0 : of(d.catalogId)), 0) * 100,
+      ) / 100
+    )
+  }
+  const pool = ctx.cluster.pools.find((p) => p.accelerator.family === n.family)
+  return pool === undefined ? 0 : Math.round(of(pool.accelerator.id) * n.accelerators * 100) / 100
 }
 
 export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -301,6 +333,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
             devices: devicesOf(reports.get(n.name)?.body),
           }
         })
+        .map((n) => ({ ...n, scu: nodeScu(ctx, n) }))
         .filter((n) => q.family === undefined || n.family === q.family)
         .filter(
           (n) =>
@@ -365,6 +398,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           jobs: [],
           agent: { state: known?.agentState ?? 'none', lastSeenAt: known?.lastSeenAt ?? null },
           devices: [],
+          scu: nodeScu(ctx, { ...node, devices: [] }),
         }
       },
     )

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
 import type { NodeHealthState } from '@zhisuan/store'
-import { nodeTenant } from './auth.js'
+import { nodeTenant, requireAdmin } from './auth.js'
 import type { ServerContext } from './context.js'
 import { ErrorSchema } from './views.js'
 
@@ -76,6 +76,27 @@ export function nodeVerdict(report: NodeReport): { health: NodeHealthState; reas
 }
 
 export function agentRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get(
+    '/api/v1/nodes/:name/report',
+    {
+      schema: {
+        tags: ['nodes'],
+        summary: "A node's last agent report, whole (admin)",
+        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) }),
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      requireAdmin(caller)
+      const { name } = request.params as { name: string }
+      const report = (await ctx.store.nodeReports()).get(name)
+      if (report === undefined) {
+        throw new ZhisuanError('not-found', `no agent has reported for ${name}`)
+      }
+      return { node: name, at: report.at, report: report.body }
+    },
+  )
+
   app.post(
     '/api/v1/nodes/:name/report',
     {
