@@ -1,5 +1,26 @@
+export {
+  acceptanceChecks,
+  acceptanceMarkdown,
+  type AcceptanceReport,
+  type Candidate,
+  type NodeVerdict,
+} from './accept.js'
+export {
+  Agent,
+  agentVersion,
+  collect,
+  kernelLogCommand,
+  processRunner,
+  sendReport,
+  toolCommands,
+  type AgentOptions,
+  type CommandRunner,
+  type NodeReportBody,
+  type OutputReader,
+} from './agent.js'
 export { matchCatalog, type CatalogMatch } from './catalog-match.js'
 export { verdict, worst } from './health.js'
+export { parseKernelLog, xidTable, type XidIssue, type XidRule } from './health-rules/xid.js'
 export {
   unknownEcc,
   unknownLinks,
@@ -12,4 +33,7 @@ export {
   type SmiParser,
   type ToolName,
 } from './inventory.js'
+export { defaultReader, detectParser, parseOutput, parsers } from './parsers/index.js'
+export { parseNvidiaTopology, type NvidiaTopology } from './parsers/nvidia-topo.js'
+export { parseNvlinkStatus, type NvlinkStatus } from './parsers/nvidia-nvlink.js'
 export { mebibytes, numberIn, parseError } from './text.js'

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
+import { registerAccept, registerAgent } from './commands/agent.js'
 import { registerBench } from './commands/bench.js'
 import { registerCatalog } from './commands/catalog.js'
 import { registerClient } from './commands/client.js'
@@ -35,6 +36,8 @@ export function buildProgram(io: Io): Command {
   registerSim(program, io)
   registerUp(program, io)
   registerClient(program, io)
+  registerAgent(program, io)
+  registerAccept(program, io)
   for (const command of program.commands) {
     command.exitOverride()
   }

@@ -139,9 +139,19 @@ describe('node agents reporting to the control plane', () => {
 
   it('gives the worst verdict of the devices and the node-wide findings', () => {
     expect(nodeVerdict(report([device(0, 'ok')]))).toEqual({ health: 'healthy', reason: '' })
-    expect(nodeVerdict(report([device(0, 'ok'), device(3, 'degraded', 'ecc')])).health).toBe(
-      'degraded',
-    )
+    // a finding that asks for nothing keeps the node in service; one that needs a reset does not
+    expect(nodeVerdict(report([device(0, 'ok'), device(3, 'degraded', 'slowdown')]))).toEqual({
+      health: 'healthy',
+      reason: 'nvidia-smi-xml device 3: slowdown',
+    })
+    expect(
+      nodeVerdict({
+        ...report([device(0, 'ok')]),
+        issues: [
+          { status: 'degraded', action: 'reset-device', reason: 'rows pending', source: 'ecc' },
+        ],
+      }).health,
+    ).toBe('degraded')
     const xid = nodeVerdict({
       ...report([device(0, 'ok')]),
       issues: [{ status: 'degraded', action: 'drain-node', reason: 'Xid 48', source: 'xid:48' }],

@@ -48,7 +48,9 @@ export type NodeReport = Static<typeof NodeReport>
 
 /**
  * A node's verdict from its report: failed when a device failed or a finding asks to drain the
- * node or replace a device; degraded when any is degraded; healthy otherwise.
+ * node or replace a device; degraded (no new work until someone acts) when a device needs a
+ * reset; healthy otherwise — findings that ask for nothing (a thermal slowdown, a corrected
+ * error) are kept in the report and the reason, and the node stays in service.
  */
 export function nodeVerdict(report: NodeReport): { health: NodeHealthState; reason: string } {
   const issues = [
@@ -68,11 +70,17 @@ export function nodeVerdict(report: NodeReport): { health: NodeHealthState; reas
   if (failing.length > 0) {
     return { health: 'failed', reason: failing.map((i) => i.reason).join('; ') }
   }
-  const degraded = issues.filter((i) => i.status === 'degraded')
+  const degraded = issues.filter((i) => i.action === 'reset-device')
   if (degraded.length > 0) {
     return { health: 'degraded', reason: degraded.map((i) => i.reason).join('; ') }
   }
-  return { health: 'healthy', reason: '' }
+  return {
+    health: 'healthy',
+    reason: issues
+      .filter((i) => i.status !== 'ok')
+      .map((i) => i.reason)
+      .join('; '),
+  }
 }
 
 export function agentRoutes(app: FastifyInstance, ctx: ServerContext): void {

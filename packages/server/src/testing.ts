@@ -25,7 +25,7 @@ export interface AppFixture {
   now(): number
   advance(seconds: number): void
   /** Issues a token through the API. */
-  token(tenant: string, role: 'admin' | 'member' | 'viewer'): Promise<string>
+  token(tenant: string, role: 'admin' | 'member' | 'viewer' | 'node'): Promise<string>
   close(): Promise<void>
 }
 

@@ -1,0 +1,223 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defaultCatalog, ZhisuanError } from '@zhisuan/domain'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { SmiParser } from '../inventory.js'
+import { amdSmiParser as parser } from './amd-smi.js'
+import { hySmiParser } from './hy-smi.js'
+import { ixsmiParser } from './ixsmi.js'
+import { mthreadsGmiParser } from './mthreads-gmi.js'
+import { mxSmiParser } from './mx-smi.js'
+import { rocmSmiJsonParser } from './rocm-smi.js'
+import { xpuSmiParser } from './xpu-smi.js'
+
+const root = fileURLToPath(new URL('../../fixtures/telemetry/', import.meta.url))
+const read = (name: string): string => readFileSync(root + name, 'utf8')
+const allFiles = readdirSync(root, { recursive: true, encoding: 'utf8' })
+  .map((f) => f.replace(/\\/g, '/'))
+  .filter((f) => statSync(root + f).isFile())
+const catalog = defaultCatalog()
+const parse = (name: string) => parser.parse(read(name), catalog)
+const siblings: SmiParser[] = [
+  hySmiParser,
+  ixsmiParser,
+  mthreadsGmiParser,
+  mxSmiParser,
+  rocmSmiJsonParser,
+  xpuSmiParser,
+]
+
+const own = ['amd/amd-smi-default_radeon-ai-pro-r9700-x2_amdsmi26.2.1_rocm7.2.0.txt']
+
+describe('amd-smi default view', () => {
+  const name = 'amd/amd-smi-default_radeon-ai-pro-r9700-x2_amdsmi26.2.1_rocm7.2.0.txt'
+
+  it('reads 2 Radeon AI PRO R9700 (AMD-SMI 26.2.1, amdgpu 6.16.6): not in the catalog', () => {
+    const inv = parse(name)
+    expect(inv).toMatchObject({
+      vendor: 'AMD',
+      tool: 'amd-smi',
+      toolVersion: '26.2.1+fc0010cf6a',
+      driverVersion: '6.16.6',
+      firmwareVersion: '00158742',
+    })
+    expect(inv.devices).toHaveLength(2)
+    expect(inv.devices[0]).toMatchObject({
+      index: 0,
+      model: 'Radeon AI PRO R9700',
+      catalogId: null,
+      busId: '0000:03:00.0',
+      memoryTotalMiB: 32624,
+      memoryUsedMiB: 29777,
+      utilizationPercent: 100,
+      temperatureC: 79,
+      powerDrawW: 103,
+      powerLimitW: 300,
+      ecc: { uncorrectable: 0 },
+      reportedHealth: null,
+    })
+    expect(inv.devices[1]).toMatchObject({
+      index: 1,
+      busId: '0000:43:00.0',
+      temperatureC: 80,
+      powerDrawW: 92,
+    })
+    expect(inv.devices[0]?.catalogReason).toContain('not in the catalog')
+    expect(inv.devices[0]?.catalogReason).toContain('truncated')
+    expect(inv.devices.every((d) => d.health.status === 'ok')).toBe(true)
+    expect(inv.warnings.filter((w) => w.includes('cut the name'))).toHaveLength(2)
+  })
+
+  it('takes UEC above 0 as uncorrectable ECC errors: degraded, reset the device', () => {
+    const text = read(name).replace('79 °C   0  ', '79 °C   3  ')
+    const d = parser.parse(text, catalog).devices[0]
+    expect(d?.ecc.uncorrectable).toBe(3)
+    expect(d?.health).toEqual({
+      status: 'degraded',
+      issues: [
+        {
+          status: 'degraded',
+          action: 'reset-device',
+          reason: '3 uncorrectable ECC error(s) (amd-smi UEC)',
+          source: 'ecc-uncorrectable',
+        },
+      ],
+    })
+  })
+
+  it('matches an Instinct name by family, even cut by amd-smi', () => {
+    const text = read(name).replace(
+      '0000:03:00.0 ...Radeon AI PRO R9700',
+      '0000:03:00.0 ...AMD Instinct MI300X',
+    )
+    expect(parser.parse(text, catalog).devices[0]?.catalogId).toBe('amd-mi300x-192gb')
+  })
+
+  it('reads N/A cells by position (an MI300X-style row)', () => {
+    const text = read(name)
+      .replace(
+        '| 0000:03:00.0 ...Radeon AI PRO R9700 | 1 %      79 °C   0           103/300 W |',
+        '| 0000:03:00.0    AMD Instinct MI300X | N/A        N/A   0           130/750 W |',
+      )
+      .replace(
+        '|   0       0     N/A             N/A | 100 %   38.82           29777/32624 MB |',
+        '|   0       0       0        SPX/NPS1 | 0 %        N/A           283/196592 MB |',
+      )
+    const d = parser.parse(text, catalog).devices[0]
+    expect(d).toMatchObject({
+      model: 'AMD Instinct MI300X',
+      catalogId: 'amd-mi300x-192gb',
+      temperatureC: null,
+      ecc: { uncorrectable: 0 },
+      powerDrawW: 130,
+      powerLimitW: 750,
+      memoryUsedMiB: 283,
+      memoryTotalMiB: 196592,
+      utilizationPercent: 0,
+    })
+  })
+
+  it('fails without the banner or without GPU rows, naming the line', () => {
+    expect(() => parser.parse('nothing here', catalog)).toThrow('amd-smi: line 1: no "AMD-SMI')
+    const head = read(name).split('\n').slice(0, 8).join('\n')
+    expect(() => parser.parse(head, catalog)).toThrow(/^amd-smi: line 2: no GPU rows/)
+  })
+})
+
+describe('detect', () => {
+  it.each(own)('is sure of %s, and more than any other parser', (name) => {
+    const text = read(name)
+    expect(parser.detect(text)).toBeGreaterThanOrEqual(0.9)
+    for (const other of siblings) {
+      expect(other.detect(text)).toBeLessThan(parser.detect(text))
+    }
+  })
+
+  it('scores every other fixture file (all vendors) at most 0.2', () => {
+    expect(allFiles.length).toBeGreaterThan(60)
+    const high = allFiles
+      .filter((f) => !own.includes(f))
+      .map((f) => [f, parser.detect(read(f))] as const)
+      .filter(([, score]) => score > 0.2)
+    expect(high).toEqual([])
+  })
+})
+
+describe('robustness', () => {
+  const texts = own.map(read)
+  /** An inventory with devices, or a ZhisuanError naming the tool and a line; nothing else. */
+  const outcome = (text: string): string => {
+    try {
+      return parser.parse(text, catalog).devices.length > 0 ? 'ok' : 'empty'
+    } catch (e) {
+      const clean =
+        e instanceof ZhisuanError &&
+        e.message.startsWith(`${parser.tool}: `) &&
+        /line \d+/.test(e.message)
+      return clean ? 'error' : `unexpected ${String(e)}`
+    }
+  }
+  const fine = (text: string): void => {
+    expect(['ok', 'error']).toContain(outcome(text))
+    expect(parser.detect(text)).toBeGreaterThanOrEqual(0)
+  }
+
+  it('survives random strings', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fine), { numRuns: 300 })
+    const tokens = [...new Set(texts.join('\n').split(/(?=[|\n ])/))]
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 120 }), (t) => {
+        fine(t.join(''))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('survives truncation at a sample of points', () => {
+    for (const text of texts) {
+      for (let k = 0; k <= 60; k++) {
+        fine(text.slice(0, Math.floor((text.length * k) / 60)))
+      }
+    }
+  })
+
+  it('survives random line deletions', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...texts),
+        fc.uniqueArray(fc.nat({ max: 80 }), { maxLength: 8 }),
+        (text, drop) => {
+          fine(
+            text
+              .split('\n')
+              .filter((_, i) => !drop.includes(i))
+              .join('\n'),
+          )
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('stays linear when long runs are inserted anywhere in a fixture', () => {
+    const runs = [' '.repeat(60000), '9'.repeat(60000), 'N/A / '.repeat(10000), '('.repeat(60000)]
+    const start = performance.now()
+    for (const text of texts) {
+      for (let k = 1; k < 12; k++) {
+        const at = Math.floor((text.length * k) / 12)
+        for (const run of runs) {
+          fine(text.slice(0, at) + run + text.slice(at))
+        }
+      }
+    }
+    expect(performance.now() - start).toBeLessThan(3000)
+  })
+
+  it('does not hang on large pathological input', () => {
+    const start = performance.now()
+    fine(`| AMD-SMI 1 |\n|====|\n${'| 0000:00:00.0 x | 1 % 2 °C 0 1/2 W |\n'.repeat(4000)}`)
+    fine(`| AMD-SMI 1 |\n|====|\n| 0000:00:00.0 ${'... '.repeat(50000)} | ${'1/'.repeat(50000)}`)
+    expect(performance.now() - start).toBeLessThan(2000)
+  })
+})
