@@ -36,6 +36,10 @@ describe('reliability and checkpoints', () => {
     expect(plan.saveSeconds['shared-fs']).toBeCloseTo(51.7, 0)
     expect(plan.loadSeconds).toBeCloseTo(14.1, 0) // "~14 s" at 1 TB/s (§1.4)
     expect(plan.ettr).toBeGreaterThan(0.9)
+    // the "10k-card checkpoint in one minute" bar: 14.1 TB in 60 s is ~235 GB/s of aggregate write
+    expect(plan.oneMinuteWriteGBs).toBeCloseTo((plan.sizeTB * 1000) / 60, 6)
+    expect(plan.oneMinuteWriteGBs).toBeGreaterThan(230)
+    expect(plan.oneMinuteWriteGBs).toBeLessThan(240)
   })
 
   it('never raises ETTR with a higher failure rate', () => {

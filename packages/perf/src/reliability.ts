@@ -83,6 +83,8 @@ export interface CheckpointPlan {
   readonly mtbfHours: number | null
   readonly restartMinutes: number
   readonly ettr: number
+  /** Aggregate write bandwidth that makes the whole checkpoint durable in one minute, GB/s. */
+  readonly oneMinuteWriteGBs: number
 }
 
 /**
@@ -138,5 +140,6 @@ export function planCheckpoints(input: {
     mtbfHours: Number.isFinite(mtbfHours) ? mtbfHours : null,
     restartMinutes: restartS / 60,
     ettr: expectedEttr(stallSeconds, interval, restartS + pending, mtbfS),
+    oneMinuteWriteGBs: bytes / 60 / 1e9,
   }
 }

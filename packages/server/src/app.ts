@@ -14,6 +14,7 @@ import { Metrics } from './metrics.js'
 import { Reconciler } from './reconciler.js'
 import { adminRoutes } from './routes-admin.js'
 import { agentRoutes } from './routes-agent.js'
+import { checkpointRoutes } from './routes-checkpoints.js'
 import { jobRoutes } from './routes-jobs.js'
 import { ErrorSchema } from './views.js'
 
@@ -132,6 +133,7 @@ export async function buildApp(
   jobRoutes(app, context)
   adminRoutes(app, context)
   agentRoutes(app, context)
+  checkpointRoutes(app, context)
   summaryRoute(app, context)
   return { app, reconciler, context }
 }

@@ -71,7 +71,12 @@ export const JobBody = Type.Object(
     ),
     checkpoint: Type.Optional(
       Type.Object(
-        { intervalS: Type.Integer({ minimum: 10, maximum: 30 * 86_400 }) },
+        {
+          intervalS: Type.Optional(Type.Integer({ minimum: 10, maximum: 30 * 86_400 })),
+          keepLast: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          keepEvery: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e15 })),
+          keepTagged: Type.Optional(Type.Boolean()),
+        },
         { additionalProperties: false },
       ),
     ),

@@ -1,4 +1,4 @@
-import type { Catalog, Cluster, ExecutionBackend, BackendEvent } from '@zhisuan/domain'
+import type { BackendEvent, Catalog, Cluster, ExecutionBackend, PlacedJob } from '@zhisuan/domain'
 import {
   Scheduler,
   type Decision,
@@ -463,6 +463,7 @@ export class Reconciler {
       return
     }
     const nodes = d.nodes.map((n) => this.nodeNames[n] ?? String(n))
+    const resume = job.attempt > 0 ? await this.resumeOf(job.id) : undefined
     const placed = await store.transition(job.id, {
       from: ['pending'],
       patch: {
@@ -480,7 +481,12 @@ export class Reconciler {
         {
           at: now,
           kind: 'placed',
-          detail: { attempt: job.attempt + 1, nodes, tier: d.score.tier },
+          detail: {
+            attempt: job.attempt + 1,
+            nodes,
+            tier: d.score.tier,
+            ...(resume === undefined ? {} : { resumeFrom: resume.checkpointId, step: resume.step }),
+          },
         },
       ],
       openAllocation: {
@@ -500,8 +506,21 @@ export class Reconciler {
     await this.launch(placed, nodes)
   }
 
+  /** The newest committed checkpoint of a job, as a launch passes it on. */
+  private async resumeOf(jobId: string): Promise<PlacedJob['resumeFrom']> {
+    const latest = await this.options.store.checkpoints.latestCommitted(jobId)
+    return latest === undefined
+      ? undefined
+      : {
+          checkpointId: latest.id,
+          step: latest.step,
+          locations: latest.shards.map((s) => s.location ?? s.path),
+        }
+  }
+
   private async launch(job: JobRecord, nodes: readonly string[]): Promise<void> {
     const spec = this.specOf(job)
+    const resumeFrom = await this.resumeOf(job.id)
     try {
       await this.options.backend.launch({
         jobId: job.id,
@@ -513,6 +532,7 @@ export class Reconciler {
         ...(spec.body.command === undefined ? {} : { command: spec.body.command }),
         durationS: spec.durationS,
         doneS: job.doneS,
+        ...(resumeFrom === undefined ? {} : { resumeFrom }),
       })
     } catch (error) {
       this.options.log('warn', `launch of ${job.id} failed; requeueing it`, {
@@ -523,9 +543,22 @@ export class Reconciler {
     }
   }
 
-  /** Work a job keeps from its current attempt: whole checkpoint intervals (none without a policy). */
-  private kept(job: JobRecord, now: number): { keptS: number; sinceCheckpointS: number } {
-    const ran = Math.max(0, now - (job.attemptStartedAt ?? now))
+  /**
+   * Work a job keeps from its current attempt, and what it loses: up to its newest committed
+   * checkpoint of this attempt when the registry has one, else whole checkpoint intervals of its
+   * policy (the twin's jobs write none), else nothing.
+   */
+  private async kept(
+    job: JobRecord,
+    now: number,
+  ): Promise<{ keptS: number; sinceCheckpointS: number }> {
+    const start = job.attemptStartedAt ?? now
+    const ran = Math.max(0, now - start)
+    const latest = await this.options.store.checkpoints.latestCommitted(job.id)
+    const at = latest?.committedAt ?? null
+    if (at !== null && at >= start && at <= now) {
+      return { keptS: at - start, sinceCheckpointS: now - at }
+    }
     const interval = this.specOf(job).body.checkpoint?.intervalS
     const keptS = interval === undefined ? 0 : Math.floor(ran / interval) * interval
     return { keptS, sinceCheckpointS: ran - keptS }
@@ -543,7 +576,7 @@ export class Reconciler {
     if (job?.state !== 'running') {
       return
     }
-    const { keptS, sinceCheckpointS } = this.kept(job, now)
+    const { keptS, sinceCheckpointS } = await this.kept(job, now)
     const accelerators = this.acceleratorsOf(job)
     const requeued = await store.transition(id, {
       from: ['running'],
@@ -590,9 +623,10 @@ export class Reconciler {
     if (job?.state !== 'running' || gang === undefined) {
       return
     }
-    const { keptS, sinceCheckpointS } = this.kept(job, now)
+    const { keptS, sinceCheckpointS } = await this.kept(job, now)
     const lost = sinceCheckpointS * this.acceleratorsOf(job)
     const nodes = gang.nodes.map((n) => this.nodeNames[n] ?? String(n))
+    const resume = await this.resumeOf(job.id)
     const restarted = await store.transition(job.id, {
       from: ['running'],
       patch: {
@@ -615,6 +649,7 @@ export class Reconciler {
             replacement: this.nodeNames[d.replacement],
             tier: d.tier,
             lostS: lost,
+            resumeFrom: resume?.checkpointId ?? null,
           },
         },
       ],

@@ -6,6 +6,7 @@ import { jobStates, type JobRecord } from '@zhisuan/store'
 import { requireWriter, sees, type Caller } from './auth.js'
 import type { ServerContext } from './context.js'
 import { JobBody, resolveJob } from './job-spec.js'
+import { checkpointAdvice } from './routes-checkpoints.js'
 import { ErrorSchema, JobView, jobView } from './views.js'
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
@@ -132,7 +133,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (request) => {
       const caller = await ctx.auth(request)
-      return jobView(await visibleJob(ctx, caller, (request.params as { id: string }).id))
+      const job = await visibleJob(ctx, caller, (request.params as { id: string }).id)
+      return { ...jobView(job), checkpoint: await checkpointAdvice(ctx, job) }
     },
   )
 

@@ -40,6 +40,12 @@ export const JobView = Type.Object({
   family: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Unknown({ description: "The scheduler's structured reason while pending" }),
   message: Type.String(),
+  checkpoint: Type.Optional(
+    Type.Unknown({
+      description:
+        'One job only: the latest committed checkpoint, the recommended interval (Young/Daly) and the expected ETTR',
+    }),
+  ),
 })
 export type JobView = Static<typeof JobView>
 

@@ -1,4 +1,12 @@
 export { Store, redact, type Transition } from './store.js'
+export {
+  CheckpointRegistry,
+  type CheckpointRecord,
+  type CheckpointState,
+  type RetentionPolicy,
+  type ShardRecord,
+  type ShardState,
+} from './checkpoints.js'
 export { migrate, type Dialect } from './migrations.js'
 export {
   finalStates,

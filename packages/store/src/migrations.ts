@@ -143,6 +143,39 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('node_states').addColumn('report', 'text').execute()
       },
     },
+    '0003-checkpoints': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('checkpoints')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('step', 'integer', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('tag', 'text')
+          .addColumn('created_at', 'double precision', (c) => c.notNull())
+          .addColumn('committed_at', 'double precision')
+          .addColumn('total_bytes', 'double precision', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex('checkpoints_job_step')
+          .on('checkpoints')
+          .columns(['job_id', 'step'])
+          .unique()
+          .execute()
+        await db.schema
+          .createTable('checkpoint_shards')
+          .addColumn('checkpoint_id', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('size', 'double precision', (c) => c.notNull())
+          .addColumn('expected_sha256', 'text')
+          .addColumn('sha256', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('location', 'text')
+          .addColumn('updated_at', 'double precision', (c) => c.notNull())
+          .addPrimaryKeyConstraint('checkpoint_shards_pk', ['checkpoint_id', 'path'])
+          .execute()
+      },
+    },
   }
 }
 

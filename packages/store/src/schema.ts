@@ -14,6 +14,34 @@ export interface Database {
   audit_log: AuditTable
   leases: LeaseTable
   twin_runs: TwinRunTable
+  checkpoints: CheckpointTable
+  checkpoint_shards: CheckpointShardTable
+}
+
+export interface CheckpointTable {
+  id: string
+  job_id: string
+  step: number
+  /** `pending` (shards on their way), `committed`, `failed` (a shard corrupt), `deleted`. */
+  state: string
+  tag: string | null
+  created_at: number
+  committed_at: number | null
+  total_bytes: number
+}
+
+export interface CheckpointShardTable {
+  checkpoint_id: string
+  path: string
+  size: number
+  /** SHA-256 the job declared when it registered the checkpoint, if it did. */
+  expected_sha256: string | null
+  /** SHA-256 the uploader computed while copying it to the durable tier. */
+  sha256: string | null
+  /** `expected`, `local`, `durable` (verified), `corrupt`. */
+  state: string
+  location: string | null
+  updated_at: number
 }
 
 export interface TenantTable {

@@ -2,6 +2,7 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import { ZhisuanError } from '@zhisuan/domain'
+import { CheckpointRegistry } from './checkpoints.js'
 import { migrate, type Dialect } from './migrations.js'
 import type { Database, JobTable } from './schema.js'
 import {
@@ -36,10 +37,15 @@ export interface Transition {
  * (`pg`). Every job state change is a transaction with the events that caused it.
  */
 export class Store {
+  /** Checkpoints and their shards. */
+  readonly checkpoints: CheckpointRegistry
+
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.checkpoints = new CheckpointRegistry(db)
+  }
 
   /**
    * Opens and migrates a store: `postgres://…` (or `postgresql://…`) for PostgreSQL, else a

@@ -57,7 +57,7 @@ function describe(plan: PlanResult): string {
       ? `${si(plan.tokens)} tokens: never (ETTR 0: failures outpace checkpoints)`
       : `${si(plan.tokens)} tokens in ${plan.daysToTrain.toFixed(1)} days · ${si(plan.acceleratorHours)} accelerator-hours · cost ${si(plan.cost.total)} at ${plan.cost.pricePerAcceleratorHour}/h`
   lines.push(
-    `checkpoint   ${c.sizeTB.toFixed(2)} TB · save: ${saves} · stall ${c.stallSeconds.toFixed(1)} s · ${every} · restart ${c.restartMinutes.toFixed(1)} min`,
+    `checkpoint   ${c.sizeTB.toFixed(2)} TB · save: ${saves} · stall ${c.stallSeconds.toFixed(1)} s · ${every} · restart ${c.restartMinutes.toFixed(1)} min · a one-minute checkpoint needs ${formatNumber(Math.round(c.oneMinuteWriteGBs))} GB/s of aggregate write`,
     `reliability  ${plan.reliability.failuresPer1000PerDay} failures per 1,000 accelerators per day → ${mtbf} · ETTR ${pct(plan.reliability.ettr)}`,
     `time & cost  ${time}`,
   )

@@ -19,6 +19,15 @@ export interface PlacedJob {
   readonly durationS: number
   /** Productive seconds already done before this attempt (work kept by checkpoints). */
   readonly doneS: number
+  /**
+   * The newest committed checkpoint the attempt resumes from, when the job has one (a backend
+   * passes it to the job, e.g. as `ZHISUAN_CHECKPOINT_ID` / `ZHISUAN_CHECKPOINT_STEP`).
+   */
+  readonly resumeFrom?: {
+    readonly checkpointId: string
+    readonly step: number
+    readonly locations: readonly string[]
+  }
 }
 
 /** A job a backend runs now, as it reports it (what a restarted control plane adopts). */
