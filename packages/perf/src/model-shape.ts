@@ -91,7 +91,9 @@ export const modelPresets: Readonly<Record<string, ModelShape>> = {
  * @throws ZhisuanError `not-found` with the closest preset names.
  */
 export function modelPreset(name: string): ModelShape {
-  const shape = modelPresets[name.toLowerCase()]
+  const key = name.toLowerCase()
+  // own keys only: "constructor" or "__proto__" is not a model
+  const shape = Object.hasOwn(modelPresets, key) ? modelPresets[key] : undefined
   if (shape === undefined) {
     const names = Object.keys(modelPresets)
     throw new ZhisuanError(

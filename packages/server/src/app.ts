@@ -3,9 +3,13 @@ import { hostname } from 'node:os'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { Type } from '@sinclair/typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify'
 import { sql } from 'kysely'
-import type { Catalog, Cluster, ExecutionBackend } from '@zhisuan/domain'
+import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from '@zhisuan/domain'
 import type { Store } from '@zhisuan/store'
 import { authenticate, TokenCache, type Caller } from './auth.js'
 import type { ServerContext } from './context.js'
@@ -40,9 +44,19 @@ export async function buildApp(
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
+    // path parameters are bounded by their schemas (≤ 1,024), not cut off by the router first
+    maxParamLength: 2048,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // errors Fastify raises before routing (a malformed %-escape) answer in our shape too
+    frameworkErrors: (error, _request, reply) => {
+      // the reply's generic type here knows no status codes; it is a plain reply all the same
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send({ error: { code: 'invalid-input', message: error.message, details: [] } })
+    },
   })
   installErrorHandler(app)
+  rejectNonFinite(app)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -136,6 +150,40 @@ export async function buildApp(
   checkpointRoutes(app, context)
   summaryRoute(app, context)
   return { app, reconciler, context }
+}
+
+/**
+ * Refuses numbers that are not finite anywhere in a body or query string: JSON reads `1e400` as
+ * Infinity, and the validator's coercion turns the strings "Infinity" and "1e400" into it too,
+ * and then skips `minimum`/`maximum` (ajv-validator/ajv#2212) — so nothing non-finite reaches a
+ * handler, a row or a reply.
+ */
+function rejectNonFinite(app: FastifyInstance): void {
+  const find = (value: unknown, path: string, depth: number): string | undefined => {
+    if (typeof value === 'number') {
+      return Number.isFinite(value) ? undefined : path
+    }
+    if (depth > 32 || value === null || typeof value !== 'object') {
+      return undefined
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const hit = find(v, `${path}/${k}`, depth + 1)
+      if (hit !== undefined) {
+        return hit
+      }
+    }
+    return undefined
+  }
+  app.addHook('preHandler', (request, _reply, done) => {
+    const where = find(request.body, 'body', 0) ?? find(request.query, 'querystring', 0)
+    done(
+      where === undefined
+        ? undefined
+        : new ZhisuanError('invalid-input', `${where}: must be a finite number`, {
+            issues: [{ path: where, message: 'must be a finite number' }],
+          }),
+    )
+  })
 }
 
 function summaryRoute(app: FastifyInstance, ctx: ServerContext): void {
