@@ -12,6 +12,7 @@ export default defineConfig({
         new URL('packages/store/src/testing.ts', import.meta.url),
       ),
       '@zhisuan/store': fileURLToPath(new URL('packages/store/src/index.ts', import.meta.url)),
+      '@zhisuan/slurm': fileURLToPath(new URL('packages/slurm/src/index.ts', import.meta.url)),
       '@zhisuan/agent': fileURLToPath(new URL('packages/agent/src/index.ts', import.meta.url)),
       '@zhisuan/server': fileURLToPath(new URL('packages/server/src/index.ts', import.meta.url)),
       '@zhisuan/scheduler': fileURLToPath(
