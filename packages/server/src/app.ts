@@ -45,7 +45,7 @@ export async function buildApp(
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     // path parameters are bounded by their schemas (≤ 1,024), not cut off by the router first
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // errors Fastify raises before routing (a malformed %-escape) answer in our shape too
     frameworkErrors: (error, _request, reply) => {

@@ -1,9 +1,15 @@
-import type { BackendEvent, Catalog, Cluster, ExecutionBackend, PlacedJob } from '@zhisuan/domain'
+import {
+  ZhisuanError,
+  type BackendEvent,
+  type Catalog,
+  type Cluster,
+  type ExecutionBackend,
+  type PlacedJob,
+} from '@zhisuan/domain'
 import {
   Scheduler,
   type Decision,
   type NodeHealth,
-  type PendingReason,
   type RunningJob,
   type Tenant as SchedulerTenant,
 } from '@zhisuan/scheduler'
@@ -268,20 +274,17 @@ export class Reconciler {
     if (scheduler === undefined || job.state !== 'pending') {
       return
     }
-    if (scheduler.pending().some((p) => p.id === job.id) || this.isRunning(job.id)) {
-      return
-    }
     try {
       scheduler.submit(
         schedulerSpec(job.id, job.tenant, this.specOf(job), job.createdAt, this.families),
       )
     } catch (error) {
+      // known already (pending or running): a repeated feed event, nothing to do
+      if (error instanceof ZhisuanError && error.code === 'conflict') {
+        return
+      }
       this.options.log('warn', `scheduler refused ${job.id}`, { error: String(error) })
     }
-  }
-
-  private isRunning(id: string): boolean {
-    return this.scheduler?.running().some((r) => r.spec.id === id) ?? false
   }
 
   /** New submissions and cancellations since the last pass. */
@@ -289,6 +292,9 @@ export class Reconciler {
     const { store, backend } = this.options
     for (;;) {
       const events = await store.eventsAfter(this.cursor, ['submitted', 'cancelled'], pageSize)
+      const submitted = await store.getJobs(
+        events.filter((e) => e.kind === 'submitted').map((e) => e.jobId),
+      )
       for (const e of events) {
         this.cursor = e.id
         if (e.kind === 'cancelled') {
@@ -297,7 +303,7 @@ export class Reconciler {
           this.specs.delete(e.jobId)
           await backend.cancel(e.jobId)
         } else {
-          const job = await store.getJob(e.jobId)
+          const job = submitted.get(e.jobId)
           if (job !== undefined) {
             this.submit(job)
           }
@@ -417,22 +423,15 @@ export class Reconciler {
     const result = scheduler.schedule(now)
     this.observer?.scheduled((performance.now() - started) / 1000, result.decisions.length)
     await this.applyDecisions(result.decisions, now)
+    const changed: { id: string; reason: string; message: string }[] = []
     for (const [id, reason] of result.pending) {
-      await this.recordReason(id, reason, now)
+      const text = JSON.stringify(reason)
+      if (this.reasons.get(id) !== text) {
+        this.reasons.set(id, text)
+        changed.push({ id, reason: text, message: reason.message })
+      }
     }
-  }
-
-  private async recordReason(id: string, reason: PendingReason, now: number): Promise<void> {
-    const text = JSON.stringify(reason)
-    if (this.reasons.get(id) === text) {
-      return
-    }
-    this.reasons.set(id, text)
-    await this.options.store.transition(id, {
-      from: ['pending'],
-      patch: { reason: text, message: reason.message, updated_at: now },
-      events: [],
-    })
+    await this.options.store.setPendingReasons(changed, now)
   }
 
   private async applyDecisions(decisions: readonly Decision[], now: number): Promise<void> {

@@ -52,18 +52,29 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const spec = resolveJob(body, ctx.cluster, ctx.catalog)
       const now = ctx.clock()
       const key = request.headers['idempotency-key']
-      const { job, created } = await ctx.store.insertJob({
-        id: newJobId(now),
-        tenant: caller.tenant,
-        name: body.name,
-        queue: body.queue ?? 'default',
-        priority: body.priority ?? 0,
-        spec,
-        createdAt: now,
-        ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
-      })
+      const id = newJobId(now)
+      // the job, its `submitted` event and the audit entry: one transaction
+      const { job, created } = await ctx.store.insertJob(
+        {
+          id,
+          tenant: caller.tenant,
+          name: body.name,
+          queue: body.queue ?? 'default',
+          priority: body.priority ?? 0,
+          spec,
+          createdAt: now,
+          ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+        },
+        {
+          at: now,
+          actor: caller.tokenId,
+          tenant: caller.tenant,
+          action: 'job.submit',
+          target: id,
+          detail: { name: body.name },
+        },
+      )
       if (created) {
-        await ctx.audit(caller, 'job.submit', job.id, { name: body.name })
         ctx.wake()
       }
       return reply.status(created ? 201 : 200).send(jobView(job))

@@ -40,11 +40,53 @@ export class Store {
   /** Checkpoints and their shards. */
   readonly checkpoints: CheckpointRegistry
 
+  private readonly submissions: GroupCommit<{ row: JobTable; audit: AuditEntry | undefined }>
+
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
   ) {
     this.checkpoints = new CheckpointRegistry(db)
+    this.submissions = new GroupCommit((batch) => this.writeSubmissions(batch))
+  }
+
+  /** Jobs, their `submitted` events and audit entries of one batch: one transaction, 3 inserts. */
+  private async writeSubmissions(
+    batch: readonly { readonly row: JobTable; readonly audit: AuditEntry | undefined }[],
+  ): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('jobs')
+        .values(batch.map((b) => b.row))
+        .execute()
+      await tx
+        .insertInto('job_events')
+        .values(
+          batch.map((b) => ({
+            job_id: b.row.id,
+            at: b.row.created_at,
+            kind: 'submitted',
+            detail: '{}',
+          })),
+        )
+        .execute()
+      const audits = batch.flatMap((b) => (b.audit === undefined ? [] : [b.audit]))
+      if (audits.length > 0) {
+        await tx
+          .insertInto('audit_log')
+          .values(
+            audits.map((a) => ({
+              at: a.at,
+              actor: a.actor,
+              tenant: a.tenant,
+              action: a.action,
+              target: a.target,
+              detail: JSON.stringify(a.detail),
+            })),
+          )
+          .execute()
+      }
+    })
   }
 
   /**
@@ -82,6 +124,21 @@ export class Store {
           cause,
         })
       }
+      // Kysely prepares every statement anew; better-sqlite3's statements can be reused, and
+      // preparing was a tenth of a request's time: keep the recent ones.
+      const prepare = database.prepare.bind(database)
+      const statements = new Map<string, ReturnType<typeof prepare>>()
+      database.prepare = ((source: string) => {
+        let statement = statements.get(source)
+        if (statement === undefined) {
+          statement = prepare(source)
+          if (statements.size >= 512) {
+            statements.clear()
+          }
+          statements.set(source, statement)
+        }
+        return statement
+      }) as typeof database.prepare
       database.pragma('journal_mode = WAL')
       database.pragma('synchronous = NORMAL')
       database.pragma('busy_timeout = 5000')
@@ -206,7 +263,21 @@ export class Store {
    * Inserts a job with its `submitted` event. With an idempotency key already used by the
    * tenant, returns that job instead (`created: false`).
    */
-  async insertJob(job: NewJob): Promise<{ job: JobRecord; created: boolean }> {
+  async insertJob(job: NewJob, audit?: AuditEntry): Promise<{ job: JobRecord; created: boolean }> {
+    // Without an idempotency key nothing can collide: batch it with the other submissions of
+    // this moment into one transaction (group commit). With a key, look it up first.
+    if (job.idempotencyKey === undefined) {
+      const row = newJobRow(job)
+      await this.submissions.add({ row, audit })
+      return { job: toJob(row), created: true }
+    }
+    return this.insertKeyedJob(job, audit)
+  }
+
+  private async insertKeyedJob(
+    job: NewJob,
+    audit: AuditEntry | undefined,
+  ): Promise<{ job: JobRecord; created: boolean }> {
     if (job.idempotencyKey !== undefined) {
       const existing = await this.db
         .selectFrom('jobs')
@@ -218,30 +289,7 @@ export class Store {
         return { job: toJob(existing), created: false }
       }
     }
-    const row: JobTable = {
-      id: job.id,
-      tenant: job.tenant,
-      name: job.name,
-      queue: job.queue,
-      state: 'pending',
-      priority: job.priority,
-      spec: JSON.stringify(job.spec),
-      idempotency_key: job.idempotencyKey ?? null,
-      created_at: job.createdAt,
-      updated_at: job.createdAt,
-      started_at: null,
-      ended_at: null,
-      attempt: 0,
-      attempt_started_at: null,
-      restarts: 0,
-      lost_s: 0,
-      done_s: 0,
-      placement: null,
-      family: null,
-      reason: null,
-      message: 'waiting for the scheduler',
-      version: 1,
-    }
+    const row = newJobRow(job)
     try {
       await this.db.transaction().execute(async (tx) => {
         await tx.insertInto('jobs').values(row).execute()
@@ -249,6 +297,19 @@ export class Store {
           .insertInto('job_events')
           .values({ job_id: job.id, at: job.createdAt, kind: 'submitted', detail: '{}' })
           .execute()
+        if (audit !== undefined) {
+          await tx
+            .insertInto('audit_log')
+            .values({
+              at: audit.at,
+              actor: audit.actor,
+              tenant: audit.tenant,
+              action: audit.action,
+              target: audit.target,
+              detail: JSON.stringify(audit.detail),
+            })
+            .execute()
+        }
       })
     } catch (cause) {
       // a concurrent retry with the same key won the race: answer with its job
@@ -266,6 +327,42 @@ export class Store {
       throw cause
     }
     return { job: toJob(row), created: true }
+  }
+
+  /** Several jobs by id, in one query. */
+  async getJobs(ids: readonly string[]): Promise<Map<string, JobRecord>> {
+    if (ids.length === 0) {
+      return new Map()
+    }
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute()
+    return new Map(rows.map((r) => [r.id, toJob(r)]))
+  }
+
+  /**
+   * Records the scheduler's reasons for pending jobs, in one transaction (a cycle may explain
+   * thousands of jobs; one write each would hold the database that long).
+   */
+  async setPendingReasons(
+    reasons: readonly { readonly id: string; readonly reason: string; readonly message: string }[],
+    now: number,
+  ): Promise<void> {
+    if (reasons.length === 0) {
+      return
+    }
+    await this.db.transaction().execute(async (tx) => {
+      for (const r of reasons) {
+        await tx
+          .updateTable('jobs')
+          .set({ reason: r.reason, message: r.message, updated_at: now })
+          .where('id', '=', r.id)
+          .where('state', '=', 'pending')
+          .execute()
+      }
+    })
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -671,6 +768,78 @@ export class Store {
 
   async removeTwinRun(jobId: string): Promise<void> {
     await this.db.deleteFrom('twin_runs').where('job_id', '=', jobId).execute()
+  }
+}
+
+/** A new job's row: pending, no attempt yet. */
+function newJobRow(job: NewJob): JobTable {
+  return {
+    id: job.id,
+    tenant: job.tenant,
+    name: job.name,
+    queue: job.queue,
+    state: 'pending',
+    priority: job.priority,
+    spec: JSON.stringify(job.spec),
+    idempotency_key: job.idempotencyKey ?? null,
+    created_at: job.createdAt,
+    updated_at: job.createdAt,
+    started_at: null,
+    ended_at: null,
+    attempt: 0,
+    attempt_started_at: null,
+    restarts: 0,
+    lost_s: 0,
+    done_s: 0,
+    placement: null,
+    family: null,
+    reason: null,
+    message: 'waiting for the scheduler',
+    version: 1,
+  }
+}
+
+/**
+ * Collects writes that arrive together and runs them as one batch on the next turn of the
+ * event loop; each caller's promise settles when its batch is written (or fails with it).
+ * Batches are capped so one transaction stays short (SQLite allows 32,766 bound values).
+ */
+class GroupCommit<T> {
+  private queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = []
+  private scheduled = false
+
+  constructor(
+    private readonly write: (batch: readonly T[]) => Promise<void>,
+    private readonly max = 200,
+  ) {}
+
+  add(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => {
+          void this.flush()
+        })
+      }
+    })
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.max)
+      try {
+        await this.write(batch.map((b) => b.item))
+        for (const b of batch) {
+          b.resolve()
+        }
+      } catch (error) {
+        for (const b of batch) {
+          b.reject(error)
+        }
+      }
+    }
+    this.scheduled = false
   }
 }
 
