@@ -17,6 +17,11 @@ import type { JobRecord, NodeState, Store } from '@zhisuan/store'
 import { clusterFamilies, schedulerSpec, type StoredSpec } from './job-spec.js'
 import type { NodeInfo } from './metrics.js'
 
+const yieldToRequests = () =>
+  new Promise<void>((resolve) => {
+    setImmediate(resolve)
+  })
+
 /** What the loop reports to metrics. */
 export interface LoopObserver {
   scheduled(seconds: number, decisions: number): void
@@ -68,6 +73,8 @@ export class Reconciler {
   private running: Promise<void> | undefined
   private stopped = true
   private again = false
+  private timerDue = 0
+  private lastEnd = 0
   private observer: LoopObserver | undefined
 
   constructor(private readonly options: ReconcilerOptions) {
@@ -115,13 +122,24 @@ export class Reconciler {
       this.again = true
       return
     }
-    this.schedule(0)
+    if (this.timer === undefined || this.timerDue > performance.now() + this.gapMs()) {
+      this.schedule(Math.max(0, this.lastEnd + this.gapMs() - performance.now()))
+    }
+  }
+
+  /**
+   * Least time between two passes: a burst of submissions wakes the loop for each one, and
+   * back-to-back passes would take the event loop from the API.
+   */
+  private gapMs(): number {
+    return Math.min(100, this.options.tickMs ?? 500)
   }
 
   private schedule(ms: number): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer)
     }
+    this.timerDue = performance.now() + ms
     this.timer = setTimeout(() => {
       this.timer = undefined
       this.running = this.pass()
@@ -130,8 +148,9 @@ export class Reconciler {
         })
         .finally(() => {
           this.running = undefined
+          this.lastEnd = performance.now()
           if (!this.stopped) {
-            this.schedule(this.again ? 0 : (this.options.tickMs ?? 500))
+            this.schedule(this.again ? this.gapMs() : (this.options.tickMs ?? 500))
             this.again = false
           }
         })
@@ -167,6 +186,8 @@ export class Reconciler {
       await this.rebuild(version)
     }
     await this.readFeed()
+    // better-sqlite3 answers synchronously: let waiting requests in between the phases
+    await yieldToRequests()
     const silent = await store.markUnreachable(
       clock() - (this.options.heartbeatTimeoutS ?? 60),
       clock(),
@@ -176,6 +197,7 @@ export class Reconciler {
     }
     await this.readNodes()
     await this.handle(await this.options.backend.poll())
+    await yieldToRequests()
     await this.cycle()
   }
 
@@ -423,6 +445,7 @@ export class Reconciler {
     const result = scheduler.schedule(now)
     this.observer?.scheduled((performance.now() - started) / 1000, result.decisions.length)
     await this.applyDecisions(result.decisions, now)
+    await yieldToRequests()
     const changed: { id: string; reason: string; message: string }[] = []
     for (const [id, reason] of result.pending) {
       const text = JSON.stringify(reason)
