@@ -7,6 +7,9 @@ export interface NodeInfo {
   readonly name: string
   readonly family: string
   readonly accelerators: number
+  /** Leaf block and spine pod of the fabric the node sits under. */
+  readonly block: number
+  readonly pod: number
 }
 
 /** The control plane's Prometheus metrics (one registry per server). */

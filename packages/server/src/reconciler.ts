@@ -84,10 +84,12 @@ export class Reconciler {
       strictTenants: false,
     })
     this.nodeNames = probe.state.nodes.map((n) => n.name)
-    this.nodeList = probe.state.nodes.map((n) => ({
+    this.nodeList = probe.state.nodes.map((n, i) => ({
       name: n.name,
       family: n.family,
       accelerators: n.accelerators,
+      block: probe.state.fabric.nodeBlock[i] ?? 0,
+      pod: probe.state.fabric.nodePod[i] ?? 0,
     }))
     this.nodeNames.forEach((name, i) => this.nodeIndex.set(name, i))
     this.families = clusterFamilies(options.cluster)

@@ -1,9 +1,13 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
+import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from '@zhisuan/domain'
+
+/** Where scripts/slurm/up.sh writes the dev cluster's environment. */
+export const defaultSlurmEnv = '/var/lib/zhisuan-slurm/env'
 import { ClusterState } from '@zhisuan/scheduler'
 import { TwinBackend } from '@zhisuan/sim'
+import { SlurmBackend, readEnvFile, slurmBackendOptionsFromEnv } from '@zhisuan/slurm'
 import { Store, redact } from '@zhisuan/store'
 import { buildApp } from './app.js'
 import { newToken, systemTenant } from './auth.js'
@@ -18,6 +22,12 @@ export interface ServerOptions {
   readonly store: string
   readonly cluster: Cluster
   readonly catalog: Catalog
+  /** `twin` (default) or `slurm`: a real Slurm cluster through slurmrestd. */
+  readonly backend?: 'twin' | 'slurm'
+  /** The Slurm backend's environment file (what scripts/slurm/up.sh writes). */
+  readonly slurmEnv?: string
+  /** Address ranks use to reach rank 0 on Slurm (default: the first node's name). */
+  readonly slurmMasterAddress?: string
   /** Simulated seconds per wall second on the twin backend. */
   readonly twinSpeed: number
   /** Random node failures per 1,000 accelerators per simulated day on the twin; default none. */
@@ -32,7 +42,7 @@ export interface RunningServer {
   readonly app: FastifyInstance
   readonly reconciler: Reconciler
   readonly store: Store
-  readonly backend: TwinBackend
+  readonly backend: ExecutionBackend
   /** Path of the admin token file, when this start created one. */
   readonly adminTokenFile: string | undefined
   /** Finishes in-flight requests, stops the loop, closes the store. */
@@ -52,7 +62,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await Store.open(url)
   try {
     const adminTokenFile = await ensureAdminToken(store, dataDir)
-    const backend = await twinFor(options, store)
+    const backend =
+      options.backend === 'slurm'
+        ? await SlurmBackend.open(
+            slurmBackendOptionsFromEnv(await readEnvFile(options.slurmEnv ?? defaultSlurmEnv), {
+              ...(options.slurmMasterAddress === undefined
+                ? {}
+                : { masterAddress: options.slurmMasterAddress }),
+            }),
+          )
+        : await twinFor(options, store)
     const { app, reconciler } = await buildApp({
       store,
       backend,
@@ -86,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         closing ??= (async () => {
           await app.close() // stops accepting, finishes in-flight requests
           await reconciler.stop()
+          await backend.close()
           await store.close()
         })()
         return closing

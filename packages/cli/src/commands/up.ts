@@ -20,6 +20,8 @@ interface UpFlags {
   cluster?: string
   twinSpeed?: string
   twinFailureRate?: string
+  slurmEnv?: string
+  slurmMasterAddress?: string
   logLevel?: string
 }
 
@@ -32,7 +34,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   if (port > 65_535) {
     throw new ZhisuanError('invalid-input', `--port: expected 0–65535, got ${port}`)
   }
-  choiceOption('--backend', flags.backend ?? 'twin', ['twin'] as const)
+  const backend = choiceOption('--backend', flags.backend ?? 'twin', ['twin', 'slurm'] as const)
   const store = flags.store ?? 'sqlite'
   if (store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(store)) {
     throw new ZhisuanError(
@@ -59,6 +61,11 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     cluster,
     catalog: defaultCatalog(),
     twinSpeed: speed,
+    backend,
+    ...(flags.slurmEnv === undefined ? {} : { slurmEnv: flags.slurmEnv }),
+    ...(flags.slurmMasterAddress === undefined
+      ? {}
+      : { slurmMasterAddress: flags.slurmMasterAddress }),
     ...(failureRate === undefined ? {} : { twinFailureRate: failureRate }),
     logger: { level },
   })
@@ -67,7 +74,9 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     [
       `Zhisuan control plane listening on ${server.url}`,
       `  store:   ${store === 'sqlite' ? `SQLite in ${flags.dataDir ?? '.zhisuan'}` : 'PostgreSQL'}`,
-      `  backend: twin of ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators, ×${speed} speed)`,
+      backend === 'slurm'
+        ? `  backend: Slurm (${flags.slurmEnv ?? '/var/lib/zhisuan-slurm/env'}) running ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators)`
+        : `  backend: twin of ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators, ×${speed} speed)`,
       server.adminTokenFile === undefined
         ? '  admin token: issued on an earlier start (not shown again)'
         : `  admin token: written to ${server.adminTokenFile} (mode 0600; it is not printed)`,
@@ -106,7 +115,15 @@ export function registerUp(program: Command, io: Io): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'SQLite file and admin token', '.zhisuan')
     .option('--store <sqlite|url>', 'sqlite, or a postgres://… URL', 'sqlite')
-    .option('--backend <twin>', 'execution backend', 'twin')
+    .option('--backend <twin|slurm>', 'execution backend', 'twin')
+    .option(
+      '--slurm-env <file>',
+      'the Slurm backend’s environment file (scripts/slurm/up.sh writes /var/lib/zhisuan-slurm/env)',
+    )
+    .option(
+      '--slurm-master-address <addr>',
+      'address ranks reach rank 0 at (default: the first node)',
+    )
     .option(
       '--cluster <file>',
       'cluster file the twin runs (default: examples/clusters/lab-64.yaml)',

@@ -1,0 +1,212 @@
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { expandHostlist } from '@zhisuan/slurm'
+
+// Switched on by ZHISUAN_TEST_SLURM_ENV (what scripts/slurm/up.sh writes); switched on and
+// without a cluster it fails, never skips.
+const envFile = process.env['ZHISUAN_TEST_SLURM_ENV']
+const bin = fileURLToPath(new URL('../bin/zhisuan.js', import.meta.url))
+const cluster = fileURLToPath(
+  new URL('../../../examples/clusters/slurm-dev-8.yaml', import.meta.url),
+)
+
+const children: ChildProcessWithoutNullStreams[] = []
+afterAll(() => {
+  for (const c of children) {
+    c.kill('SIGKILL')
+  }
+})
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) {
+      return v
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () => {
+  it('places gangs, drains, cancels and survives a restart without a duplicate Slurm job', async () => {
+    const env = Object.fromEntries(
+      readFileSync(envFile ?? '', 'utf8')
+        .split('\n')
+        .map((l) => /^(?:export\s+)?(\w+)=(.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => [m[1] ?? '', (m[2] ?? '').replace(/^['"]|['"]$/g, '')]),
+    )
+    const squeue = () =>
+      execFileSync('squeue', ['-h', '-o', '%j|%N|%T'], {
+        env: { ...process.env, SLURM_CONF: env['SLURM_CONF'] ?? '' },
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('zhisuan-'))
+    const dataDir = mkdtempSync(join(tmpdir(), 'zhisuan-slurm-e2e-'))
+    const start = async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          bin,
+          'up',
+          '--port',
+          '0',
+          '--data-dir',
+          dataDir,
+          '--cluster',
+          cluster,
+          '--backend',
+          'slurm',
+          '--slurm-env',
+          envFile ?? '',
+          '--slurm-master-address',
+          '127.0.0.1',
+        ],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      )
+      children.push(child)
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+      const url = await until(
+        'zhisuan up',
+        () => Promise.resolve(/listening on (\S+)/.exec(out)?.[1]),
+        30_000,
+      )
+      return { child, url }
+    }
+    try {
+      let server = await start()
+      const admin = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
+      const call = async (method: string, path: string, body?: unknown) => {
+        const r = await fetch(`${server.url}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${admin}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        })
+        return (await r.json()) as Record<string, unknown>
+      }
+      // the 8 Slurm nodes, 64 accelerators, two leaves under one spine
+      const nodes = (await call('GET', '/api/v1/nodes'))['items'] as {
+        name: string
+        accelerators: number
+        block: number
+        pod: number
+      }[]
+      expect(nodes.map((n) => n.name)).toEqual(
+        Array.from({ length: 8 }, (_, i) => `gpu-00${i + 1}`),
+      )
+      expect(nodes.reduce((s, n) => s + n.accelerators, 0)).toBe(64)
+      expect(new Set(nodes.map((n) => n.block))).toEqual(new Set([0, 1]))
+      expect(new Set(nodes.map((n) => n.pod)).size).toBe(1)
+
+      // a 2 × 8 gang runs in Slurm on exactly the nodes Zhisuan chose, under one leaf
+      const gang = (
+        await call('POST', '/api/v1/jobs', {
+          name: 'slurm-gang',
+          replicas: 2,
+          acceleratorsPerReplica: 8,
+          chip: { family: 'H100' },
+          twin: { durationS: 8 },
+        })
+      )['id'] as string
+      const placed = await until(
+        'the gang to run',
+        async () => {
+          const j = await call('GET', `/api/v1/jobs/${gang}`)
+          return j['state'] === 'running' ? (j['nodes'] as string[]) : undefined
+        },
+        30_000,
+      )
+      expect(new Set(placed.map((n) => nodes.find((x) => x.name === n)?.block)).size).toBe(1)
+      const inSlurm = await until(
+        'the Slurm job to run',
+        () => Promise.resolve(squeue().find((l) => l.includes(gang) && l.endsWith('|RUNNING'))),
+        30_000,
+      )
+      expect(expandHostlist(inSlurm.split('|')[1] ?? '').sort()).toEqual([...placed].sort())
+      await until(
+        'the gang to succeed',
+        async () =>
+          (await call('GET', `/api/v1/jobs/${gang}`))['state'] === 'succeeded' ? true : undefined,
+        60_000,
+      )
+
+      // drain in Zhisuan → DRAIN in Slurm with the reason
+      await call('POST', '/api/v1/nodes/gpu-008/drain', { reason: 'fan replacement' })
+      const shown = execFileSync('scontrol', ['show', 'node', 'gpu-008'], {
+        env: { ...process.env, SLURM_CONF: env['SLURM_CONF'] ?? '' },
+        encoding: 'utf8',
+      })
+      expect(shown).toMatch(/DRAIN/)
+      expect(shown).toContain('fan replacement')
+      await call('POST', '/api/v1/nodes/gpu-008/resume')
+
+      // cancel in Zhisuan → gone from Slurm
+      const long = (
+        await call('POST', '/api/v1/jobs', {
+          name: 'slurm-long',
+          acceleratorsPerReplica: 8,
+          chip: { family: 'H100' },
+          twin: { durationS: 600 },
+        })
+      )['id'] as string
+      await until(
+        'the long job in Slurm',
+        () => Promise.resolve(squeue().some((l) => l.includes(long)) ? true : undefined),
+        30_000,
+      )
+      await call('DELETE', `/api/v1/jobs/${long}`)
+      await until(
+        'the long job to leave Slurm',
+        () => Promise.resolve(squeue().some((l) => l.includes(long)) ? undefined : true),
+        30_000,
+      )
+
+      // kill -9 the control plane while Slurm runs a job; restart: adopted, not launched twice
+      const kept = (
+        await call('POST', '/api/v1/jobs', {
+          name: 'slurm-kept',
+          replicas: 2,
+          acceleratorsPerReplica: 8,
+          chip: { family: 'H100' },
+          twin: { durationS: 20 },
+        })
+      )['id'] as string
+      await until(
+        'the kept job in Slurm',
+        () => Promise.resolve(squeue().some((l) => l.includes(kept)) ? true : undefined),
+        30_000,
+      )
+      server.child.kill('SIGKILL')
+      server = await start()
+      await new Promise((r) => setTimeout(r, 8000))
+      expect(squeue().filter((l) => l.includes(kept))).toHaveLength(1)
+      const after = await until(
+        'the kept job to succeed',
+        async () => {
+          const j = await call('GET', `/api/v1/jobs/${kept}`)
+          return j['state'] === 'succeeded' ? j : undefined
+        },
+        60_000,
+      )
+      expect(after).toMatchObject({ attempt: 1, restarts: 0 })
+      server.child.kill('SIGTERM')
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 240_000)
+})
