@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
-import { registerAccept, registerAgent } from './commands/agent.js'
+import { registerAccept, registerAgent, registerCheckpoint } from './commands/agent.js'
 import { registerBench } from './commands/bench.js'
 import { registerCatalog } from './commands/catalog.js'
 import { registerClient } from './commands/client.js'
@@ -38,6 +38,7 @@ export function buildProgram(io: Io): Command {
   registerClient(program, io)
   registerAgent(program, io)
   registerAccept(program, io)
+  registerCheckpoint(program, io)
   for (const command of program.commands) {
     command.exitOverride()
   }

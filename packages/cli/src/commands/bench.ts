@@ -213,4 +213,49 @@ export function registerBench(program: Command, io: Io): void {
         ),
       )
     })
+
+  bench
+    .command('checkpoint')
+    .description(
+      'the checkpoint uploader against cp -r (file tier) and one-at-a-time PutObject (s3rver), ~1 GiB',
+    )
+    .option('--repeats <n>', 'rounds; each figure is the median', '3')
+    .option('--json', 'one JSON object: fsRatioToCp, s3RatioToSingleStream, …')
+    .action(async (flags: { repeats: string; json?: boolean }) => {
+      process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true'
+      // the bench brings its own S3 server (s3rver, a dev dependency): load it only here
+      const { benchCheckpoint } = await import('@zhisuan/agent/checkpoint-bench')
+      const repeats = intOption('--repeats', flags.repeats) ?? 3
+      const r = await benchCheckpoint({
+        repeats,
+        ...(flags.json === true
+          ? {}
+          : {
+              log: (line: string) => {
+                io.err(`  … ${line}`)
+              },
+            }),
+      })
+      if (flags.json === true) {
+        io.out(JSON.stringify(r, null, 2))
+        return
+      }
+      const f = (x: number, d = 2) => x.toFixed(d)
+      io.out(
+        table(
+          ['figure', 'value', 'target'],
+          [
+            ['cp -r, s', f(r.cpSeconds), ''],
+            ['uploader → file tier (SHA-256 while copying, fsync), s', f(r.fileTierSeconds), ''],
+            ['fsRatioToCp', f(r.fsRatioToCp), `≥ 0.9 ${r.fsRatioToCp >= 0.9 ? '✔' : '✘'}`],
+            [
+              's3RatioToSingleStream',
+              f(r.s3RatioToSingleStream),
+              `> 1 ${r.s3RatioToSingleStream > 1 ? '✔' : '✘'}`,
+            ],
+            ['uploader peak RSS, MB', f(r.peakRssMB, 0), 'bounded by parts in flight'],
+          ],
+        ),
+      )
+    })
 }

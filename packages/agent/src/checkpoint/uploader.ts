@@ -1,0 +1,444 @@
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ZhisuanError } from '@zhisuan/domain'
+import { withRetry, type BackoffPolicy } from './backoff.js'
+import { manifestFile, scanCheckpoints } from './local-checkpoints.js'
+import type { CheckpointRecord, CheckpointState, ShardReportBody } from './registry-client.js'
+import { copyShard, isLocalProblem } from './shard-copy.js'
+import { registration, sameShards, track, type Tracked, type TrackedShard } from './tracked.js'
+import type {
+  LocalCheckpointStatus,
+  UploaderEvent,
+  UploaderOptions,
+  UploaderStats,
+} from './uploader-types.js'
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/** The registry's answer that registering again will not change. */
+const isRefusal = (error: unknown): boolean =>
+  error instanceof ZhisuanError && (error.code === 'conflict' || error.code === 'invalid-input')
+
+/**
+ * Copies a job's finished local checkpoints to a durable tier and records them in the registry.
+ * It scans `<root>` every `pollIntervalMs` (polling, not `fs.watch`, which misses events on
+ * network filesystems); a directory counts once its `manifest.json` exists. Each checkpoint is
+ * registered (or found by step), and its shards are streamed, `concurrency` at a time, through
+ * a SHA-256 hasher into the tier and then reported with checksum and location: the registry
+ * commits the checkpoint when every shard is durable.
+ *
+ * A restart asks the registry which shards are durable and skips them; a shard cut off
+ * mid-stream is sent again whole. Tier and registry failures are retried with exponential
+ * backoff; a shard is reported only after the tier's `put` resolved. When more than
+ * `maxPendingLocal` checkpoints wait uncommitted, the oldest of them is deleted locally.
+ * @example
+ * const uploader = new Uploader({ jobId, root: '/local/ckpt', registry, tier })
+ * uploader.start()
+ * // … on shutdown
+ * await uploader.stop()
+ */
+export class Uploader {
+  private readonly tracked = new Map<string, Tracked>()
+  private readonly reported = new Set<string>()
+  private readonly queue: { readonly cp: Tracked; readonly entry: TrackedShard }[] = []
+  private readonly jobs = new Set<Promise<void>>()
+  private readonly abort = new AbortController()
+  private readonly policy: BackoffPolicy
+  private chain: Promise<void> = Promise.resolve()
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private active = 0
+  private busyMs = 0
+  private busySince = 0
+  private readonly counts = {
+    bytesSent: 0,
+    bytesDurable: 0,
+    shardsDurable: 0,
+    shardsSkipped: 0,
+    shardsRejected: 0,
+    shardsUnreadable: 0,
+    committed: 0,
+    retries: 0,
+  }
+  private readonly dropped: { step: number; dir: string }[] = []
+
+  constructor(private readonly options: UploaderOptions) {
+    this.policy = { baseMs: 500, maxMs: 60_000, ...options.backoff }
+  }
+
+  /** Scans now and then every `pollIntervalMs` until {@link stop}. */
+  start(): void {
+    if (this.running || this.abort.signal.aborted) {
+      return
+    }
+    this.running = true
+    const loop = (): void => {
+      this.tick()
+        .catch((error: unknown) => {
+          if (!this.abort.signal.aborted) {
+            this.emit({ kind: 'error', reason: message(error) })
+          }
+        })
+        .finally(() => {
+          if (this.running) {
+            this.timer = setTimeout(loop, this.options.pollIntervalMs ?? 2000)
+          }
+        })
+        .catch(() => undefined)
+    }
+    loop()
+  }
+
+  /**
+   * Stops scanning and cuts off the uploads in flight (they are redone by the next uploader);
+   * resolves when all have let go. An uploader does not start again after this.
+   */
+  async stop(): Promise<void> {
+    this.running = false
+    clearTimeout(this.timer)
+    this.abort.abort(new ZhisuanError('unavailable', 'uploader stopped'))
+    await this.chain
+    await this.settle()
+  }
+
+  /**
+   * One scan, then waits until every shard it queued is durable, rejected or given up.
+   * @throws ZhisuanError when the directory cannot be read or the registry cannot be reached
+   * after a few tries.
+   */
+  async pass(): Promise<void> {
+    await this.tick()
+    await this.settle()
+  }
+
+  /** Counters since the uploader was made. */
+  stats(): UploaderStats {
+    const busy = this.busyMs + (this.active > 0 ? performance.now() - this.busySince : 0)
+    return {
+      ...this.counts,
+      bytesPerSecond: busy > 0 ? (this.counts.bytesSent * 1000) / busy : 0,
+      pendingLocal: this.pending().length,
+      dropped: this.dropped.map((d) => ({ ...d })),
+    }
+  }
+
+  /** The local checkpoints being tracked, oldest first. */
+  checkpoints(): LocalCheckpointStatus[] {
+    return this.byStep().map((cp) => ({
+      dir: cp.dir,
+      step: cp.manifest.step,
+      checkpointId: cp.id,
+      state: cp.dropped ? 'dropped' : (cp.state ?? 'unregistered'),
+      shards: cp.shards.size,
+      shardsDurable: [...cp.shards.values()].filter((s) => s.state === 'durable').length,
+    }))
+  }
+
+  private emit(event: UploaderEvent): void {
+    this.options.onEvent?.(event)
+  }
+
+  private async settle(): Promise<void> {
+    while (this.jobs.size > 0) {
+      await Promise.all(this.jobs)
+    }
+  }
+
+  private byStep(): Tracked[] {
+    return [...this.tracked.values()].sort((a, b) => a.manifest.step - b.manifest.step)
+  }
+
+  private pending(): Tracked[] {
+    return this.byStep().filter((cp) => !cp.dropped && cp.state !== 'committed')
+  }
+
+  /** Scans are one at a time: the timer's and `pass`'s queue behind each other. */
+  private tick(): Promise<void> {
+    const run = this.chain.then(() => this.scan())
+    this.chain = run.catch(() => undefined)
+    return run
+  }
+
+  private async scan(): Promise<void> {
+    this.abort.signal.throwIfAborted()
+    const found = await scanCheckpoints(this.options.root)
+    const seen = new Set(found.map((c) => c.dir))
+    for (const [dir, cp] of this.tracked) {
+      if (!seen.has(dir)) {
+        // Deleted under us (the job's own retention): stop caring.
+        cp.abort.abort(new ZhisuanError('not-found', `${dir} was deleted`))
+        this.tracked.delete(dir)
+      }
+    }
+    const steps = new Map(this.byStep().map((cp) => [cp.manifest.step, cp.dir]))
+    for (const local of found) {
+      if (this.tracked.has(local.dir)) {
+        continue
+      }
+      if (local.kind === 'invalid') {
+        this.invalid(local.dir, `${manifestFile}: ${local.reason}`)
+        continue
+      }
+      const twin = steps.get(local.manifest.step)
+      if (twin !== undefined) {
+        this.invalid(local.dir, `step ${local.manifest.step} is already in ${twin}`)
+        continue
+      }
+      this.reported.delete(local.dir)
+      steps.set(local.manifest.step, local.dir)
+      this.tracked.set(local.dir, track(local.dir, local.manifest))
+    }
+    await this.relieve()
+    await this.resolve()
+    this.enqueue()
+  }
+
+  /** Says once per directory why it is not uploaded. */
+  private invalid(dir: string, reason: string): void {
+    if (!this.reported.has(dir)) {
+      this.reported.add(dir)
+      this.emit({ kind: 'invalid', dir, reason })
+    }
+  }
+
+  /** Back-pressure: deletes the oldest uncommitted local checkpoints past `maxPendingLocal`. */
+  private async relieve(): Promise<void> {
+    const limit = this.options.maxPendingLocal ?? 2
+    for (;;) {
+      const waiting = this.pending()
+      const oldest = waiting[0]
+      if (oldest === undefined || waiting.length <= limit) {
+        return
+      }
+      // Either deletes it or learns that it committed: `pending()` shrinks each time.
+      await this.drop(oldest)
+    }
+  }
+
+  private async drop(cp: Tracked): Promise<void> {
+    cp.abort.abort(new ZhisuanError('unavailable', `${cp.dir} dropped by back-pressure`))
+    await Promise.all(cp.jobs)
+    if (cp.state !== 'committed' && !(await this.committedInRegistry(cp))) {
+      cp.dropped = true
+      // The manifest goes first: should the rest fail to go, the directory is unfinished.
+      await rm(join(this.options.root, cp.dir, manifestFile), { force: true })
+      await rm(join(this.options.root, cp.dir), { recursive: true, force: true })
+      this.tracked.delete(cp.dir)
+      this.dropped.push({ step: cp.manifest.step, dir: cp.dir })
+      this.emit({ kind: 'dropped', step: cp.manifest.step, dir: cp.dir })
+    }
+  }
+
+  /** A last look before deleting; when the registry cannot say, the local view stands. */
+  private async committedInRegistry(cp: Tracked): Promise<boolean> {
+    try {
+      const records = await this.options.registry.list(this.options.jobId)
+      const record = records.find((r) => r.step === cp.manifest.step)
+      if (record?.state === 'committed') {
+        cp.state = 'committed'
+        return true
+      }
+    } catch {
+      // Unreachable: nothing this uploader reported can have committed it unseen.
+    }
+    return false
+  }
+
+  /** Registers (or finds by step) every tracked checkpoint the registry has not answered for. */
+  private async resolve(): Promise<void> {
+    const unknown = this.byStep().filter((cp) => cp.state === undefined)
+    if (unknown.length === 0) {
+      return
+    }
+    const { registry, jobId } = this.options
+    const attempts = { ...this.policy, attempts: 4 }
+    const records = await withRetry(() => registry.list(jobId), attempts, this.retrying('list'))
+    const byStep = new Map(records.map((r) => [r.step, r]))
+    for (const cp of unknown) {
+      const found = byStep.get(cp.manifest.step)
+      if (found !== undefined) {
+        this.adopt(cp, found, true)
+        continue
+      }
+      try {
+        const record = await withRetry(
+          () => registry.register(jobId, registration(cp.manifest)),
+          attempts,
+          { ...this.retrying('register'), retryable: (error) => !isRefusal(error) },
+        )
+        this.adopt(cp, record, false)
+      } catch (error) {
+        if (!isRefusal(error)) {
+          throw error
+        }
+        this.refuse(cp, `the registry refused step ${cp.manifest.step}: ${message(error)}`)
+      }
+    }
+  }
+
+  private adopt(cp: Tracked, record: CheckpointRecord, existing: boolean): void {
+    if (!sameShards(cp, record)) {
+      this.refuse(cp, `the registry has step ${cp.manifest.step} with other shards`)
+      return
+    }
+    cp.id = record.id
+    cp.state = record.state
+    this.emit({ kind: 'registered', step: cp.manifest.step, checkpointId: record.id, existing })
+    for (const shard of record.shards) {
+      const entry = cp.shards.get(shard.path)
+      if (entry !== undefined && shard.state === 'durable') {
+        entry.state = 'durable'
+        this.counts.shardsSkipped++
+        this.emit({ kind: 'shard-skipped', step: cp.manifest.step, path: shard.path })
+      } else if (entry !== undefined && shard.state === 'corrupt') {
+        entry.state = 'rejected'
+      }
+    }
+  }
+
+  /**
+   * A checkpoint the registry will not take is never uploaded; it stays, uncommitted, for
+   * back-pressure to drop in its turn.
+   */
+  private refuse(cp: Tracked, reason: string): void {
+    cp.state = 'failed'
+    this.invalid(cp.dir, reason)
+  }
+
+  private enqueue(): void {
+    for (const cp of this.byStep()) {
+      if (cp.state !== 'pending' || cp.dropped) {
+        continue
+      }
+      for (const entry of cp.shards.values()) {
+        if (entry.state === 'todo') {
+          entry.state = 'queued'
+          this.queue.push({ cp, entry })
+        }
+      }
+    }
+    this.pump()
+  }
+
+  private pump(): void {
+    const limit = this.options.concurrency ?? 4
+    while (this.active < limit && this.queue.length > 0 && !this.abort.signal.aborted) {
+      const next = this.queue.shift()
+      if (next === undefined) {
+        break
+      }
+      const { cp, entry } = next
+      if (cp.abort.signal.aborted || cp.state !== 'pending') {
+        entry.state = 'todo'
+        continue
+      }
+      if (this.active === 0) {
+        this.busySince = performance.now()
+      }
+      this.active++
+      const job = this.upload(cp, entry).finally(() => {
+        this.active--
+        if (this.active === 0) {
+          this.busyMs += performance.now() - this.busySince
+        }
+        this.jobs.delete(job)
+        cp.jobs.delete(job)
+        this.pump()
+      })
+      this.jobs.add(job)
+      cp.jobs.add(job)
+    }
+  }
+
+  /** Copies one shard and reports it; never rejects (the outcome is the shard's state). */
+  private async upload(cp: Tracked, entry: TrackedShard): Promise<void> {
+    const { registry, jobId } = this.options
+    const { path, size } = entry.shard
+    const step = cp.manifest.step
+    const signal = AbortSignal.any([this.abort.signal, cp.abort.signal])
+    const started = performance.now()
+    cp.firstUploadAt ??= started
+    entry.state = 'uploading'
+    try {
+      const copy = (): ReturnType<typeof copyShard> =>
+        copyShard({
+          file: join(this.options.root, cp.dir, path),
+          shard: entry.shard,
+          key: `${encodeURIComponent(jobId)}/step-${step}/${path}`,
+          tier: this.options.tier,
+          signal,
+          ...(this.options.readChunkBytes === undefined
+            ? {}
+            : { readChunkBytes: this.options.readChunkBytes }),
+          onBytes: (n) => {
+            this.counts.bytesSent += n
+          },
+        })
+      const copied = await withRetry(copy, this.policy, {
+        signal,
+        retryable: (error) => !isLocalProblem(error),
+        onRetry: this.retrying('upload').onRetry,
+      })
+      const id = cp.id ?? ''
+      const body: ShardReportBody = { path, size, tier: 'durable', ...copied }
+      const result = await withRetry(() => registry.reportShard(jobId, id, body), this.policy, {
+        signal,
+        onRetry: this.retrying('report').onRetry,
+      })
+      if (result.shard.state === 'durable') {
+        entry.state = 'durable'
+        this.counts.shardsDurable++
+        this.counts.bytesDurable += size
+        const seconds = (performance.now() - started) / 1000
+        this.emit({ kind: 'shard-durable', step, path, bytes: size, seconds, ...copied })
+      } else {
+        entry.state = 'rejected'
+        this.counts.shardsRejected++
+        const state = result.shard.state
+        this.emit({ kind: 'shard-rejected', step, path, sha256: copied.sha256, state })
+      }
+      this.noteState(cp, result.checkpoint.state)
+    } catch (error) {
+      if (signal.aborted) {
+        entry.state = 'todo'
+      } else if (isLocalProblem(error)) {
+        entry.state = 'unreadable'
+        this.counts.shardsUnreadable++
+        this.emit({ kind: 'shard-unreadable', step, path, reason: message(error) })
+      } else {
+        entry.state = 'todo'
+        this.emit({ kind: 'error', reason: `${cp.dir}/${path}: ${message(error)}` })
+      }
+    }
+  }
+
+  private noteState(cp: Tracked, state: CheckpointState): void {
+    const was = cp.state
+    cp.state = state
+    if (state === 'committed' && was !== 'committed') {
+      this.counts.committed++
+      const bytes = cp.manifest.shards.reduce((sum, s) => sum + s.size, 0)
+      const seconds = (performance.now() - (cp.firstUploadAt ?? performance.now())) / 1000
+      this.emit({
+        kind: 'committed',
+        step: cp.manifest.step,
+        checkpointId: cp.id ?? '',
+        bytes,
+        bytesPerSecond: seconds > 0 ? bytes / seconds : 0,
+      })
+    }
+  }
+
+  private retrying(operation: 'upload' | 'report' | 'list' | 'register'): {
+    readonly signal: AbortSignal
+    readonly onRetry: (error: unknown, attempt: number, delayMs: number) => void
+  } {
+    return {
+      signal: this.abort.signal,
+      onRetry: (error, attempt, delayMs) => {
+        this.counts.retries++
+        this.emit({ kind: 'retry', operation, attempt, delayMs, reason: message(error) })
+      },
+    }
+  }
+}
