@@ -185,7 +185,14 @@ export class Reconciler {
     }
     const version = await store.tenantsVersion()
     if (this.scheduler === undefined || version !== this.tenantsVersion) {
-      await this.rebuild(version)
+      try {
+        await this.rebuild(version)
+      } catch (error) {
+        // half a rebuild (say, the backend went away mid-way) must not schedule: jobs it did
+        // not adopt yet would look like free nodes. The next pass starts again from the store.
+        this.scheduler = undefined
+        throw error
+      }
     }
     await this.readFeed()
     // better-sqlite3 answers synchronously: let waiting requests in between the phases
