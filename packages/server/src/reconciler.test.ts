@@ -41,7 +41,7 @@ describe('the reconcile loop after a restart', () => {
       runs: () =>
         failures-- > 0 ? Promise.reject(new Error('backend unreachable')) : fx.twin.runs(),
       nodes: () => fx.twin.nodes(),
-      setDrain: (node, drain, reason) => fx.twin.setDrain(node, drain, reason),
+      setDrain: (node) => fx.twin.setDrain(node),
       poll: () => fx.twin.poll(),
       close: () => Promise.resolve(),
     }
