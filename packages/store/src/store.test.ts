@@ -194,6 +194,24 @@ describe.each(testDialects().map((d) => [d.name, d] as const))('store on %s', (_
       lastSeenAt: 10,
     })
     expect((await fx.store.nodeReports()).get('n-002')).toEqual({ at: 10, body: { x: 1 } })
+    // a drained node's reason is the operator's, whatever its agent reports afterwards
+    await fx.store.setNodeState({
+      name: 'n-003',
+      adminState: 'drained',
+      health: 'healthy',
+      reason: 'bios update',
+      updatedAt: 31,
+    })
+    await fx.store.recordNodeReport('n-003', {
+      at: 32,
+      health: 'healthy',
+      reason: 'slowdown',
+      body: {},
+    })
+    expect((await fx.store.nodeStates()).find((n) => n.name === 'n-003')).toMatchObject({
+      adminState: 'drained',
+      reason: 'bios update',
+    })
     await fx.store.recordNodeReport('n-002', { at: 50, health: 'healthy', reason: '', body: {} })
     expect((await fx.store.nodeStates(45)).map((n) => [n.name, n.agentState])).toEqual([
       ['n-002', 'reporting'],

@@ -625,7 +625,8 @@ export class Store {
       .onConflict((oc) =>
         oc.column('name').doUpdateSet({
           health: values.health,
-          reason: values.reason,
+          // an operator's drain keeps its reason; heartbeats do not overwrite it
+          reason: sql<string>`case when node_states.admin_state = 'drained' then node_states.reason else ${values.reason} end`,
           updated_at: values.updated_at,
           agent_state: values.agent_state,
           last_seen_at: values.last_seen_at,
