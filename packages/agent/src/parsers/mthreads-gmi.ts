@@ -3,6 +3,7 @@ import { matchCatalog } from '../catalog-match.js'
 import { verdict } from '../health.js'
 import { unknownLinks, type Device, type DeviceInventory, type SmiParser } from '../inventory.js'
 import { mebibytes, numberIn, parseError } from '../text.js'
+import { busRe, words } from './box-table.js'
 
 /**
  * Moore Threads `mthreads-gmi`: a timestamp, `mthreads-gmi:2.0.0   Driver Version:3.0.0`, then
@@ -26,10 +27,6 @@ import { mebibytes, numberIn, parseError } from '../text.js'
 const tool = 'mthreads-gmi'
 
 const vendorRow = /^\d+\s+MTT\s[^|]*\|/
-const busRe = /^[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/
-
-const words = (cell: string | undefined): string[] =>
-  (cell ?? '').split(/\s+/).filter((w) => w !== '')
 
 /** "44302MiB(32768MiB)" (also with spaces around the brackets) → used and total in MiB. */
 function usedOfTotal(ws: readonly string[]): [number | null, number | null] {

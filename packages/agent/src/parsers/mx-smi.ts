@@ -10,6 +10,7 @@ import {
   type SmiParser,
 } from '../inventory.js'
 import { mebibytes, numberIn, parseError } from '../text.js'
+import { busRe, cellsOf, celsius, indexAndName, percent, ratio, words } from './box-table.js'
 
 /**
  * MetaX `mx-smi`: optionally `mx-smi  version: 2.2.4`, a log header and `Attached GPUs : 8`,
@@ -34,49 +35,6 @@ import { mebibytes, numberIn, parseError } from '../text.js'
 const tool = 'mx-smi'
 
 const vendorRow = /^\|\s*\d+\s+MetaX\s/
-const busRe = /^[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/
-
-const words = (cell: string | undefined): string[] =>
-  (cell ?? '').split(/\s+/).filter((w) => w !== '')
-
-/** "0  P800 OAM  N/A" → 0 and "P800 OAM", dropping a trailing flag word such as Persistence-M. */
-function indexAndName(
-  cell: string | undefined,
-  flags: readonly string[],
-): { index: number; name: string } | null {
-  const [first, ...rest] = words(cell)
-  if (first === undefined || !/^\d+$/.test(first) || rest.length === 0) {
-    return null
-  }
-  if (rest.length > 1 && flags.includes(rest[rest.length - 1] ?? '')) {
-    rest.pop()
-  }
-  return { index: Number(first), name: rest.join(' ') }
-}
-
-/** The words either side of a "/" word ("88W / 400W", "N/A / N/A"), or of a "103W/350W" word. */
-function ratio(ws: readonly string[]): [string | undefined, string | undefined] {
-  const at = ws.indexOf('/')
-  if (at > 0) {
-    return [ws[at - 1], ws[at + 1]]
-  }
-  const [a, b] = ws.find((w) => w.includes('/') && w !== 'N/A')?.split('/') ?? []
-  return [a, b]
-}
-
-// whole-word matches only: no regex scans a long cell (no quadratic backtracking)
-const celsius = (ws: readonly string[]): number | null =>
-  numberIn(ws.find((w) => /^-?\d+(\.\d+)?C$/.test(w)))
-const percent = (ws: readonly string[]): number | null =>
-  numberIn(ws.find((w) => /^\d+(\.\d+)?%$/.test(w)))
-
-const cellsOf = (line: string): string[] =>
-  line
-    .trim()
-    .replace(/^\|/, '')
-    .replace(/\|$/, '')
-    .split('|')
-    .map((c) => c.trim())
 
 function stateIssues(state: string | null): HealthIssue[] {
   if (state === null || /^available$/i.test(state)) {
