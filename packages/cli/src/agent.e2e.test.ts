@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,34 +6,16 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultCatalog } from '@zhisuan/domain'
 import { Agent, defaultReader, type CommandRunner } from '@zhisuan/agent'
+import { bin, until, up } from './e2e.test-support.js'
 
-const bin = fileURLToPath(new URL('../bin/zhisuan.js', import.meta.url))
 const fixture = (path: string) =>
   readFileSync(new URL(`../../agent/fixtures/telemetry/${path}`, import.meta.url), 'utf8')
 const cluster = fileURLToPath(new URL('../../../examples/clusters/lab-mixed.yaml', import.meta.url))
 
-const children: ChildProcessWithoutNullStreams[] = []
 const agents: Agent[] = []
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.stop()))
-  for (const c of children) {
-    c.kill('SIGKILL')
-  }
 })
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) {
-      return v
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 /** A runner that replays fixtures: the node's vendor tool, and a kernel log the test can change. */
 function fixtureRunner(tool: string, output: string): CommandRunner & { kernelLog: string } {
@@ -55,29 +37,8 @@ describe('node agents against zhisuan up', () => {
   it('shows the nodes’ chips and SCU, and an Xid 79 drains a node and moves its gang', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'zhisuan-agent-e2e-'))
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          bin,
-          'up',
-          '--port',
-          '0',
-          '--data-dir',
-          dataDir,
-          '--cluster',
-          cluster,
-          '--twin-speed',
-          '1',
-        ],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      )
-      children.push(child)
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-      const url = await until(
-        'zhisuan up',
-        () => Promise.resolve(/listening on (\S+)/.exec(out)?.[1]),
+      const { url } = await up(
+        ['--data-dir', dataDir, '--cluster', cluster, '--twin-speed', '1'],
         20_000,
       )
       const admin = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()

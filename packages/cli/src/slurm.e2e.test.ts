@@ -1,39 +1,18 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { expandHostlist } from '@zhisuan/slurm'
+import { until, up } from './e2e.test-support.js'
 
 // Switched on by ZHISUAN_TEST_SLURM_ENV (what scripts/slurm/up.sh writes); switched on and
 // without a cluster it fails, never skips.
 const envFile = process.env['ZHISUAN_TEST_SLURM_ENV']
-const bin = fileURLToPath(new URL('../bin/zhisuan.js', import.meta.url))
 const cluster = fileURLToPath(
   new URL('../../../examples/clusters/slurm-dev-8.yaml', import.meta.url),
 )
-
-const children: ChildProcessWithoutNullStreams[] = []
-afterAll(() => {
-  for (const c of children) {
-    c.kill('SIGKILL')
-  }
-})
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) {
-      return v
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}`)
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () => {
   it('places gangs, drains, cancels and survives a restart without a duplicate Slurm job', async () => {
@@ -53,40 +32,21 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
         .split('\n')
         .filter((l) => l.startsWith('zhisuan-'))
     const dataDir = mkdtempSync(join(tmpdir(), 'zhisuan-slurm-e2e-'))
-    const start = async () => {
-      const child = spawn(
-        process.execPath,
-        [
-          bin,
-          'up',
-          '--port',
-          '0',
-          '--data-dir',
-          dataDir,
-          '--cluster',
-          cluster,
-          '--backend',
-          'slurm',
-          '--slurm-env',
-          envFile ?? '',
-          '--log-level',
-          'error',
-          '--slurm-master-address',
-          '127.0.0.1',
-        ],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      )
-      children.push(child)
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-      const url = await until(
-        'zhisuan up',
-        () => Promise.resolve(/listening on (\S+)/.exec(out)?.[1]),
-        30_000,
-      )
-      return { child, url, output: () => out }
-    }
+    const start = () =>
+      up([
+        '--data-dir',
+        dataDir,
+        '--cluster',
+        cluster,
+        '--backend',
+        'slurm',
+        '--slurm-env',
+        envFile ?? '',
+        '--log-level',
+        'error',
+        '--slurm-master-address',
+        '127.0.0.1',
+      ])
     try {
       let server = await start()
       const admin = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()

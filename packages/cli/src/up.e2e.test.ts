@@ -1,55 +1,9 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { freshPostgres, postgresUrl } from '@zhisuan/store/testing'
-
-const bin = fileURLToPath(new URL('../bin/zhisuan.js', import.meta.url))
-
-/** A `zhisuan up` process and where it listens. */
-interface Up {
-  readonly child: ChildProcessWithoutNullStreams
-  readonly url: string
-  output(): string
-}
-
-const children: ChildProcessWithoutNullStreams[] = []
-afterAll(() => {
-  for (const c of children) {
-    c.kill('SIGKILL')
-  }
-})
-
-/** Starts `zhisuan up` on a free port and waits for its "listening on" line. */
-async function up(args: readonly string[]): Promise<Up> {
-  const child = spawn(process.execPath, [bin, 'up', '--port', '0', ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`zhisuan up did not start in 20 s:\n${out}`))
-    }, 20_000)
-    const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer)
-        resolve(m[1])
-      }
-    }
-    child.stdout.on('data', check)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`zhisuan up exited with ${code}:\n${out}`))
-    })
-  })
-  return { child, url, output: () => out }
-}
+import { killed, until, up, type Up } from './e2e.test-support.js'
 
 async function call(
   server: Up,
@@ -72,32 +26,6 @@ async function call(
     body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
   }
 }
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) {
-      return value
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-const killed = (child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals) =>
-  new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => {
-      resolve(code)
-    })
-    child.kill(signal)
-  })
 
 describe('zhisuan up, end to end', () => {
   it('keeps tenants apart, runs jobs, and survives kill -9 without losing or relaunching a job', async () => {
