@@ -330,6 +330,34 @@ describe('backfill, health and spares', () => {
     expect(s.pending().map((j) => j.id)).toEqual(['gang'])
     expect(s.state.free[0]).toBe(8)
   })
+
+  it('evacuates a gang off a drained node onto healthy room, never back onto the node', () => {
+    const s = testScheduler(testCluster({ pods: 1, blocksPerPod: 2, nodesPerBlock: 2 }))
+    s.submit(job('gang', { replicas: 2 }))
+    s.schedule(0)
+    const before = s.running()[0]?.nodes ?? []
+    const drained = before[1] ?? -1
+    expect(() => s.evacuate('gang', drained, 10)).toThrow(/not draining/)
+    expect(s.setNodeHealth(drained, 'draining', 10)).toEqual([]) // a plain drain moves nothing
+    const moved = s.evacuate('gang', drained, 10)
+    expect(moved).toMatchObject({ kind: 'replace', jobId: 'gang', cause: 'evacuated' })
+    const after = s.running()[0]?.nodes ?? []
+    expect(after).not.toContain(drained)
+    expect(after).toHaveLength(2)
+    expect(s.state.free[drained]).toBe(8)
+    expect(s.evacuate('gang', drained, 11)).toBeUndefined() // no longer there
+    expect(s.evacuate('nobody', drained, 11)).toBeUndefined()
+  })
+
+  it('requeues an evacuated gang when no healthy node has room', () => {
+    const s = testScheduler(testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 2 }))
+    s.submit(job('gang', { replicas: 2 }))
+    s.schedule(0)
+    s.setNodeHealth(0, 'draining', 5)
+    expect(s.evacuate('gang', 0, 5)).toMatchObject({ replacement: null, cause: 'evacuated' })
+    expect(s.pending().map((j) => j.id)).toEqual(['gang'])
+    expect(s.schedule(6).pending.get('gang')?.kind).toBe('insufficient-capacity')
+  })
 })
 
 describe('review regressions', () => {

@@ -243,6 +243,24 @@ export class Scheduler {
     return decisions
   }
 
+  /**
+   * Moves a running gang off a node an operator drains with `evacuate`: its replicas there go
+   * to a replacement (same block first, as after a failure) or, with no room, the gang goes back
+   * to the queue. Undefined when the gang does not run there. The node must already be draining
+   * (or worse), so that nothing is placed back onto it.
+   */
+  evacuate(jobId: string, node: number, now: number): Decision | undefined {
+    const job = this.runningJobs.get(jobId)
+    const health = this.state.nodes[node]?.health
+    if (job === undefined || !job.nodes.includes(node)) {
+      return undefined
+    }
+    if (health === undefined || health === 'healthy' || health === 'degraded') {
+      throw new ZhisuanError('conflict', `node ${node} is ${health ?? 'unknown'}, not draining`)
+    }
+    return { ...this.replace(job, node, now), cause: 'evacuated' }
+  }
+
   /** Marks a node as a spare (only failure recovery uses spares) or returns it to service. */
   setSpare(node: number, spare: boolean): void {
     this.changeNode(node, { spare })
@@ -662,7 +680,7 @@ export class Scheduler {
     }
   }
 
-  private replace(job: RunningJob, failed: number, now: number): Decision {
+  private replace(job: RunningJob, failed: number, now: number): Decision & { kind: 'replace' } {
     const replicasThere = job.nodes.filter((n) => n === failed).length
     const need = replicasThere * job.spec.acceleratorsPerReplica
     const replacement = findReplacement(this.state, job, failed, need)

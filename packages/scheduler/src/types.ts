@@ -154,7 +154,10 @@ export type Decision =
   | {
       readonly kind: 'replace'
       readonly jobId: string
+      /** The node the gang lost: it failed, or an operator drained it with `evacuate`. */
       readonly failedNode: number
       readonly replacement: number | null
       readonly tier: Tier | null
+      /** Why the gang moves; `failed` when absent. */
+      readonly cause?: 'failed' | 'evacuated'
     }

@@ -415,6 +415,56 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       )
     })
 
+    it('drain with evacuate restarts the gangs there elsewhere; a plain drain leaves them', async () => {
+      const sub = await call(
+        alpha,
+        'POST',
+        '/api/v1/jobs',
+        job({ name: 'movable', replicas: 1, twin: { durationS: 1000 } }),
+      )
+      const id = sub.body?.['id'] as string
+      await pass()
+      const first = (await call(alpha, 'GET', `/api/v1/jobs/${id}`)).body
+      expect(first).toMatchObject({ state: 'running', attempt: 1 })
+      const node = (first?.['nodes'] as string[])[0] ?? ''
+      await call(fx.adminToken, 'POST', `/api/v1/nodes/${node}/drain`, { reason: 'bios' })
+      await pass(10)
+      expect((await call(alpha, 'GET', `/api/v1/jobs/${id}`)).body).toMatchObject({
+        state: 'running',
+        attempt: 1,
+        nodes: [node],
+      })
+      const r = await call(fx.adminToken, 'POST', `/api/v1/nodes/${node}/drain`, {
+        reason: 'bios, now',
+        evacuate: true,
+      })
+      expect(r.body).toMatchObject({ adminState: 'drained', reason: 'bios, now' })
+      expect(
+        (
+          await call(fx.adminToken, 'POST', `/api/v1/nodes/${node}/drain`, {
+            reason: 'x',
+            evacuate: 'yes',
+          })
+        ).status,
+      ).toBe(400)
+      await pass(10)
+      const moved = (await call(alpha, 'GET', `/api/v1/jobs/${id}`)).body
+      expect(moved).toMatchObject({ state: 'running', attempt: 2, restarts: 1 })
+      expect(moved?.['nodes']).not.toContain(node)
+      const events = (await call(alpha, 'GET', `/api/v1/jobs/${id}/events`)).body?.['items'] as {
+        kind: string
+        detail: Record<string, unknown>
+      }[]
+      expect(events.map((e) => e.kind)).toEqual(['submitted', 'placed', 'evacuate', 'restarted'])
+      expect(events[3]?.detail).toMatchObject({ drainedNode: node, cause: 'evacuated' })
+      // the twin runs the new attempt only
+      const runs = await fx.twin.runs()
+      expect(runs.filter((run) => run.jobId === id).map((run) => run.attempt)).toEqual([2])
+      await call(fx.adminToken, 'POST', `/api/v1/nodes/${node}/resume`)
+      await call(alpha, 'DELETE', `/api/v1/jobs/${id}`)
+      await pass()
+    })
+
     it('rebuilds after a restart: adopts what runs, launches nothing twice', async () => {
       const sub = await call(
         alpha,

@@ -69,6 +69,7 @@ export class Reconciler {
   private nodesSeenAt = 0
   private readonly reasons = new Map<string, string>()
   private readonly specs = new Map<string, StoredSpec>()
+  private readonly evacuations: { jobId: string; node: string }[] = []
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private stopped = true
@@ -205,6 +206,7 @@ export class Reconciler {
       this.options.log('warn', `node ${name}: no agent heartbeat; cordoned`)
     }
     await this.readNodes()
+    await this.evacuate()
     await this.handle(await this.options.backend.poll())
     await yieldToRequests()
     await this.cycle()
@@ -322,7 +324,11 @@ export class Reconciler {
   private async readFeed(): Promise<void> {
     const { store, backend } = this.options
     for (;;) {
-      const events = await store.eventsAfter(this.cursor, ['submitted', 'cancelled'], pageSize)
+      const events = await store.eventsAfter(
+        this.cursor,
+        ['submitted', 'cancelled', 'evacuate'],
+        pageSize,
+      )
       const submitted = await store.getJobs(
         events.filter((e) => e.kind === 'submitted').map((e) => e.jobId),
       )
@@ -333,6 +339,11 @@ export class Reconciler {
           this.reasons.delete(e.jobId)
           this.specs.delete(e.jobId)
           await backend.cancel(e.jobId)
+        } else if (e.kind === 'evacuate') {
+          const node = e.detail['node']
+          if (typeof node === 'string') {
+            this.evacuations.push({ jobId: e.jobId, node })
+          }
         } else {
           const job = submitted.get(e.jobId)
           if (job !== undefined) {
@@ -342,6 +353,26 @@ export class Reconciler {
       }
       if (events.length < pageSize) {
         return
+      }
+    }
+  }
+
+  /**
+   * Gangs an operator asked to move off a node drained with `evacuate` (after `readNodes`, so
+   * the scheduler already treats the node as draining and places nothing back there).
+   */
+  private async evacuate(): Promise<void> {
+    const scheduler = this.scheduler
+    const now = this.options.clock()
+    for (const { jobId, node } of this.evacuations.splice(0)) {
+      const index = this.nodeIndex.get(node)
+      const health = index === undefined ? undefined : scheduler?.state.nodes[index]?.health
+      if (scheduler === undefined || index === undefined || health !== 'draining') {
+        continue // resumed (or failed) since: nothing to move, or the failure moved it
+      }
+      const decision = scheduler.evacuate(jobId, index, now)
+      if (decision !== undefined) {
+        await this.applyDecisions([decision], now)
       }
     }
   }
@@ -643,8 +674,15 @@ export class Reconciler {
   private async replace(d: Decision & { kind: 'replace' }, now: number): Promise<void> {
     const { store, backend } = this.options
     await backend.cancel(d.jobId)
+    const cause = d.cause ?? 'failed'
+    const from = this.nodeNames[d.failedNode] ?? String(d.failedNode)
     if (d.replacement === null) {
-      await this.requeue(d.jobId, now, 'requeued', { failedNode: this.nodeNames[d.failedNode] })
+      await this.requeue(
+        d.jobId,
+        now,
+        'requeued',
+        cause === 'failed' ? { failedNode: from } : { drainedNode: from, cause },
+      )
       return
     }
     const job = await store.getJob(d.jobId)
@@ -667,7 +705,7 @@ export class Reconciler {
         restarts: job.restarts + 1,
         lost_s: job.lostS + lost,
         done_s: job.doneS + keptS,
-        message: `restarted from its last checkpoint after ${this.nodeNames[d.failedNode] ?? d.failedNode} failed`,
+        message: `restarted from its last checkpoint after ${from} ${cause === 'failed' ? 'failed' : 'was drained (evacuate)'}`,
         updated_at: now,
       },
       events: [
@@ -676,7 +714,7 @@ export class Reconciler {
           kind: 'restarted',
           detail: {
             attempt: job.attempt + 1,
-            failedNode: this.nodeNames[d.failedNode],
+            ...(cause === 'failed' ? { failedNode: from } : { drainedNode: from, cause }),
             replacement: this.nodeNames[d.replacement],
             tier: d.tier,
             lostS: lost,

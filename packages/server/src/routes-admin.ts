@@ -360,13 +360,21 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           tags: ['nodes'],
           summary:
             action === 'drain'
-              ? 'Drain a node (admin): no new work; running gangs finish'
+              ? 'Drain a node (admin): no new work; running gangs finish there, or with `evacuate` restart elsewhere from their last checkpoint'
               : 'Return a drained node to service (admin)',
           params: NodeParams,
           ...(action === 'drain'
             ? {
                 body: Type.Object(
-                  { reason: Type.String({ minLength: 1, maxLength: 512 }) },
+                  {
+                    reason: Type.String({ minLength: 1, maxLength: 512 }),
+                    evacuate: Type.Optional(
+                      Type.Boolean({
+                        description:
+                          'Restart the gangs running there elsewhere now (same leaf first), from their last checkpoint; default false: they finish in place',
+                      }),
+                    ),
+                  },
                   { additionalProperties: false },
                 ),
               }
@@ -382,7 +390,9 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (node === undefined) {
           throw new ZhisuanError('not-found', `no node ${name}`)
         }
-        const reason = action === 'drain' ? (request.body as { reason: string }).reason : ''
+        const body =
+          action === 'drain' ? (request.body as { reason: string; evacuate?: boolean }) : undefined
+        const reason = body?.reason ?? ''
         const known = (await ctx.store.nodeStates()).find((n) => n.name === name)
         await ctx.backend.setDrain(name, action === 'drain', reason)
         await ctx.store.setNodeState({
@@ -392,7 +402,11 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           reason,
           updatedAt: ctx.clock(),
         })
-        await ctx.audit(caller, `node.${action}`, name, { reason })
+        const evacuated = body?.evacuate === true ? await requestEvacuation(ctx, name, reason) : []
+        await ctx.audit(caller, `node.${action}`, name, {
+          reason,
+          ...(body?.evacuate === true ? { evacuate: evacuated } : {}),
+        })
         ctx.wake()
         return {
           ...node,
@@ -481,4 +495,42 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return { items: await ctx.store.auditLog(limit ?? 100) }
     },
   )
+}
+
+/**
+ * Asks the reconcile loop to move the gangs running on a drained node: an `evacuate` event on
+ * each (the loop's change feed), so the request survives in the store until a pass takes it.
+ */
+async function requestEvacuation(
+  ctx: ServerContext,
+  node: string,
+  reason: string,
+): Promise<string[]> {
+  const now = ctx.clock()
+  const moved: string[] = []
+  let after: string | undefined
+  for (;;) {
+    const page = await ctx.store.listJobs({
+      states: ['running'],
+      limit: 1000,
+      ...(after === undefined ? {} : { after }),
+    })
+    for (const job of page) {
+      if (job.placement?.includes(node) !== true) {
+        continue
+      }
+      const marked = await ctx.store.transition(job.id, {
+        from: ['running'],
+        patch: { updated_at: now },
+        events: [{ at: now, kind: 'evacuate', detail: { node, reason } }],
+      })
+      if (marked !== undefined) {
+        moved.push(job.id)
+      }
+    }
+    if (page.length < 1000) {
+      return moved
+    }
+    after = page[page.length - 1]?.id
+  }
 }

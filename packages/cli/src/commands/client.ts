@@ -265,6 +265,37 @@ export function registerClient(program: Command, io: Io): void {
 
   withClient(
     program
+      .command('drain <node>')
+      .description('drain a node (admin): no new work there; --evacuate moves its gangs now')
+      .requiredOption('--reason <text>', 'why (recorded on the node and in the audit log)')
+      .option(
+        '--evacuate',
+        'restart the gangs running there elsewhere, from their last checkpoint',
+      ),
+  ).action(async (node: string, flags: ClientFlags & { reason: string; evacuate?: boolean }) => {
+    const view = (await api(flags, 'POST', `/api/v1/nodes/${encodeURIComponent(node)}/drain`, {
+      reason: flags.reason,
+      ...(flags.evacuate === true ? { evacuate: true } : {}),
+    })) as { name: string; adminState: string }
+    io.out(
+      flags.json === true
+        ? JSON.stringify(view, null, 2)
+        : `${view.name} ${view.adminState}${flags.evacuate === true ? ' (its gangs move on the next pass)' : ''}`,
+    )
+  })
+
+  withClient(
+    program.command('resume <node>').description('return a drained node to service (admin)'),
+  ).action(async (node: string, flags: ClientFlags) => {
+    const view = (await api(flags, 'POST', `/api/v1/nodes/${encodeURIComponent(node)}/resume`)) as {
+      name: string
+      adminState: string
+    }
+    io.out(flags.json === true ? JSON.stringify(view, null, 2) : `${view.name} ${view.adminState}`)
+  })
+
+  withClient(
+    program
       .command('tenant <name>')
       .description('create a tenant (admin), optionally with a guaranteed llm-train quota')
       .option('--guaranteed <scu>', 'guaranteed llm-train SCU'),

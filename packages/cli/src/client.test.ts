@@ -1,0 +1,117 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
+import { startServer, type RunningServer } from '@zhisuan/server'
+import { main } from './main.js'
+import type { Io } from './output.js'
+
+const labFile = new URL('../../../examples/clusters/lab-64.yaml', import.meta.url)
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const io: Io = {
+    out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`),
+    err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`),
+  }
+  const code = await main(['node', 'zhisuan', ...args], io)
+  return { code, out, err }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) {
+      return value
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', () => {
+  let dir: string
+  let server: RunningServer
+  let admin: string[]
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zhisuan-cli-'))
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: dir,
+      store: 'sqlite',
+      cluster: parseClusterFile('lab-64.yaml', await readFile(labFile, 'utf8'), defaultCatalog()),
+      catalog: defaultCatalog(),
+      twinSpeed: 1,
+      tickMs: 50,
+      logger: false,
+    })
+    const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim()
+    admin = ['--server', server.url, '--token', token]
+  })
+
+  afterAll(async () => {
+    await server.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('drains a node with --evacuate and the job it ran moves; resume returns it', async () => {
+    const file = join(dir, 'job.yaml')
+    await writeFile(
+      file,
+      'name: cli-gang\nreplicas: 1\nacceleratorsPerReplica: 8\nchip: { family: any }\ntwin: { durationS: 3600 }\n',
+    )
+    const submitted = await run('submit', file, ...admin, '--json')
+    expect(submitted.code).toBe(0)
+    const id = (JSON.parse(submitted.out) as { id: string }).id
+    const job = async () => {
+      const items = JSON.parse((await run('jobs', ...admin, '--json')).out) as {
+        id: string
+        state: string
+        nodes: string[] | null
+        attempt: number
+      }[]
+      const found = items.find((j) => j.id === id)
+      if (found === undefined) {
+        throw new Error(`zhisuan jobs does not list ${id}`)
+      }
+      return found
+    }
+    const first = await until('the job to run', async () => {
+      const j = await job()
+      return j.state === 'running' ? j : undefined
+    })
+    const node = first.nodes?.[0] ?? ''
+    const listed = await run('jobs', ...admin)
+    expect(listed.out).toContain('cli-gang')
+    expect(listed.out).toContain('running')
+    expect((await run('why', id, ...admin)).out).toContain(`${id} is running`)
+
+    const noReason = await run('drain', node, ...admin)
+    expect(noReason.code).not.toBe(0)
+    expect(noReason.err).toContain('--reason')
+
+    const drained = await run('drain', node, '--reason', 'swap a DIMM', '--evacuate', ...admin)
+    expect(drained).toMatchObject({ code: 0, err: '' })
+    expect(drained.out).toContain(`${node} drained`)
+    const moved = await until('the job to move', async () => {
+      const j = await job()
+      return j.attempt === 2 && j.state === 'running' ? j : undefined
+    })
+    expect(moved.nodes).not.toContain(node)
+    const nodes = await run('nodes', '--state', 'drained', ...admin)
+    expect(nodes.out).toContain(node)
+    expect(nodes.out).toContain('swap a DIMM')
+
+    expect((await run('resume', node, ...admin)).out).toContain(`${node} active`)
+    expect((await run('nodes', '--state', 'drained', ...admin)).out).not.toContain(node)
+    expect((await run('drain', 'no-such-node', '--reason', 'x', ...admin)).code).not.toBe(0)
+    expect((await run('cancel', id, ...admin)).out).toContain(`${id} cancelled`)
+  }, 40_000)
+})
