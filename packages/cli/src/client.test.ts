@@ -51,6 +51,7 @@ describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', (
       twinSpeed: 1,
       tickMs: 50,
       logger: false,
+      loopThread: false, // vitest runs the sources, which a worker thread cannot load
     })
     const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim()
     admin = ['--server', server.url, '--token', token]

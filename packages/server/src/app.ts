@@ -15,16 +15,22 @@ import { authenticate, TokenCache, type Caller } from './auth.js'
 import type { ServerContext } from './context.js'
 import { installErrorHandler } from './errors.js'
 import { Metrics } from './metrics.js'
-import { Reconciler } from './reconciler.js'
+import { Reconciler, type ReconcileLoop, type ReconcilerOptions } from './reconciler.js'
 import { adminRoutes } from './routes-admin.js'
 import { agentRoutes } from './routes-agent.js'
 import { checkpointRoutes } from './routes-checkpoints.js'
 import { jobRoutes } from './routes-jobs.js'
 import { ErrorSchema } from './views.js'
 
+/** Makes a reconcile loop that runs elsewhere (a worker thread), logging through the app. */
+export type LoopFactory = (log: ReconcilerOptions['log']) => ReconcileLoop
+
 export interface AppOptions {
   readonly store: Store
-  readonly backend: ExecutionBackend
+  /** Runs the reconcile loop in this thread over this backend (tests drive its `pass()`)… */
+  readonly backend?: ExecutionBackend
+  /** …or the loop this makes runs it (`zhisuan up`: a worker thread with its own backend). */
+  readonly loop?: LoopFactory
   readonly cluster: Cluster
   readonly catalog: Catalog
   /** Unix seconds; default the wall clock. */
@@ -38,8 +44,14 @@ export interface AppOptions {
 
 /** The control plane's HTTP app and its reconcile loop (not started: call `reconciler.start()`). */
 export async function buildApp(
+  options: AppOptions & { readonly backend: ExecutionBackend },
+): Promise<{ app: FastifyInstance; reconciler: Reconciler; context: ServerContext }>
+export async function buildApp(
+  options: AppOptions & { readonly loop: LoopFactory },
+): Promise<{ app: FastifyInstance; reconciler: ReconcileLoop; context: ServerContext }>
+export async function buildApp(
   options: AppOptions,
-): Promise<{ app: FastifyInstance; reconciler: Reconciler; context: ServerContext }> {
+): Promise<{ app: FastifyInstance; reconciler: ReconcileLoop; context: ServerContext }> {
   const clock = options.clock ?? (() => Date.now() / 1000)
   const app = Fastify({
     logger: options.logger ?? false,
@@ -75,25 +87,32 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.addSchema(ErrorSchema)
 
-  const reconciler = new Reconciler({
-    store: options.store,
-    backend: options.backend,
-    cluster: options.cluster,
-    catalog: options.catalog,
-    clock,
-    holder: options.holder ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
-    ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
-    ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
-    log: (level, message, detail) => {
-      app.log[level](detail ?? {}, message)
-    },
-  })
+  const log: ReconcilerOptions['log'] = (level, message, detail) => {
+    app.log[level](detail ?? {}, message)
+  }
+  let reconciler: ReconcileLoop
+  if (options.loop !== undefined) {
+    reconciler = options.loop(log)
+  } else if (options.backend !== undefined) {
+    reconciler = new Reconciler({
+      store: options.store,
+      backend: options.backend,
+      cluster: options.cluster,
+      catalog: options.catalog,
+      clock,
+      holder: options.holder ?? defaultHolder(),
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+      ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
+      log,
+    })
+  } else {
+    throw new ZhisuanError('invalid-input', 'buildApp: give a backend or a loop')
+  }
   const metrics = new Metrics(options.store, reconciler.nodeList)
   reconciler.observe(metrics)
   const tokens = new TokenCache(options.store)
   const context: ServerContext = {
     store: options.store,
-    backend: options.backend,
     cluster: options.cluster,
     catalog: options.catalog,
     reconciler,
@@ -249,4 +268,9 @@ function summaryRoute(app: FastifyInstance, ctx: ServerContext): void {
       }
     },
   )
+}
+
+/** This process, as the reconcile lease names it: host, pid and a random suffix. */
+export function defaultHolder(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
 }

@@ -1,17 +1,16 @@
 import type { FastifyRequest } from 'fastify'
-import type { Catalog, Cluster, ExecutionBackend } from '@zhisuan/domain'
+import type { Catalog, Cluster } from '@zhisuan/domain'
 import type { Store } from '@zhisuan/store'
 import type { Caller, TokenCache } from './auth.js'
 import type { Metrics } from './metrics.js'
-import type { Reconciler } from './reconciler.js'
+import type { ReconcileLoop } from './reconciler.js'
 
 /** What the routes share. */
 export interface ServerContext {
   readonly store: Store
-  readonly backend: ExecutionBackend
   readonly cluster: Cluster
   readonly catalog: Catalog
-  readonly reconciler: Reconciler
+  readonly reconciler: ReconcileLoop
   readonly metrics: Metrics
   readonly tokens: TokenCache
   /** Unix seconds. */

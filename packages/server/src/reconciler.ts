@@ -26,6 +26,41 @@ const yieldToRequests = () =>
 export interface LoopObserver {
   scheduled(seconds: number, decisions: number): void
   nodeFailed(): void
+  /** This process took the lease (true) or lost or gave it up (false). */
+  leadership?(leader: boolean): void
+}
+
+/**
+ * What the API needs of the reconcile loop, wherever it runs: in the API's thread (tests, where
+ * a test drives `pass()`) or in a worker thread of its own (`zhisuan up`, see loop-thread.ts).
+ */
+export interface ReconcileLoop {
+  /** Every node: name, chip family, accelerators, in fabric order. */
+  readonly nodeList: readonly NodeInfo[]
+  /** Whether this process runs the loop now. */
+  readonly leader: boolean
+  observe(observer: LoopObserver): void
+  start(): void
+  /** Runs a pass soon (after a submission, a cancel, a drain). */
+  wake(): void
+  /** Stops the loop after the pass in flight, and gives the lease up. */
+  stop(): Promise<void>
+}
+
+/** The cluster's nodes as the API lists them: what the loop's scheduler sees, in fabric order. */
+export function nodeListOf(cluster: Cluster, catalog: Catalog): NodeInfo[] {
+  const probe = new Scheduler(cluster, catalog, {
+    tenants: [],
+    preemptionWindowS: 600,
+    strictTenants: false,
+  })
+  return probe.state.nodes.map((n, i) => ({
+    name: n.name,
+    family: n.family,
+    accelerators: n.accelerators,
+    block: probe.state.fabric.nodeBlock[i] ?? 0,
+    pod: probe.state.fabric.nodePod[i] ?? 0,
+  }))
 }
 
 export interface ReconcilerOptions {
@@ -57,7 +92,7 @@ const pageSize = 1000
  * runs, launches what the store says should run and the backend lacks, and stops what the
  * backend runs that should not. Only the holder of the lease runs it.
  */
-export class Reconciler {
+export class Reconciler implements ReconcileLoop {
   private scheduler: Scheduler | undefined
   private readonly nodeIndex = new Map<string, number>()
   private readonly nodeNames: string[]
@@ -70,6 +105,11 @@ export class Reconciler {
   private readonly reasons = new Map<string, string>()
   private readonly specs = new Map<string, StoredSpec>()
   private readonly evacuations: { jobId: string; node: string }[] = []
+  /** Drain state the backend was last told, per node (`active`, or `drained:` + reason). */
+  private readonly drainTold = new Map<string, string>()
+  /** Drains and resumes the backend still has to hear of (retried each pass until it has). */
+  private readonly drainsToTell = new Map<string, NodeState>()
+  private wasLeader = false
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private stopped = true
@@ -79,19 +119,8 @@ export class Reconciler {
   private observer: LoopObserver | undefined
 
   constructor(private readonly options: ReconcilerOptions) {
-    const probe = new Scheduler(options.cluster, options.catalog, {
-      tenants: [],
-      preemptionWindowS: 600,
-      strictTenants: false,
-    })
-    this.nodeNames = probe.state.nodes.map((n) => n.name)
-    this.nodeList = probe.state.nodes.map((n, i) => ({
-      name: n.name,
-      family: n.family,
-      accelerators: n.accelerators,
-      block: probe.state.fabric.nodeBlock[i] ?? 0,
-      pod: probe.state.fabric.nodePod[i] ?? 0,
-    }))
+    this.nodeList = nodeListOf(options.cluster, options.catalog)
+    this.nodeNames = this.nodeList.map((n) => n.name)
     this.nodeNames.forEach((name, i) => this.nodeIndex.set(name, i))
     this.families = clusterFamilies(options.cluster)
   }
@@ -171,10 +200,26 @@ export class Reconciler {
       this.scheduler = undefined
       await this.options.store.releaseLease(leaseName, this.options.holder).catch(() => undefined)
     }
+    this.noticeLeadership()
+  }
+
+  private noticeLeadership(): void {
+    if (this.leader !== this.wasLeader) {
+      this.wasLeader = this.leader
+      this.observer?.leadership?.(this.leader)
+    }
   }
 
   /** One pass: hold the lease, then reconcile. Exposed for tests. */
   async pass(): Promise<void> {
+    try {
+      await this.reconcile()
+    } finally {
+      this.noticeLeadership()
+    }
+  }
+
+  private async reconcile(): Promise<void> {
     const { store, clock, holder } = this.options
     const leader = await store.tryLease(leaseName, holder, this.options.leaseTtlS ?? 6, clock())
     if (!leader) {
@@ -206,6 +251,7 @@ export class Reconciler {
       this.options.log('warn', `node ${name}: no agent heartbeat; cordoned`)
     }
     await this.readNodes()
+    await this.tellDrains()
     await this.evacuate()
     await this.handle(await this.options.backend.poll())
     await yieldToRequests()
@@ -234,6 +280,13 @@ export class Reconciler {
       this.applyNode(n, now)
     }
     this.nodesSeenAt = now
+    // what the backend was told before is unknown: drains are said again (idempotent), resumes not
+    this.drainTold.clear()
+    this.drainsToTell.clear()
+    for (const n of await store.nodeStates()) {
+      this.noteDrain(n)
+    }
+    await this.tellDrains()
     // What ended while no loop ran, first: a job that finished is not adopted, nor relaunched.
     await this.handle(await backend.poll())
     const runs = new Map((await backend.runs()).map((r) => [r.jobId, r]))
@@ -383,7 +436,44 @@ export class Reconciler {
     const changed = await this.options.store.nodeStates(this.nodesSeenAt - 1)
     this.nodesSeenAt = now
     for (const n of changed) {
+      this.noteDrain(n)
       await this.applyDecisions(this.applyNode(n, now), now)
+    }
+  }
+
+  /** Queues a drain or resume for the backend when the node's drain state changed. */
+  private noteDrain(n: NodeState): void {
+    const key = n.adminState === 'drained' ? `drained:${n.reason}` : 'active'
+    const told = this.drainTold.get(n.name)
+    if (told === key) {
+      this.drainsToTell.delete(n.name)
+    } else if (told === undefined && key === 'active') {
+      this.drainTold.set(n.name, key) // first sight of a node in service: nothing to say
+    } else {
+      this.drainsToTell.set(n.name, n)
+    }
+  }
+
+  /**
+   * Tells the backend (Slurm: `scontrol update state=drain reason=…`) of the drains and resumes
+   * operators made; one that fails is logged and tried again on the next pass.
+   */
+  private async tellDrains(): Promise<void> {
+    for (const [name, n] of [...this.drainsToTell]) {
+      const drain = n.adminState === 'drained'
+      try {
+        await this.options.backend.setDrain(name, drain, n.reason)
+        this.drainTold.set(name, drain ? `drained:${n.reason}` : 'active')
+        this.drainsToTell.delete(name)
+      } catch (error) {
+        this.options.log(
+          'warn',
+          `cannot ${drain ? 'drain' : 'resume'} ${name} on the backend; retrying`,
+          {
+            error: String(error),
+          },
+        )
+      }
     }
   }
 

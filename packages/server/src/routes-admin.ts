@@ -394,7 +394,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
           action === 'drain' ? (request.body as { reason: string; evacuate?: boolean }) : undefined
         const reason = body?.reason ?? ''
         const known = (await ctx.store.nodeStates()).find((n) => n.name === name)
-        await ctx.backend.setDrain(name, action === 'drain', reason)
+        // the loop tells the backend (Slurm: scontrol) on its next pass, and retries until it has
         await ctx.store.setNodeState({
           name,
           adminState: action === 'drain' ? 'drained' : 'active',

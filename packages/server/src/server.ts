@@ -5,13 +5,13 @@ import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from 
 
 /** Where scripts/slurm/up.sh writes the dev cluster's environment. */
 export const defaultSlurmEnv = '/var/lib/zhisuan-slurm/env'
-import { ClusterState } from '@zhisuan/scheduler'
-import { TwinBackend } from '@zhisuan/sim'
-import { SlurmBackend, readEnvFile, slurmBackendOptionsFromEnv } from '@zhisuan/slurm'
+import { readEnvFile } from '@zhisuan/slurm'
 import { Store, redact } from '@zhisuan/store'
-import { buildApp } from './app.js'
+import { buildApp, defaultHolder } from './app.js'
 import { newToken, systemTenant } from './auth.js'
-import type { Reconciler } from './reconciler.js'
+import { openBackend, type BackendConfig } from './backends.js'
+import { LoopThread } from './loop-thread.js'
+import type { ReconcileLoop, ReconcilerOptions } from './reconciler.js'
 
 export interface ServerOptions {
   readonly port: number
@@ -35,14 +35,19 @@ export interface ServerOptions {
   readonly tickMs?: number
   readonly leaseTtlS?: number
   readonly logger?: FastifyServerOptions['logger']
+  /**
+   * Run the reconcile loop in a worker thread of its own (default), so scheduling never holds up
+   * requests; `false` runs it in the API's thread (tests that import the sources, which a worker
+   * thread cannot load).
+   */
+  readonly loopThread?: boolean
 }
 
 export interface RunningServer {
   readonly url: string
   readonly app: FastifyInstance
-  readonly reconciler: Reconciler
+  readonly reconciler: ReconcileLoop
   readonly store: Store
-  readonly backend: ExecutionBackend
   /** Path of the admin token file, when this start created one. */
   readonly adminTokenFile: string | undefined
   /** Finishes in-flight requests, stops the loop, closes the store. */
@@ -62,25 +67,66 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await Store.open(url)
   try {
     const adminTokenFile = await ensureAdminToken(store, dataDir)
-    const backend =
+    const backend: BackendConfig =
       options.backend === 'slurm'
-        ? await SlurmBackend.open(
-            slurmBackendOptionsFromEnv(await readEnvFile(options.slurmEnv ?? defaultSlurmEnv), {
-              ...(options.slurmMasterAddress === undefined
-                ? {}
-                : { masterAddress: options.slurmMasterAddress }),
-            }),
-          )
-        : await twinFor(options, store)
-    const { app, reconciler } = await buildApp({
+        ? {
+            kind: 'slurm',
+            env: await readEnvFile(options.slurmEnv ?? defaultSlurmEnv),
+            ...(options.slurmMasterAddress === undefined
+              ? {}
+              : { masterAddress: options.slurmMasterAddress }),
+          }
+        : {
+            kind: 'twin',
+            speed: options.twinSpeed,
+            ...(options.twinFailureRate === undefined
+              ? {}
+              : { failureRate: options.twinFailureRate }),
+          }
+    const common = {
       store,
-      backend,
       cluster: options.cluster,
       catalog: options.catalog,
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
       ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
-    })
+    }
+    let inThread: ExecutionBackend | undefined
+    let loop: ReconcileLoop
+    let app: FastifyInstance
+    if (options.loopThread === false) {
+      inThread = await openBackend(backend, options.cluster, store)
+      ;({ app, reconciler: loop } = await buildApp({ ...common, backend: inThread }))
+    } else {
+      // the thread opens the backend: a failure (an unsupported slurmrestd) stops the start here
+      let log: ReconcilerOptions['log'] = () => undefined
+      const thread = await LoopThread.open(
+        {
+          store: url,
+          cluster: options.cluster,
+          catalog: options.catalog,
+          backend,
+          holder: defaultHolder(),
+          ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+          ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
+        },
+        (level, message, detail) => {
+          log(level, message, detail)
+        },
+      )
+      try {
+        ;({ app, reconciler: loop } = await buildApp({
+          ...common,
+          loop: (appLog) => {
+            log = appLog
+            return thread
+          },
+        }))
+      } catch (error) {
+        await thread.stop()
+        throw error
+      }
+    }
     let address: string
     try {
       address = await app.listen({ port: options.port, host: options.host })
@@ -92,20 +138,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         { cause },
       )
     }
-    reconciler.start()
+    loop.start()
     let closing: Promise<void> | undefined
     return {
       url: address,
       app,
-      reconciler,
+      reconciler: loop,
       store,
-      backend,
       adminTokenFile,
       close() {
         closing ??= (async () => {
           await app.close() // stops accepting, finishes in-flight requests
-          await reconciler.stop()
-          await backend.close()
+          await loop.stop()
+          await inThread?.close()
           await store.close()
         })()
         return closing
@@ -120,26 +165,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cause: error,
     })
   }
-}
-
-/** The twin over the store's journal, with the cluster's nodes. */
-async function twinFor(options: ServerOptions, store: Store): Promise<TwinBackend> {
-  const nodes = ClusterState.fromCluster(options.cluster).nodes
-  const accelerators = nodes.reduce((sum, n) => sum + n.accelerators, 0)
-  return TwinBackend.open({
-    nodes: nodes.map((n) => n.name),
-    acceleratorsPerNode: nodes.length > 0 ? accelerators / nodes.length : 8,
-    clock: () => Date.now() / 1000,
-    journal: {
-      load: () => store.twinRuns(),
-      put: (run) => store.putTwinRun(run),
-      remove: (jobId) => store.removeTwinRun(jobId),
-    },
-    speed: options.twinSpeed,
-    ...(options.twinFailureRate === undefined
-      ? {}
-      : { failuresPer1000PerDay: options.twinFailureRate }),
-  })
 }
 
 /** Issues the first admin token when the store has no live admin token; returns its file. */

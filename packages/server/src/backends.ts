@@ -1,0 +1,58 @@
+import type { Cluster, ExecutionBackend } from '@zhisuan/domain'
+import { ClusterState } from '@zhisuan/scheduler'
+import { TwinBackend } from '@zhisuan/sim'
+import { SlurmBackend, slurmBackendOptionsFromEnv } from '@zhisuan/slurm'
+import type { Store } from '@zhisuan/store'
+
+/**
+ * Which execution backend the reconcile loop drives, as plain data: the loop's worker thread
+ * opens it from this (a backend holds sockets and timers, which do not cross threads).
+ */
+export type BackendConfig =
+  | {
+      readonly kind: 'twin'
+      /** Simulated seconds per wall second. */
+      readonly speed: number
+      /** Random node failures per 1,000 accelerators per simulated day; default none. */
+      readonly failureRate?: number
+    }
+  | {
+      readonly kind: 'slurm'
+      /** The environment file's variables (SLURMRESTD_URL, SLURM_JWT, SLURM_CONF, …). */
+      readonly env: Readonly<Record<string, string>>
+      /** Address ranks use to reach rank 0 (default: the first node's name). */
+      readonly masterAddress?: string
+    }
+
+/**
+ * Opens the backend: the twin over the store's journal with the cluster's nodes, or a real
+ * Slurm cluster through slurmrestd (its version checked).
+ * @throws ZhisuanError `invalid-config` or `unavailable` when Slurm cannot be used.
+ */
+export async function openBackend(
+  config: BackendConfig,
+  cluster: Cluster,
+  store: Store,
+): Promise<ExecutionBackend> {
+  if (config.kind === 'slurm') {
+    return SlurmBackend.open(
+      slurmBackendOptionsFromEnv(config.env, {
+        ...(config.masterAddress === undefined ? {} : { masterAddress: config.masterAddress }),
+      }),
+    )
+  }
+  const nodes = ClusterState.fromCluster(cluster).nodes
+  const accelerators = nodes.reduce((sum, n) => sum + n.accelerators, 0)
+  return TwinBackend.open({
+    nodes: nodes.map((n) => n.name),
+    acceleratorsPerNode: nodes.length > 0 ? accelerators / nodes.length : 8,
+    clock: () => Date.now() / 1000,
+    journal: {
+      load: () => store.twinRuns(),
+      put: (run) => store.putTwinRun(run),
+      remove: (jobId) => store.removeTwinRun(jobId),
+    },
+    speed: config.speed,
+    ...(config.failureRate === undefined ? {} : { failuresPer1000PerDay: config.failureRate }),
+  })
+}
