@@ -247,6 +247,17 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       )
       expect(unknown.status).toBe(400)
       expect(unknown.body?.error?.message).toContain('/twin/model')
+      const huge = await call(
+        alpha,
+        'POST',
+        '/api/v1/jobs',
+        job({ replicas: 1, twin: { model: 'llama3-405b', tokens: 1e9 } }),
+      )
+      expect(huge.status).toBe(400)
+      expect(huge.body?.error?.code).toBe('invalid-input')
+      const details = huge.body?.error?.details as { path: string; message: string }[]
+      expect(details.map((d) => d.path)).toEqual(['/twin/model'])
+      expect(details[0]?.message).toContain('GB per accelerator')
     })
 
     it('answers a retried submission with the same job (Idempotency-Key)', async () => {

@@ -211,12 +211,20 @@ function modelDuration(
     placement: 'packed',
   })
   const gpus = replicas * body.acceleratorsPerReplica
-  const [best] = searchParallelism(shape, chipOf(pool.accelerator), net, { gpus }, modernStack, 1)
+  const misfit = (why: string, cause?: unknown) =>
+    new ZhisuanError('invalid-input', `/twin/model: ${model} ${why}`, {
+      issues: [{ path: '/twin/model', message: `${model} ${why}` }],
+      ...(cause === undefined ? {} : { cause }),
+    })
+  let best
+  try {
+    ;[best] = searchParallelism(shape, chipOf(pool.accelerator), net, { gpus }, modernStack, 1)
+  } catch (cause) {
+    // the search names what rules each layout out (memory, divisibility): pass that on
+    throw misfit(`on ${gpus} ${pool.accelerator.family}: ${(cause as Error).message}`, cause)
+  }
   if (best === undefined) {
-    throw new ZhisuanError(
-      'invalid-input',
-      `/twin/model: ${model} does not fit on ${gpus} ${pool.accelerator.family}`,
-    )
+    throw misfit(`does not fit on ${gpus} ${pool.accelerator.family}`)
   }
   return tokens / best.tokensPerSecond
 }
