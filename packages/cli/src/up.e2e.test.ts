@@ -1,9 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { promisify } from 'node:util'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { freshPostgres, postgresUrl } from '@zhisuan/store/testing'
-import { killed, until, up, type Up } from './e2e.test-support.js'
+import { bin, killed, until, up, type Up } from './e2e.test-support.js'
 
 async function call(
   server: Up,
@@ -133,6 +137,51 @@ describe('zhisuan up, end to end', () => {
       rmSync(dataDir, { recursive: true, force: true })
     }
   }, 150_000)
+})
+
+describe('zhisuan up that cannot start its loop', () => {
+  it('exits non-zero naming the cause when the loop thread cannot reach its backend', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'zhisuan-e2e-bad-'))
+    try {
+      const env = join(dataDir, 'slurm.env')
+      // a port just freed: nothing listens there, slurmrestd is "down" at start-up
+      const port = await new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const address = probe.address()
+          probe.close(() => {
+            resolve(typeof address === 'object' && address !== null ? address.port : 0)
+          })
+        })
+      })
+      writeFileSync(
+        env,
+        `SLURMRESTD_URL=http://127.0.0.1:${port}\nSLURM_JWT=x\nSLURM_CONF=/nonexistent/slurm.conf\n`,
+      )
+      const run = promisify(execFile)
+      const failed = await run(process.execPath, [
+        bin,
+        'up',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--backend',
+        'slurm',
+        '--slurm-env',
+        env,
+        '--cluster',
+        fileURLToPath(new URL('../../../examples/clusters/slurm-dev-8.yaml', import.meta.url)),
+      ]).then(
+        () => undefined,
+        (error: unknown) => error as { code: number; stderr: string },
+      )
+      expect(failed?.code).not.toBe(0)
+      expect(failed?.stderr).toContain(`slurmrestd at http://127.0.0.1:${port} is unreachable`)
+      expect(failed?.stderr).not.toMatch(/\n\s+at /) // a message, not a stack trace
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
 
 const pgServer = postgresUrl()
