@@ -52,6 +52,19 @@ export async function freshPostgres(
     async drop() {
       const c = new pg.Client({ connectionString: serverUrl })
       await c.connect()
+      // A closed pool's sockets may still be closing: `with (force)` would terminate them, and
+      // a client that hears "terminating connection" after its pool let go of it throws an
+      // unhandled error into whatever test runs next. Wait (≤ 5 s) for them to go first.
+      for (let waited = 0; waited < 5000; waited += 50) {
+        const open = await c.query<{ n: string }>(
+          'select count(*) as n from pg_stat_activity where datname = $1',
+          [name],
+        )
+        if (Number(open.rows[0]?.n ?? 0) === 0) {
+          break
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
       await c.query(`drop database if exists ${name} with (force)`)
       await c.end()
     },
