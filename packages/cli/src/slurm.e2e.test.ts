@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +15,35 @@ const cluster = fileURLToPath(
 )
 
 describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () => {
+  it('refuses to start on a cluster file Slurm disagrees with, naming the node and field', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'zhisuan-slurm-e2e-'))
+    try {
+      // blocks of 2 nodes: Slurm's topology.conf has leaves of 4
+      const wrong = join(dataDir, 'slurm-dev-8-blocks-of-2.yaml')
+      writeFileSync(
+        wrong,
+        readFileSync(cluster, 'utf8').replace('nodesPerBlock: 4', 'nodesPerBlock: 2'),
+      )
+      const said = await up([
+        ...['--data-dir', dataDir, '--cluster', wrong, '--backend', 'slurm'],
+        ...['--slurm-env', envFile ?? '', '--log-level', 'error'],
+      ]).then(
+        (server) => {
+          server.child.kill('SIGKILL') // it must not run beside the next test's server
+          return `started on ${server.url}`
+        },
+        (error: unknown) => String(error),
+      )
+      expect(said).toMatch(/does not match the cluster file slurm-dev-8:/)
+      expect(said).toContain(
+        'gpu-003.topology: the cluster file puts it in leaf block 1 (gpu-[003-004]), ' +
+          'Slurm under switch leaf0 (gpu-[001-004])',
+      )
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+
   it('places gangs, drains, cancels and survives a restart without a duplicate Slurm job', async () => {
     const env = Object.fromEntries(
       readFileSync(envFile ?? '', 'utf8')
@@ -23,14 +52,19 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => [m[1] ?? '', (m[2] ?? '').replace(/^['"]|['"]$/g, '')]),
     )
-    const squeue = () =>
-      execFileSync('squeue', ['-h', '-o', '%j|%N|%T'], {
+    const squeue = (states: readonly string[] = []) =>
+      execFileSync('squeue', ['-h', '-o', '%j|%N|%T', ...states], {
         env: { ...process.env, SLURM_CONF: env['SLURM_CONF'] ?? '' },
         encoding: 'utf8',
       })
         .trim()
         .split('\n')
         .filter((l) => l.startsWith('zhisuan-'))
+    const scontrol = (args: readonly string[]) =>
+      execFileSync('scontrol', args, {
+        env: { ...process.env, SLURM_CONF: env['SLURM_CONF'] ?? '' },
+        encoding: 'utf8',
+      })
     const dataDir = mkdtempSync(join(tmpdir(), 'zhisuan-slurm-e2e-'))
     const start = () =>
       up([
@@ -107,15 +141,131 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
         60_000,
       )
 
-      // drain in Zhisuan → DRAIN in Slurm with the reason
+      // drain in Zhisuan → DRAIN in Slurm with the reason, and no new placement there
       await call('POST', '/api/v1/nodes/gpu-008/drain', { reason: 'fan replacement' })
-      const shown = execFileSync('scontrol', ['show', 'node', 'gpu-008'], {
-        env: { ...process.env, SLURM_CONF: env['SLURM_CONF'] ?? '' },
-        encoding: 'utf8',
-      })
-      expect(shown).toMatch(/DRAIN/)
-      expect(shown).toContain('fan replacement')
+      const shown = await until(
+        'gpu-008 drained in Slurm',
+        () => {
+          const text = scontrol(['show', 'node', 'gpu-008'])
+          return Promise.resolve(/State=\S*DRAIN/.test(text) ? text : undefined)
+        },
+        15_000,
+      )
+      expect(shown).toContain('Reason=zhisuan: fan replacement')
+      // 4 + 2 + 1 whole nodes: exactly the 7 others, all at once
+      const fillers: string[] = []
+      for (const replicas of [4, 2, 1]) {
+        fillers.push(
+          (
+            await call('POST', '/api/v1/jobs', {
+              name: `slurm-fill-${replicas}`,
+              replicas,
+              acceleratorsPerReplica: 8,
+              chip: { family: 'H100' },
+              twin: { durationS: 600 },
+            })
+          )['id'] as string,
+        )
+      }
+      const filled = await until(
+        'the fillers to run in Slurm',
+        () => {
+          const lines = squeue().filter((l) => fillers.some((f) => l.includes(f)))
+          const running = lines.filter((l) => l.endsWith('|RUNNING'))
+          return Promise.resolve(running.length === 3 ? running : undefined)
+        },
+        30_000,
+      )
+      const used = filled.flatMap((l) => expandHostlist(l.split('|')[1] ?? ''))
+      expect(used.sort()).toEqual(nodes.map((n) => n.name).filter((n) => n !== 'gpu-008'))
+      // one more whole node: only gpu-008 is free, and drained, so it waits in Zhisuan
+      const waiting = (
+        await call('POST', '/api/v1/jobs', {
+          name: 'slurm-after-drain',
+          acceleratorsPerReplica: 8,
+          chip: { family: 'H100' },
+          twin: { durationS: 3 },
+        })
+      )['id'] as string
+      await new Promise((r) => setTimeout(r, 4000))
+      expect((await call('GET', `/api/v1/jobs/${waiting}`))['state']).toBe('pending')
+      // never sent to Slurm (not even a job cancelled since), and nothing ran on gpu-008
+      expect(squeue(['-t', 'all']).filter((l) => l.includes(waiting))).toEqual([])
+      expect(squeue().filter((l) => l.split('|')[1] === 'gpu-008')).toEqual([])
+      // resumed, gpu-008 takes it
       await call('POST', '/api/v1/nodes/gpu-008/resume')
+      const resumedOn = await until(
+        'the waiting job to run in Slurm',
+        () =>
+          Promise.resolve(
+            squeue()
+              .find((l) => l.includes(waiting) && l.endsWith('|RUNNING'))
+              ?.split('|')[1],
+          ),
+        30_000,
+      )
+      expect(resumedOn).toBe('gpu-008')
+      for (const f of fillers) {
+        await call('DELETE', `/api/v1/jobs/${f}`)
+      }
+      await until(
+        'the waiting job to succeed',
+        async () =>
+          (await call('GET', `/api/v1/jobs/${waiting}`))['state'] === 'succeeded'
+            ? true
+            : undefined,
+        30_000,
+      )
+
+      // a submit slurmrestd rejects (the partition drained in Slurm: HTTP 500, error 2070):
+      // the error is on the job, the loop retries, the server stays up, nothing is lost
+      scontrol(['update', 'PartitionName=gpu', 'State=DRAIN'])
+      let rejected: string
+      try {
+        rejected = (
+          await call('POST', '/api/v1/jobs', {
+            name: 'slurm-rejected',
+            acceleratorsPerReplica: 8,
+            chip: { family: 'H100' },
+            twin: { durationS: 3 },
+          })
+        )['id'] as string
+        const failures = await until(
+          'two rejected launches',
+          async () => {
+            const items = (await call('GET', `/api/v1/jobs/${rejected}/events`))['items'] as {
+              kind: string
+              detail: { error?: string }
+            }[]
+            const failed = items.filter((e) => e.kind === 'launch-failed')
+            return failed.length >= 2 ? failed : undefined
+          },
+          30_000,
+        )
+        expect(failures[0]?.detail.error).toMatch(
+          /slurmrestd POST \/slurm\/v0\.0\.38\/job\/submit: HTTP 500: Required partition not available \(inactive or drain\) \(error 2070\)/,
+        )
+        const job = await call('GET', `/api/v1/jobs/${rejected}`)
+        expect(['pending', 'running']).toContain(job['state'])
+        // a launch Slurm refused never ran: not a restart; the loop backs off (5 s, 10 s, …)
+        expect(job['restarts']).toBe(0)
+        const why = await call('GET', `/api/v1/jobs/${rejected}/why`)
+        if (why['state'] === 'pending') {
+          expect(why['reason']).toMatchObject({ kind: 'launch-failed' })
+        }
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+        expect(squeue().filter((l) => l.includes(rejected))).toEqual([])
+      } finally {
+        scontrol(['update', 'PartitionName=gpu', 'State=UP'])
+      }
+      await until(
+        'the rejected job to succeed once the partition is up',
+        async () =>
+          (await call('GET', `/api/v1/jobs/${rejected}`))['state'] === 'succeeded'
+            ? true
+            : undefined,
+        45_000, // its launch hold (≤ 20 s after three refusals) ends first
+      )
 
       // cancel in Zhisuan → gone from Slurm
       const long = (
@@ -240,6 +390,12 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
             ? true
             : undefined,
         60_000,
+      )
+      // nothing of Zhisuan's is left waiting or running in Slurm
+      await until(
+        'no Zhisuan job pending or running in Slurm',
+        () => Promise.resolve(squeue(['-t', 'PD,R']).length === 0 ? true : undefined),
+        30_000,
       )
       server.child.kill('SIGTERM')
     } finally {

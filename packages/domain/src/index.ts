@@ -77,7 +77,9 @@ export {
   parseClusterFile,
   type Cluster,
   type Pool,
+  type SlurmFeatureMapping,
 } from './cluster/cluster.js'
+export { clusterNodes, poolNodeName, type ClusterNode } from './cluster/cluster-nodes.js'
 export type { StorageTier } from './cluster/schema.js'
 export type {
   BackendEvent,

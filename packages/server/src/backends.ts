@@ -38,6 +38,8 @@ export async function openBackend(
     return SlurmBackend.open(
       slurmBackendOptionsFromEnv(config.env, {
         ...(config.masterAddress === undefined ? {} : { masterAddress: config.masterAddress }),
+        // checked against Slurm's nodes, GRES, features and topology at start-up
+        cluster,
       }),
     )
   }

@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { PlacedJob } from '@zhisuan/domain'
+import { defaultCatalog, parseClusterFile, type PlacedJob } from '@zhisuan/domain'
 import { describe, expect, it } from 'vitest'
 import type { SlurmJob, SlurmNode } from './api.js'
 import {
@@ -223,6 +223,8 @@ class FakeSlurm {
     partitions: ['gpu'],
   }))
   submitted: unknown[] = []
+  /** Errors a submit answers with beside its job id (Slurm took the job, but…). */
+  submitErrors: unknown[] = []
   cancels: number[] = []
   lastUpdate = 1000
   now = 1000
@@ -270,7 +272,7 @@ class FakeSlurm {
         submit_time: this.now,
       })
       this.lastUpdate = this.now
-      return reply(200, { errors: [], job_id: id })
+      return reply(200, { errors: this.submitErrors, job_id: id })
     }
     const cancel = /^\/job\/(\d+)$/.exec(path)
     if (method === 'DELETE' && cancel !== null) {
@@ -453,6 +455,18 @@ describe('the Slurm backend against a fake slurmrestd', () => {
     const calls: { file: string; args: readonly string[]; conf: string | undefined }[] = []
     const exec: ExecFn = (file, args, options) => {
       calls.push({ file, args, conf: options.env['SLURM_CONF'] })
+      const drained = fake.nodes.some(
+        (n) => n.name === 'gpu-003' && (n.state_flags ?? []).includes('DRAIN'),
+      )
+      if (args.includes('state=resume') && !drained) {
+        // what scontrol says when the node is not drained
+        const error = Object.assign(new Error('Command failed: scontrol'), {
+          code: 1,
+          stdout: '',
+          stderr: 'slurm_update error: Invalid node state specified',
+        })
+        return Promise.reject(error)
+      }
       return Promise.resolve({ stdout: '', stderr: '' })
     }
     const backend = await openFake(fake, { scontrol: { exec } })
@@ -464,16 +478,99 @@ describe('the Slurm backend against a fake slurmrestd', () => {
         conf: '/etc/slurm/slurm.conf',
       },
     ])
-    // not drained in Slurm: resuming does nothing
+    // not drained in Slurm (or a stale view says so): scontrol is asked anyway, and its
+    // "Invalid node state" is no error
     await backend.setDrain('gpu-003', false, '')
-    expect(calls).toHaveLength(1)
+    expect(calls[1]?.args).toEqual(['update', 'nodename=gpu-003', 'state=resume'])
     fake.nodes = fake.nodes.map((n) =>
       n.name === 'gpu-003' ? { ...n, state_flags: ['DRAIN'] } : n,
     )
     await backend.setDrain('gpu-003', false, '')
-    expect(calls[1]?.args).toEqual(['update', 'nodename=gpu-003', 'state=resume'])
+    expect(calls[2]?.args).toEqual(['update', 'nodename=gpu-003', 'state=resume'])
     await expect(backend.setDrain('gpu-404', true, 'x')).rejects.toMatchObject({
       code: 'not-found',
     })
+  })
+
+  it('cancels a job Slurm took but cannot run as asked, and fails the launch with why', async () => {
+    const fake = new FakeSlurm()
+    const backend = await openFake(fake)
+    // what slurmrestd 22.05 answers for a time limit past the partition's MaxTime
+    fake.submitErrors = [
+      { error_code: 2015, error: 'Requested partition configuration not available now' },
+    ]
+    const launch = backend.launch(placed({ nodes: ['gpu-001'] }))
+    await expect(launch).rejects.toMatchObject({ code: 'invalid-input', acceptedJobId: 1 })
+    await expect(launch).rejects.toThrow(
+      'slurmrestd POST /slurm/v0.0.38/job/submit: HTTP 200: Requested partition configuration ' +
+        'not available now (error 2015) (Slurm made job 1, which cannot run as asked)',
+    )
+    expect(fake.cancels).toEqual([1])
+    expect(await backend.runs()).toEqual([])
+    expect(await backend.poll()).toEqual([])
+    // the retry, once Slurm takes it plainly, runs
+    fake.submitErrors = []
+    await backend.launch(placed({ nodes: ['gpu-001'] }))
+    expect((await backend.runs()).map((r) => r.jobId)).toEqual(['j-1'])
+  })
+
+  it('checks the partition against the cluster file at start-up', async () => {
+    const cluster = parseClusterFile(
+      'slurm-dev-8.yaml',
+      readFileSync(new URL('../../../examples/clusters/slurm-dev-8.yaml', import.meta.url), 'utf8'),
+      defaultCatalog(),
+    )
+    const fake = new FakeSlurm()
+    fake.nodes = Array.from({ length: 8 }, (_, i) => ({
+      name: `gpu-00${i + 1}`,
+      gres: 'gpu:h100:8',
+      features: 'h100',
+      state: 'idle',
+      state_flags: i === 6 ? ['DRAIN'] : [],
+      reason: i === 6 ? 'bad DIMM' : '',
+      partitions: ['gpu'],
+    }))
+    let topology =
+      'SwitchName=leaf0 Level=0 LinkSpeed=1 Nodes=gpu-[001-004]\n' +
+      'SwitchName=leaf1 Level=0 LinkSpeed=1 Nodes=gpu-[005-008]\n' +
+      'SwitchName=spine0 Level=1 LinkSpeed=1 Nodes=gpu-[001-008] Switches=leaf[0-1]\n'
+    const asked: (readonly string[])[] = []
+    const exec: ExecFn = (_file, args) => {
+      asked.push(args)
+      return Promise.resolve({ stdout: topology, stderr: '' })
+    }
+    const warnings: string[] = []
+    const backend = await openFake(fake, {
+      cluster,
+      scontrol: { exec },
+      warn: (m) => warnings.push(m),
+    })
+    expect(asked).toEqual([['show', 'topology']])
+    expect(warnings).toEqual([
+      'warning: Slurm partition gpu at http://slurmrestd.invalid:6820: gpu-007.state: drained in ' +
+        'Slurm (bad DIMM): jobs placed there wait in Slurm until it is resumed (drain it in ' +
+        'Zhisuan too, or resume it in Slurm)',
+    ])
+    expect((await backend.inventory()).nodes[6]).toMatchObject({
+      name: 'gpu-007',
+      accelerators: 8,
+      flags: ['DRAIN'],
+      position: { leaf: 'leaf1', spine: 'spine0' },
+    })
+
+    topology = topology
+      .replace('gpu-[001-004]', 'gpu-[001-003]')
+      .replace('Nodes=gpu-[005-008]', 'Nodes=gpu-[004-008]')
+    fake.nodes = fake.nodes.map((n) => (n.name === 'gpu-002' ? { ...n, gres: 'gpu:4' } : n))
+    const refused = openFake(fake, { cluster, scontrol: { exec }, warn: () => undefined })
+    await expect(refused).rejects.toMatchObject({ code: 'invalid-config' })
+    await expect(refused).rejects.toThrow(
+      'Slurm partition gpu at http://slurmrestd.invalid:6820 does not match the cluster file ' +
+        'slurm-dev-8:\n' +
+        '  gpu-002.gres: Slurm gives it ' +
+        "Gres=gpu:4 (4 GPUs), the cluster file's pool gpu 8 accelerators per node\n" +
+        '  gpu-004.topology: the cluster ' +
+        'file puts it in leaf block 0 (gpu-[001-004]), Slurm under switch leaf1 (gpu-[004-008])',
+    )
   })
 })

@@ -4,13 +4,18 @@ import {
   type BackendEvent,
   type BackendNode,
   type BackendRun,
+  type Cluster,
   type ExecutionBackend,
   type PlacedJob,
+  type SlurmFeatureMapping,
 } from '@zhisuan/domain'
 import type { SlurmJob, SlurmJobSubmission, SlurmNode } from './api.js'
-import { SlurmRestClient, type SlurmRestClientOptions } from './client.js'
+import { SlurmRestClient, SlurmRestError, type SlurmRestClientOptions } from './client.js'
 import { compressHostlist, expandHostlist } from './hostlist.js'
+import { checkInventory, type InventoryCheck } from './inventory-check.js'
+import { slurmInventory, type SlurmInventoryNode } from './inventory.js'
 import { Scontrol, type ExecFn } from './scontrol.js'
+import { parseSlurmTopology, slurmNodePositions } from './topology.js'
 
 export interface SlurmBackendOptions {
   /** slurmrestd's base URL, e.g. `http://127.0.0.1:6820` (`SLURMRESTD_URL`). */
@@ -65,6 +70,14 @@ export interface SlurmBackendOptions {
   readonly client?: Pick<SlurmRestClientOptions, 'timeoutMs' | 'retries' | 'retryDelayMs' | 'fetch'>
   /** The scontrol program and how to run it; default `scontrol` on PATH with execFile. */
   readonly scontrol?: { readonly binary?: string; readonly exec?: ExecFn }
+  /**
+   * The cluster Zhisuan schedules on (its cluster file). When given, `open` checks the Slurm
+   * partition against it: nodes, GPU GRES counts, accelerator models through the file's
+   * `slurm.features`, and fabric positions against Slurm's topology (`checkInventory`).
+   */
+  readonly cluster?: Cluster
+  /** Where `open` says the inventory check's warnings; default `console.warn`. */
+  readonly warn?: (message: string) => void
 }
 
 /** Slurm job states in which a job still holds or waits for its nodes. */
@@ -377,8 +390,11 @@ export class SlurmBackend implements ExecutionBackend {
 
   /**
    * Connects to slurmrestd (version check: a server without API v0.0.38 is refused with an
-   * `unavailable` error naming the version it serves), reads the partition's nodes and makes
-   * the work directory.
+   * `unavailable` error naming the version it serves), reads the partition's nodes, checks them
+   * against `options.cluster` when given (warnings go to `options.warn`), and makes the work
+   * directory.
+   * @throws ZhisuanError `invalid-config` when the partition has no nodes, or when it disagrees
+   * with the cluster file (every disagreement, by node and field, in the message and `issues`).
    */
   static async open(options: SlurmBackendOptions): Promise<SlurmBackend> {
     const client = await SlurmRestClient.connect({
@@ -399,8 +415,56 @@ export class SlurmBackend implements ExecutionBackend {
     for (const n of nodes) {
       backend.health.set(n.name ?? '', backend.classify(n).health)
     }
+    if (options.cluster !== undefined) {
+      const { errors, warnings } = await backend.checkCluster(options.cluster)
+      const source = `Slurm partition ${options.partition} at ${options.url}`
+      if (errors.length > 0) {
+        throw new ZhisuanError(
+          'invalid-config',
+          `${source} does not match the cluster file ${options.cluster.name}:\n` +
+            errors.map((e) => `  ${e.path}: ${e.message}`).join('\n'),
+          { issues: errors },
+        )
+      }
+      const warn =
+        options.warn ??
+        ((message: string) => {
+          console.warn(message)
+        })
+      for (const w of warnings) {
+        warn(`warning: ${source}: ${w.path}: ${w.message}`)
+      }
+    }
     await mkdir(options.workDir, { recursive: true })
     return backend
+  }
+
+  /**
+   * The partition's nodes as Slurm has them: GPU GRES count, features and the accelerator they
+   * map to (`mapping`, default the cluster file's `slurm.features`), state and flags, and the
+   * position in Slurm's topology (`scontrol show topology`, i.e. topology.conf as slurmctld
+   * loaded it). `hasTopology` is false when Slurm has no switch tree.
+   * @throws ZhisuanError `unavailable` when slurmrestd or scontrol cannot be reached.
+   */
+  async inventory(
+    mapping: readonly SlurmFeatureMapping[] = this.options.cluster?.slurm?.features ?? [],
+  ): Promise<{ readonly nodes: readonly SlurmInventoryNode[]; readonly hasTopology: boolean }> {
+    this.assertOpen()
+    const nodes = await this.partitionNodes()
+    const switches = parseSlurmTopology(
+      await this.scontrol.run(['show', 'topology']),
+      'scontrol show topology',
+    )
+    return {
+      nodes: slurmInventory(nodes, slurmNodePositions(switches), mapping),
+      hasTopology: switches.length > 0,
+    }
+  }
+
+  /** Compares the partition (`inventory`) with a cluster file; errors and warnings by node. */
+  async checkCluster(cluster: Cluster): Promise<InventoryCheck> {
+    const { nodes, hasTopology } = await this.inventory(cluster.slurm?.features ?? [])
+    return checkInventory(cluster, nodes, { partition: this.options.partition, hasTopology })
   }
 
   async launch(job: PlacedJob): Promise<void> {
@@ -448,7 +512,17 @@ export class SlurmBackend implements ExecutionBackend {
     }
     // an older attempt still in Slurm must not run beside the new one
     await this.cancelSlurmJobs(live.map((r) => r.slurmId))
-    const slurmId = await this.client.submit(submission)
+    let slurmId: number
+    try {
+      slurmId = await this.client.submit(submission)
+    } catch (error) {
+      if (error instanceof SlurmRestError && error.acceptedJobId !== undefined) {
+        // Slurm took the job but would hold it (past the partition's limits, say): Zhisuan
+        // placed it to run now, so it goes, and the launch fails with Slurm's reason.
+        await this.cancelSlurmJobs([error.acceptedJobId])
+      }
+      throw error
+    }
     this.seenLive.add(slurmId)
   }
 
@@ -520,9 +594,9 @@ export class SlurmBackend implements ExecutionBackend {
       await this.scontrol.drain(node, prefix + text)
       return
     }
-    if (!(found.state_flags ?? []).map((f) => f.toUpperCase()).includes('DRAIN')) {
-      return // not drained: resuming is a no-op (scontrol would say "Invalid node state")
-    }
+    // Always ask: the node list here may predate our own drain (slurmrestd's update_time
+    // answers 304 when only a node changed), and a resume skipped on a stale view leaves the
+    // node drained in Slurm while Zhisuan places work there. Not drained: "Invalid node state".
     try {
       await this.scontrol.resume(node)
     } catch (error) {

@@ -132,6 +132,34 @@ describe('the slurmrestd client', () => {
     await expect(client.cancel(999999)).resolves.toBeUndefined()
   })
 
+  it('fails a submit Slurm took with errors, naming the job it made', async () => {
+    // slurmrestd 22.05 for a time limit past the partition's MaxTime (EnforcePartLimits=NO)
+    const fake = await fakeSlurmrestd((_req, _body, res) => {
+      json(res, 200, {
+        meta,
+        errors: [
+          { error_code: 2015, error: 'Requested partition configuration not available now' },
+        ],
+        job_id: 16,
+        step_id: 'BATCH',
+        job_submit_user_msg: '',
+      })
+    })
+    const client = new SlurmRestClient(options(fake.url))
+    const submit = client.submit({ script: '#!/bin/bash\n', job: { environment: { A: 'b' } } })
+    await expect(submit).rejects.toMatchObject({
+      code: 'invalid-input',
+      status: 200,
+      acceptedJobId: 16,
+      endpoint: 'POST /slurm/v0.0.38/job/submit',
+    })
+    await expect(submit).rejects.toThrow(
+      'slurmrestd POST /slurm/v0.0.38/job/submit: HTTP 200: Requested partition configuration ' +
+        'not available now (error 2015) (Slurm made job 16, which cannot run as asked)',
+    )
+    expect(fake.seen).toHaveLength(1)
+  })
+
   it('retries reads on 5xx with backoff, and then succeeds', async () => {
     let calls = 0
     const fake = await fakeSlurmrestd((_req, _body, res) => {

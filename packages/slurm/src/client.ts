@@ -37,15 +37,22 @@ export interface SlurmRestClientOptions {
  * `not-found` for an unknown job or node, `unauthorized` for a refused token.
  */
 export class SlurmRestError extends ZhisuanError {
+  /**
+   * A submit Slurm took but said it cannot run as asked: the id of the job it made (which
+   * waits in Slurm until someone cancels it).
+   */
+  readonly acceptedJobId: number | undefined
+
   constructor(
     code: ErrorCode,
     message: string,
     readonly endpoint: string,
     readonly status: number,
     readonly slurmErrors: readonly SlurmError[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; acceptedJobId?: number },
   ) {
-    super(code, message, options)
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.acceptedJobId = options?.acceptedJobId
   }
 }
 
@@ -152,12 +159,30 @@ export class SlurmRestClient {
     return ((await this.api('GET', '/nodes', 'idempotent')).body as SlurmNodesAnswer).nodes ?? []
   }
 
-  /** `POST /job/submit`; the new Slurm job id. */
+  /**
+   * `POST /job/submit`; the new Slurm job id.
+   * @throws SlurmRestError `invalid-input` when Slurm refuses the job, and also when it takes
+   * the job but answers with errors: that job cannot run as asked and would wait in Slurm
+   * (e.g. a time limit past the partition's MaxTime under `EnforcePartLimits=NO`: HTTP 200,
+   * error 2015 and a job id). Such an error carries the job's id in `acceptedJobId`.
+   */
   async submit(submission: SlurmJobSubmission): Promise<number> {
     const answer = await this.api('POST', '/job/submit', 'unsent-only', submission)
     const body = answer.body as SlurmSubmitAnswer
+    const path = `/slurm/v${slurmApiVersion}/job/submit`
     if (typeof body.job_id !== 'number') {
-      throw this.failure('POST', '/job/submit', answer, 'invalid-input')
+      throw this.failure('POST', path, answer, 'invalid-input')
+    }
+    if ((body.errors ?? []).length > 0) {
+      const said = this.failure('POST', path, answer, 'invalid-input')
+      throw new SlurmRestError(
+        'invalid-input',
+        `${said.message} (Slurm made job ${body.job_id}, which cannot run as asked)`,
+        said.endpoint,
+        said.status,
+        said.slurmErrors,
+        { acceptedJobId: body.job_id },
+      )
     }
     return body.job_id
   }

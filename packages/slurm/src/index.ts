@@ -32,3 +32,11 @@ export {
   type ScontrolOptions,
 } from './scontrol.js'
 export { readEnvFile, slurmBackendOptionsFromEnv } from './env.js'
+export { gresCount, slurmInventory, type SlurmInventoryNode } from './inventory.js'
+export { checkFabricPositions, checkInventory, type InventoryCheck } from './inventory-check.js'
+export {
+  parseSlurmTopology,
+  slurmNodePositions,
+  type SlurmNodePosition,
+  type SlurmSwitch,
+} from './topology.js'

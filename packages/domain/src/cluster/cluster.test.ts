@@ -42,6 +42,14 @@ describe('example cluster files', () => {
     expect(cluster.warnings).toEqual([])
   })
 
+  it('resolves the Slurm dev cluster feature mapping to catalog accelerators', () => {
+    const cluster = parse(example('slurm-dev-8.yaml'))
+    expect(cluster.slurm?.features.map((m) => [m.feature, m.accelerator.id])).toEqual([
+      ['h100', 'nvidia-h100-sxm-80gb'],
+    ])
+    expect(parse(lab).slurm).toBeUndefined()
+  })
+
   it('builds the lab and dual-plane examples', () => {
     expect(parse(lab).fabric.acceleratorCount).toBe(64)
     expect(parse(example('dual-plane-hpn.yaml')).fabric.spec.planes).toBe(2)
@@ -121,6 +129,30 @@ describe('broken cluster files name the field, the line and what was expected', 
     expect(issues[0]).toMatchObject({
       path: 'pools[1].name',
       message: 'duplicate pool name "h100"',
+    })
+  })
+
+  it('an unknown catalog id in slurm.features, with the closest names', () => {
+    const [issue] = issuesOf(
+      `${lab}slurm:\n  features:\n    h100: nvidia-h100-sxm-80g\n    gh: H801\n`,
+    )
+    expect(issue).toMatchObject({ path: 'slurm.features.h100' })
+    expect(issue?.message).toMatch(/unknown accelerator "nvidia-h100-sxm-80g"; did you mean/)
+    expect(issuesOf(`${lab}slurm:\n  features:\n    gh: H801\n`)[0]).toMatchObject({
+      path: 'slurm.features.gh',
+      message: expect.stringMatching(/unknown accelerator "H801"/) as unknown,
+    })
+  })
+
+  it('a slurm section with an unknown field or a feature name Slurm cannot have', () => {
+    const issues = issuesOf(`${lab}slurm:\n  feature: {}\n`)
+    expect(issues.map((i) => i.path).sort()).toEqual(['slurm.feature', 'slurm.features'])
+    expect(issues.find((i) => i.path === 'slurm.feature')?.message).toMatch(
+      /unknown field "feature"; did you mean features/,
+    )
+    expect(issuesOf(`${lab}slurm:\n  features:\n    'h 100': H800\n`)[0]).toMatchObject({
+      path: 'slurm.features.h 100',
+      message: expect.stringMatching(/"h 100" is not a Slurm node feature/) as unknown,
     })
   })
 

@@ -21,6 +21,12 @@ export interface Pool {
   readonly spare: boolean
 }
 
+/** A Slurm node feature and the catalog accelerator it stands for (the file's `slurm.features`). */
+export interface SlurmFeatureMapping {
+  readonly feature: string
+  readonly accelerator: Accelerator
+}
+
 /** A validated cluster: pools, the built fabric, storage tiers, and warnings worth showing. */
 export interface Cluster {
   readonly name: string
@@ -28,6 +34,8 @@ export interface Cluster {
   readonly pools: readonly Pool[]
   readonly fabric: Fabric
   readonly storage: readonly StorageTier[]
+  /** How a Slurm cluster's nodes map to this one, when the file has a `slurm` section. */
+  readonly slurm?: { readonly features: readonly SlurmFeatureMapping[] }
   readonly warnings: readonly ValidationIssue[]
 }
 
@@ -55,6 +63,7 @@ export function parseClusterFile(source: string, text: string, catalog: Catalog)
     }
     storageNames.add(tier.name)
   }
+  const slurm = resolveSlurmSection(file, catalog, issues)
   issues.throwIfAny('cluster file')
   const resolved = pools ?? []
   return {
@@ -63,8 +72,40 @@ export function parseClusterFile(source: string, text: string, catalog: Catalog)
     pools: resolved,
     fabric: buildFabric(spec, resolved.map(poolGroup)),
     storage: file.storage,
+    ...(slurm === undefined ? {} : { slurm }),
     warnings: warnings.list(),
   }
+}
+
+/** `slurm.features`, each catalog id resolved; an unknown one is an issue with suggestions. */
+function resolveSlurmSection(
+  file: ClusterFile,
+  catalog: Catalog,
+  issues: IssueCollector,
+): Cluster['slurm'] {
+  if (file.slurm === undefined) {
+    return undefined
+  }
+  const features: SlurmFeatureMapping[] = []
+  for (const [feature, id] of Object.entries(file.slurm.features)) {
+    if (!/^[A-Za-z0-9_.+-]+$/.test(feature)) {
+      issues.add(
+        ['slurm', 'features', feature],
+        `"${feature}" is not a Slurm node feature (letters, digits and _ . + - only)`,
+      )
+      continue
+    }
+    const accelerator = resolveAccelerator(catalog, id)
+    if (accelerator.ok) {
+      features.push({ feature, accelerator: accelerator.value })
+    } else {
+      issues.add(
+        ['slurm', 'features', feature],
+        `${accelerator.reason}; did you mean ${accelerator.suggestions.join(', ')}?`,
+      )
+    }
+  }
+  return { features }
 }
 
 function poolGroup(pool: Pool): {

@@ -73,6 +73,22 @@ export const StorageTierSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * How a Slurm cluster's nodes map to this file, read by the Slurm backend: `features` maps a
+ * Slurm node feature (slurm.conf `Features=`) to the catalog accelerator it stands for, e.g.
+ * `{ h100: nvidia-h100-sxm-80gb }`. Feature names are matched exactly, as Slurm does.
+ */
+export const SlurmSectionSchema = Type.Object(
+  {
+    features: Type.Record(
+      Type.String(),
+      Type.String({ minLength: 1, description: 'catalog accelerator id' }),
+      { description: 'Slurm node feature → catalog accelerator id' },
+    ),
+  },
+  { additionalProperties: false },
+)
+
 export const ClusterFileSchema = Type.Object(
   {
     schemaVersion: Type.Literal(1),
@@ -81,6 +97,7 @@ export const ClusterFileSchema = Type.Object(
     pools: Type.Array(PoolSchema, { minItems: 1 }),
     fabric: FabricSchema,
     storage: Type.Array(StorageTierSchema),
+    slurm: Type.Optional(SlurmSectionSchema),
   },
   { additionalProperties: false },
 )
