@@ -83,3 +83,122 @@ describe('the reconcile loop after a restart', () => {
     await fx.app.close()
   })
 })
+
+describe('the reconcile loop and a backend that refuses', () => {
+  const stores: Store[] = []
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()))
+  })
+
+  it('holds a job whose launch was refused, 5 s then doubling, without counting restarts', async () => {
+    const store = await Store.open(':memory:')
+    stores.push(store)
+    const fx = await appFixture(store)
+    await fx.reconciler.stop()
+    const member = await fx.token('system', 'member')
+    let refuse = 3
+    const launches: number[] = []
+    const drains: [string, boolean, string][] = []
+    const refusing: ExecutionBackend = {
+      name: 'refusing-twin',
+      launch: (job) => {
+        launches.push(fx.now())
+        return refuse-- > 0
+          ? Promise.reject(new Error('Required partition not available (inactive or drain)'))
+          : fx.twin.launch(job)
+      },
+      cancel: (id) => fx.twin.cancel(id),
+      runs: () => fx.twin.runs(),
+      nodes: () => fx.twin.nodes(),
+      setDrain: (node, drain, reason) => {
+        drains.push([node, drain, reason])
+        return fx.twin.setDrain(node)
+      },
+      poll: () => fx.twin.poll(),
+      close: () => Promise.resolve(),
+    }
+    const loop = new Reconciler({
+      store,
+      backend: refusing,
+      cluster: labCluster(),
+      catalog: defaultCatalog(),
+      clock: () => fx.now(),
+      holder: 'refused',
+      log: () => undefined,
+    })
+    const r = await fx.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs',
+      headers: { authorization: `Bearer ${member}` },
+      payload: {
+        name: 'j',
+        acceleratorsPerReplica: 8,
+        chip: { family: 'H100' },
+        twin: { durationS: 3600 },
+      },
+    })
+    const id = r.json<{ id: string }>().id
+    const why = async () =>
+      (
+        await fx.app.inject({
+          method: 'GET',
+          url: `/api/v1/jobs/${id}/why`,
+          headers: { authorization: `Bearer ${member}` },
+        })
+      ).json<{ state: string; reason: { kind: string; failures: number } | null }>()
+    await loop.pass() // refused once: held 5 s
+    expect(await why()).toMatchObject({
+      state: 'pending',
+      reason: { kind: 'launch-failed', failures: 1 },
+    })
+    for (const step of [1, 3, 1]) {
+      fx.advance(step)
+      await loop.pass()
+    }
+    // t = 5: tried again, refused (hold 10 s); t = 15: refused (hold 20 s); t = 35: runs
+    fx.advance(4)
+    await loop.pass()
+    expect(await why()).toMatchObject({ reason: { kind: 'launch-failed', failures: 2 } })
+    fx.advance(5)
+    await loop.pass()
+    fx.advance(1)
+    await loop.pass()
+    fx.advance(19)
+    await loop.pass()
+    expect((await why()).state).toBe('pending')
+    fx.advance(1)
+    await loop.pass()
+    const start = launches[0] ?? 0
+    expect(launches.map((t) => t - start)).toEqual([0, 5, 15, 35])
+    const job = await store.getJob(id)
+    expect(job).toMatchObject({ state: 'running', restarts: 0, lostS: 0 })
+    const kinds = (await store.events(id)).map((e) => e.kind)
+    expect(kinds.filter((k) => k === 'launch-failed')).toHaveLength(3)
+
+    // drains reach the backend from the loop, once per change, with the reason
+    const node = job?.placement?.[0] ?? ''
+    await fx.app.inject({
+      method: 'POST',
+      url: `/api/v1/nodes/${node}/drain`,
+      headers: { authorization: `Bearer ${fx.adminToken}` },
+      payload: { reason: 'fan' },
+    })
+    fx.advance(1)
+    await loop.pass()
+    fx.advance(1)
+    await loop.pass()
+    await fx.app.inject({
+      method: 'POST',
+      url: `/api/v1/nodes/${node}/resume`,
+      headers: { authorization: `Bearer ${fx.adminToken}` },
+    })
+    fx.advance(1)
+    await loop.pass()
+    expect(drains).toEqual([
+      [node, true, 'fan'],
+      [node, false, ''],
+    ])
+    await loop.stop()
+    await fx.app.close()
+  })
+})

@@ -110,6 +110,15 @@ export class Reconciler implements ReconcileLoop {
   /** Drains and resumes the backend still has to hear of (retried each pass until it has). */
   private readonly drainsToTell = new Map<string, NodeState>()
   private wasLeader = false
+  /**
+   * Jobs whose launch the backend refused, kept out of the scheduler until `until` (unix s):
+   * 5 s after the first refusal, doubling to 5 min, so a backend that refuses (Slurm's
+   * partition down) is not asked again every pass. Forgotten on a launch that goes through.
+   */
+  private readonly launchHolds = new Map<
+    string,
+    { until: number; failures: number; error: string }
+  >()
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private stopped = true
@@ -254,8 +263,28 @@ export class Reconciler implements ReconcileLoop {
     await this.tellDrains()
     await this.evacuate()
     await this.handle(await this.options.backend.poll())
+    await this.releaseHolds()
     await yieldToRequests()
     await this.cycle()
+  }
+
+  /** Jobs whose launch hold ended go back to the scheduler; cancelled or gone ones are dropped. */
+  private async releaseHolds(): Promise<void> {
+    const now = this.options.clock()
+    const due = [...this.launchHolds].filter(([, h]) => h.until <= now).map(([id]) => id)
+    if (due.length === 0) {
+      return
+    }
+    const jobs = await this.options.store.getJobs(due)
+    for (const id of due) {
+      const job = jobs.get(id)
+      if (job?.state !== 'pending') {
+        this.launchHolds.delete(id)
+        continue
+      }
+      this.reasons.delete(id)
+      this.submit(job)
+    }
   }
 
   private async rebuild(version: string): Promise<void> {
@@ -359,6 +388,10 @@ export class Reconciler implements ReconcileLoop {
     const scheduler = this.scheduler
     if (scheduler === undefined || job.state !== 'pending') {
       return
+    }
+    const hold = this.launchHolds.get(job.id)
+    if (hold !== undefined && hold.until > this.options.clock()) {
+      return // its last launch was refused: back in the scheduler when the hold ends
     }
     try {
       scheduler.submit(
@@ -686,12 +719,31 @@ export class Reconciler implements ReconcileLoop {
         doneS: job.doneS,
         ...(resumeFrom === undefined ? {} : { resumeFrom }),
       })
+      this.launchHolds.delete(job.id)
     } catch (error) {
-      this.options.log('warn', `launch of ${job.id} failed; requeueing it`, {
-        error: String(error),
+      const now = this.options.clock()
+      const failures = (this.launchHolds.get(job.id)?.failures ?? 0) + 1
+      const waitS = Math.min(300, 5 * 2 ** (failures - 1))
+      const text = error instanceof Error ? error.message : String(error)
+      this.launchHolds.set(job.id, { until: now + waitS, failures, error: text })
+      this.options.log('warn', `launch of ${job.id} failed; trying again in ${waitS} s`, {
+        error: text,
+        failures,
       })
       this.scheduler?.remove(job.id)
-      await this.requeue(job.id, this.options.clock(), 'launch-failed', { error: String(error) })
+      await this.requeue(job.id, now, 'launch-failed', { error: text, retryInS: waitS })
+      const reason = {
+        kind: 'launch-failed',
+        failures,
+        retryAt: now + waitS,
+        message: `the backend refused the launch (${failures}×): ${text}; next try in ${waitS} s`,
+      }
+      const json = JSON.stringify(reason)
+      this.reasons.set(job.id, json)
+      await this.options.store.setPendingReasons(
+        [{ id: job.id, reason: json, message: reason.message }],
+        now,
+      )
     }
   }
 
@@ -735,7 +787,8 @@ export class Reconciler implements ReconcileLoop {
       patch: {
         state: 'pending',
         placement: null,
-        restarts: job.restarts + 1,
+        // a launch the backend refused never ran: no restart, nothing lost
+        restarts: job.restarts + (kind === 'launch-failed' ? 0 : 1),
         lost_s: job.lostS + sinceCheckpointS * accelerators,
         done_s: job.doneS + keptS,
         message: `back in the queue: ${kind}`,
