@@ -11,7 +11,15 @@ const purePackages = [
 ]
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      'packages/console/src/api/schema.generated.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -23,6 +31,16 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+    },
+  },
+  {
+    // the console is browser code with its own compiler settings (DOM, JSX, bundler resolution)
+    files: ['packages/console/src/**/*.ts', 'packages/console/src/**/*.tsx'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./packages/console/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
   {

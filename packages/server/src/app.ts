@@ -19,6 +19,8 @@ import { Reconciler, type ReconcileLoop, type ReconcilerOptions } from './reconc
 import { adminRoutes } from './routes-admin.js'
 import { agentRoutes } from './routes-agent.js'
 import { checkpointRoutes } from './routes-checkpoints.js'
+import { clusterRoutes } from './routes-cluster.js'
+import { serveConsole } from './console-static.js'
 import { jobRoutes } from './routes-jobs.js'
 import { ErrorSchema } from './views.js'
 
@@ -40,6 +42,8 @@ export interface AppOptions {
   readonly tickMs?: number
   readonly leaseTtlS?: number
   readonly logger?: FastifyServerOptions['logger']
+  /** The built web console to serve at `/` (its `dist`); none when undefined. */
+  readonly consoleDir?: string
 }
 
 /** The control plane's HTTP app and its reconcile loop (not started: call `reconciler.start()`). */
@@ -168,6 +172,8 @@ export async function buildApp(
   agentRoutes(app, context)
   checkpointRoutes(app, context)
   summaryRoute(app, context)
+  clusterRoutes(app, context)
+  await serveConsole(app, options.consoleDir)
   return { app, reconciler, context }
 }
 

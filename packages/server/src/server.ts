@@ -41,6 +41,8 @@ export interface ServerOptions {
    * thread cannot load).
    */
   readonly loopThread?: boolean
+  /** The built web console to serve at `/` (its `dist`); none when undefined. */
+  readonly consoleDir?: string
 }
 
 export interface RunningServer {
@@ -90,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
       ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
     }
     let inThread: ExecutionBackend | undefined
     let loop: ReconcileLoop

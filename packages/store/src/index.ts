@@ -7,6 +7,7 @@ export {
   type ShardRecord,
   type ShardState,
 } from './checkpoints.js'
+export { ClusterSamples, type ClusterSample, type HeldScu } from './cluster-samples.js'
 export { migrate, type Dialect } from './migrations.js'
 export {
   finalStates,

@@ -176,6 +176,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+    // the console's utilization-over-time chart: one row per sample the leader records
+    '0004-cluster-samples': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('cluster_samples')
+          .addColumn('at', 'double precision', (c) => c.primaryKey())
+          .addColumn('total', 'integer', (c) => c.notNull())
+          .addColumn('allocated', 'integer', (c) => c.notNull())
+          .addColumn('healthy', 'integer', (c) => c.notNull())
+          .addColumn('pending', 'integer', (c) => c.notNull())
+          .addColumn('running', 'integer', (c) => c.notNull())
+          .addColumn('scu_total', 'double precision', (c) => c.notNull())
+          .addColumn('scu_allocated', 'double precision', (c) => c.notNull())
+          .execute()
+      },
+    },
   }
 }
 

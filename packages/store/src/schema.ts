@@ -16,6 +16,7 @@ export interface Database {
   twin_runs: TwinRunTable
   checkpoints: CheckpointTable
   checkpoint_shards: CheckpointShardTable
+  cluster_samples: ClusterSampleTable
 }
 
 export interface CheckpointTable {
@@ -155,4 +156,15 @@ export interface TwinRunTable {
   nodes: string
   started_at: number
   ends_at: number
+}
+
+export interface ClusterSampleTable {
+  at: number
+  total: number
+  allocated: number
+  healthy: number
+  pending: number
+  running: number
+  scu_total: number
+  scu_allocated: number
 }

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'k
 import pg from 'pg'
 import { ZhisuanError } from '@zhisuan/domain'
 import { CheckpointRegistry } from './checkpoints.js'
+import { ClusterSamples } from './cluster-samples.js'
 import { migrate, type Dialect } from './migrations.js'
 import type { Database, JobTable } from './schema.js'
 import {
@@ -40,6 +41,9 @@ export class Store {
   /** Checkpoints and their shards. */
   readonly checkpoints: CheckpointRegistry
 
+  /** The overview's time series and the SCU running jobs hold. */
+  readonly samples: ClusterSamples
+
   private readonly submissions: GroupCommit<{ row: JobTable; audit: AuditEntry | undefined }>
 
   private constructor(
@@ -47,6 +51,7 @@ export class Store {
     readonly dialect: Dialect,
   ) {
     this.checkpoints = new CheckpointRegistry(db)
+    this.samples = new ClusterSamples(db)
     this.submissions = new GroupCommit((batch) => this.writeSubmissions(batch))
   }
 

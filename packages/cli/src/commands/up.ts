@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { ZhisuanError, defaultCatalog } from '@zhisuan/domain'
@@ -10,6 +13,20 @@ import type { Io } from '../output.js'
 export const defaultClusterFile = fileURLToPath(
   new URL('../../../../examples/clusters/lab-64.yaml', import.meta.url),
 )
+
+/**
+ * The built web console (`@zhisuan/console`'s `dist`), or undefined when it is not installed or
+ * not built (then `up` serves the API only and says so).
+ */
+export function consoleDir(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@zhisuan/console/package.json')
+    const dir = join(dirname(pkg), 'dist')
+    return existsSync(join(dir, 'index.html')) ? dir : undefined
+  } catch {
+    return undefined
+  }
+}
 
 interface UpFlags {
   port?: string
@@ -53,6 +70,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   const { cluster } = await loadClusterFile(clusterFile)
   const speed = numberOption('--twin-speed', flags.twinSpeed, 1e-3, 1e6) ?? 1
   const failureRate = numberOption('--twin-failure-rate', flags.twinFailureRate, 0, 1e6)
+  const web = consoleDir()
   const server = await startServer({
     port,
     host: flags.host ?? '127.0.0.1',
@@ -68,6 +86,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       : { slurmMasterAddress: flags.slurmMasterAddress }),
     ...(failureRate === undefined ? {} : { twinFailureRate: failureRate }),
     logger: { level },
+    ...(web === undefined ? {} : { consoleDir: web }),
   })
   const accelerators = cluster.fabric.acceleratorCount
   io.out(
@@ -80,6 +99,9 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       server.adminTokenFile === undefined
         ? '  admin token: issued on an earlier start (not shown again)'
         : `  admin token: written to ${server.adminTokenFile} (mode 0600; it is not printed)`,
+      web === undefined
+        ? '  console: not built (npm run build builds it)'
+        : `  console: ${server.url}/ (sign in with the admin token or one an admin issues)`,
       `  API docs: ${server.url}/docs · metrics: ${server.url}/metrics`,
       'Ctrl-C stops it.',
     ].join('\n'),

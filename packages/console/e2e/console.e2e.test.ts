@@ -1,0 +1,380 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, up, until, type Up } from '../../cli/src/e2e.test-support.js'
+
+/** Debian's Chromium; the suite fails (never skips) without it. */
+const chromiumPath = process.env['ZHISUAN_CHROMIUM'] ?? '/usr/bin/chromium'
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const shots = join(root, 'test-output', 'console')
+const readme = join(root, 'docs', 'screenshots')
+
+describe('the web console in Chromium', () => {
+  let server: Up
+  let browser: Browser | undefined
+  const chrome = (): Browser => {
+    if (browser === undefined) {
+      throw new Error('Chromium did not start')
+    }
+    return browser
+  }
+  let admin: string
+  const tokens: Record<'alpha' | 'beta' | 'viewer', string> = { alpha: '', beta: '', viewer: '' }
+  /** Console errors of every page, except the failed requests a test expects. */
+  const consoleErrors: string[] = []
+  let jobId = ''
+  let firstNodes: string[] = []
+
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> }
+  }
+
+  /** A signed-in page for a token; `expected` names HTTP statuses this page may see fail. */
+  const signedIn = async (
+    token: string,
+    expected: number[] = [],
+    base = server.url,
+  ): Promise<[BrowserContext, Page]> => {
+    const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
+    context.setDefaultTimeout(15_000)
+    const page = await context.newPage()
+    page.on('console', (m) => {
+      const status = /status of (\d+)/.exec(m.text())?.[1]
+      if (m.type() === 'error' && !(status !== undefined && expected.includes(Number(status)))) {
+        consoleErrors.push(`${m.text()} (${page.url()})`)
+      }
+    })
+    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`))
+    await page.goto(base)
+    await page.getByLabel('API token').fill(token)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByTestId('who').waitFor()
+    return [context, page]
+  }
+
+  /**
+   * What went wrong setting up, if anything: every test then fails with it (a suite whose setup
+   * throws is reported as skipped, and a missing browser must read as a failure).
+   */
+  let setupError: Error | undefined
+  const step = (name: string, body: () => Promise<void> | void) => {
+    it(name, async () => {
+      if (setupError !== undefined) {
+        throw setupError
+      }
+      await body()
+    })
+  }
+
+  beforeAll(async () => {
+    try {
+      await setUp()
+    } catch (error) {
+      setupError = error instanceof Error ? error : new Error(String(error))
+    }
+  })
+
+  async function setUp(): Promise<void> {
+    if (!existsSync(chromiumPath)) {
+      throw new Error(
+        `${chromiumPath} is missing: install Debian's chromium (apt-get install -y --no-install-recommends chromium)`,
+      )
+    }
+    await mkdir(shots, { recursive: true })
+    await mkdir(readme, { recursive: true })
+    const data = await mkdtemp(join(tmpdir(), 'zhisuan-console-e2e-'))
+    // a minute of job time per wall second: a one-hour job runs for a minute
+    server = await up(['--data-dir', data, '--twin-speed', '60'])
+    expect(server.output()).toContain('console: http')
+    admin = (await readFile(join(data, 'admin-token'), 'utf8')).trim()
+    for (const name of ['alpha', 'beta']) {
+      expect(
+        (
+          await call(admin, 'POST', '/api/v1/tenants', {
+            name,
+            quotas: { 'llm-train': { guaranteed: 100 } },
+          })
+        ).status,
+      ).toBe(201)
+    }
+    const issue = async (tenant: string, role: string) =>
+      (await call(admin, 'POST', '/api/v1/tokens', { tenant, role })).body['token'] as string
+    tokens.alpha = await issue('alpha', 'member')
+    tokens.beta = await issue('beta', 'member')
+    tokens.viewer = await issue('alpha', 'viewer')
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox'],
+    })
+  }
+
+  afterAll(async () => {
+    await browser?.close()
+    // the support module kills the server after the file whatever happened
+  })
+
+  step('serves the console at / beside the API, its docs and metrics', async () => {
+    for (const path of ['/', '/jobs/some-job', '/topology?job=x']) {
+      const r = await fetch(`${server.url}${path}`)
+      expect(r.headers.get('content-type')).toContain('text/html')
+      expect(await r.text()).toContain('<div id="root">')
+    }
+    const missing = await fetch(`${server.url}/api/v1/no-such-route`)
+    expect(missing.status).toBe(404)
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not-found')
+    expect((await fetch(`${server.url}/docs/json`)).status).toBe(200)
+    expect((await fetch(`${server.url}/metrics`)).headers.get('content-type')).toContain(
+      'text/plain',
+    )
+  })
+
+  step('signs in with a token and refuses an unknown one', async () => {
+    const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
+    const page = await context.newPage()
+    await page.goto(server.url)
+    await page.screenshot({ path: join(shots, 'sign-in.png') })
+    await page.getByLabel('API token').fill('zs_not-a-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('alert').waitFor({ timeout: 10_000 })
+    expect(await page.getByRole('alert').textContent()).toContain('unknown or revoked')
+    await page.getByLabel('API token').fill(tokens.alpha)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByTestId('who').waitFor()
+    expect(await page.getByTestId('who').textContent()).toContain('alpha · member')
+    await context.close()
+  })
+
+  step(
+    'submits a job as a tenant, shows the API’s validation message, and watches it go running',
+    async () => {
+      const [context, page] = await signedIn(tokens.alpha, [400])
+      await page.getByRole('link', { name: 'Jobs' }).click()
+      await page.getByRole('button', { name: 'Submit a job' }).click()
+      const form = page.getByRole('form', { name: 'Submit a job' })
+      await form.getByLabel('Name').fill('e2e-train')
+      await form.getByLabel('Replicas', { exact: true }).fill('0')
+      await form.getByLabel('Accelerators per replica').fill('8')
+      await form.getByLabel('Family', { exact: true }).fill('H100')
+      await form.getByLabel('Twin run time (s)').fill('3600')
+      await form.getByRole('button', { name: 'Submit' }).click()
+      await form.locator('.field-error').first().waitFor()
+      expect(await form.locator('.field-error').first().textContent()).toMatch(/>= 1/)
+      await page.screenshot({ path: join(shots, 'jobs-submit-validation.png') })
+      await form.getByLabel('Replicas', { exact: true }).fill('2')
+      await form.getByRole('button', { name: 'Submit' }).click()
+      await page.waitForURL(/\/jobs\/job-/)
+      jobId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '')
+      await page.locator('h1 .badge', { hasText: 'running' }).waitFor({ timeout: 30_000 })
+      await page.getByTestId('placement').waitFor()
+      await page.screenshot({ path: join(shots, 'job-detail.png'), fullPage: true })
+      const job = await call(tokens.alpha, 'GET', `/api/v1/jobs/${jobId}`)
+      firstNodes = job.body['nodes'] as string[]
+      expect(firstNodes).toHaveLength(2)
+      await page.getByRole('link', { name: 'Jobs' }).click()
+      await page.locator(`[data-job="${jobId}"]`).waitFor()
+      await page.screenshot({ path: join(shots, 'jobs.png') })
+      await context.close()
+    },
+  )
+
+  step('shows the running job on the topology map with the tiers it spans', async () => {
+    const [context, page] = await signedIn(tokens.alpha)
+    await page.goto(`${server.url}/jobs/${jobId}`)
+    await page.getByRole('link', { name: 'Show it on the map' }).click()
+    await page.waitForURL(/\/topology\?job=/)
+    await page.getByTestId('span').waitFor()
+    expect(await page.getByTestId('span').textContent()).toMatch(
+      /crosses the (node|leaf|spine|core) tier/,
+    )
+    const lit = await Promise.all(
+      (await page.locator('[data-highlighted="true"]').all()).map((l) =>
+        l.getAttribute('data-node'),
+      ),
+    )
+    expect(lit.sort()).toEqual([...new Set(firstNodes)].sort())
+    await page.screenshot({ path: join(shots, 'topology.png'), fullPage: true })
+    await context.close()
+  })
+
+  step('drains a node as admin with evacuate and sees the gang restart elsewhere', async () => {
+    const [context, page] = await signedIn(admin)
+    const node = firstNodes[0] ?? ''
+    await page.getByRole('link', { name: 'Nodes' }).click()
+    const row = page.locator(`tr[data-node="${node}"]`)
+    await row.getByRole('button', { name: 'Drain' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByLabel('Reason').fill('e2e: swap a NIC')
+    await dialog.getByLabel(/Evacuate/).check()
+    await page.screenshot({ path: join(shots, 'nodes-drain-dialog.png') })
+    await dialog.getByRole('button', { name: 'Drain node' }).click()
+    await row.getByRole('button', { name: 'Resume' }).waitFor()
+    await page.screenshot({ path: join(shots, 'nodes.png'), fullPage: true })
+    await page.goto(`${server.url}/jobs/${jobId}`)
+    const moved = await until(
+      'the gang to restart off the drained node',
+      async () => {
+        const j = (await call(admin, 'GET', `/api/v1/jobs/${jobId}`)).body
+        const nodes = (j['nodes'] ?? []) as string[]
+        return j['state'] === 'running' && (j['restarts'] as number) >= 1 && !nodes.includes(node)
+          ? nodes
+          : undefined
+      },
+      60_000,
+    )
+    expect(moved).not.toContain(node)
+    await expect
+      .poll(async () => page.getByTestId('restarts').textContent(), { timeout: 10_000 })
+      .toMatch(/\/ [1-9]/)
+    await page.screenshot({ path: join(shots, 'job-restarted.png'), fullPage: true })
+    await page.getByRole('link', { name: 'Tenants and quotas' }).click()
+    await page.getByRole('table').waitFor()
+    await page.screenshot({ path: join(shots, 'tenants.png'), fullPage: true })
+    await context.close()
+  })
+
+  step('does not show the first tenant’s job to a second tenant', async () => {
+    const [context, page] = await signedIn(tokens.beta, [404])
+    await page.getByRole('link', { name: 'Jobs' }).click()
+    await page.getByText('No jobs match these filters.').waitFor()
+    expect(await page.locator(`[data-job="${jobId}"]`).count()).toBe(0)
+    await page.goto(`${server.url}/jobs/${jobId}`)
+    await page.getByText('that this token may see').waitFor()
+    await page.getByRole('link', { name: 'Topology' }).click()
+    await page.getByText('No running jobs you can see.').waitFor()
+    expect(await page.content()).not.toContain(jobId)
+    // beta's own job: the first tenant sees its accelerators taken, not whose they are
+    const own = await call(tokens.beta, 'POST', '/api/v1/jobs', {
+      name: 'beta-sweep',
+      replicas: 4,
+      acceleratorsPerReplica: 8,
+      chip: { family: 'H100' },
+      twin: { durationS: 3600 },
+    })
+    expect(own.status).toBe(201)
+    await context.close()
+  })
+
+  step('gives a viewer read-only controls', async () => {
+    const [context, page] = await signedIn(tokens.viewer)
+    expect(await page.getByTestId('who').textContent()).toContain('(read-only)')
+    await page.getByRole('link', { name: 'Jobs' }).click()
+    await page.getByTestId('read-only').waitFor()
+    expect(await page.getByRole('button', { name: 'Submit a job' }).count()).toBe(0)
+    await page.locator(`[data-job="${jobId}"]`).click()
+    await page.getByTestId('timeline').waitFor()
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0)
+    // and the API agrees: a viewer's submission is refused
+    const refused = await call(tokens.viewer, 'POST', '/api/v1/jobs', {
+      name: 'nope',
+      acceleratorsPerReplica: 8,
+      chip: { family: 'H100' },
+    })
+    expect(refused.status).toBe(403)
+    await context.close()
+  })
+
+  step('opens a zhisuan sim --report directory’s report.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zhisuan-report-'))
+    const sim = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'sim',
+        '--cluster',
+        join(root, 'examples/clusters/lab-64.yaml'),
+        '--workload',
+        'llm-mix',
+        '--days',
+        '1',
+        '--report',
+        dir,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(sim.status, sim.stderr).toBe(0)
+    const [context, page] = await signedIn(tokens.viewer)
+    await page.getByRole('link', { name: 'Simulation reports' }).click()
+    await page.getByLabel('report.json file').setInputFiles(join(dir, 'report.json'))
+    await page.getByRole('rowheader', { name: 'utilization' }).waitFor()
+    // the chart library loads on first use
+    await expect.poll(() => page.locator('.chart svg').count(), { timeout: 10_000 }).toBe(4)
+    await page.screenshot({ path: join(shots, 'reports.png'), fullPage: true })
+    await page.getByLabel('report.json file').setInputFiles(join(dir, 'report.md'))
+    await page.getByText('Cannot read the report').waitFor()
+    await context.close()
+  })
+
+  step('shows capacity and utilization over time on the overview', async () => {
+    // the leader records a sample every 15 s: wait for a few, so the chart has a line
+    await until(
+      'three utilization samples',
+      async () => {
+        const o = await call(tokens.alpha, 'GET', '/api/v1/cluster/overview?windowS=3600')
+        return (o.body['series'] as unknown[]).length >= 3 ? true : undefined
+      },
+      60_000,
+    )
+    const [context, page] = await signedIn(tokens.alpha)
+    await page.getByRole('combobox', { name: 'Time window' }).selectOption({ label: 'Last hour' })
+    await page.getByRole('heading', { name: 'By chip family' }).waitFor()
+    await page.locator('.chart svg').first().waitFor()
+    expect(await page.getByText('Failures per 1,000 accelerators per day').count()).toBe(1)
+    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true })
+    await copyFile(join(shots, 'overview.png'), join(readme, 'overview.png'))
+    // the map now: the job moved off the drained node, the other tenant's gang without its name
+    await page.goto(`${server.url}/topology?job=${jobId}`)
+    await page.getByTestId('span').waitFor()
+    await page.locator('.cell-draining').first().waitFor()
+    await page.screenshot({ path: join(shots, 'topology-after-drain.png'), fullPage: true })
+    await copyFile(join(shots, 'topology-after-drain.png'), join(readme, 'topology.png'))
+    await context.close()
+  })
+
+  step('keeps a 2,000-node map responsive: pods first, expanded on click', async () => {
+    // lab-64's pool and fabric, scaled to 2,000 nodes on three tiers
+    const lab = await readFile(join(root, 'examples/clusters/lab-64.yaml'), 'utf8')
+    const big = lab
+      .replace('name: lab-64', 'name: lab-2000')
+      .replace(/count: 8$/m, 'count: 2000')
+      .replace('tiers: 2', 'tiers: 3')
+      .replace('nodesPerBlock: 4', 'nodesPerBlock: 16\n  blocksPerPod: 4')
+      .replace('oversubscription: { leaf: 1 }', 'oversubscription: { leaf: 1, spine: 1 }')
+    const data = await mkdtemp(join(tmpdir(), 'zhisuan-console-2000-'))
+    await writeFile(join(data, 'lab-2000.yaml'), big)
+    const large = await up(['--data-dir', data, '--cluster', join(data, 'lab-2000.yaml')])
+    const token = (await readFile(join(data, 'admin-token'), 'utf8')).trim()
+    const [context, page] = await signedIn(token, [], large.url)
+    const started = Date.now()
+    await page.getByRole('link', { name: 'Topology' }).click()
+    await page.getByRole('button', { name: /^▸? ?Pod 0\b/ }).waitFor()
+    const pods = await page.locator('section.pod').count()
+    expect(pods).toBe(32)
+    expect(await page.locator('li.node').count()).toBe(0) // aggregated until opened
+    await page.getByRole('button', { name: /Pod 0\b/ }).click()
+    await page.getByRole('button', { name: /Block 0\b/ }).click()
+    await page.locator('li.node').first().waitFor()
+    expect(await page.locator('li.node').count()).toBe(16)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    await page.screenshot({ path: join(shots, 'topology-2000.png'), fullPage: false })
+    await context.close()
+    large.child.kill('SIGTERM')
+  })
+
+  step('logged no browser console errors', () => {
+    expect(consoleErrors).toEqual([])
+  })
+})

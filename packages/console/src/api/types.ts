@@ -1,0 +1,56 @@
+import type { paths } from './schema.generated'
+
+type Ok<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer T } } }
+}
+  ? T
+  : paths[P][M] extends { responses: { 201: { content: { 'application/json': infer T } } } }
+    ? T
+    : never
+
+export type Job = Ok<'/api/v1/jobs/{id}', 'get'>
+export type JobState = Job['state']
+export type JobBody = paths['/api/v1/jobs']['post']['requestBody']['content']['application/json']
+export type JobEvent = Ok<'/api/v1/jobs/{id}/events', 'get'>['items'][number]
+export type Why = Ok<'/api/v1/jobs/{id}/why', 'get'>
+export type Overview = Ok<'/api/v1/cluster/overview', 'get'>
+export type Topology = Ok<'/api/v1/cluster/topology', 'get'>
+export type TopologyNode = Topology['nodes'][number]
+export type QuotaUsage = Ok<'/api/v1/quota-usage', 'get'>['items'][number]
+export type NodeView = Ok<'/api/v1/nodes', 'get'>['items'][number]
+export type Whoami = Ok<'/api/v1/whoami', 'get'>
+
+// These two routes declare no response schema yet, so their shapes are written here (as the
+// server's routes-checkpoints.ts and app.ts answer them).
+
+/** `GET /api/v1/cluster/summary` */
+export interface Summary {
+  readonly accelerators: { readonly total: number; readonly allocated: number }
+  readonly utilization: number
+  readonly failures: {
+    readonly windowS: number
+    readonly count: number
+    readonly per1000AcceleratorDays: number
+  }
+  readonly runningJobs: number
+  readonly ettrRunning: number
+}
+
+/** One entry of `GET /api/v1/jobs/{id}/checkpoints` */
+export interface Checkpoint {
+  readonly id: string
+  readonly step: number
+  readonly state: string
+  readonly tag: string | null
+  readonly createdAt: number
+  readonly committedAt: number | null
+  readonly totalBytes: number
+}
+
+export const jobStates: readonly JobState[] = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+]

@@ -1,0 +1,278 @@
+import { useInfiniteQuery } from '@tanstack/react-query'
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { api, unwrap } from '../api/client'
+import { jobStates, type Job } from '../api/types'
+import { Badge, Empty, ErrorBox, Loading } from '../components/common'
+import { count, dateTime } from '../lib/format'
+import {
+  acceleratorsOf,
+  filtersFromSearch,
+  filtersToSearch,
+  listQuery,
+  matchesFamily,
+  type JobFilters,
+} from '../lib/job-filters'
+import { navigate } from '../router'
+import { useMe } from '../session'
+import { SubmitForm } from './submit-form'
+
+/** Jobs with filters, virtualized rows, and the submit form. */
+export function JobsPage({ search }: { search: string }) {
+  const me = useMe()
+  const filters = filtersFromSearch(search)
+  const [submitting, setSubmitting] = useState(false)
+  const setFilter = (key: keyof JobFilters, value: string) => {
+    navigate(
+      `/jobs${filtersToSearch({ ...filters, [key]: value === '' ? undefined : value })}`,
+      true,
+    )
+  }
+  return (
+    <section aria-labelledby="jobs-title">
+      <div className="page-head">
+        <h1 id="jobs-title">Jobs</h1>
+        {me.canWrite ? (
+          <button
+            type="button"
+            aria-expanded={submitting}
+            onClick={() => {
+              setSubmitting(!submitting)
+            }}
+          >
+            {submitting ? 'Close the form' : 'Submit a job'}
+          </button>
+        ) : (
+          <p className="note" data-testid="read-only">
+            Read-only: a {me.role} token cannot submit or cancel jobs.
+          </p>
+        )}
+      </div>
+      {submitting && me.canWrite ? (
+        <SubmitForm
+          onSubmitted={(job) => {
+            navigate(`/jobs/${encodeURIComponent(job.id)}`)
+          }}
+        />
+      ) : null}
+      <form
+        className="filters"
+        aria-label="Filter jobs"
+        onSubmit={(e) => {
+          e.preventDefault()
+        }}
+      >
+        <label>
+          State
+          <select
+            value={filters.state ?? ''}
+            onChange={(e) => {
+              setFilter('state', e.target.value)
+            }}
+          >
+            <option value="">any</option>
+            {jobStates.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        {me.isAdmin ? (
+          <TextFilter
+            label="Tenant"
+            value={filters.tenant}
+            onChange={(v) => {
+              setFilter('tenant', v)
+            }}
+          />
+        ) : null}
+        <TextFilter
+          label="Queue"
+          value={filters.queue}
+          onChange={(v) => {
+            setFilter('queue', v)
+          }}
+        />
+        <TextFilter
+          label="Family"
+          value={filters.family}
+          onChange={(v) => {
+            setFilter('family', v)
+          }}
+        />
+      </form>
+      <JobList filters={filters} />
+    </section>
+  )
+}
+
+/** A text filter applied when the user stops typing (Enter or leaving the field). */
+function TextFilter({
+  label,
+  value,
+  onChange,
+}: {
+  label: string
+  value: string | undefined
+  onChange: (value: string) => void
+}) {
+  const [text, setText] = useState(value ?? '')
+  useEffect(() => {
+    setText(value ?? '')
+  }, [value])
+  return (
+    <label>
+      {label}
+      <input
+        type="search"
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value)
+        }}
+        onBlur={() => {
+          onChange(text.trim())
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            onChange(text.trim())
+          }
+        }}
+      />
+    </label>
+  )
+}
+
+const rowHeight = 36
+
+function JobList({ filters }: { filters: JobFilters }) {
+  const [live, setLive] = useState(true)
+  const pages = useInfiniteQuery({
+    queryKey: ['jobs', filters.state, filters.tenant, filters.queue],
+    initialPageParam: undefined as string | undefined,
+    // refreshing re-reads every loaded page: keep it live while the list is short
+    refetchInterval: live ? 5000 : false,
+    queryFn: async ({ pageParam }) =>
+      unwrap(await api.GET('/api/v1/jobs', { params: { query: listQuery(filters, pageParam) } })),
+    getNextPageParam: (last) => last.next ?? undefined,
+  })
+  const loaded = pages.data?.pages.length ?? 0
+  useEffect(() => {
+    setLive(loaded <= 3)
+  }, [loaded])
+  const rows = useMemo(
+    () =>
+      (pages.data?.pages ?? [])
+        .flatMap((p) => p.items)
+        .filter((j) => matchesFamily(j, filters.family)),
+    [pages.data, filters.family],
+  )
+  const scroller = useRef<HTMLDivElement>(null)
+  const virtual = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => rowHeight,
+    overscan: 20,
+  })
+  const items = virtual.getVirtualItems()
+  const last = items[items.length - 1]
+  useEffect(() => {
+    // the next page when the user scrolls near the end of what is loaded
+    if (
+      last !== undefined &&
+      last.index >= rows.length - 50 &&
+      pages.hasNextPage &&
+      !pages.isFetchingNextPage
+    ) {
+      void pages.fetchNextPage()
+    }
+  }, [last, rows.length, pages])
+  if (pages.isError) {
+    return <ErrorBox error={pages.error} title="Cannot list jobs" />
+  }
+  if (pages.data === undefined) {
+    return <Loading what="jobs" />
+  }
+  if (rows.length === 0) {
+    return <Empty>No jobs match these filters.</Empty>
+  }
+  return (
+    <div className="job-table" role="table" aria-label="Jobs" aria-rowcount={rows.length + 1}>
+      <div className="job-row job-head" role="row" aria-rowindex={1}>
+        {['Name', 'Id', 'Tenant', 'Queue', 'State', 'Family', 'Accelerators', 'Submitted'].map(
+          (h) => (
+            <span key={h} role="columnheader">
+              {h}
+            </span>
+          ),
+        )}
+      </div>
+      <div
+        ref={scroller}
+        className="job-scroll"
+        role="rowgroup"
+        tabIndex={0}
+        aria-label="Job rows (scroll)"
+      >
+        <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+          {items.map((item) => {
+            const job = rows[item.index]
+            return job === undefined ? null : (
+              <JobRow key={job.id} job={job} index={item.index} top={item.start} />
+            )
+          })}
+        </div>
+      </div>
+      <p className="table-foot" role="status">
+        {count(rows.length)} jobs loaded{pages.hasNextPage ? ' (more load as you scroll)' : ''}
+      </p>
+    </div>
+  )
+}
+
+function JobRow({ job, index, top }: { job: Job; index: number; top: number }) {
+  const open = () => {
+    navigate(`/jobs/${encodeURIComponent(job.id)}`)
+  }
+  return (
+    <div
+      className="job-row"
+      role="row"
+      aria-rowindex={index + 2}
+      tabIndex={0}
+      data-job={job.id}
+      style={{ position: 'absolute', top, left: 0, right: 0, height: rowHeight }}
+      onClick={open}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') {
+          open()
+        }
+      }}
+    >
+      <span role="cell">
+        <a
+          href={`/jobs/${encodeURIComponent(job.id)}`}
+          onClick={(e) => {
+            e.preventDefault()
+          }}
+          tabIndex={-1}
+        >
+          {job.name}
+        </a>
+      </span>
+      <span role="cell" className="mono">
+        {job.id}
+      </span>
+      <span role="cell">{job.tenant}</span>
+      <span role="cell">{job.queue}</span>
+      <span role="cell">
+        <Badge state={job.state} />
+      </span>
+      <span role="cell">{job.family ?? '–'}</span>
+      <span role="cell" className="num">
+        {acceleratorsOf(job)}
+      </span>
+      <span role="cell">{dateTime(job.submittedAt)}</span>
+    </div>
+  )
+}

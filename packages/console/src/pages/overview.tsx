@@ -1,0 +1,195 @@
+import { useQuery } from '@tanstack/react-query'
+import { useMemo, useState } from 'react'
+import { api, unwrap, unwrapAs } from '../api/client'
+import type { Overview, Summary } from '../api/types'
+import type { ChartOption } from '../components/chart'
+import { Chart } from '../components/lazy-chart'
+import { Empty, ErrorBox, Loading, Stat } from '../components/common'
+import { count, percent, scu } from '../lib/format'
+import { timeWindows, windowFrom } from '../lib/windows'
+
+const windowKey = 'zhisuan.window'
+
+/** Capacity by family, utilization over time, queue, failure rate and ETTR. */
+export function OverviewPage() {
+  const [windowS, setWindowS] = useState(() => windowFrom(sessionStorage.getItem(windowKey)))
+  const overview = useQuery({
+    queryKey: ['overview', windowS],
+    refetchInterval: 5000,
+    queryFn: async () =>
+      unwrap(await api.GET('/api/v1/cluster/overview', { params: { query: { windowS } } })),
+  })
+  const summary = useQuery({
+    queryKey: ['summary', windowS],
+    refetchInterval: 5000,
+    queryFn: async () =>
+      unwrapAs<Summary>(
+        await api.GET('/api/v1/cluster/summary', { params: { query: { windowS } } }),
+      ),
+  })
+  return (
+    <section aria-labelledby="overview-title">
+      <div className="page-head">
+        <h1 id="overview-title">Overview</h1>
+        <label className="inline">
+          Time window{' '}
+          <select
+            value={windowS}
+            onChange={(e) => {
+              const s = Number(e.target.value)
+              sessionStorage.setItem(windowKey, String(s))
+              setWindowS(s)
+            }}
+          >
+            {timeWindows.map((w) => (
+              <option key={w.seconds} value={w.seconds}>
+                {w.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {overview.isError ? (
+        <ErrorBox error={overview.error} title="Cannot load the overview" />
+      ) : null}
+      {summary.isError ? <ErrorBox error={summary.error} title="Cannot load the summary" /> : null}
+      {overview.data === undefined ? (
+        overview.isError ? null : (
+          <Loading what="the cluster" />
+        )
+      ) : (
+        <OverviewBody overview={overview.data} summary={summary.data} />
+      )}
+    </section>
+  )
+}
+
+function OverviewBody({ overview, summary }: { overview: Overview; summary: Summary | undefined }) {
+  const total = overview.families.reduce((s, f) => s + f.total, 0)
+  const allocated = overview.families.reduce((s, f) => s + f.allocated, 0)
+  const healthy = overview.families.reduce((s, f) => s + f.healthy, 0)
+  const scuTotal = overview.families.reduce((s, f) => s + f.scuTotal, 0)
+  const scuAllocated = overview.families.reduce((s, f) => s + f.scuAllocated, 0)
+  const option = useMemo((): ChartOption => {
+    const points = overview.series.map((s) => [
+      s.at * 1000,
+      s.total > 0 ? (s.allocated / s.total) * 100 : 0,
+    ])
+    const queue = overview.series.map((s) => [s.at * 1000, s.pending])
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { data: ['Utilization %', 'Pending jobs'], top: 0 },
+      grid: { left: 50, right: 50, top: 50, bottom: 30 },
+      // from the first sample in the window (a new cluster has only minutes of them) to now
+      xAxis: { type: 'time', min: 'dataMin', max: overview.at * 1000 },
+      yAxis: [
+        { type: 'value', name: '%', min: 0, max: 100 },
+        { type: 'value', name: 'jobs', minInterval: 1 },
+      ],
+      series: [
+        { name: 'Utilization %', type: 'line', showSymbol: false, data: points, step: 'end' },
+        {
+          name: 'Pending jobs',
+          type: 'line',
+          showSymbol: false,
+          yAxisIndex: 1,
+          data: queue,
+          step: 'end',
+        },
+      ],
+    }
+  }, [overview.series, overview.at])
+  return (
+    <>
+      <div className="stats">
+        <Stat label="Accelerators" value={count(total)} hint={scu(scuTotal)} />
+        <Stat
+          label="Allocated"
+          value={count(allocated)}
+          hint={`${percent(total > 0 ? allocated / total : 0)} · ${scu(scuAllocated)}`}
+        />
+        <Stat
+          label="Healthy"
+          value={count(healthy)}
+          hint={`${count(total - healthy)} failed or drained`}
+        />
+        <Stat
+          label="Queue"
+          value={`${count(overview.queue.pending)} pending`}
+          hint={`${count(overview.queue.running)} running`}
+        />
+        <Stat
+          label="Failures per 1,000 accelerators per day"
+          value={summary === undefined ? '…' : summary.failures.per1000AcceleratorDays.toFixed(3)}
+          hint={
+            summary === undefined ? undefined : `${count(summary.failures.count)} in the window`
+          }
+        />
+        <Stat
+          label="ETTR of running jobs"
+          value={summary === undefined ? '…' : percent(summary.ettrRunning)}
+          hint="productive time over wall time"
+        />
+      </div>
+      <h2>By chip family</h2>
+      {overview.families.length === 0 ? (
+        <Empty>The cluster has no accelerators.</Empty>
+      ) : (
+        <table>
+          <caption className="sr-only">Accelerators by chip family</caption>
+          <thead>
+            <tr>
+              <th scope="col">Family</th>
+              <th scope="col">Model</th>
+              <th scope="col" className="num">
+                Total
+              </th>
+              <th scope="col" className="num">
+                Allocated
+              </th>
+              <th scope="col" className="num">
+                Healthy
+              </th>
+              <th scope="col" className="num">
+                SCU each
+              </th>
+              <th scope="col" className="num">
+                SCU total
+              </th>
+              <th scope="col" className="num">
+                SCU allocated
+              </th>
+              <th scope="col" className="num">
+                SCU healthy
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {overview.families.map((f) => (
+              <tr key={f.family}>
+                <th scope="row">{f.family}</th>
+                <td>{f.model}</td>
+                <td className="num">{count(f.total)}</td>
+                <td className="num">{count(f.allocated)}</td>
+                <td className="num">{count(f.healthy)}</td>
+                <td className="num">{f.scuEach.toFixed(2)}</td>
+                <td className="num">{scu(f.scuTotal)}</td>
+                <td className="num">{scu(f.scuAllocated)}</td>
+                <td className="num">{scu(f.scuHealthy)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Utilization and queue over time</h2>
+      {overview.series.length < 2 ? (
+        <Empty>No samples in this window yet; the server records one every 15 seconds.</Empty>
+      ) : (
+        <Chart
+          option={option}
+          label="Accelerator utilization and pending jobs over the selected window"
+        />
+      )}
+    </>
+  )
+}

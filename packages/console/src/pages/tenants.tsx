@@ -1,0 +1,123 @@
+import { useQuery } from '@tanstack/react-query'
+import { api, unwrap } from '../api/client'
+import type { QuotaUsage } from '../api/types'
+import { Empty, ErrorBox, Loading } from '../components/common'
+import { count, scu } from '../lib/format'
+import { useMe } from '../session'
+
+/** Tenants' guaranteed, borrowed and used SCU per workload class (an admin sees all). */
+export function TenantsPage() {
+  const me = useMe()
+  const usage = useQuery({
+    queryKey: ['quota-usage', me.isAdmin ? '*' : me.tenant],
+    refetchInterval: 5000,
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/api/v1/quota-usage', {
+          params: { query: me.isAdmin ? {} : { tenant: me.tenant } },
+        }),
+      ),
+  })
+  const tenants = useQuery({
+    queryKey: ['tenants'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/tenants')),
+  })
+  return (
+    <section aria-labelledby="tenants-title">
+      <h1 id="tenants-title">Tenants and quotas</h1>
+      <p>
+        {me.isAdmin
+          ? 'Every tenant’s quota per workload class in standard compute units (SCU), and what its running jobs hold now. Used above the guarantee is borrowed from idle capacity, up to the borrowing limit.'
+          : `Your tenant (${me.tenant}): its quota and what its running jobs hold now. Other tenants are an admin’s view.`}
+      </p>
+      {usage.isError ? <ErrorBox error={usage.error} title="Cannot load quota use" /> : null}
+      {usage.data === undefined ? (
+        usage.isError ? null : (
+          <Loading what="quotas" />
+        )
+      ) : usage.data.items.length === 0 ? (
+        <Empty>No quotas set and nothing running.</Empty>
+      ) : (
+        <QuotaTable items={usage.data.items} />
+      )}
+      <h2>Tenants</h2>
+      {tenants.isError ? <ErrorBox error={tenants.error} title="Cannot list tenants" /> : null}
+      {tenants.data === undefined ? null : tenants.data.items.length === 0 ? (
+        <Empty>No tenants yet (an admin creates them: POST /api/v1/tenants).</Empty>
+      ) : (
+        <ul className="tenant-list">
+          {tenants.data.items.map((t) => (
+            <li key={t.name}>
+              <strong>{t.name}</strong>:{' '}
+              {Object.keys(t.quotas).length === 0
+                ? 'no quota (runs on idle capacity only)'
+                : Object.entries(t.quotas)
+                    .map(
+                      ([c, q]) =>
+                        `${c} ${scu(q.guaranteed)} guaranteed${q.borrowingLimit === undefined ? '' : `, borrows up to ${scu(q.borrowingLimit)}`}`,
+                    )
+                    .join('; ')}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
+
+function QuotaTable({ items }: { items: readonly QuotaUsage[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Tenant</th>
+          <th scope="col">Workload class</th>
+          <th scope="col" className="num">
+            Guaranteed
+          </th>
+          <th scope="col" className="num">
+            Borrowing limit
+          </th>
+          <th scope="col" className="num">
+            Used
+          </th>
+          <th scope="col" className="num">
+            Borrowed
+          </th>
+          <th scope="col">Use of the guarantee</th>
+          <th scope="col" className="num">
+            Accelerators
+          </th>
+          <th scope="col" className="num">
+            Jobs
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((q) => {
+          const share = q.guaranteed > 0 ? Math.min(1, q.used / q.guaranteed) : q.used > 0 ? 1 : 0
+          return (
+            <tr key={`${q.tenant}/${q.workloadClass}`}>
+              <th scope="row">{q.tenant}</th>
+              <td>{q.workloadClass}</td>
+              <td className="num">{scu(q.guaranteed)}</td>
+              <td className="num">{q.borrowingLimit === null ? '–' : scu(q.borrowingLimit)}</td>
+              <td className="num">{scu(q.used)}</td>
+              <td className="num">{scu(q.borrowed)}</td>
+              <td>
+                <meter
+                  min={0}
+                  max={1}
+                  value={share}
+                  aria-label={`${Math.round(share * 100)}% of the guarantee used`}
+                />
+              </td>
+              <td className="num">{count(q.accelerators)}</td>
+              <td className="num">{count(q.jobs)}</td>
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}

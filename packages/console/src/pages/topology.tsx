@@ -1,0 +1,292 @@
+import { useQuery } from '@tanstack/react-query'
+import { useMemo, useState } from 'react'
+import { api, unwrap } from '../api/client'
+import type { Topology, TopologyNode } from '../api/types'
+import { Empty, ErrorBox, Loading } from '../components/common'
+import { count } from '../lib/format'
+import {
+  acceleratorCells,
+  acceleratorStateNames,
+  expansionFor,
+  initialExpansion,
+  mapView,
+  spanOf,
+  type BlockView,
+  type PodView,
+  type StateCounts,
+} from '../lib/topology-model'
+import { Link, navigate } from '../router'
+
+/** The fabric: pods of spines, blocks of leaves, nodes and their accelerators by state. */
+export function TopologyPage({ search }: { search: string }) {
+  const topology = useQuery({
+    queryKey: ['topology'],
+    refetchInterval: 3000,
+    queryFn: async () => unwrap(await api.GET('/api/v1/cluster/topology')),
+  })
+  return (
+    <section aria-labelledby="topology-title">
+      <h1 id="topology-title">Topology</h1>
+      {topology.isError ? <ErrorBox error={topology.error} title="Cannot load the fabric" /> : null}
+      {topology.data === undefined ? (
+        topology.isError ? null : (
+          <Loading what="the fabric" />
+        )
+      ) : (
+        <TopologyMap topology={topology.data} job={new URLSearchParams(search).get('job')} />
+      )}
+    </section>
+  )
+}
+
+function TopologyMap({ topology, job }: { topology: Topology; job: string | null }) {
+  const [expanded, setExpanded] = useState(() => {
+    const open = initialExpansion(topology.nodes)
+    const selected = topology.jobs.find((j) => j.id === job)
+    for (const k of selected === undefined ? [] : expansionFor(topology.nodes, selected.nodes)) {
+      open.add(k)
+    }
+    return open
+  })
+  const selected = topology.jobs.find((j) => j.id === job)
+  const highlight = useMemo(() => new Set(selected?.nodes ?? []), [selected])
+  const view = useMemo(
+    () => mapView(topology, expanded, highlight),
+    [topology, expanded, highlight],
+  )
+  const toggle = (key: string) => {
+    setExpanded((old) => {
+      const next = new Set(old)
+      if (next.has(key)) {
+        next.delete(key)
+      } else {
+        next.add(key)
+      }
+      return next
+    })
+  }
+  const select = (id: string | null) => {
+    navigate(id === null ? '/topology' : `/topology?job=${encodeURIComponent(id)}`, true)
+    const j = topology.jobs.find((x) => x.id === id)
+    if (j !== undefined) {
+      setExpanded((old) => new Set([...old, ...expansionFor(topology.nodes, j.nodes)]))
+    }
+  }
+  const span = selected === undefined ? undefined : spanOf(topology.nodes, selected.nodes)
+  const total = topology.nodes.reduce((s, n) => s + n.accelerators, 0)
+  return (
+    <div className="topology">
+      <p>
+        {topology.name}: {topology.design} fabric, {topology.tiers} tiers, {topology.planes}{' '}
+        {topology.planes === 1 ? 'plane' : 'planes'} · {count(topology.nodes.length)} nodes ·{' '}
+        {count(total)} accelerators · per plane: {topology.switches.leavesPerBlock} leaves per
+        block, {topology.switches.core} core switches
+      </p>
+      <Legend />
+      <div className="topology-body">
+        <aside aria-labelledby="jobs-on-map">
+          <h2 id="jobs-on-map">Running jobs</h2>
+          {topology.jobs.length === 0 ? (
+            <Empty>No running jobs you can see.</Empty>
+          ) : (
+            <ul className="job-picker">
+              {topology.jobs.map((j) => (
+                <li key={j.id}>
+                  <button
+                    type="button"
+                    aria-pressed={j.id === job}
+                    onClick={() => {
+                      select(j.id === job ? null : j.id)
+                    }}
+                  >
+                    {j.name} <small>{j.id}</small>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          {selected === undefined || span === undefined ? null : (
+            <div className="span" role="status" data-testid="span">
+              <strong>{selected.name}</strong> runs on {span.nodes}{' '}
+              {span.nodes === 1 ? 'node' : 'nodes'} in {span.blocks}{' '}
+              {span.blocks === 1 ? 'block' : 'blocks'} and {span.pods}{' '}
+              {span.pods === 1 ? 'pod' : 'pods'}; its traffic crosses the{' '}
+              <strong>{span.tier}</strong> tier.{' '}
+              <Link href={`/jobs/${encodeURIComponent(selected.id)}`}>Job details</Link>
+            </div>
+          )}
+        </aside>
+        <div className="pods">
+          {view.map((pod) => (
+            <Pod
+              key={pod.key}
+              leaves={topology.switches.leavesPerBlock}
+              pod={pod}
+              planes={topology.planes}
+              highlight={highlight}
+              job={selected?.id}
+              toggle={toggle}
+            />
+          ))}
+        </div>
+      </div>
+    </div>
+  )
+}
+
+function Legend() {
+  return (
+    <ul className="legend" aria-label="Legend">
+      {acceleratorStateNames.map((s) => (
+        <li key={s}>
+          <span className={`cell cell-${s}`} aria-hidden="true" /> {s}
+        </li>
+      ))}
+      <li>
+        <span className="cell cell-allocated cell-hl" aria-hidden="true" /> selected job
+      </li>
+    </ul>
+  )
+}
+
+/** A stacked bar of accelerators by state, with the counts in words for screen readers. */
+function StateBar({ counts }: { counts: StateCounts }) {
+  const total = acceleratorStateNames.reduce((s, k) => s + counts[k], 0)
+  const words = acceleratorStateNames.map((k) => `${counts[k]} ${k}`).join(', ')
+  return (
+    <div className="statebar" role="img" aria-label={words} title={words}>
+      {acceleratorStateNames.map((k) =>
+        counts[k] === 0 ? null : (
+          <span
+            key={k}
+            className={`cell-${k}`}
+            style={{ flexGrow: counts[k] / Math.max(1, total) }}
+          />
+        ),
+      )}
+    </div>
+  )
+}
+
+function Pod({
+  pod,
+  leaves,
+  planes,
+  highlight,
+  job,
+  toggle,
+}: {
+  pod: PodView
+  leaves: number
+  planes: number
+  highlight: ReadonlySet<string>
+  job: string | undefined
+  toggle: (key: string) => void
+}) {
+  return (
+    <section className={`pod${pod.highlighted ? ' hl' : ''}`} aria-label={`Pod ${pod.index}`}>
+      <button
+        type="button"
+        className="tier-head"
+        aria-expanded={pod.expanded}
+        onClick={() => {
+          toggle(pod.key)
+        }}
+      >
+        <span className="tier-name">Pod {pod.index}</span>
+        <span className="tier-meta">
+          {pod.spines} spines × {planes} {planes === 1 ? 'plane' : 'planes'} · {pod.blockCount}{' '}
+          blocks · {pod.nodeCount} nodes
+        </span>
+        <StateBar counts={pod.counts} />
+      </button>
+      {pod.expanded ? (
+        <div className="blocks">
+          {pod.blocks.map((b) => (
+            <Block
+              key={b.key}
+              block={b}
+              leaves={leaves}
+              highlight={highlight}
+              job={job}
+              toggle={toggle}
+            />
+          ))}
+        </div>
+      ) : null}
+    </section>
+  )
+}
+
+function Block({
+  block,
+  leaves,
+  highlight,
+  job,
+  toggle,
+}: {
+  block: BlockView
+  leaves: number
+  highlight: ReadonlySet<string>
+  job: string | undefined
+  toggle: (key: string) => void
+}) {
+  return (
+    <section
+      className={`block${block.highlighted ? ' hl' : ''}`}
+      aria-label={`Block ${block.index}`}
+    >
+      <button
+        type="button"
+        className="tier-head"
+        aria-expanded={block.expanded}
+        onClick={() => {
+          toggle(block.key)
+        }}
+      >
+        <span className="tier-name">Block {block.index}</span>
+        <span className="tier-meta">
+          {leaves} {leaves === 1 ? 'leaf' : 'leaves'} · {block.nodeCount} nodes
+        </span>
+        <StateBar counts={block.counts} />
+      </button>
+      {block.expanded ? (
+        <ul className="nodes">
+          {block.nodes.map((n) => (
+            <NodeTile key={n.name} node={n} job={highlight.has(n.name) ? job : undefined} />
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  )
+}
+
+function NodeTile({ node, job }: { node: TopologyNode; job: string | undefined }) {
+  const highlighted = job !== undefined
+  const cells = acceleratorCells(node)
+  const jobs = node.jobs.map((j) => j.id).join(', ')
+  const state =
+    node.health === 'failed' ? 'failed' : node.adminState === 'drained' ? 'drained' : 'healthy'
+  return (
+    <li
+      className={`node${highlighted ? ' hl' : ''}`}
+      data-node={node.name}
+      data-highlighted={highlighted ? 'true' : undefined}
+      title={`${node.name} (${node.family}) ${state}${node.reason === '' ? '' : `: ${node.reason}`}${jobs === '' ? '' : ` · jobs: ${jobs}`}`}
+    >
+      <span className="node-name">{node.name}</span>
+      <span
+        className="cells"
+        role="img"
+        aria-label={`${node.name}: ${state}, ${cells.filter((c) => c.state === 'allocated').length} of ${cells.length} accelerators allocated`}
+      >
+        {cells.map((c, i) => (
+          <span
+            key={i}
+            className={`cell cell-${c.state}${c.job !== undefined && c.job === job ? ' cell-hl' : ''}`}
+          />
+        ))}
+      </span>
+    </li>
+  )
+}
