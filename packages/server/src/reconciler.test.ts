@@ -202,3 +202,77 @@ describe('the reconcile loop and a backend that refuses', () => {
     await fx.app.close()
   })
 })
+
+describe('the reconcile loop on a restart, and the backend’s word on its nodes', () => {
+  const stores: Store[] = []
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()))
+  })
+
+  it('takes node health changed while no loop ran from the backend: failed moves gangs, a repair returns the node', async () => {
+    const store = await Store.open(':memory:')
+    stores.push(store)
+    const fx = await appFixture(store)
+    const member = await fx.token('system', 'member')
+    const r = await fx.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs',
+      headers: { authorization: `Bearer ${member}` },
+      payload: {
+        name: 'gang',
+        replicas: 2,
+        acceleratorsPerReplica: 8,
+        chip: { family: 'H100' },
+        twin: { durationS: 3600 },
+      },
+    })
+    const id = r.json<{ id: string }>().id
+    await fx.reconciler.pass()
+    const placed = (await store.getJob(id))?.placement ?? []
+    expect(placed).toHaveLength(2)
+    // a node that had failed before the stop, repaired meanwhile
+    const repaired = fx.reconciler.nodes.find((n) => !placed.includes(n)) ?? ''
+    await store.setNodeState({
+      name: repaired,
+      adminState: 'active',
+      health: 'failed',
+      reason: 'XID 79',
+      updatedAt: fx.now(),
+    })
+    await fx.reconciler.stop()
+    // the backend, on the next start: one node of the gang down, the repaired one back
+    const down = placed[0] ?? ''
+    const word: ExecutionBackend = {
+      name: 'slurm-like',
+      launch: (job) => fx.twin.launch(job),
+      cancel: (jobId) => fx.twin.cancel(jobId),
+      runs: () => fx.twin.runs(),
+      nodes: async () =>
+        (await fx.twin.nodes()).map((n) =>
+          n.name === down ? { name: n.name, health: 'failed', reason: 'Not responding' } : n,
+        ),
+      setDrain: (node) => fx.twin.setDrain(node),
+      poll: () => fx.twin.poll(),
+      close: () => Promise.resolve(),
+    }
+    const second = new Reconciler({
+      store,
+      backend: word,
+      cluster: labCluster(),
+      catalog: defaultCatalog(),
+      clock: () => fx.now() + 10,
+      holder: 'second',
+      leaseTtlS: 0,
+      log: () => undefined,
+    })
+    await second.pass()
+    const states = new Map((await store.nodeStates()).map((n) => [n.name, n]))
+    expect(states.get(down)).toMatchObject({ health: 'failed', reason: 'Not responding' })
+    expect(states.get(repaired)?.health).toBe('healthy')
+    const job = await store.getJob(id)
+    expect(job?.placement).not.toContain(down)
+    expect(job?.restarts).toBe(1)
+    await second.stop()
+    await fx.app.close()
+  })
+})

@@ -316,6 +316,27 @@ export class Reconciler implements ReconcileLoop {
       this.noteDrain(n)
     }
     await this.tellDrains()
+    // What the backend says of its nodes now: one that went down, was drained in Slurm or came
+    // back while no loop ran. A healthy word does not overrule a reporting agent's verdict.
+    const recorded = new Map((await store.nodeStates()).map((n) => [n.name, n]))
+    for (const b of await backend.nodes()) {
+      const known = recorded.get(b.name)
+      if ((known?.health ?? 'healthy') === b.health) {
+        continue
+      }
+      if (b.health === 'healthy' && known?.agentState === 'reporting') {
+        continue
+      }
+      await this.handle([
+        {
+          kind: 'node-health',
+          node: b.name,
+          health: b.health,
+          at: now,
+          reason: b.reason ?? `the ${backend.name} backend reports it ${b.health}`,
+        },
+      ])
+    }
     // What ended while no loop ran, first: a job that finished is not adopted, nor relaunched.
     await this.handle(await backend.poll())
     const runs = new Map((await backend.runs()).map((r) => [r.jobId, r]))

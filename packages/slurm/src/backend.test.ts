@@ -197,12 +197,21 @@ describe('state mapping', () => {
       health: 'failed',
       reason: 'not responding',
     })
-    // a drain by an administrator or Zhisuan is not a failure; one by Slurm itself is
+    // Zhisuan's own drain is no health matter; an administrator's in Slurm keeps new work off
+    // (degraded); one by Slurm itself is a failure
     const drained = node('idle', ['DRAIN'], {
       reason: 'zhisuan: maint',
       reason_set_by_user: 'root',
     })
     expect(nodeHealth(drained).health).toBe('healthy')
+    expect(
+      nodeHealth(node('mixed', ['DRAIN'], { reason: 'PSU swap', reason_set_by_user: 'root' })),
+    ).toEqual({ health: 'degraded', reason: 'drained in Slurm: PSU swap' })
+    expect(
+      nodeHealth(node('idle', ['DRAIN'], { reason: 'ops: maint', reason_set_by_user: 'root' }), {
+        drainReasonPrefix: 'ops: ',
+      }).health,
+    ).toBe('healthy')
     expect(
       nodeHealth(
         node('idle', ['DRAIN'], { reason: 'Kill task failed', reason_set_by_user: 'slurm' }),

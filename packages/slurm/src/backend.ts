@@ -198,8 +198,10 @@ export function nodeHealth(
     readonly notRespondingForS?: number
     readonly graceS?: number
     readonly slurmUser?: string
+    /** What Zhisuan's own drain reasons start with (default `zhisuan: `). */
+    readonly drainReasonPrefix?: string
   } = {},
-): { readonly health: 'healthy' | 'failed'; readonly reason: string } {
+): { readonly health: 'healthy' | 'degraded' | 'failed'; readonly reason: string } {
   const state = (node.state ?? 'unknown').toLowerCase()
   const flags = (node.state_flags ?? []).map((f) => f.toUpperCase())
   const said = typeof node.reason === 'string' && node.reason !== '' ? node.reason : undefined
@@ -219,6 +221,14 @@ export function nodeHealth(
   }
   if (flags.includes('DRAIN') && node.reason_set_by_user === (options.slurmUser ?? 'slurm')) {
     return { health: 'failed', reason: describe() }
+  }
+  if (
+    flags.includes('DRAIN') &&
+    !(said ?? '').startsWith(options.drainReasonPrefix ?? 'zhisuan: ')
+  ) {
+    // an operator drained it in Slurm, not through Zhisuan: what runs there stays, nothing new
+    // goes there (Slurm would hold it pending), until it is resumed in Slurm
+    return { health: 'degraded', reason: `drained in Slurm: ${said ?? 'no reason given'}` }
   }
   return { health: 'healthy', reason: said ?? state }
 }
@@ -365,7 +375,7 @@ export class SlurmBackend implements ExecutionBackend {
   readonly name = 'slurm'
   private readonly clock: () => number
   /** Health as last reported, per node of the partition. */
-  private readonly health = new Map<string, 'healthy' | 'failed'>()
+  private readonly health = new Map<string, 'healthy' | 'degraded' | 'failed'>()
   /** Since when each node has been NOT_RESPONDING (Unix s). */
   private readonly notRespondingSince = new Map<string, number>()
   /** Slurm job ids this backend cancelled: they end without an event. */
@@ -573,10 +583,10 @@ export class SlurmBackend implements ExecutionBackend {
   async nodes(): Promise<readonly BackendNode[]> {
     this.assertOpen()
     const now = this.clock()
-    return (await this.partitionNodes()).map((n) => ({
-      name: n.name ?? '',
-      health: this.classify(n, now).health,
-    }))
+    return (await this.partitionNodes()).map((n) => {
+      const { health, reason } = this.classify(n, now)
+      return { name: n.name ?? '', health, ...(health === 'healthy' ? {} : { reason }) }
+    })
   }
 
   async setDrain(node: string, drain: boolean, reason: string): Promise<void> {
@@ -695,7 +705,7 @@ export class SlurmBackend implements ExecutionBackend {
   private classify(
     node: SlurmNode,
     now = this.clock(),
-  ): { readonly health: 'healthy' | 'failed'; readonly reason: string } {
+  ): { readonly health: 'healthy' | 'degraded' | 'failed'; readonly reason: string } {
     const name = node.name ?? ''
     const notResponding = (node.state_flags ?? []).some((f) => f.toUpperCase() === 'NOT_RESPONDING')
     let forS = 0
@@ -710,6 +720,7 @@ export class SlurmBackend implements ExecutionBackend {
       notRespondingForS: forS,
       graceS: this.options.notRespondingGraceS ?? 5,
       slurmUser: this.options.slurmUser ?? 'slurm',
+      drainReasonPrefix: this.options.drainReasonPrefix ?? 'zhisuan: ',
     })
   }
 }

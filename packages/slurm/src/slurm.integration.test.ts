@@ -274,6 +274,35 @@ describe.skipIf(!enabled)('the Slurm backend on the dev cluster', () => {
     await backend.setDrain('gpu-006', false, '') // resuming twice is fine
   })
 
+  it('reports a node an operator drains in Slurm as degraded, and healthy once resumed there', async () => {
+    const backend = await open()
+    await backend.poll() // what was before
+    await sh('scontrol', ['update', 'nodename=gpu-007', 'state=drain', 'reason=PSU swap'])
+    try {
+      const changed = async (want: string): Promise<BackendEvent[]> => {
+        for (let i = 0; i < 40; i++) {
+          const events = (await backend.poll()).filter(
+            (e) => e.kind === 'node-health' && e.node === 'gpu-007' && e.health === want,
+          )
+          if (events.length > 0) {
+            return events
+          }
+          await sleep(250)
+        }
+        throw new Error(`gpu-007 never read ${want}`)
+      }
+      expect(await changed('degraded')).toMatchObject([{ reason: 'drained in Slurm: PSU swap' }])
+      expect((await backend.nodes()).find((n) => n.name === 'gpu-007')).toMatchObject({
+        health: 'degraded',
+        reason: 'drained in Slurm: PSU swap',
+      })
+      await sh('scontrol', ['update', 'nodename=gpu-007', 'state=resume'])
+      await changed('healthy')
+    } finally {
+      await sh('scontrol', ['update', 'nodename=gpu-007', 'state=resume']).catch(() => undefined)
+    }
+  })
+
   it('gives a clear error for a request Slurm refuses, and goes on', async () => {
     // no reportEndedSince: the first poll sees every record, the refused one included
     const backend = await open()

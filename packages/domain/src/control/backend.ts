@@ -52,7 +52,8 @@ export type BackendEvent =
   | {
       readonly kind: 'node-health'
       readonly node: string
-      readonly health: 'healthy' | 'failed'
+      /** `degraded`: in service for what runs there, no new work (say, drained outside Zhisuan). */
+      readonly health: 'healthy' | 'degraded' | 'failed'
       readonly at: number
       readonly reason: string
     }
@@ -60,7 +61,9 @@ export type BackendEvent =
 /** A node as a backend sees it. */
 export interface BackendNode {
   readonly name: string
-  readonly health: 'healthy' | 'failed'
+  readonly health: 'healthy' | 'degraded' | 'failed'
+  /** Why, when not healthy. */
+  readonly reason?: string
 }
 
 /** Runs placed gangs, cancels them, drains nodes and reports what happened. */
