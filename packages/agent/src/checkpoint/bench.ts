@@ -34,6 +34,8 @@ export interface CheckpointBenchOptions {
   readonly partSizeBytes?: number
   /** S3 parts in flight per shard; default S3Tier's (2). */
   readonly queueSize?: number
+  /** Shards up to this go as one streamed PutObject, bigger ones multipart; default S3Tier's. */
+  readonly multipartThresholdBytes?: number
   /** Runs of each phase (the median counts); default 3. */
   readonly repeats?: number
   /** Pause after the `sync` before each timed phase; default 2 s. */
@@ -53,7 +55,10 @@ export interface CheckpointBenchResult {
   readonly cpSeconds: number
   /** `cp -r` then `sync`: the same bytes made durable. */
   readonly cpSyncSeconds: number
-  /** The uploader (SHA-256, FileTier with fsync) to another directory of the same disk. */
+  /**
+   * The uploader to a FileTier in another directory of the same disk: kernel copy, SHA-256 of
+   * the copy in worker threads, fsync.
+   */
   readonly fileTierSeconds: number
   /** `cpSeconds / fileTierSeconds`; target ≥ 0.9. */
   readonly fsRatioToCp: number
@@ -63,7 +68,10 @@ export interface CheckpointBenchResult {
   readonly s3SingleStreamSeconds: number
   /** One `PutObject` per shard, all at once, no hashing: what concurrency alone buys. */
   readonly s3ConcurrentSingleStreamSeconds: number
-  /** The uploader (SHA-256, concurrent multipart). */
+  /**
+   * The uploader (SHA-256 on the way; `concurrency` shards at once, each one streamed PutObject
+   * at the default threshold, multipart above it).
+   */
   readonly s3UploaderSeconds: number
   /** `s3SingleStreamSeconds / s3UploaderSeconds`; target > 1. */
   readonly s3RatioToSingleStream: number
@@ -116,6 +124,9 @@ class BenchRig {
       prefix: 'uploader/',
       ...(options.partSizeBytes === undefined ? {} : { partSizeBytes: options.partSizeBytes }),
       ...(options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
+      ...(options.multipartThresholdBytes === undefined
+        ? {}
+        : { multipartThresholdBytes: options.multipartThresholdBytes }),
     })
   }
 

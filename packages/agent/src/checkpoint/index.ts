@@ -19,7 +19,14 @@ export {
   type ShardReportResult,
   type ShardState,
 } from './registry-client.js'
-export { checkKey, FileTier, S3Tier, type DurableTier, type S3TierOptions } from './tiers.js'
+export {
+  checkKey,
+  FileTier,
+  S3Tier,
+  type DurableTier,
+  type PutFileOptions,
+  type S3TierOptions,
+} from './tiers.js'
 export { Uploader } from './uploader.js'
 export type {
   LocalCheckpointStatus,

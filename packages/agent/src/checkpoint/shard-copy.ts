@@ -11,9 +11,11 @@ export const isLocalProblem = (error: unknown): boolean =>
   error instanceof ZhisuanError && (error.code === 'invalid-input' || error.code === 'conflict')
 
 /**
- * Streams one local shard file to `key` on the tier through a SHA-256 hasher: the file is read
- * once, and the checksum is of exactly the bytes the tier stored. Aborting `signal` cuts the
- * stream off (the tier leaves nothing).
+ * Copies one local shard file to `key` on the tier with its SHA-256: the local file is read
+ * once, and the checksum is of exactly the bytes the tier stored. A tier with `putFile` (the
+ * FileTier: a kernel copy, then the stored copy hashed in a worker thread) takes the file
+ * itself; any other gets a stream through a {@link ShardHasher}. Aborting `signal` cuts the
+ * copy off (the tier leaves nothing).
  * @throws ZhisuanError `invalid-input` when the file is missing, `conflict` when its size is
  * not the manifest's (before or during the read); whatever the tier throws otherwise.
  */
@@ -42,6 +44,14 @@ export async function copyShard(input: {
     )
   }
   signal.throwIfAborted()
+  if (input.tier.putFile !== undefined) {
+    return input.tier.putFile(input.key, input.file, shard.size, {
+      signal,
+      label: shard.path,
+      ...(input.readChunkBytes === undefined ? {} : { chunkBytes: input.readChunkBytes }),
+      ...(input.onBytes === undefined ? {} : { onBytes: input.onBytes }),
+    })
+  }
   const hasher = new ShardHasher(shard.size, shard.path)
   const source = createReadStream(input.file, { highWaterMark: input.readChunkBytes ?? 2 ** 20 })
   const cut = (): void => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -53,7 +53,7 @@ interface TierFixture {
   leftovers(): Promise<string[]>
 }
 
-const fileFixture = (): TierFixture => {
+const fileFixture = (): TierFixture & { readonly tier: FileTier } => {
   const root = join(scratch, `file-${Math.random().toString(36).slice(2)}`)
   return {
     tier: new FileTier(root),
@@ -65,7 +65,8 @@ const fileFixture = (): TierFixture => {
   }
 }
 
-const s3Fixture = (): TierFixture => {
+/** `multipartFrom`: objects over it go multipart; default S3Tier's (1 GiB: one request). */
+const s3Fixture = (multipartFrom?: number): TierFixture => {
   const prefix = `t-${Math.random().toString(36).slice(2)}/`
   const tier = new S3Tier({
     bucket: s3.bucket,
@@ -75,6 +76,7 @@ const s3Fixture = (): TierFixture => {
     credentials: s3.credentials,
     partSizeBytes: 5 * mib,
     queueSize: 2,
+    ...(multipartFrom === undefined ? {} : { multipartThresholdBytes: multipartFrom }),
   })
   return {
     tier,
@@ -95,7 +97,8 @@ const s3Fixture = (): TierFixture => {
 
 describe.each([
   ['FileTier', fileFixture],
-  ['S3Tier', s3Fixture],
+  ['S3Tier, multipart over 5 MiB', () => s3Fixture(5 * mib)],
+  ['S3Tier, one streamed request up to 1 GiB', () => s3Fixture()],
 ])('%s', (_name, open) => {
   it.each([
     ['in one request', 4 * mib + 5],
@@ -140,10 +143,12 @@ describe.each([
     expect(await fx.leftovers()).toEqual([])
   })
 
-  it('refuses a source that is shorter than the size it was given', async () => {
+  it('refuses a source that is shorter or longer than the size it was given', async () => {
     const fx = open()
     await expect(fx.tier.put('short', chunks(patterned(1000), 100), 2000)).rejects.toThrow()
     expect(await fx.tier.exists('short')).toBeUndefined()
+    await expect(fx.tier.put('long', chunks(patterned(1000), 100), 900)).rejects.toThrow()
+    expect(await fx.tier.exists('long')).toBeUndefined()
   })
 
   it('replaces an object and removes it; removing nothing is no error', async () => {
@@ -176,8 +181,101 @@ describe('FileTier', () => {
   })
 })
 
+describe('FileTier.putFile (kernel copy, then hashed in a worker thread)', () => {
+  const local = async (bytes: Buffer): Promise<string> => {
+    const file = join(scratch, `local-${Math.random().toString(36).slice(2)}`)
+    await writeFile(file, bytes)
+    return file
+  }
+  const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+  it.each([0, 1, 4 * mib + 5])(
+    'stores a file of %i bytes whole, with its SHA-256',
+    async (size) => {
+      const fx = fileFixture()
+      const tier = fx.tier
+      const bytes = patterned(size, 5)
+      let counted = 0
+      const put = await tier.putFile('job/step-1/rank-0.pt', await local(bytes), size, {
+        chunkBytes: 65_537,
+        onBytes: (n) => (counted += n),
+      })
+      expect(put.sha256).toBe(sha256(bytes))
+      expect(put.location).toMatch(/job\/step-1\/rank-0\.pt$/)
+      expect(counted).toBe(size)
+      // Not toEqual: deep equality walks a Buffer byte by byte.
+      expect((await fx.read('job/step-1/rank-0.pt')).equals(bytes)).toBe(true)
+      expect(await fx.leftovers()).toEqual(['rank-0.pt'])
+    },
+  )
+
+  it('leaves nothing for a missing file or one of another size', async () => {
+    const fx = fileFixture()
+    const tier = fx.tier
+    const file = await local(patterned(1000))
+    await expect(tier.putFile('a', file, 999, { label: 'a' })).rejects.toMatchObject({
+      code: 'conflict',
+    })
+    await expect(tier.putFile('b', file, 1001)).rejects.toMatchObject({ code: 'conflict' })
+    await expect(tier.putFile('c', `${file}-gone`, 1)).rejects.toMatchObject({
+      code: 'invalid-input',
+    })
+    expect(await fx.leftovers()).toEqual([])
+  })
+
+  it('cut off mid-copy or mid-hash, leaves neither the object nor a half-written file', async () => {
+    const fx = fileFixture()
+    const tier = fx.tier
+    const size = 24 * mib
+    const file = await local(Buffer.alloc(size, 3))
+    const stop = new AbortController()
+    let counted = 0
+    const put = tier.putFile('big', file, size, {
+      chunkBytes: 64 * 1024,
+      signal: stop.signal,
+      onBytes: (n) => {
+        counted += n
+        if (counted >= 2 * mib) {
+          stop.abort(new ZhisuanError('unavailable', 'uploader stopped'))
+        }
+      },
+    })
+    await expect(put).rejects.toThrow('uploader stopped')
+    expect(counted).toBeLessThan(size)
+    expect(await tier.exists('big')).toBeUndefined()
+    expect(await fx.leftovers()).toEqual([])
+
+    // Cut off while the kernel copies, before any byte is hashed.
+    const early = new AbortController()
+    const copying = tier.putFile('big', file, size, { signal: early.signal })
+    early.abort(new ZhisuanError('unavailable', 'stopped early'))
+    await expect(copying).rejects.toThrow('stopped early')
+    expect(await tier.exists('big')).toBeUndefined()
+    expect(await fx.leftovers()).toEqual([])
+  })
+
+  it('writes over a half-written copy that a crash (a killed process) left', async () => {
+    const root = join(scratch, 'crashed-putfile')
+    const tier = new FileTier(root)
+    await mkdir(join(root, 'a'), { recursive: true })
+    await writeFile(join(root, 'a', 'c.partial'), Buffer.alloc(3 * mib, 9))
+    expect(await tier.exists('a/c')).toBeUndefined()
+    const bytes = patterned(100_000, 3)
+    const put = await tier.putFile('a/c', await local(bytes), bytes.length)
+    expect(put.sha256).toBe(sha256(bytes))
+    expect(await readFile(join(root, 'a', 'c'))).toEqual(bytes)
+    expect(await readdir(join(root, 'a'))).toEqual(['c'])
+  })
+})
+
 describe('S3Tier', () => {
   it('refuses parts under S3’s 5 MiB floor', () => {
     expect(() => new S3Tier({ bucket: 'b', partSizeBytes: mib })).toThrow(/≥ 5 MiB/)
+  })
+
+  it('refuses a multipart threshold over S3’s 5 GiB limit for one request', () => {
+    expect(() => new S3Tier({ bucket: 'b', multipartThresholdBytes: 6 * 1024 * mib })).toThrow(
+      /within 0…5 GiB/,
+    )
   })
 })

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, mkdtempSync } from 'node:fs'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
@@ -64,7 +64,8 @@ async function writeCheckpoint(
   await writeFile(join(root, dir, 'manifest.json'), JSON.stringify(manifest))
 }
 
-const s3Tier = (): S3Tier =>
+/** `multipartFrom`: shards over it go multipart; default S3Tier's (1 GiB: one request). */
+const s3Tier = (multipartFrom?: number): S3Tier =>
   new S3Tier({
     bucket: s3.bucket,
     prefix: `${++counter}/`,
@@ -73,6 +74,7 @@ const s3Tier = (): S3Tier =>
     credentials: s3.credentials,
     partSizeBytes: 5 * mib,
     queueSize: 2,
+    ...(multipartFrom === undefined ? {} : { multipartThresholdBytes: multipartFrom }),
   })
 
 const uploader = (
@@ -159,10 +161,40 @@ class GatedTier implements DurableTier {
   remove = (key: string): Promise<void> => this.inner.remove(key)
 }
 
+/** A FileTier whose copies call `trip` once `after` bytes are in: to stop an uploader mid-copy. */
+class TripwireTier implements DurableTier {
+  readonly name = 'tripwire'
+  sent = 0
+  constructor(
+    private readonly inner: FileTier,
+    private readonly after: number,
+    public trip: () => void = () => undefined,
+  ) {}
+  put = (...args: Parameters<DurableTier['put']>): ReturnType<DurableTier['put']> =>
+    this.inner.put(...args)
+  putFile(
+    ...[key, file, size, options]: Parameters<FileTier['putFile']>
+  ): ReturnType<FileTier['putFile']> {
+    return this.inner.putFile(key, file, size, {
+      ...options,
+      onBytes: (n) => {
+        options?.onBytes?.(n)
+        this.sent += n
+        if (this.sent >= this.after) {
+          this.trip()
+        }
+      },
+    })
+  }
+  exists = (key: string): ReturnType<DurableTier['exists']> => this.inner.exists(key)
+  remove = (key: string): Promise<void> => this.inner.remove(key)
+}
+
 describe('uploading a checkpoint', () => {
   it.each([
     ['a shared filesystem', (): DurableTier => new FileTier(fresh('durable'))],
-    ['S3 (s3rver), through the HTTP registry client', s3Tier],
+    ['S3 (s3rver), one request a shard, through the HTTP registry client', () => s3Tier()],
+    ['S3 (s3rver), multipart, through the HTTP registry client', () => s3Tier(5 * mib)],
   ])('streams every shard to %s with its checksum, and the registry commits', async (_, tier) => {
     const root = fresh('local')
     const shards = {
@@ -235,6 +267,43 @@ describe('uploading a checkpoint', () => {
     expect(sha256(await readFile(join(durableRoot, 'job-1/step-200/big.pt')))).toBe(sha256(big))
   })
 
+  it('stopped mid-shard on the FileTier’s kernel-copy path, leaves no half-file; the next finishes', async () => {
+    const root = fresh('local')
+    const durableRoot = fresh('durable')
+    const big = patterned(12 * mib, 11)
+    await writeCheckpoint(root, 'ckpt-0250', 250, { small: patterned(10, 1), 'big.pt': big })
+    const registry = new MemoryRegistry()
+    const wire = new TripwireTier(new FileTier(durableRoot), 3 * mib)
+    const first = uploader({
+      root,
+      registry,
+      tier: wire,
+      readChunkBytes: 64 * 1024,
+      concurrency: 1,
+    })
+    const stopped = new Promise<void>((resolve) => {
+      wire.trip = () => {
+        wire.trip = () => undefined
+        resolve(first.stop())
+      }
+    })
+    first.start()
+    await stopped
+
+    expect(wire.sent).toBeLessThan(big.length + 10)
+    expect(registry.reports.map((r) => r.body.path)).not.toContain('big.pt')
+    expect((await registry.list('job-1'))[0]?.state).toBe('pending')
+    const left = await readdir(join(durableRoot, 'job-1', 'step-250')).catch(() => [])
+    expect(left.filter((f) => f.startsWith('big.pt'))).toEqual([])
+
+    const second = uploader({ root, registry, tier: new FileTier(durableRoot) })
+    await second.pass()
+    expect((await registry.list('job-1'))[0]?.state).toBe('committed')
+    const report = registry.reports.find((r) => r.body.path === 'big.pt')
+    expect(report?.body.sha256).toBe(sha256(big))
+    expect(sha256(await readFile(join(durableRoot, 'job-1/step-250/big.pt')))).toBe(sha256(big))
+  })
+
   it('does not commit a checkpoint whose shard changed after its manifest', async () => {
     const root = fresh('local')
     const registry = new MemoryRegistry()
@@ -284,6 +353,27 @@ describe('uploading a checkpoint', () => {
     expect(retries.filter((e) => e.operation === 'list')).toHaveLength(2)
     const delays = retries.filter((e) => e.operation === 'upload').map((e) => e.delayMs)
     expect(delays[3]).toBeGreaterThan(delays[0] ?? Infinity)
+  })
+
+  it('retries a failing kernel-copy FileTier with backoff, leaving no half-file', async () => {
+    const root = fresh('local')
+    const durableRoot = fresh('durable')
+    const registry = new MemoryRegistry()
+    const bytes = patterned(3 * mib + 1, 4)
+    await writeCheckpoint(root, 'ckpt-0450', 450, { a: bytes }, true)
+    let failures = 3
+    const tier = new (class extends FileTier {
+      override putFile(...args: Parameters<FileTier['putFile']>): ReturnType<FileTier['putFile']> {
+        return failures-- > 0 ? Promise.reject(new Error('EIO')) : super.putFile(...args)
+      }
+    })(durableRoot)
+    const events: UploaderEvent[] = []
+    await uploader({ root, registry, tier }, events).pass()
+
+    expect((await registry.list('job-1'))[0]?.state).toBe('committed')
+    expect(events.filter((e) => e.kind === 'retry' && e.operation === 'upload')).toHaveLength(3)
+    expect(registry.reports.map((r) => r.body.sha256)).toEqual([sha256(bytes)])
+    expect(await readdir(join(durableRoot, 'job-1', 'step-450'))).toEqual(['a'])
   })
 
   it('commits nothing while the tier stays down', async () => {
@@ -377,7 +467,10 @@ describe('back-pressure', () => {
 })
 
 describe('memory', () => {
-  it('streams a 256 MiB shard to S3 in bounded memory', async () => {
+  it.each([
+    ['one request', undefined],
+    ['multipart', 5 * mib],
+  ])('streams a 256 MiB shard to S3 (%s) in bounded memory', async (_how, multipartFrom) => {
     const root = fresh('local')
     const dir = join(root, 'ckpt-0900')
     await mkdir(dir, { recursive: true })
@@ -399,7 +492,7 @@ describe('memory', () => {
     await pipeline(createReadStream(join(dir, 'big.pt')), expected)
 
     const registry = new MemoryRegistry()
-    const up = uploader({ root, registry, tier: s3Tier(), maxPendingLocal: 3 })
+    const up = uploader({ root, registry, tier: s3Tier(multipartFrom), maxPendingLocal: 3 })
     // A small checkpoint first, so that loading the SDK and opening sockets are not counted.
     await writeCheckpoint(root, 'ckpt-0800', 800, { small: patterned(6 * mib, 8) })
     await up.pass()

@@ -246,7 +246,11 @@ export function registerBench(program: Command, io: Io): void {
           ['figure', 'value', 'target'],
           [
             ['cp -r, s', f(r.cpSeconds), ''],
-            ['uploader → file tier (SHA-256 while copying, fsync), s', f(r.fileTierSeconds), ''],
+            [
+              'uploader → file tier (kernel copy, SHA-256 of the copy, fsync), s',
+              f(r.fileTierSeconds),
+              '',
+            ],
             ['fsRatioToCp', f(r.fsRatioToCp), `≥ 0.9 ${r.fsRatioToCp >= 0.9 ? '✔' : '✘'}`],
             [
               's3RatioToSingleStream',

@@ -1,0 +1,267 @@
+import { pipeline, Transform, type Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { ZhisuanError } from '@zhisuan/domain'
+import { checkKey, type DurableTier } from './durable-tier.js'
+
+const mib = 1024 * 1024
+
+/** Where and how {@link S3Tier} uploads. */
+export interface S3TierOptions {
+  readonly bucket: string
+  /** Prepended to every key, e.g. `checkpoints/`. */
+  readonly prefix?: string
+  /** A ready client; otherwise one is made from the fields below. */
+  readonly client?: S3Client
+  /** For S3-compatible servers (MinIO, Ceph RGW, s3rver): `http://127.0.0.1:9000`. */
+  readonly endpoint?: string
+  /** Default `us-east-1`. */
+  readonly region?: string
+  /** `http://host/bucket/key` rather than `http://bucket.host/key`; most S3-compatible servers. */
+  readonly forcePathStyle?: boolean
+  /** Default: the SDK's chain (environment, profile, instance role). */
+  readonly credentials?: {
+    readonly accessKeyId: string
+    readonly secretAccessKey: string
+    readonly sessionToken?: string
+  }
+  /**
+   * Objects up to this size go as one streamed `PutObject` (nothing buffered, one connection
+   * each; raise the uploader's `concurrency` for more connections); bigger ones as multipart
+   * uploads. Default 1 GiB; at most 5 GiB (S3's limit for one request). Multipart buffers parts
+   * in memory and, on servers that reassemble parts by copying them (s3rver, some gateways),
+   * costs the server every byte twice; its gain is parallel connections for one big object.
+   */
+  readonly multipartThresholdBytes?: number
+  /** Multipart part size; default 8 MiB, at least 5 MiB (S3's floor). */
+  readonly partSizeBytes?: number
+  /**
+   * Parts in flight per object; default 2. Each holds a part in memory, so an upload buffers
+   * about `partSizeBytes × (queueSize + 1)`. An object smaller than a part goes as one request.
+   */
+  readonly queueSize?: number
+  /**
+   * The SDK's extra CRC checksums: `when-required` (default) sends them only where S3 demands
+   * them. With `when-supported`, streamed single-request uploads use `aws-chunked` trailers,
+   * which some S3-compatible servers (s3rver) store as part of the object.
+   */
+  readonly checksums?: 'when-required' | 'when-supported'
+}
+
+/**
+ * An S3 (or S3-compatible) bucket. An object up to `multipartThresholdBytes` goes up as one
+ * streamed `PutObject` held to its exact length; a bigger one as a concurrent multipart upload
+ * (`@aws-sdk/lib-storage`). A failed upload is aborted, and a completed one is checked by size
+ * with a HEAD before `put` resolves. A multipart upload orphaned by a crash is never completed;
+ * a bucket lifecycle rule (`AbortIncompleteMultipartUpload`) reclaims its parts.
+ * @example
+ * const tier = new S3Tier({ bucket: 'ckpt', endpoint: 'http://minio:9000', forcePathStyle: true })
+ */
+export class S3Tier implements DurableTier {
+  readonly name: string
+  readonly client: S3Client
+  private readonly prefix: string
+  private readonly partSize: number
+  private readonly queueSize: number
+  private readonly multipartThreshold: number
+
+  /**
+   * @throws ZhisuanError `invalid-config` for a part size under 5 MiB, a queue under 1, or a
+   * multipart threshold outside 0…5 GiB.
+   */
+  constructor(private readonly options: S3TierOptions) {
+    this.prefix = options.prefix ?? ''
+    this.partSize = options.partSizeBytes ?? 8 * mib
+    this.queueSize = options.queueSize ?? 2
+    if (this.partSize < 5 * mib || !Number.isInteger(this.queueSize) || this.queueSize < 1) {
+      throw new ZhisuanError(
+        'invalid-config',
+        `S3 part size must be ≥ 5 MiB and queue size ≥ 1 (got ${this.partSize} B, ${this.queueSize})`,
+      )
+    }
+    this.multipartThreshold = options.multipartThresholdBytes ?? 1024 * mib
+    if (!(this.multipartThreshold >= 0 && this.multipartThreshold <= 5 * 1024 * mib)) {
+      throw new ZhisuanError(
+        'invalid-config',
+        `S3 multipart threshold must be within 0…5 GiB (got ${this.multipartThreshold} B)`,
+      )
+    }
+    this.name = `s3://${options.bucket}/${this.prefix}`
+    this.client = options.client ?? new S3Client(clientConfig(options))
+  }
+
+  async put(
+    key: string,
+    source: Readable,
+    size: number,
+    onBytes?: (bytes: number) => void,
+  ): Promise<{ readonly location: string }> {
+    const objectKey = this.prefix + checkKey(key)
+    const sending = new AbortController()
+    const whole = size <= this.multipartThreshold
+    const body = whole ? exactLength(source, size, objectKey, onBytes) : source
+    // A source that fails mid-request must fail the upload, not leave it waiting for data.
+    const failed = Promise.race([cutOff(source, objectKey), cutOff(body, objectKey)])
+    const upload = whole
+      ? this.putWhole(objectKey, body, size, sending)
+      : this.putParts(objectKey, source, sending, onBytes)
+    try {
+      await Promise.race([upload, failed])
+    } catch (error) {
+      sending.abort()
+      await upload.catch(() => undefined)
+      if (whole) {
+        await this.removeTorn(key)
+      }
+      throw error
+    }
+    const stored = await this.exists(key)
+    if (stored?.size !== size) {
+      await this.remove(key)
+      throw new ZhisuanError(
+        'unavailable',
+        `${objectKey}: stored ${stored?.size ?? 'nothing'} bytes, expected ${size}`,
+      )
+    }
+    return { location: `s3://${this.options.bucket}/${objectKey}` }
+  }
+
+  /**
+   * S3, MinIO and Ceph RGW keep nothing of a `PutObject` cut off mid-body, but some servers
+   * (s3rver) write its bytes in place as they come, and may still be opening the file when the
+   * cut-off request is gone: delete, look again a moment later, delete again.
+   */
+  private async removeTorn(key: string): Promise<void> {
+    for (let look = 0; look < 3; look++) {
+      await this.remove(key).catch(() => undefined)
+      await sleep(25 * (look + 1))
+      if ((await this.exists(key).catch(() => undefined)) === undefined) {
+        return
+      }
+    }
+  }
+
+  private async putWhole(
+    objectKey: string,
+    body: Readable,
+    size: number,
+    sending: AbortController,
+  ): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: objectKey,
+        Body: body,
+        ContentLength: size,
+      }),
+      { abortSignal: sending.signal },
+    )
+  }
+
+  private async putParts(
+    objectKey: string,
+    source: Readable,
+    sending: AbortController,
+    onBytes: ((bytes: number) => void) | undefined,
+  ): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.options.bucket, Key: objectKey, Body: source },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+      abortController: sending,
+    })
+    let reported = 0
+    upload.on('httpUploadProgress', (progress) => {
+      if (progress.loaded !== undefined && progress.loaded > reported) {
+        onBytes?.(progress.loaded - reported)
+        reported = progress.loaded
+      }
+    })
+    await upload.done()
+  }
+
+  async exists(key: string): Promise<{ readonly size: number } | undefined> {
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + checkKey(key) }),
+      )
+      return { size: head.ContentLength ?? 0 }
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode
+      if (status === 404) {
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.send(
+      new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + checkKey(key) }),
+    )
+  }
+}
+
+/** Rejects when `stream` fails or closes before its end. */
+const cutOff = (stream: Readable, objectKey: string): Promise<never> =>
+  new Promise<never>((_, reject) => {
+    stream.once('error', reject)
+    stream.once('close', () => {
+      if (!stream.readableEnded) {
+        reject(new ZhisuanError('unavailable', `${objectKey}: source closed early`))
+      }
+    })
+  })
+
+/**
+ * `source` passed on, counted, and held to exactly `size` bytes: a request body with a
+ * `Content-Length` must not run short (the server would wait) or long.
+ */
+function exactLength(
+  source: Readable,
+  size: number,
+  objectKey: string,
+  onBytes: ((bytes: number) => void) | undefined,
+): Readable {
+  let seen = 0
+  const mismatch = (): ZhisuanError =>
+    new ZhisuanError('conflict', `${objectKey}: expected ${size} bytes, got ${seen}`)
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length
+      if (seen > size) {
+        done(mismatch())
+        return
+      }
+      onBytes?.(chunk.length)
+      done(null, chunk)
+    },
+    flush(done) {
+      done(seen === size ? null : mismatch())
+    },
+  })
+  pipeline(source, body, () => undefined)
+  return body
+}
+
+function clientConfig(options: S3TierOptions): S3ClientConfig {
+  const checksums = options.checksums === 'when-supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED'
+  return {
+    region: options.region ?? 'us-east-1',
+    requestChecksumCalculation: checksums,
+    responseChecksumValidation: checksums,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.forcePathStyle === undefined ? {} : { forcePathStyle: options.forcePathStyle }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  }
+}
