@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bin, up, until, type Up } from '../../cli/src/e2e.test-support.js'
+import { bin, killed, up, until, type Up } from '../../cli/src/e2e.test-support.js'
+import { storeWithJobs } from './many-jobs.js'
+import { accessibilityProblems, barsOutside } from './page-checks.js'
 
 /** Debian's Chromium; the suite fails (never skips) without it. */
 const chromiumPath = process.env['ZHISUAN_CHROMIUM'] ?? '/usr/bin/chromium'
@@ -312,6 +314,7 @@ describe('the web console in Chromium', () => {
     await page.getByRole('rowheader', { name: 'utilization' }).waitFor()
     // the chart library loads on first use
     await expect.poll(() => page.locator('.chart svg').count(), { timeout: 10_000 }).toBe(4)
+    expect(await accessibilityProblems(page)).toEqual([])
     await page.screenshot({ path: join(shots, 'reports.png'), fullPage: true })
     await page.getByLabel('report.json file').setInputFiles(join(dir, 'report.md'))
     await page.getByText('Cannot read the report').waitFor()
@@ -339,6 +342,7 @@ describe('the web console in Chromium', () => {
     await page.goto(`${server.url}/topology?job=${jobId}`)
     await page.getByTestId('span').waitFor()
     await page.locator('.cell-draining').first().waitFor()
+    expect(await barsOutside(page)).toEqual([])
     await page.screenshot({ path: join(shots, 'topology-after-drain.png'), fullPage: true })
     await copyFile(join(shots, 'topology-after-drain.png'), join(readme, 'topology.png'))
     await context.close()
@@ -368,11 +372,128 @@ describe('the web console in Chromium', () => {
     await page.getByRole('button', { name: /Block 0\b/ }).click()
     await page.locator('li.node').first().waitFor()
     expect(await page.locator('li.node').count()).toBe(16)
+    expect(await barsOutside(page)).toEqual([])
     expect(Date.now() - started).toBeLessThan(10_000)
     await page.screenshot({ path: join(shots, 'topology-2000.png'), fullPage: false })
     await context.close()
     large.child.kill('SIGTERM')
   })
+
+  step(
+    'names every control, keeps text contrast at AA, and navigates by keyboard alone',
+    async () => {
+      const problems: string[] = []
+      const check = async (page: Page, where: string) => {
+        await expect.poll(() => page.locator('.loading').count()).toBe(0)
+        problems.push(...(await accessibilityProblems(page)).map((p) => `${where}: ${p}`))
+      }
+      const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
+      const signIn = await context.newPage()
+      await signIn.goto(server.url)
+      await signIn.getByLabel('API token').waitFor()
+      await check(signIn, 'sign-in')
+      await context.close()
+      const [admins, page] = await signedIn(admin)
+      const pages: [string, string][] = [
+        ['/', 'Overview'],
+        [`/topology?job=${jobId}`, 'Topology'],
+        ['/jobs', 'Jobs'],
+        [`/jobs/${jobId}`, 'e2e-train'],
+        ['/tenants', 'Tenants and quotas'],
+        ['/nodes', 'Nodes'],
+        ['/reports', 'Simulation reports'],
+      ]
+      for (const [path, heading] of pages) {
+        await page.goto(`${server.url}${path}`)
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor()
+        await check(page, path)
+      }
+      // the forms and dialogs that open on demand
+      await page.goto(`${server.url}/jobs`)
+      await page.getByRole('button', { name: 'Submit a job' }).click()
+      await page.getByRole('form', { name: 'Submit a job' }).waitFor()
+      await check(page, '/jobs (submit form)')
+      await page.goto(`${server.url}/nodes`)
+      await page.getByRole('button', { name: 'Drain' }).first().click()
+      await page.getByRole('dialog').waitFor()
+      await check(page, '/nodes (drain dialog)')
+      expect(problems).toEqual([])
+      // keyboard alone: Tab to the Jobs link, Enter, and the page (and the focus) moves there
+      await page.goto(server.url)
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+      const focused = () => page.evaluate('document.activeElement?.textContent ?? ""')
+      let tabs = 0
+      do {
+        await page.keyboard.press('Tab')
+        tabs += 1
+      } while ((await focused()) !== 'Jobs' && tabs < 20)
+      expect(tabs).toBeLessThan(20)
+      await page.keyboard.press('Enter')
+      await page.waitForURL(/\/jobs$/)
+      await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor()
+      expect(await page.evaluate('document.activeElement?.id')).toBe('main')
+      expect(await page.title()).toContain('Jobs')
+      // and on into the page: the next Tab stop is the page's own first control
+      await page.keyboard.press('Tab')
+      expect(await focused()).toBe('Submit a job')
+      await admins.close()
+    },
+  )
+
+  step(
+    'lists 100,000 jobs: bounded rows, the end in one jump, filters answer promptly',
+    async () => {
+      const data = await mkdtemp(join(tmpdir(), 'zhisuan-console-100k-'))
+      const { failed, ofT3, failedOfT3 } = await storeWithJobs(join(data, 'zhisuan.db'), 100_000)
+      const large = await up(['--data-dir', data])
+      const token = (await readFile(join(data, 'admin-token'), 'utf8')).trim()
+      const [context, page] = await signedIn(token, [], large.url)
+      const rows = () => page.locator('.job-scroll [role="row"]').count()
+      // (a string: this file is type-checked without the DOM's types)
+      const scroll = (y: number) =>
+        page.evaluate(`document.querySelector('.job-scroll').scrollTo(0, ${y})`)
+      const foot = page.locator('.table-foot')
+      await page.getByRole('link', { name: 'Jobs' }).click()
+      await page.locator('[data-job="job-000000"]').waitFor()
+      await expect.poll(() => foot.textContent()).toBe('100,000 jobs')
+      expect(await rows()).toBeLessThan(200)
+      let started = Date.now()
+      await scroll(1e9) // the browser stops it at the end
+      await page.locator('[data-job="job-099999"]').waitFor({ timeout: 5000 })
+      expect(Date.now() - started).toBeLessThan(5000)
+      expect(await rows()).toBeLessThan(200)
+      await page.screenshot({ path: join(shots, 'jobs-100k-end.png') })
+      started = Date.now()
+      await scroll(50_000 * 36)
+      await page.locator('[data-job="job-050000"]').waitFor({ timeout: 5000 })
+      expect(await rows()).toBeLessThan(200)
+      // filters: the count and the first row come back within a couple of seconds each
+      const filtered = async (text: string) => {
+        const t = Date.now()
+        await expect.poll(() => foot.textContent(), { timeout: 5000 }).toBe(text)
+        await page.locator('.job-scroll [data-job]').first().waitFor({ timeout: 5000 })
+        expect(Date.now() - t).toBeLessThan(3000)
+      }
+      await page.getByRole('combobox', { name: 'State' }).selectOption('failed')
+      await filtered(`${failed.toLocaleString('en-US')} jobs`)
+      await page.getByRole('searchbox', { name: 'Tenant' }).fill('t3')
+      await page.getByRole('searchbox', { name: 'Tenant' }).press('Enter')
+      await filtered(`${failedOfT3.toLocaleString('en-US')} jobs`)
+      await page.getByRole('combobox', { name: 'State' }).selectOption('')
+      await filtered(`${ofT3.toLocaleString('en-US')} jobs`)
+      expect(await page.locator('.job-scroll [data-job] [role="cell"]').nth(2).textContent()).toBe(
+        't3',
+      )
+      await page.getByRole('searchbox', { name: 'Family' }).fill('MI300X')
+      await page.getByRole('searchbox', { name: 'Family' }).press('Enter')
+      await filtered(`${(ofT3 / 4).toLocaleString('en-US')} jobs`)
+      expect(await rows()).toBeLessThan(200)
+      await context.close()
+      // 40 MB of SQLite: gone once the server is
+      await killed(large.child, 'SIGTERM')
+      await rm(data, { recursive: true, force: true })
+    },
+  )
 
   step('logged no browser console errors', () => {
     expect(consoleErrors).toEqual([])

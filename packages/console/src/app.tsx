@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react'
 import { JobDetailPage } from './pages/job-detail'
 import { JobsPage } from './pages/jobs'
 import { NodesPage } from './pages/nodes'
@@ -22,6 +23,21 @@ export function App() {
   const me = useMe()
   const { path, search } = useLocation()
   const current = (p: string) => (p === '/' ? path === '/' : path.startsWith(p))
+  const title = path.startsWith('/jobs/')
+    ? `Job ${decodeURIComponent(path.slice('/jobs/'.length))}`
+    : (pages.find((p) => current(p.path))?.label ?? 'Not found')
+  useEffect(() => {
+    document.title = `${title} · Zhisuan`
+  }, [title])
+  const shown = useRef(path)
+  useEffect(() => {
+    // a new page (not a new query string): move the focus to it, so a keyboard or screen reader
+    // user starts there rather than on the link they left behind
+    if (shown.current !== path) {
+      shown.current = path
+      document.getElementById('main')?.focus()
+    }
+  }, [path])
   return (
     <>
       <a className="skip" href="#main">

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testDialects, type StoreFixture } from '@zhisuan/store/testing'
 import { appFixture, type AppFixture } from './testing.js'
 
+/** Any number (or object), typed for the assertions that hold it. */
+const aNumber: unknown = expect.any(Number)
+const anObject: unknown = expect.any(Object)
+
 /** An API answer: any fields, and the error shape when it failed. */
 interface Answer {
   readonly [field: string]: unknown
@@ -219,6 +223,21 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       )
       const all = await call(fx.adminToken, 'GET', '/api/v1/jobs?tenant=beta')
       expect((all.body?.['items'] as { id: string }[]).map((j) => j.id)).toContain(id)
+      // a page far down the list, the count of what matches, and the family asked for
+      const counted = await call(fx.adminToken, 'GET', '/api/v1/jobs?withTotal=true&limit=1')
+      const total = counted.body?.['total'] as number
+      expect(total).toBeGreaterThan(1)
+      const lastPage = await call(fx.adminToken, 'GET', `/api/v1/jobs?offset=${total - 1}`)
+      expect((lastPage.body?.['items'] as { id: string }[]).map((j) => j.id)).toEqual([id])
+      const h100 = await call(fx.adminToken, 'GET', '/api/v1/jobs?family=h100&withTotal=true')
+      expect(h100.body?.['total']).toBe(total)
+      const none = await call(fx.adminToken, 'GET', '/api/v1/jobs?family=MI300X&withTotal=true')
+      expect(none.body).toMatchObject({ items: [], total: 0 })
+      expect((await call(alpha, 'GET', '/api/v1/jobs?tenant=beta&withTotal=true')).body).toEqual({
+        items: [],
+        next: null,
+        total: 0,
+      })
       // a viewer reads but never writes
       expect((await call(viewer, 'GET', '/api/v1/jobs')).status).toBe(200)
       expect((await call(viewer, 'POST', '/api/v1/jobs', job())).status).toBe(403)
@@ -369,6 +388,18 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       ])
       const summary = await call(alpha, 'GET', '/api/v1/cluster/summary')
       expect(summary.body?.['failures']).toMatchObject({ count: 1 })
+      // every field the route computes survives its response schema
+      expect(summary.body).toEqual({
+        accelerators: {
+          total: 64,
+          allocated: aNumber,
+          byFamily: { H100: { total: 64, allocated: aNumber, healthy: 56 } },
+        },
+        utilization: aNumber,
+        failures: { windowS: 7 * 86_400, count: 1, per1000AcceleratorDays: aNumber },
+        runningJobs: aNumber,
+        ettrRunning: aNumber,
+      })
     })
 
     it('drains and resumes nodes (admin only), and the scheduler honours the drain', async () => {
@@ -414,6 +445,18 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       }
       await call(alpha, 'DELETE', `/api/v1/jobs/${id}`)
       const audit = await call(fx.adminToken, 'GET', '/api/v1/audit?limit=1000')
+      expect(Object.keys((audit.body?.['items'] as object[])[0] ?? {})).toEqual([
+        'at',
+        'actor',
+        'tenant',
+        'action',
+        'target',
+        'detail',
+      ])
+      const created = (audit.body?.['items'] as { action: string; detail: unknown }[]).find(
+        (a) => a.action === 'tenant.create',
+      )
+      expect(created?.detail).toMatchObject({ quotas: { 'llm-train': anObject } })
       const actions = (audit.body?.['items'] as { action: string }[]).map((a) => a.action)
       expect(actions).toEqual(
         expect.arrayContaining([

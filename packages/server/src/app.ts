@@ -22,7 +22,7 @@ import { checkpointRoutes } from './routes-checkpoints.js'
 import { clusterRoutes } from './routes-cluster.js'
 import { serveConsole } from './console-static.js'
 import { jobRoutes } from './routes-jobs.js'
-import { ErrorSchema } from './views.js'
+import { ErrorSchema, SummaryView } from './views.js'
 
 /** Makes a reconcile loop that runs elsewhere (a worker thread), logging through the app. */
 export type LoopFactory = (log: ReconcilerOptions['log']) => ReconcileLoop
@@ -223,6 +223,7 @@ function summaryRoute(app: FastifyInstance, ctx: ServerContext): void {
             Type.Number({ minimum: 60, maximum: 366 * 86_400, default: 7 * 86_400 }),
           ),
         }),
+        response: { 200: SummaryView, 400: ErrorSchema, 401: ErrorSchema },
       },
     },
     async (request) => {

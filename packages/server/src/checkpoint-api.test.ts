@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Store } from '@zhisuan/store'
 import { appFixture, type AppFixture } from './testing.js'
 
+/** Any number (or object), typed for the assertions that hold it. */
+const aNumber: unknown = expect.any(Number)
+
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 
 describe('the checkpoint registry API', () => {
@@ -95,6 +98,43 @@ describe('the checkpoint registry API', () => {
     expect(last.json()).toMatchObject({ checkpoint: { state: 'committed' } })
     const latest = await call(member, 'GET', `/api/v1/jobs/${jobId}/checkpoints/latest`)
     expect(latest.json()).toMatchObject({ id: cp, step: 100 })
+    // the response schemas list every field: nothing the route computes is dropped
+    const shape = {
+      id: cp,
+      jobId,
+      step: 100,
+      state: 'committed',
+      tag: null,
+      createdAt: aNumber,
+      committedAt: aNumber,
+      totalBytes: 10,
+      shards: [
+        {
+          path: 'rank0.pt',
+          size: 5,
+          sha256: sha('aaaaa'),
+          state: 'durable',
+          location: '/durable/rank0.pt',
+        },
+        { path: 'rank1.pt', size: 5, sha256: sha('bbbbb'), state: 'durable', location: null },
+      ],
+    }
+    expect(latest.json()).toEqual(shape)
+    expect((await call(member, 'GET', `/api/v1/jobs/${jobId}/checkpoints`)).json()).toEqual({
+      items: [shape],
+    })
+    expect(
+      Object.keys((await call(member, 'GET', `/api/v1/jobs/${jobId}/checkpoints/plan`)).json()),
+    ).toEqual([
+      'recommendedIntervalS',
+      'expectedEttr',
+      'saveSeconds',
+      'saveSecondsSource',
+      'failuresPer1000PerDay',
+      'failureRateSource',
+      'mtbfHours',
+      'latestCommitted',
+    ])
     const detail = await call(member, 'GET', `/api/v1/jobs/${jobId}`)
     expect(detail.json()).toMatchObject({
       checkpoint: {

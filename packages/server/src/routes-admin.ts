@@ -6,7 +6,7 @@ import type { Tenant } from '@zhisuan/store'
 import { newToken, nodeTenant, requireAdmin, systemTenant } from './auth.js'
 import type { ServerContext } from './context.js'
 import type { NodeReport } from './routes-agent.js'
-import { ErrorSchema, Quotas, TenantName, TenantView } from './views.js'
+import { AuditEntryView, ErrorSchema, Quotas, TenantName, TenantView } from './views.js'
 
 const errors = {
   400: ErrorSchema,
@@ -486,6 +486,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
+        response: { 200: Type.Object({ items: Type.Array(AuditEntryView) }), ...errors },
       },
     },
     async (request) => {

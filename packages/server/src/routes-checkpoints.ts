@@ -7,7 +7,7 @@ import type { CheckpointRecord, JobRecord } from '@zhisuan/store'
 import { nodeTenant, requireWriter, sees, type Caller } from './auth.js'
 import type { ServerContext } from './context.js'
 import type { StoredSpec } from './job-spec.js'
-import { ErrorSchema } from './views.js'
+import { CheckpointAdviceView, CheckpointView, ErrorSchema } from './views.js'
 
 const errors = {
   400: ErrorSchema,
@@ -272,6 +272,7 @@ export function checkpointRoutes(app: FastifyInstance, ctx: ServerContext): void
         tags: ['checkpoints'],
         summary: "A job's checkpoints, newest first",
         params: JobParams,
+        response: { 200: Type.Object({ items: Type.Array(CheckpointView) }), ...errors },
       },
     },
     async (request) => {
@@ -288,6 +289,7 @@ export function checkpointRoutes(app: FastifyInstance, ctx: ServerContext): void
         tags: ['checkpoints'],
         summary: 'The newest committed checkpoint: what a restart resumes from',
         params: JobParams,
+        response: { 200: CheckpointView, ...errors },
       },
     },
     async (request) => {
@@ -308,6 +310,7 @@ export function checkpointRoutes(app: FastifyInstance, ctx: ServerContext): void
         tags: ['checkpoints'],
         summary: 'Recommended checkpoint interval (Young/Daly) and expected ETTR for the job',
         params: JobParams,
+        response: { 200: CheckpointAdviceView, ...errors },
       },
     },
     async (request) => {

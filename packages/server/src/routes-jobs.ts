@@ -91,13 +91,30 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
           state: Type.Optional(Type.Union(jobStates.map((s) => Type.Literal(s)))),
           tenant: Type.Optional(Type.String({ maxLength: 64 })),
           queue: Type.Optional(Type.String({ maxLength: 128 })),
+          family: Type.Optional(
+            Type.String({
+              maxLength: 64,
+              description: 'placed on this chip family, or not placed yet and asking for it',
+            }),
+          ),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           after: Type.Optional(Type.String({ maxLength: 128 })),
+          offset: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 100_000_000,
+              description: 'skip this many matching jobs (to open a page far down the list)',
+            }),
+          ),
+          withTotal: Type.Optional(
+            Type.Boolean({ description: 'also count the jobs that match (`total`)' }),
+          ),
         }),
         response: {
           200: Type.Object({
             items: Type.Array(JobView),
             next: Type.Union([Type.String(), Type.Null()]),
+            total: Type.Optional(Type.Integer({ minimum: 0 })),
           }),
           ...errors,
         },
@@ -109,25 +126,37 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
         state?: string
         tenant?: string
         queue?: string
+        family?: string
         limit?: number
         after?: string
+        offset?: number
+        withTotal?: boolean
       }
       // a member asking for another tenant gets an empty page, as if it had no jobs
       const tenant = caller.role === 'admin' ? q.tenant : caller.tenant
       if (q.tenant !== undefined && tenant !== q.tenant) {
-        return { items: [], next: null }
+        return { items: [], next: null, ...(q.withTotal === true ? { total: 0 } : {}) }
       }
       const limit = q.limit ?? 100
-      const jobs = await ctx.store.listJobs({
-        limit,
+      const filters = {
         ...(tenant === undefined ? {} : { tenant }),
         ...(q.state === undefined ? {} : { states: [q.state] }),
         ...(q.queue === undefined ? {} : { queue: q.queue }),
-        ...(q.after === undefined ? {} : { after: q.after }),
-      })
+        ...(q.family === undefined || q.family === '' ? {} : { family: q.family }),
+      }
+      const [jobs, total] = await Promise.all([
+        ctx.store.listJobs({
+          ...filters,
+          limit,
+          ...(q.after === undefined ? {} : { after: q.after }),
+          ...(q.offset === undefined ? {} : { offset: q.offset }),
+        }),
+        q.withTotal === true ? ctx.store.countJobs(filters) : undefined,
+      ])
       return {
         items: jobs.map(jobView),
         next: jobs.length === limit ? (jobs[jobs.length - 1]?.id ?? null) : null,
+        ...(total === undefined ? {} : { total }),
       }
     },
   )

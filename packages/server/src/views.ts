@@ -15,6 +15,21 @@ export const ErrorSchema = Type.Object(
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()])
 
+/** A job's checkpoint advice: Young/Daly on its measured save time and the fleet's failures. */
+export const CheckpointAdviceView = Type.Object({
+  recommendedIntervalS: Nullable(Type.Number()),
+  expectedEttr: Type.Number(),
+  saveSeconds: Type.Number(),
+  saveSecondsSource: Type.Union([Type.Literal('measured'), Type.Literal('assumed')]),
+  failuresPer1000PerDay: Type.Number(),
+  failureRateSource: Type.Union([Type.Literal('observed'), Type.Literal('assumed')]),
+  mtbfHours: Nullable(Type.Number()),
+  latestCommitted: Type.Union([
+    Type.Object({ id: Type.String(), step: Type.Integer(), committedAt: Nullable(Type.Number()) }),
+    Type.Null(),
+  ]),
+})
+
 /** A job as the API answers. Times are Unix seconds. */
 export const JobView = Type.Object({
   id: Type.String(),
@@ -41,7 +56,7 @@ export const JobView = Type.Object({
   reason: Type.Unknown({ description: "The scheduler's structured reason while pending" }),
   message: Type.String(),
   checkpoint: Type.Optional(
-    Type.Unknown({
+    Type.Object(CheckpointAdviceView.properties, {
       description:
         'One job only: the latest committed checkpoint, the recommended interval (Young/Daly) and the expected ETTR',
     }),
@@ -99,4 +114,58 @@ export const TenantName = Type.String({
   minLength: 1,
   maxLength: 64,
   pattern: '^[a-z0-9][a-z0-9-]*$',
+})
+
+const NullableNumber = Type.Union([Type.Number(), Type.Null()])
+
+/** A shard of a checkpoint as the API answers it. */
+export const ShardView = Type.Object({
+  path: Type.String(),
+  size: Type.Integer(),
+  sha256: Type.Union([Type.String(), Type.Null()]),
+  state: Type.Union(['expected', 'local', 'durable', 'corrupt'].map((s) => Type.Literal(s))),
+  location: Type.Union([Type.String(), Type.Null()]),
+})
+
+/** A checkpoint of a job with its shards. Times are Unix seconds. */
+export const CheckpointView = Type.Object({
+  id: Type.String(),
+  jobId: Type.String(),
+  step: Type.Integer(),
+  state: Type.Union(['pending', 'committed', 'failed', 'deleted'].map((s) => Type.Literal(s))),
+  tag: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.Number(),
+  committedAt: NullableNumber,
+  totalBytes: Type.Integer(),
+  shards: Type.Array(ShardView),
+})
+
+/** An entry of the audit log. */
+export const AuditEntryView = Type.Object({
+  at: Type.Number(),
+  actor: Type.String({ description: 'Token id of who did it' }),
+  tenant: Type.String(),
+  action: Type.String(),
+  target: Type.String(),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+})
+
+/** `GET /api/v1/cluster/summary`: capacity, utilization, failure rate, ETTR of running jobs. */
+export const SummaryView = Type.Object({
+  accelerators: Type.Object({
+    total: Type.Integer(),
+    allocated: Type.Integer(),
+    byFamily: Type.Record(
+      Type.String(),
+      Type.Object({ total: Type.Integer(), allocated: Type.Integer(), healthy: Type.Integer() }),
+    ),
+  }),
+  utilization: Type.Number({ description: 'Allocated over total accelerators, 0…1' }),
+  failures: Type.Object({
+    windowS: Type.Number(),
+    count: Type.Integer(),
+    per1000AcceleratorDays: Type.Number(),
+  }),
+  runningJobs: Type.Integer(),
+  ettrRunning: Type.Number({ description: 'Productive over held accelerator time, 0…1' }),
 })

@@ -73,8 +73,16 @@ export interface JobsQuery {
   readonly tenant?: string
   readonly states?: readonly string[]
   readonly queue?: string
+  /**
+   * Jobs placed on this chip family, or not placed yet and asking for it: the stored spec's
+   * `body.chip` names it (`family`, or among `anyOf`), names `any`, or asks for SCU. Case does
+   * not matter.
+   */
+  readonly family?: string
   /** Only ids after this one (the previous page's last id). */
   readonly after?: string
+  /** Skip this many matching jobs first (to open a page far down the list). */
+  readonly offset?: number
   readonly limit: number
 }
 

@@ -141,6 +141,43 @@ describe.each(testDialects().map((d) => [d.name, d] as const))('store on %s', (_
     ).toEqual(['job-a1'])
   })
 
+  it('counts, offsets and filters jobs by the family they run on or ask for', async () => {
+    const chips = [
+      { family: 'H100' },
+      { family: 'MI300X' },
+      { anyOf: ['mi300x', 'H100'], ordered: true },
+      { scu: 64 },
+      { family: 'any' },
+    ]
+    for (const [i, chip] of chips.entries()) {
+      await fx.store.insertJob({
+        id: `job-f${i}`,
+        tenant: 'fam',
+        name: 'n',
+        queue: 'default',
+        priority: 0,
+        spec: { body: { name: 'n', chip } },
+        createdAt: 40,
+      })
+    }
+    // placed on H100 although it would have taken MI300X: where it runs wins
+    await fx.store.transition('job-f1', {
+      from: ['pending'],
+      patch: { state: 'running', family: 'H100' },
+      events: [],
+    })
+    const ids = async (family: string) =>
+      (await fx.store.listJobs({ tenant: 'fam', family, limit: 10 })).map((j) => j.id)
+    expect(await ids('h100')).toEqual(['job-f0', 'job-f1', 'job-f2', 'job-f3', 'job-f4'])
+    expect(await ids('MI300X')).toEqual(['job-f2', 'job-f3', 'job-f4'])
+    expect(await fx.store.countJobs({ tenant: 'fam', family: 'MI300X' })).toBe(3)
+    expect(await fx.store.countJobs({ tenant: 'fam' })).toBe(5)
+    expect(await fx.store.countJobs({ tenant: 'fam', states: ['running'] })).toBe(1)
+    expect(
+      (await fx.store.listJobs({ tenant: 'fam', offset: 3, limit: 10 })).map((j) => j.id),
+    ).toEqual(['job-f3', 'job-f4'])
+  })
+
   it('gives a lease to one holder at a time, and to another once it expires', async () => {
     expect(await fx.store.tryLease('loop', 'p1', 5, 1000)).toBe(true)
     expect(await fx.store.tryLease('loop', 'p2', 5, 1001)).toBe(false)

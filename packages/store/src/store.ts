@@ -1,5 +1,12 @@
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type SelectQueryBuilder,
+  type Transaction,
+} from 'kysely'
 import pg from 'pg'
 import { ZhisuanError } from '@zhisuan/domain'
 import { CheckpointRegistry } from './checkpoints.js'
@@ -375,23 +382,45 @@ export class Store {
     return row === undefined ? undefined : toJob(row)
   }
 
-  /** Jobs by id order (ids sort by submission), after a cursor, filtered. */
+  /** Jobs by id order (ids sort by submission), after a cursor or an offset, filtered. */
   async listJobs(q: JobsQuery): Promise<JobRecord[]> {
-    let query = this.db.selectFrom('jobs').selectAll()
-    if (q.tenant !== undefined) {
-      query = query.where('tenant', '=', q.tenant)
-    }
-    if (q.states !== undefined) {
-      query = query.where('state', 'in', [...q.states])
-    }
-    if (q.queue !== undefined) {
-      query = query.where('queue', '=', q.queue)
-    }
+    let query = this.filterJobs(this.db.selectFrom('jobs').selectAll(), q)
     if (q.after !== undefined) {
       query = query.where('id', '>', q.after)
     }
-    const rows = await query.orderBy('id').limit(q.limit).execute()
-    return rows.map(toJob)
+    query = query.orderBy('id').limit(q.limit)
+    if (q.offset !== undefined && q.offset > 0) {
+      query = query.offset(q.offset)
+    }
+    return (await query.execute()).map(toJob)
+  }
+
+  /** How many jobs match the filters of a query (its cursor, offset and limit aside). */
+  async countJobs(q: Omit<JobsQuery, 'after' | 'offset' | 'limit'>): Promise<number> {
+    const row = await this.filterJobs(this.db.selectFrom('jobs'), q)
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
+
+  private filterJobs<Q extends SelectQueryBuilder<Database, 'jobs', object>>(
+    query: Q,
+    q: Omit<JobsQuery, 'after' | 'offset' | 'limit'>,
+  ): Q {
+    let out = query
+    if (q.tenant !== undefined) {
+      out = out.where('tenant', '=', q.tenant) as Q
+    }
+    if (q.states !== undefined) {
+      out = out.where('state', 'in', [...q.states]) as Q
+    }
+    if (q.queue !== undefined) {
+      out = out.where('queue', '=', q.queue) as Q
+    }
+    if (q.family !== undefined) {
+      out = out.where(familyMatch(this.dialect, q.family.toLowerCase())) as Q
+    }
+    return out
   }
 
   /** Open allocations (running jobs): accelerators held per family. */
@@ -775,6 +804,25 @@ export class Store {
   async removeTwinRun(jobId: string): Promise<void> {
     await this.db.deleteFrom('twin_runs').where('job_id', '=', jobId).execute()
   }
+}
+
+/**
+ * Placed on the family, or unplaced and asking for it (`want` in lower case); the spec is JSON
+ * text, read with each dialect's JSON functions.
+ */
+function familyMatch(dialect: Dialect, want: string) {
+  const asked =
+    dialect === 'postgres'
+      ? sql<boolean>`(spec::jsonb #> '{body,chip,scu}') is not null
+          or lower(spec::jsonb #>> '{body,chip,family}') in (${want}, 'any')
+          or exists (select 1 from jsonb_array_elements_text(
+            case when jsonb_typeof(spec::jsonb #> '{body,chip,anyOf}') = 'array'
+              then spec::jsonb #> '{body,chip,anyOf}' else '[]'::jsonb end) as f(v)
+            where lower(f.v) = ${want})`
+      : sql<boolean>`json_type(spec, '$.body.chip.scu') is not null
+          or lower(json_extract(spec, '$.body.chip.family')) in (${want}, 'any')
+          or exists (select 1 from json_each(spec, '$.body.chip.anyOf') where lower(value) = ${want})`
+  return sql<boolean>`(lower(family) = ${want} or (family is null and (${asked})))`
 }
 
 /** A new job's row: pending, no attempt yet. */

@@ -60,12 +60,3 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
     body?.error?.details ?? [],
   )
 }
-
-/**
- * The data of an answer from a route whose OpenAPI entry declares no response schema (so the
- * generated types know no body), as the type the caller names.
- */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the body's type, which the schema lacks
-export function unwrapAs<T>(result: { data?: unknown; error?: unknown; response: Response }): T {
-  return unwrap(result as { data?: T; error?: unknown; response: Response })
-}

@@ -20,32 +20,7 @@ export type QuotaUsage = Ok<'/api/v1/quota-usage', 'get'>['items'][number]
 export type NodeView = Ok<'/api/v1/nodes', 'get'>['items'][number]
 export type Whoami = Ok<'/api/v1/whoami', 'get'>
 
-// These two routes declare no response schema yet, so their shapes are written here (as the
-// server's routes-checkpoints.ts and app.ts answer them).
-
-/** `GET /api/v1/cluster/summary` */
-export interface Summary {
-  readonly accelerators: { readonly total: number; readonly allocated: number }
-  readonly utilization: number
-  readonly failures: {
-    readonly windowS: number
-    readonly count: number
-    readonly per1000AcceleratorDays: number
-  }
-  readonly runningJobs: number
-  readonly ettrRunning: number
-}
-
-/** One entry of `GET /api/v1/jobs/{id}/checkpoints` */
-export interface Checkpoint {
-  readonly id: string
-  readonly step: number
-  readonly state: string
-  readonly tag: string | null
-  readonly createdAt: number
-  readonly committedAt: number | null
-  readonly totalBytes: number
-}
+export type Summary = Ok<'/api/v1/cluster/summary', 'get'>
 
 export const jobStates: readonly JobState[] = [
   'pending',

@@ -3,6 +3,7 @@ import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 
 import * as echarts from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
 import { useEffect, useRef } from 'react'
+import { chartColors } from '../lib/contrast'
 
 echarts.use([
   LineChart,
@@ -44,7 +45,10 @@ export function Chart({ option, label, height = 280 }: ChartProps) {
     }
   }, [])
   useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, true)
+    chart.current?.setOption(
+      { aria: { enabled: true }, animation: false, color: [...chartColors], ...option },
+      true,
+    )
   }, [option])
   return <div ref={box} className="chart" role="img" aria-label={label} style={{ height }} />
 }

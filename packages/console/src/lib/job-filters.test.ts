@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Job } from '../api/types'
-import { filtersFromSearch, filtersToSearch, listQuery, matchesFamily } from './job-filters'
-
-const job = (family: string | null, chip: Job['spec']['chip']) =>
-  ({ family, spec: { chip } }) as Pick<Job, 'family' | 'spec'>
+import { filtersFromSearch, filtersToSearch, pageQuery, pagesCovering } from './job-filters'
 
 describe('job filters', () => {
   it('round-trips through the URL, dropping unknown states and empty values', () => {
@@ -14,21 +10,21 @@ describe('job filters', () => {
     expect(filtersToSearch({})).toBe('')
   })
 
-  it('sends state, tenant and queue to the API and keeps the family for the rows', () => {
-    expect(listQuery({ state: 'pending', queue: 'batch', family: 'MI300X' }, 'job-9')).toEqual({
-      limit: 1000,
+  it('asks the API for one page of every filter, by offset, with the count', () => {
+    expect(pageQuery({ state: 'pending', queue: 'batch', family: 'MI300X' }, 3)).toEqual({
       state: 'pending',
       queue: 'batch',
-      after: 'job-9',
+      family: 'MI300X',
+      limit: 100,
+      offset: 300,
+      withTotal: true,
     })
   })
 
-  it('matches the placed family first, else what the chip requirement names', () => {
-    expect(matchesFamily(job('H100', { family: 'H100' }), 'h100')).toBe(true)
-    expect(matchesFamily(job('H100', { anyOf: ['H100', 'MI300X'] }), 'MI300X')).toBe(false)
-    expect(matchesFamily(job(null, { anyOf: ['H100', 'MI300X'] }), 'MI300X')).toBe(true)
-    expect(matchesFamily(job(null, { family: 'H100' }), 'A100')).toBe(false)
-    expect(matchesFamily(job(null, { scu: 8 }), 'A100')).toBe(true)
-    expect(matchesFamily(job(null, { family: 'H100' }), undefined)).toBe(true)
+  it('fetches only the pages under the visible rows', () => {
+    expect(pagesCovering(0, 30)).toEqual([0])
+    expect(pagesCovering(95, 130)).toEqual([0, 1])
+    expect(pagesCovering(99_970, 99_999)).toEqual([999])
+    expect(pagesCovering(0, -1)).toEqual([0])
   })
 })

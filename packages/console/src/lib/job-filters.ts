@@ -44,50 +44,46 @@ export function filtersToSearch(filters: JobFilters): string {
   return s === '' ? '' : `?${s}`
 }
 
-/** The page size the list asks the API for (its maximum). */
-export const pageSize = 1000
-
 /**
- * The API's query for one page: state, tenant and queue are the server's filters; the family is
- * not, so it is applied to the rows (`matchesFamily`).
+ * Rows per page the list asks the API for. The list fetches only the pages its visible rows
+ * fall on, by offset, so a page is a screenful or so rather than the API's maximum.
  */
-export function listQuery(
+export const pageSize = 100
+
+/** The API's query for the page `page` (from 0) of the rows that match, with their count. */
+export function pageQuery(
   filters: JobFilters,
-  after: string | undefined,
-): { state?: JobState; tenant?: string; queue?: string; limit: number; after?: string } {
+  page: number,
+): {
+  state?: JobState
+  tenant?: string
+  queue?: string
+  family?: string
+  limit: number
+  offset: number
+  withTotal: true
+} {
   return {
-    limit: pageSize,
     ...(filters.state === undefined ? {} : { state: filters.state }),
     ...(filters.tenant === undefined ? {} : { tenant: filters.tenant }),
     ...(filters.queue === undefined ? {} : { queue: filters.queue }),
-    ...(after === undefined ? {} : { after }),
+    ...(filters.family === undefined ? {} : { family: filters.family }),
+    limit: pageSize,
+    offset: page * pageSize,
+    withTotal: true,
   }
 }
 
-/**
- * Whether a job asks for or runs on the family: the family it was placed on, else the family
- * (or one of the families) its chip requirement names; a job asking for SCU matches any family
- * until placed. Case does not matter.
- */
-export function matchesFamily(
-  job: Pick<Job, 'family' | 'spec'>,
-  family: string | undefined,
-): boolean {
-  if (family === undefined || family === '') {
-    return true
+/** The pages that hold rows `first` to `last` (inclusive), in order; page 0 when none. */
+export function pagesCovering(first: number, last: number, size = pageSize): number[] {
+  if (last < first || last < 0) {
+    return [0]
   }
-  const want = family.toLowerCase()
-  if (job.family !== null) {
-    return job.family.toLowerCase() === want
+  const out: number[] = []
+  for (let p = Math.floor(Math.max(0, first) / size); p <= Math.floor(last / size); p++) {
+    out.push(p)
   }
-  const chip = job.spec.chip
-  if ('family' in chip) {
-    return chip.family.toLowerCase() === want
-  }
-  if ('anyOf' in chip) {
-    return chip.anyOf.some((f) => f.toLowerCase() === want)
-  }
-  return true
+  return out
 }
 
 /** Accelerators a job holds or asks for. */

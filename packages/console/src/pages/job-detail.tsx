@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { api, ApiError, unwrap, unwrapAs } from '../api/client'
-import type { Checkpoint, Job, JobEvent } from '../api/types'
+import { api, ApiError, unwrap } from '../api/client'
+import type { Job, JobEvent } from '../api/types'
 import { Badge, Empty, ErrorBox, Loading } from '../components/common'
 import { acceleratorHours, dateTime, duration } from '../lib/format'
 import { acceleratorsOf } from '../lib/job-filters'
@@ -26,8 +26,7 @@ export function JobDetailPage({ id }: { id: string }) {
     queryKey: ['job', id, 'checkpoints'],
     refetchInterval: 5000,
     enabled: job.data !== undefined,
-    queryFn: async () =>
-      unwrapAs<{ items: Checkpoint[] }>(await api.GET('/api/v1/jobs/{id}/checkpoints', path)),
+    queryFn: async () => unwrap(await api.GET('/api/v1/jobs/{id}/checkpoints', path)),
   })
   if (job.isError) {
     return (

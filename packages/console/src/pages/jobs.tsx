@@ -1,6 +1,6 @@
-import { useInfiniteQuery } from '@tanstack/react-query'
+import { useQueries } from '@tanstack/react-query'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { api, unwrap } from '../api/client'
 import { jobStates, type Job } from '../api/types'
 import { Badge, Empty, ErrorBox, Loading } from '../components/common'
@@ -9,8 +9,9 @@ import {
   acceleratorsOf,
   filtersFromSearch,
   filtersToSearch,
-  listQuery,
-  matchesFamily,
+  pageQuery,
+  pageSize,
+  pagesCovering,
   type JobFilters,
 } from '../lib/job-filters'
 import { navigate } from '../router'
@@ -102,7 +103,7 @@ export function JobsPage({ search }: { search: string }) {
           }}
         />
       </form>
-      <JobList filters={filters} />
+      <JobList key={filtersToSearch(filters)} filters={filters} />
     </section>
   )
 }
@@ -145,59 +146,60 @@ function TextFilter({
 
 const rowHeight = 36
 
+/**
+ * The rows that match, virtualized: the scroll height is the API's count of them, and only the
+ * pages under the visible rows are fetched (by offset) and kept live, so the end of 100k jobs is
+ * one request away and the DOM holds a screenful of rows.
+ */
 function JobList({ filters }: { filters: JobFilters }) {
-  const [live, setLive] = useState(true)
-  const pages = useInfiniteQuery({
-    queryKey: ['jobs', filters.state, filters.tenant, filters.queue],
-    initialPageParam: undefined as string | undefined,
-    // refreshing re-reads every loaded page: keep it live while the list is short
-    refetchInterval: live ? 5000 : false,
-    queryFn: async ({ pageParam }) =>
-      unwrap(await api.GET('/api/v1/jobs', { params: { query: listQuery(filters, pageParam) } })),
-    getNextPageParam: (last) => last.next ?? undefined,
-  })
-  const loaded = pages.data?.pages.length ?? 0
-  useEffect(() => {
-    setLive(loaded <= 3)
-  }, [loaded])
-  const rows = useMemo(
-    () =>
-      (pages.data?.pages ?? [])
-        .flatMap((p) => p.items)
-        .filter((j) => matchesFamily(j, filters.family)),
-    [pages.data, filters.family],
-  )
+  const [total, setTotal] = useState<number | undefined>(undefined)
   const scroller = useRef<HTMLDivElement>(null)
   const virtual = useVirtualizer({
-    count: rows.length,
+    count: total ?? 0,
     getScrollElement: () => scroller.current,
     estimateSize: () => rowHeight,
-    overscan: 20,
+    overscan: 10,
   })
   const items = virtual.getVirtualItems()
-  const last = items[items.length - 1]
-  useEffect(() => {
-    // the next page when the user scrolls near the end of what is loaded
-    if (
-      last !== undefined &&
-      last.index >= rows.length - 50 &&
-      pages.hasNextPage &&
-      !pages.isFetchingNextPage
-    ) {
-      void pages.fetchNextPage()
+  const pages = pagesCovering(items[0]?.index ?? 0, items[items.length - 1]?.index ?? -1)
+  const results = useQueries({
+    queries: pages.map((page) => ({
+      queryKey: ['jobs', filters.state, filters.tenant, filters.queue, filters.family, page],
+      queryFn: async () =>
+        unwrap(await api.GET('/api/v1/jobs', { params: { query: pageQuery(filters, page) } })),
+      refetchInterval: 5000,
+    })),
+  })
+  // the count the freshest page came with: jobs arrive and change state while one scrolls
+  let fresh: { total?: number; at: number } | undefined
+  for (const r of results) {
+    if (r.data !== undefined && (fresh === undefined || r.dataUpdatedAt > fresh.at)) {
+      fresh = {
+        ...(r.data.total === undefined ? {} : { total: r.data.total }),
+        at: r.dataUpdatedAt,
+      }
     }
-  }, [last, rows.length, pages])
-  if (pages.isError) {
-    return <ErrorBox error={pages.error} title="Cannot list jobs" />
   }
-  if (pages.data === undefined) {
+  const counted = fresh?.total
+  useEffect(() => {
+    if (counted !== undefined) {
+      setTotal(counted)
+    }
+  }, [counted])
+  const failed = results.find((r) => r.isError)
+  if (failed !== undefined) {
+    return <ErrorBox error={failed.error} title="Cannot list jobs" />
+  }
+  if (total === undefined) {
     return <Loading what="jobs" />
   }
-  if (rows.length === 0) {
+  if (total === 0) {
     return <Empty>No jobs match these filters.</Empty>
   }
+  const jobAt = (index: number): Job | undefined =>
+    results[pages.indexOf(Math.floor(index / pageSize))]?.data?.items[index % pageSize]
   return (
-    <div className="job-table" role="table" aria-label="Jobs" aria-rowcount={rows.length + 1}>
+    <div className="job-table" role="table" aria-label="Jobs" aria-rowcount={total + 1}>
       <div className="job-row job-head" role="row" aria-rowindex={1}>
         {['Name', 'Id', 'Tenant', 'Queue', 'State', 'Family', 'Accelerators', 'Submitted'].map(
           (h) => (
@@ -216,15 +218,32 @@ function JobList({ filters }: { filters: JobFilters }) {
       >
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
-            const job = rows[item.index]
-            return job === undefined ? null : (
-              <JobRow key={job.id} job={job} index={item.index} top={item.start} />
+            const job = jobAt(item.index)
+            return job === undefined ? (
+              <div
+                key={item.key}
+                className="job-row job-placeholder"
+                role="row"
+                aria-rowindex={item.index + 2}
+                aria-busy="true"
+                style={{
+                  position: 'absolute',
+                  top: item.start,
+                  left: 0,
+                  right: 0,
+                  height: rowHeight,
+                }}
+              >
+                <span role="cell">loading…</span>
+              </div>
+            ) : (
+              <JobRow key={item.key} job={job} index={item.index} top={item.start} />
             )
           })}
         </div>
       </div>
       <p className="table-foot" role="status">
-        {count(rows.length)} jobs loaded{pages.hasNextPage ? ' (more load as you scroll)' : ''}
+        {count(total)} jobs
       </p>
     </div>
   )

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { useMemo, useState } from 'react'
-import { api, unwrap, unwrapAs } from '../api/client'
+import { api, unwrap } from '../api/client'
 import type { Overview, Summary } from '../api/types'
 import type { ChartOption } from '../components/chart'
 import { Chart } from '../components/lazy-chart'
@@ -23,9 +23,7 @@ export function OverviewPage() {
     queryKey: ['summary', windowS],
     refetchInterval: 5000,
     queryFn: async () =>
-      unwrapAs<Summary>(
-        await api.GET('/api/v1/cluster/summary', { params: { query: { windowS } } }),
-      ),
+      unwrap(await api.GET('/api/v1/cluster/summary', { params: { query: { windowS } } })),
   })
   return (
     <section aria-labelledby="overview-title">
