@@ -4,35 +4,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
 import { startServer, type RunningServer } from '@zhisuan/server'
-import { main } from './main.js'
-import type { Io } from './output.js'
+import { run } from './cli.test-support.js'
+import { until } from './e2e.test-support.js'
 
 const labFile = new URL('../../../examples/clusters/lab-64.yaml', import.meta.url)
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: Io = {
-    out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`),
-  }
-  const code = await main(['node', 'zhisuan', ...args], io)
-  return { code, out, err }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) {
-      return value
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', () => {
   let dir: string
@@ -84,10 +59,14 @@ describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', (
       }
       return found
     }
-    const first = await until('the job to run', async () => {
-      const j = await job()
-      return j.state === 'running' ? j : undefined
-    })
+    const first = await until(
+      'the job to run',
+      async () => {
+        const j = await job()
+        return j.state === 'running' ? j : undefined
+      },
+      20_000,
+    )
     const node = first.nodes?.[0] ?? ''
     const listed = await run('jobs', ...admin)
     expect(listed.out).toContain('cli-gang')
@@ -101,10 +80,14 @@ describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', (
     const drained = await run('drain', node, '--reason', 'swap a DIMM', '--evacuate', ...admin)
     expect(drained).toMatchObject({ code: 0, err: '' })
     expect(drained.out).toContain(`${node} drained`)
-    const moved = await until('the job to move', async () => {
-      const j = await job()
-      return j.attempt === 2 && j.state === 'running' ? j : undefined
-    })
+    const moved = await until(
+      'the job to move',
+      async () => {
+        const j = await job()
+        return j.attempt === 2 && j.state === 'running' ? j : undefined
+      },
+      20_000,
+    )
     expect(moved.nodes).not.toContain(node)
     const nodes = await run('nodes', '--state', 'drained', ...admin)
     expect(nodes.out).toContain(node)

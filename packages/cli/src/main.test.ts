@@ -5,22 +5,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { main } from './main.js'
-import type { Io } from './output.js'
+import { run } from './cli.test-support.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const example = (name: string) => join(root, 'examples/clusters', name)
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io: Io = {
-    out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`),
-  }
-  const code = await main(['node', 'zhisuan', ...args], io)
-  return { code, out, err }
-}
 
 describe('zhisuan catalog', () => {
   it('prints every entry as JSON with sources', async () => {

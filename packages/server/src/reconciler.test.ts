@@ -2,7 +2,22 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { defaultCatalog, type ExecutionBackend } from '@zhisuan/domain'
 import { Store } from '@zhisuan/store'
 import { Reconciler } from './reconciler.js'
-import { appFixture, labCluster } from './testing.js'
+import { appFixture, labCluster, type AppFixture } from './testing.js'
+
+/** The fixture's twin as a backend, with some of its calls replaced. */
+function overTwin(fx: AppFixture, name: string, over: Partial<ExecutionBackend>): ExecutionBackend {
+  return {
+    name,
+    launch: (job) => fx.twin.launch(job),
+    cancel: (id) => fx.twin.cancel(id),
+    runs: () => fx.twin.runs(),
+    nodes: () => fx.twin.nodes(),
+    setDrain: (node) => fx.twin.setDrain(node),
+    poll: () => fx.twin.poll(),
+    close: () => Promise.resolve(),
+    ...over,
+  }
+}
 
 describe('the reconcile loop after a restart', () => {
   const stores: Store[] = []
@@ -34,17 +49,10 @@ describe('the reconcile loop after a restart', () => {
     await fx.reconciler.stop()
     // a new process: its backend fails once while the loop rebuilds
     let failures = 1
-    const flaky: ExecutionBackend = {
-      name: 'flaky-twin',
-      launch: (job) => fx.twin.launch(job),
-      cancel: (id) => fx.twin.cancel(id),
+    const flaky = overTwin(fx, 'flaky-twin', {
       runs: () =>
         failures-- > 0 ? Promise.reject(new Error('backend unreachable')) : fx.twin.runs(),
-      nodes: () => fx.twin.nodes(),
-      setDrain: (node) => fx.twin.setDrain(node),
-      poll: () => fx.twin.poll(),
-      close: () => Promise.resolve(),
-    }
+    })
     const second = new Reconciler({
       store,
       backend: flaky,
@@ -99,24 +107,18 @@ describe('the reconcile loop and a backend that refuses', () => {
     let refuse = 3
     const launches: number[] = []
     const drains: [string, boolean, string][] = []
-    const refusing: ExecutionBackend = {
-      name: 'refusing-twin',
+    const refusing = overTwin(fx, 'refusing-twin', {
       launch: (job) => {
         launches.push(fx.now())
         return refuse-- > 0
           ? Promise.reject(new Error('Required partition not available (inactive or drain)'))
           : fx.twin.launch(job)
       },
-      cancel: (id) => fx.twin.cancel(id),
-      runs: () => fx.twin.runs(),
-      nodes: () => fx.twin.nodes(),
       setDrain: (node, drain, reason) => {
         drains.push([node, drain, reason])
         return fx.twin.setDrain(node)
       },
-      poll: () => fx.twin.poll(),
-      close: () => Promise.resolve(),
-    }
+    })
     const loop = new Reconciler({
       store,
       backend: refusing,
@@ -242,19 +244,12 @@ describe('the reconcile loop on a restart, and the backend’s word on its nodes
     await fx.reconciler.stop()
     // the backend, on the next start: one node of the gang down, the repaired one back
     const down = placed[0] ?? ''
-    const word: ExecutionBackend = {
-      name: 'slurm-like',
-      launch: (job) => fx.twin.launch(job),
-      cancel: (jobId) => fx.twin.cancel(jobId),
-      runs: () => fx.twin.runs(),
+    const word = overTwin(fx, 'slurm-like', {
       nodes: async () =>
         (await fx.twin.nodes()).map((n) =>
           n.name === down ? { name: n.name, health: 'failed', reason: 'Not responding' } : n,
         ),
-      setDrain: (node) => fx.twin.setDrain(node),
-      poll: () => fx.twin.poll(),
-      close: () => Promise.resolve(),
-    }
+    })
     const second = new Reconciler({
       store,
       backend: word,

@@ -5,6 +5,7 @@ import { standardComputeUnits } from '@zhisuan/perf'
 import type { Tenant } from '@zhisuan/store'
 import { newToken, nodeTenant, requireAdmin, systemTenant } from './auth.js'
 import type { ServerContext } from './context.js'
+import { nodeRows } from './node-rows.js'
 import type { NodeReport } from './routes-agent.js'
 import { AuditEntryView, ErrorSchema, Quotas, TenantName, TenantView } from './views.js'
 
@@ -309,34 +310,18 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const caller = await ctx.auth(request)
       const q = request.query as { family?: string; state?: string }
-      const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
       const reports = await ctx.store.nodeReports()
-      const jobsOn = new Map<string, string[]>()
-      for (const job of await ctx.store.listJobs({ states: ['running'], limit: 100_000 })) {
-        // members see that a node is busy, not whose job it is
-        const label =
-          caller.role === 'admin' || job.tenant === caller.tenant ? job.id : 'other-tenant'
-        for (const n of new Set(job.placement ?? [])) {
-          jobsOn.set(n, [...(jobsOn.get(n) ?? []), label])
-        }
-      }
-      const items = ctx.reconciler.nodeList
-        .map((n) => {
-          const s = states.get(n.name)
-          return {
-            name: n.name,
-            family: n.family,
-            accelerators: n.accelerators,
-            block: n.block,
-            pod: n.pod,
-            health: s?.health ?? 'healthy',
-            adminState: s?.adminState ?? 'active',
-            reason: s?.reason ?? '',
-            jobs: jobsOn.get(n.name) ?? [],
-            agent: { state: s?.agentState ?? 'none', lastSeenAt: s?.lastSeenAt ?? null },
-            devices: devicesOf(reports.get(n.name)?.body),
-          }
-        })
+      const { rows, states } = await nodeRows(ctx, caller)
+      const items = rows
+        .map(({ held, ...n }) => ({
+          ...n,
+          jobs: held.map((h) => h.id),
+          agent: {
+            state: states.get(n.name)?.agentState ?? 'none',
+            lastSeenAt: states.get(n.name)?.lastSeenAt ?? null,
+          },
+          devices: devicesOf(reports.get(n.name)?.body),
+        }))
         .map((n) => ({ ...n, scu: nodeScu(ctx, n) }))
         .filter((n) => q.family === undefined || n.family === q.family)
         .filter(

@@ -4,12 +4,12 @@ import { requireAdmin, sees } from './auth.js'
 import { clusterNow, downsample, startSampler } from './cluster-now.js'
 import type { ServerContext } from './context.js'
 import type { StoredSpec } from './job-spec.js'
+import { nodeRows, otherTenant } from './node-rows.js'
 import { ErrorSchema } from './views.js'
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema }
 
 /** What a member or viewer sees in place of another tenant's job id. */
-export const otherTenant = 'other-tenant'
 
 const FamilyNowView = Type.Object({
   family: Type.String(),
@@ -170,32 +170,16 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
     },
     async (request) => {
       const caller = await ctx.auth(request)
-      const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
-      const held = new Map<string, { id: string; accelerators: number }[]>()
-      const jobs = []
-      for (const job of await ctx.store.listJobs({ states: ['running'], limit: 100_000 })) {
-        const visible = sees(caller, job.tenant)
-        const per = (job.spec as StoredSpec).body.acceleratorsPerReplica
-        const placement = job.placement ?? []
-        const count = new Map<string, number>()
-        for (const n of placement) {
-          count.set(n, (count.get(n) ?? 0) + per)
-        }
-        for (const [n, accelerators] of count) {
-          const list = held.get(n) ?? []
-          list.push({ id: visible ? job.id : otherTenant, accelerators })
-          held.set(n, list)
-        }
-        if (visible) {
-          jobs.push({
-            id: job.id,
-            name: job.name,
-            tenant: job.tenant,
-            nodes: [...placement],
-            acceleratorsPerReplica: per,
-          })
-        }
-      }
+      const { rows, running } = await nodeRows(ctx, caller)
+      const jobs = running
+        .filter((job) => sees(caller, job.tenant))
+        .map((job) => ({
+          id: job.id,
+          name: job.name,
+          tenant: job.tenant,
+          nodes: [...(job.placement ?? [])],
+          acceleratorsPerReplica: (job.spec as StoredSpec).body.acceleratorsPerReplica,
+        }))
       const fabric = ctx.cluster.fabric
       const planes = fabric.spec.planes
       return {
@@ -211,20 +195,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
           spinesPerPod: [...fabric.switches.podSpines],
           core: Math.round(fabric.switches.core.switches / planes),
         },
-        nodes: ctx.reconciler.nodeList.map((n) => {
-          const s = states.get(n.name)
-          return {
-            name: n.name,
-            family: n.family,
-            accelerators: n.accelerators,
-            pod: n.pod,
-            block: n.block,
-            health: s?.health ?? 'healthy',
-            adminState: s?.adminState ?? 'active',
-            reason: s?.reason ?? '',
-            jobs: held.get(n.name) ?? [],
-          }
-        }),
+        nodes: rows.map(({ held, ...n }) => ({ ...n, jobs: held })),
         jobs,
       }
     },
