@@ -271,3 +271,69 @@ describe('the reconcile loop on a restart, and the backend’s word on its nodes
     await fx.app.close()
   })
 })
+
+describe('an evacuation asked just before a crash', () => {
+  it('is carried out by the restarted loop', async () => {
+    const store = await Store.open(':memory:')
+    const fx = await appFixture(store)
+    try {
+      const member = await fx.token('system', 'member')
+      const r = await fx.app.inject({
+        method: 'POST',
+        url: '/api/v1/jobs',
+        headers: { authorization: `Bearer ${member}` },
+        payload: {
+          name: 'movable',
+          acceleratorsPerReplica: 8,
+          chip: { family: 'H100' },
+          twin: { durationS: 3600 },
+        },
+      })
+      const id = r.json<{ id: string }>().id
+      await fx.reconciler.pass()
+      const node = (await store.getJob(id))?.placement?.[0] ?? ''
+      fx.advance(30)
+      const drained = await fx.app.inject({
+        method: 'POST',
+        url: `/api/v1/nodes/${node}/drain`,
+        headers: { authorization: `Bearer ${fx.adminToken}` },
+        payload: { reason: 'fan', evacuate: true },
+      })
+      expect(drained.statusCode).toBe(200)
+      // the process dies before its loop takes the request; another one starts
+      await fx.reconciler.stop()
+      const second = new Reconciler({
+        store,
+        backend: overTwin(fx, 'twin', {}),
+        cluster: labCluster(),
+        catalog: defaultCatalog(),
+        clock: () => fx.now() + 5,
+        holder: 'second',
+        leaseTtlS: 0,
+        log: () => undefined,
+      })
+      await second.pass()
+      const job = await store.getJob(id)
+      expect(job).toMatchObject({ state: 'running', attempt: 2, restarts: 1 })
+      expect(job?.placement).not.toContain(node)
+      // and a second restart does not move it again
+      await second.stop()
+      const third = new Reconciler({
+        store,
+        backend: overTwin(fx, 'twin', {}),
+        cluster: labCluster(),
+        catalog: defaultCatalog(),
+        clock: () => fx.now() + 10,
+        holder: 'third',
+        leaseTtlS: 0,
+        log: () => undefined,
+      })
+      await third.pass()
+      expect(await store.getJob(id)).toMatchObject({ attempt: 2, restarts: 1 })
+      await third.stop()
+    } finally {
+      await fx.app.close()
+      await store.close()
+    }
+  })
+})

@@ -105,6 +105,8 @@ export class Reconciler implements ReconcileLoop {
   private readonly reasons = new Map<string, string>()
   private readonly specs = new Map<string, StoredSpec>()
   private readonly evacuations: { jobId: string; node: string }[] = []
+  /** Nodes drained when the scheduler was last rebuilt (where asked evacuations may wait). */
+  private readonly drainedNodes = new Set<string>()
   /** Drain state the backend was last told, per node (`active`, or `drained:` + reason). */
   private readonly drainTold = new Map<string, string>()
   /** Drains and resumes the backend still has to hear of (retried each pass until it has). */
@@ -305,8 +307,12 @@ export class Reconciler implements ReconcileLoop {
     })
     this.scheduler = scheduler
     this.reasons.clear()
+    this.drainedNodes.clear()
     for (const n of await store.nodeStates()) {
       this.applyNode(n, now)
+      if (n.adminState === 'drained') {
+        this.drainedNodes.add(n.name)
+      }
     }
     this.nodesSeenAt = now
     // what the backend was told before is unknown: drains are said again (idempotent), resumes not
@@ -368,6 +374,7 @@ export class Reconciler implements ReconcileLoop {
         await backend.cancel(job.id)
         await this.launch(job, job.placement ?? [])
       }
+      await this.evacuationsAsked(job)
     }
     for (const orphan of runs.keys()) {
       // the backend runs something the store does not: a cancelled or finished job
@@ -376,6 +383,27 @@ export class Reconciler implements ReconcileLoop {
     }
     for (const job of await this.all(['pending'])) {
       this.submit(job)
+    }
+  }
+
+  /**
+   * An evacuation asked for a job on a drained node that no pass took yet (the feed's cursor
+   * starts after it on a rebuild): queued again, so a crash between the drain and the next pass
+   * loses none.
+   */
+  private async evacuationsAsked(job: JobRecord): Promise<void> {
+    const drained = (job.placement ?? []).filter((n) => this.drainedNodes.has(n))
+    if (drained.length === 0) {
+      return
+    }
+    const since = job.attemptStartedAt ?? 0
+    for (const e of await this.options.store.events(job.id)) {
+      const node = e.detail['node']
+      if (e.kind === 'evacuate' && e.at >= since && typeof node === 'string') {
+        if (drained.includes(node)) {
+          this.evacuations.push({ jobId: job.id, node })
+        }
+      }
     }
   }
 
