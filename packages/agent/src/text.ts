@@ -38,3 +38,14 @@ export function mebibytes(text: string | undefined): number | null {
   }
   return n
 }
+
+/** The first capture of `re` on the first line it matches; null when none does. */
+export function firstCapture(lines: readonly string[], re: RegExp): string | null {
+  for (const l of lines) {
+    const v = re.exec(l)?.[1]
+    if (v !== undefined) {
+      return v
+    }
+  }
+  return null
+}

@@ -8,7 +8,8 @@ import {
   type HealthIssue,
   type SmiParser,
 } from '../inventory.js'
-import { mebibytes, numberIn, parseError } from '../text.js'
+import { firstCapture, mebibytes, numberIn, parseError } from '../text.js'
+import { cellsOf } from './box-table.js'
 
 /**
  * `amd-smi` with no arguments (ROCm ≥ 6.4): a banner with the tool, amdgpu and ROCm versions
@@ -32,14 +33,6 @@ import { mebibytes, numberIn, parseError } from '../text.js'
 const tool = 'amd-smi'
 
 const bdfRe = /^([0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\s*(.*)$/
-
-const cellsOf = (line: string): string[] =>
-  line
-    .trim()
-    .replace(/^\|/, '')
-    .replace(/\|$/, '')
-    .split('|')
-    .map((c) => c.trim())
 
 /** Values of a cell, each number joined to the unit after it: "1 %", "79 °C", "103/300 W". */
 function valuesOf(cell: string | undefined): string[] {
@@ -82,15 +75,7 @@ function parse(text: string, catalog: Catalog): DeviceInventory {
   if (bannerAt < 0) {
     throw parseError(tool, 1, 'no "AMD-SMI <version>" banner')
   }
-  const find = (re: RegExp): string | null => {
-    for (const l of lines) {
-      const v = re.exec(l)?.[1]
-      if (v !== undefined) {
-        return v
-      }
-    }
-    return null
-  }
+  const find = (re: RegExp): string | null => firstCapture(lines, re)
   const warnings: string[] = []
   const rows: Row[] = []
   let table = false

@@ -50,3 +50,9 @@ export const cellsOf = (line: string): string[] =>
     .replace(/\|$/, '')
     .split('|')
     .map((c) => c.trim())
+
+/** Cells of a row `| a | b |`; null for a line that is no row (text, or a rule of `=`, `+`, `-`). */
+export function rowCells(line: string): string[] | null {
+  const t = line.trim()
+  return !t.startsWith('|') || /^\|[\s=+-]*\|?$/.test(t) ? null : cellsOf(t)
+}

@@ -9,6 +9,7 @@ import {
   type SmiParser,
 } from '../inventory.js'
 import { mebibytes, numberIn, parseError } from '../text.js'
+import { rowCells } from './box-table.js'
 
 /**
  * Cambricon `cnmon` (no arguments): an optional timestamp, a box headed `CNMON v5.10.10
@@ -24,18 +25,6 @@ import { mebibytes, numberIn, parseError } from '../text.js'
  */
 const tool = 'cnmon'
 const vendor = 'Cambricon'
-
-function cellsOf(line: string): string[] | null {
-  const t = line.trim()
-  if (!t.startsWith('|') || /^\|[\s=+-]*\|?$/.test(t)) {
-    return null
-  }
-  return t
-    .replace(/^\|/, '')
-    .replace(/\|$/, '')
-    .split('|')
-    .map((c) => c.trim())
-}
 
 /**
  * Catalog match that refuses a family-only match onto a sibling model: the catalog's one
@@ -108,7 +97,7 @@ function parse(text: string, catalog: Catalog): DeviceInventory {
   let card: Card | null = null
   for (const [i, row] of lines.entries()) {
     const line = i + 1
-    const cells = cellsOf(row)
+    const cells = rowCells(row)
     if (cells === null) {
       continue
     }

@@ -9,6 +9,7 @@ import {
   type SmiParser,
 } from '../inventory.js'
 import { mebibytes, numberIn, parseError } from '../text.js'
+import { rowCells } from './box-table.js'
 
 /**
  * Enflame `efsmi` (no arguments): a banner, `EFSMI V1.2.0.301  Driver Ver: 1.2.0.301` (1.6:
@@ -25,18 +26,6 @@ import { mebibytes, numberIn, parseError } from '../text.js'
  */
 const tool = 'efsmi'
 const vendor = 'Enflame'
-
-function cellsOf(line: string): string[] | null {
-  const t = line.trim()
-  if (!t.startsWith('|') || /^\|[\s=+-]*\|?$/.test(t)) {
-    return null
-  }
-  return t
-    .replace(/^\|/, '')
-    .replace(/\|$/, '')
-    .split('|')
-    .map((c) => c.trim())
-}
 
 /**
  * Catalog match that refuses a family-only match onto a variant the catalog does not list
@@ -85,7 +74,7 @@ function parse(text: string, catalog: Catalog): DeviceInventory {
   let header = false
   let top: Top | null = null
   for (const [i, row] of text.split(/\r?\n/).entries()) {
-    const cells = cellsOf(row)
+    const cells = rowCells(row)
     if (cells === null) {
       continue
     }

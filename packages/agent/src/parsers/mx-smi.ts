@@ -9,7 +9,7 @@ import {
   type HealthIssue,
   type SmiParser,
 } from '../inventory.js'
-import { mebibytes, numberIn, parseError } from '../text.js'
+import { firstCapture, mebibytes, numberIn, parseError } from '../text.js'
 import { busRe, cellsOf, celsius, indexAndName, percent, ratio, words } from './box-table.js'
 
 /**
@@ -55,15 +55,7 @@ function parse(text: string, catalog: Catalog): DeviceInventory {
   const lines = text.split(/\r?\n/)
   const bannerAt = lines.findIndex((l) => /\bMX-SMI\s+\d/.test(l))
   const versionLine = lines.findIndex((l) => /^mx-smi\s+version:\s*\d/i.test(l.trim()))
-  const find = (re: RegExp): string | null => {
-    for (const l of lines) {
-      const v = re.exec(l)?.[1]
-      if (v !== undefined) {
-        return v
-      }
-    }
-    return null
-  }
+  const find = (re: RegExp): string | null => firstCapture(lines, re)
   const warnings: string[] = []
   if (bannerAt < 0 && versionLine < 0) {
     // a cut copy of the table still names the vendor in its GPU rows

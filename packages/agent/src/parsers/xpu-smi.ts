@@ -9,7 +9,7 @@ import {
   type HealthIssue,
   type SmiParser,
 } from '../inventory.js'
-import { mebibytes, numberIn, parseError } from '../text.js'
+import { firstCapture, mebibytes, numberIn, parseError } from '../text.js'
 import { busRe, cellsOf, celsius, indexAndName, percent, ratio, words } from './box-table.js'
 
 /**
@@ -183,15 +183,7 @@ function parseNew(
 function parse(text: string, catalog: Catalog): DeviceInventory {
   const lines = text.split(/\r?\n/)
   const warnings: string[] = []
-  const find = (re: RegExp): string | null => {
-    for (const l of lines) {
-      const v = re.exec(l)?.[1]
-      if (v !== undefined) {
-        return v
-      }
-    }
-    return null
-  }
+  const find = (re: RegExp): string | null => firstCapture(lines, re)
   const bannerAt = lines.findIndex((l) => /\bXPU-SMI\b/.test(l))
   const devices =
     bannerAt >= 0
