@@ -4,6 +4,47 @@ import { Store } from '@zhisuan/store'
 import { Reconciler } from './reconciler.js'
 import { appFixture, labCluster, type AppFixture } from './testing.js'
 
+/** Submits a one-node H100 job (or what `over` changes) through the API; its id. */
+async function submitJob(
+  fx: AppFixture,
+  token: string,
+  over: Record<string, unknown> = {},
+): Promise<string> {
+  const r = await fx.app.inject({
+    method: 'POST',
+    url: '/api/v1/jobs',
+    headers: { authorization: `Bearer ${token}` },
+    payload: {
+      name: 'j',
+      acceleratorsPerReplica: 8,
+      chip: { family: 'H100' },
+      twin: { durationS: 3600 },
+      ...over,
+    },
+  })
+  return r.json<{ id: string }>().id
+}
+
+/** Another control plane's loop on the same store: what a restarted process runs. */
+function loopOn(
+  store: Store,
+  backend: ExecutionBackend,
+  holder: string,
+  clock: () => number,
+  over: { leaseTtlS?: number } = { leaseTtlS: 0 },
+): Reconciler {
+  return new Reconciler({
+    store,
+    backend,
+    cluster: labCluster(),
+    catalog: defaultCatalog(),
+    clock,
+    holder,
+    ...over,
+    log: () => undefined,
+  })
+}
+
 /** The fixture's twin as a backend, with some of its calls replaced. */
 function overTwin(fx: AppFixture, name: string, over: Partial<ExecutionBackend>): ExecutionBackend {
   return {
@@ -32,18 +73,7 @@ describe('the reconcile loop after a restart', () => {
     const member = await fx.token('system', 'member')
     const ids: string[] = []
     for (let i = 0; i < 8; i++) {
-      const r = await fx.app.inject({
-        method: 'POST',
-        url: '/api/v1/jobs',
-        headers: { authorization: `Bearer ${member}` },
-        payload: {
-          name: `j${i}`,
-          acceleratorsPerReplica: 8,
-          chip: { family: 'H100' },
-          twin: { durationS: 3600 },
-        },
-      })
-      ids.push(r.json<{ id: string }>().id)
+      ids.push(await submitJob(fx, member, { name: `j${i}` }))
     }
     await fx.reconciler.pass()
     await fx.reconciler.stop()
@@ -53,30 +83,11 @@ describe('the reconcile loop after a restart', () => {
       runs: () =>
         failures-- > 0 ? Promise.reject(new Error('backend unreachable')) : fx.twin.runs(),
     })
-    const second = new Reconciler({
-      store,
-      backend: flaky,
-      cluster: labCluster(),
-      catalog: defaultCatalog(),
-      clock: () => fx.now() + 10,
-      holder: 'second',
-      leaseTtlS: 0,
-      log: () => undefined,
-    })
+    const second = loopOn(store, flaky, 'second', () => fx.now() + 10)
     await expect(second.pass()).rejects.toThrow('backend unreachable')
     expect(second.leader).toBe(false)
     // one more job that would take a node if the first eight were forgotten
-    await fx.app.inject({
-      method: 'POST',
-      url: '/api/v1/jobs',
-      headers: { authorization: `Bearer ${member}` },
-      payload: {
-        name: 'late',
-        acceleratorsPerReplica: 8,
-        chip: { family: 'H100' },
-        twin: { durationS: 60 },
-      },
-    })
+    await submitJob(fx, member, { name: 'late', twin: { durationS: 60 } })
     await second.pass()
     const jobs = await store.listJobs({ limit: 100 })
     expect(
@@ -119,27 +130,8 @@ describe('the reconcile loop and a backend that refuses', () => {
         return fx.twin.setDrain(node)
       },
     })
-    const loop = new Reconciler({
-      store,
-      backend: refusing,
-      cluster: labCluster(),
-      catalog: defaultCatalog(),
-      clock: () => fx.now(),
-      holder: 'refused',
-      log: () => undefined,
-    })
-    const r = await fx.app.inject({
-      method: 'POST',
-      url: '/api/v1/jobs',
-      headers: { authorization: `Bearer ${member}` },
-      payload: {
-        name: 'j',
-        acceleratorsPerReplica: 8,
-        chip: { family: 'H100' },
-        twin: { durationS: 3600 },
-      },
-    })
-    const id = r.json<{ id: string }>().id
+    const loop = loopOn(store, refusing, 'refused', () => fx.now(), {})
+    const id = await submitJob(fx, member)
     const why = async () =>
       (
         await fx.app.inject({
@@ -216,19 +208,7 @@ describe('the reconcile loop on a restart, and the backend’s word on its nodes
     stores.push(store)
     const fx = await appFixture(store)
     const member = await fx.token('system', 'member')
-    const r = await fx.app.inject({
-      method: 'POST',
-      url: '/api/v1/jobs',
-      headers: { authorization: `Bearer ${member}` },
-      payload: {
-        name: 'gang',
-        replicas: 2,
-        acceleratorsPerReplica: 8,
-        chip: { family: 'H100' },
-        twin: { durationS: 3600 },
-      },
-    })
-    const id = r.json<{ id: string }>().id
+    const id = await submitJob(fx, member, { name: 'gang', replicas: 2 })
     await fx.reconciler.pass()
     const placed = (await store.getJob(id))?.placement ?? []
     expect(placed).toHaveLength(2)
@@ -250,16 +230,7 @@ describe('the reconcile loop on a restart, and the backend’s word on its nodes
           n.name === down ? { name: n.name, health: 'failed', reason: 'Not responding' } : n,
         ),
     })
-    const second = new Reconciler({
-      store,
-      backend: word,
-      cluster: labCluster(),
-      catalog: defaultCatalog(),
-      clock: () => fx.now() + 10,
-      holder: 'second',
-      leaseTtlS: 0,
-      log: () => undefined,
-    })
+    const second = loopOn(store, word, 'second', () => fx.now() + 10)
     await second.pass()
     const states = new Map((await store.nodeStates()).map((n) => [n.name, n]))
     expect(states.get(down)).toMatchObject({ health: 'failed', reason: 'Not responding' })
@@ -278,18 +249,7 @@ describe('an evacuation asked just before a crash', () => {
     const fx = await appFixture(store)
     try {
       const member = await fx.token('system', 'member')
-      const r = await fx.app.inject({
-        method: 'POST',
-        url: '/api/v1/jobs',
-        headers: { authorization: `Bearer ${member}` },
-        payload: {
-          name: 'movable',
-          acceleratorsPerReplica: 8,
-          chip: { family: 'H100' },
-          twin: { durationS: 3600 },
-        },
-      })
-      const id = r.json<{ id: string }>().id
+      const id = await submitJob(fx, member, { name: 'movable' })
       await fx.reconciler.pass()
       const node = (await store.getJob(id))?.placement?.[0] ?? ''
       fx.advance(30)
@@ -302,32 +262,14 @@ describe('an evacuation asked just before a crash', () => {
       expect(drained.statusCode).toBe(200)
       // the process dies before its loop takes the request; another one starts
       await fx.reconciler.stop()
-      const second = new Reconciler({
-        store,
-        backend: overTwin(fx, 'twin', {}),
-        cluster: labCluster(),
-        catalog: defaultCatalog(),
-        clock: () => fx.now() + 5,
-        holder: 'second',
-        leaseTtlS: 0,
-        log: () => undefined,
-      })
+      const second = loopOn(store, overTwin(fx, 'twin', {}), 'second', () => fx.now() + 5)
       await second.pass()
       const job = await store.getJob(id)
       expect(job).toMatchObject({ state: 'running', attempt: 2, restarts: 1 })
       expect(job?.placement).not.toContain(node)
       // and a second restart does not move it again
       await second.stop()
-      const third = new Reconciler({
-        store,
-        backend: overTwin(fx, 'twin', {}),
-        cluster: labCluster(),
-        catalog: defaultCatalog(),
-        clock: () => fx.now() + 10,
-        holder: 'third',
-        leaseTtlS: 0,
-        log: () => undefined,
-      })
+      const third = loopOn(store, overTwin(fx, 'twin', {}), 'third', () => fx.now() + 10)
       await third.pass()
       expect(await store.getJob(id)).toMatchObject({ attempt: 2, restarts: 1 })
       await third.stop()
