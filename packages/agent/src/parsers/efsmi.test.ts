@@ -1,20 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import fc from 'fast-check'
-import { defaultCatalog, ZhisuanError } from '@zhisuan/domain'
 import { describe, expect, it } from 'vitest'
-import type { DeviceInventory, SmiParser } from '../inventory.js'
+import type { DeviceInventory } from '../inventory.js'
 import { cnmonParser } from './cnmon.js'
 import { efsmiParser } from './efsmi.js'
 import { npuSmiParser } from './npu-smi.js'
+import { allFiles, catalog, describeDetectAndTolerance, read } from './robustness.test-support.js'
 
-const root = new URL('../../fixtures/telemetry/', import.meta.url)
-const read = (path: string) => readFileSync(new URL(path, root), 'utf8')
-const catalog = defaultCatalog()
 const parse = (file: string) => efsmiParser.parse(read(`enflame/${file}`), catalog)
-const fixtures = readdirSync(new URL('enflame/', root))
-const allFixtures = readdirSync(root, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => readdirSync(new URL(`${d.name}/`, root)).map((f) => `${d.name}/${f}`))
+const fixtures = allFiles
+  .filter((f) => f.startsWith('enflame/'))
+  .map((f) => f.slice('enflame/'.length))
 
 const column = <K extends keyof DeviceInventory['devices'][number]>(inv: DeviceInventory, key: K) =>
   inv.devices.map((d) => d[key])
@@ -77,83 +71,13 @@ describe('efsmi fixtures', () => {
   })
 })
 
-const others: readonly SmiParser[] = [npuSmiParser, cnmonParser]
-
-describe('efsmi detect over every fixture', () => {
-  it('scores its fixtures highest', () => {
-    for (const file of fixtures) {
-      const text = read(`enflame/${file}`)
-      expect(efsmiParser.detect(text), file).toBe(1)
-      for (const other of others) {
-        expect(other.detect(text), `${other.tool} on ${file}`).toBeLessThanOrEqual(0.2)
-      }
-    }
-  })
-
-  it('scores every other vendor fixture 0.2 or less', () => {
-    for (const file of allFixtures.filter((f) => !f.startsWith('enflame/'))) {
-      expect(efsmiParser.detect(read(file)), file).toBeLessThanOrEqual(0.2)
-    }
-  })
-})
-
-function parsesOrExplains(parser: SmiParser, text: string): void {
-  try {
-    const inv = parser.parse(text, catalog)
-    expect(Array.isArray(inv.devices)).toBe(true)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ZhisuanError)
-    const message = (e as Error).message
-    expect(message.startsWith(`${parser.tool}:`), message).toBe(true)
-    expect(message).toContain('line ')
-  }
-}
-
-describe('efsmi robustness', () => {
-  const texts = fixtures.map((f) => read(`enflame/${f}`))
-
-  it('survives random text', () => {
-    const words = ['|', 'EFSMI V1', 'DEV    NAME', '0      S60', '39 C', '34℃', 'W', 'MiB', '\n']
-    fc.assert(
-      fc.property(fc.string(), (s) => {
-        parsesOrExplains(efsmiParser, s)
-      }),
-    )
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...words, ' '), { maxLength: 60 }), (parts) => {
-        parsesOrExplains(efsmiParser, parts.join(''))
-      }),
-    )
-  })
-
-  it('survives fixtures cut at any point', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...texts), fc.double({ min: 0, max: 1 }), (text, at) => {
-        parsesOrExplains(efsmiParser, text.slice(0, Math.floor(text.length * at)))
-      }),
-      { numRuns: 200 },
-    )
-  })
-
-  it('survives random line deletions', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...texts), fc.infiniteStream(fc.boolean()), (text, keep) => {
-        parsesOrExplains(
-          efsmiParser,
-          text
-            .split('\n')
-            .filter(() => keep.next().value)
-            .join('\n'),
-        )
-      }),
-      { numRuns: 200 },
-    )
-  })
-
-  it('does not hang on long pathological lines', () => {
-    const start = performance.now()
-    parsesOrExplains(efsmiParser, `| EFSMI: ${'1'.repeat(50_000)}\n|${' 1 C'.repeat(30_000)}`)
-    parsesOrExplains(efsmiParser, `| DEV    NAME |\n|${' 0 '.repeat(30_000)}|\n|${' W'.repeat(9)}`)
-    expect(performance.now() - start).toBeLessThan(1000)
-  })
+describeDetectAndTolerance({
+  parser: efsmiParser,
+  dir: 'enflame',
+  others: [npuSmiParser, cnmonParser],
+  words: ['|', 'EFSMI V1', 'DEV    NAME', '0      S60', '39 C', '34℃', 'W', 'MiB', '\n', ' '],
+  pathological: [
+    `| EFSMI: ${'1'.repeat(50_000)}\n|${' 1 C'.repeat(30_000)}`,
+    `| DEV    NAME |\n|${' 0 '.repeat(30_000)}|\n|${' W'.repeat(9)}`,
+  ],
 })

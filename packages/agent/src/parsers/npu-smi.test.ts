@@ -6,6 +6,7 @@ import type { DeviceInventory, SmiParser } from '../inventory.js'
 import { cnmonParser } from './cnmon.js'
 import { efsmiParser } from './efsmi.js'
 import { npuSmiParser } from './npu-smi.js'
+import { parsesOrExplains } from './robustness.test-support.js'
 
 const root = new URL('../../fixtures/telemetry/', import.meta.url)
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8')
@@ -219,19 +220,6 @@ describe('npu-smi detect over every fixture', () => {
     }
   })
 })
-
-/** The parser returns an inventory or throws a ZhisuanError naming the tool and a line. */
-function parsesOrExplains(parser: SmiParser, text: string): void {
-  try {
-    const inv = parser.parse(text, catalog)
-    expect(Array.isArray(inv.devices)).toBe(true)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ZhisuanError)
-    const message = (e as Error).message
-    expect(message.startsWith(`${parser.tool}:`), message).toBe(true)
-    expect(message).toContain('line ')
-  }
-}
 
 describe('npu-smi robustness', () => {
   const texts = [...deviceLists, ...details].map((f) => read(`ascend/${f}`))

@@ -136,3 +136,105 @@ export function describeDetectAndRobustness(opts: RobustnessOptions): void {
     })
   })
 }
+
+/** Parses to an inventory, or fails with a `ZhisuanError` naming the tool and a line. */
+export function parsesOrExplains(parser: SmiParser, text: string): void {
+  try {
+    const inv = parser.parse(text, catalog)
+    expect(Array.isArray(inv.devices)).toBe(true)
+  } catch (e) {
+    expect(e).toBeInstanceOf(ZhisuanError)
+    const message = (e as Error).message
+    expect(message.startsWith(`${parser.tool}:`), message).toBe(true)
+    expect(message).toContain('line ')
+  }
+}
+
+export interface ToleranceOptions {
+  readonly parser: SmiParser
+  /** The fixture folder of its vendor, e.g. `cambricon`. */
+  readonly dir: string
+  /** Parsers that must score its fixtures 0.2 or less. */
+  readonly others: readonly SmiParser[]
+  /** Pieces of its output, recombined at random. */
+  readonly words: readonly string[]
+  /** Long pathological inputs that must parse or fail fast. */
+  readonly pathological: readonly string[]
+}
+
+/**
+ * The detect and tolerance suites of a box-table parser whose output has no structure beyond
+ * its rows (cnmon, efsmi): sure of its own fixtures, silent on every other, and never anything
+ * but an inventory or a clean error on random, cut, thinned or pathological text.
+ */
+export function describeDetectAndTolerance(opts: ToleranceOptions): void {
+  const { parser, dir, others } = opts
+  const own = allFiles.filter((f) => f.startsWith(`${dir}/`))
+
+  describe(`${parser.tool} detect over every fixture`, () => {
+    it('scores its fixtures highest', () => {
+      for (const file of own) {
+        const text = read(file)
+        expect(parser.detect(text), file).toBe(1)
+        for (const other of others) {
+          expect(other.detect(text), `${other.tool} on ${file}`).toBeLessThanOrEqual(0.2)
+        }
+      }
+    })
+
+    it('scores every other vendor fixture 0.2 or less', () => {
+      for (const file of allFiles.filter((f) => !f.startsWith(`${dir}/`))) {
+        expect(parser.detect(read(file)), file).toBeLessThanOrEqual(0.2)
+      }
+    })
+  })
+
+  describe(`${parser.tool} robustness`, () => {
+    const texts = own.map(read)
+
+    it('survives random text', () => {
+      fc.assert(
+        fc.property(fc.string(), (s) => {
+          parsesOrExplains(parser, s)
+        }),
+      )
+      fc.assert(
+        fc.property(fc.array(fc.constantFrom(...opts.words), { maxLength: 60 }), (parts) => {
+          parsesOrExplains(parser, parts.join(''))
+        }),
+      )
+    })
+
+    it('survives fixtures cut at any point', () => {
+      fc.assert(
+        fc.property(fc.constantFrom(...texts), fc.double({ min: 0, max: 1 }), (text, at) => {
+          parsesOrExplains(parser, text.slice(0, Math.floor(text.length * at)))
+        }),
+        { numRuns: 200 },
+      )
+    })
+
+    it('survives random line deletions', () => {
+      fc.assert(
+        fc.property(fc.constantFrom(...texts), fc.infiniteStream(fc.boolean()), (text, keep) => {
+          parsesOrExplains(
+            parser,
+            text
+              .split('\n')
+              .filter(() => keep.next().value)
+              .join('\n'),
+          )
+        }),
+        { numRuns: 200 },
+      )
+    })
+
+    it('does not hang on long pathological lines', () => {
+      const start = performance.now()
+      for (const text of opts.pathological) {
+        parsesOrExplains(parser, text)
+      }
+      expect(performance.now() - start).toBeLessThan(1000)
+    })
+  })
+}
