@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultCatalog } from '@zhisuan/domain'
 import { Agent, defaultReader, type CommandRunner } from '@zhisuan/agent'
-import { bin, until, up } from './e2e.test-support.js'
+import { bin, callApi, until, up } from './e2e.test-support.js'
 
 const fixture = (path: string) =>
   readFileSync(new URL(`../../agent/fixtures/telemetry/${path}`, import.meta.url), 'utf8')
@@ -42,17 +42,8 @@ describe('node agents against zhisuan up', () => {
         20_000,
       )
       const admin = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
-      const call = async (method: string, path: string, body?: unknown) => {
-        const r = await fetch(`${url}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${admin}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        })
-        return (await r.json()) as Record<string, unknown>
-      }
+      const call = async (method: string, path: string, body?: unknown) =>
+        (await callApi(url, admin, method, path, body)).body
       const nvidia = fixture('nvidia/smi-q_h100-80gb-hbm3-x8_535.161.08.txt')
       const ascend = fixture('ascend/npu-smi-info_910a-x8_22.0.3.1_atlas800-9010.txt')
       const runners = new Map<string, ReturnType<typeof fixtureRunner>>()

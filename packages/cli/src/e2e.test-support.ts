@@ -19,6 +19,29 @@ afterAll(() => {
   }
 })
 
+/** One API call with a bearer token: the status and the JSON answer (`{}` when empty). */
+export async function callApi(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await r.text()
+  return {
+    status: r.status,
+    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+  }
+}
+
 /** Polls `probe` every 100 ms until it gives a value. */
 export async function until<T>(
   what: string,

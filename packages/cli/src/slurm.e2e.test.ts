@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { expandHostlist } from '@zhisuan/slurm'
-import { until, up } from './e2e.test-support.js'
+import { callApi, until, up } from './e2e.test-support.js'
 
 // Switched on by ZHISUAN_TEST_SLURM_ENV (what scripts/slurm/up.sh writes); switched on and
 // without a cluster it fails, never skips.
@@ -84,17 +84,8 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
     try {
       let server = await start()
       const admin = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
-      const call = async (method: string, path: string, body?: unknown) => {
-        const r = await fetch(`${server.url}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${admin}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        })
-        return (await r.json()) as Record<string, unknown>
-      }
+      const call = async (method: string, path: string, body?: unknown) =>
+        (await callApi(server.url, admin, method, path, body)).body
       // the 8 Slurm nodes, 64 accelerators, two leaves under one spine
       const nodes = (await call('GET', '/api/v1/nodes'))['items'] as {
         name: string

@@ -7,29 +7,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { freshPostgres, postgresUrl } from '@zhisuan/store/testing'
-import { bin, killed, until, up, type Up } from './e2e.test-support.js'
+import { bin, callApi, killed, until, up, type Up } from './e2e.test-support.js'
 
-async function call(
-  server: Up,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const r = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await r.text()
-  return {
-    status: r.status,
-    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
-  }
-}
+const call = (server: Up, token: string, method: string, path: string, body?: unknown) =>
+  callApi(server.url, token, method, path, body)
 
 describe('zhisuan up, end to end', () => {
   it('keeps tenants apart, runs jobs, and survives kill -9 without losing or relaunching a job', async () => {
