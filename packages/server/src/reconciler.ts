@@ -105,8 +105,6 @@ export class Reconciler implements ReconcileLoop {
   private readonly reasons = new Map<string, string>()
   private readonly specs = new Map<string, StoredSpec>()
   private readonly evacuations: { jobId: string; node: string }[] = []
-  /** Nodes drained when the scheduler was last rebuilt (where asked evacuations may wait). */
-  private readonly drainedNodes = new Set<string>()
   /** Drain state the backend was last told, per node (`active`, or `drained:` + reason). */
   private readonly drainTold = new Map<string, string>()
   /** Drains and resumes the backend still has to hear of (retried each pass until it has). */
@@ -307,24 +305,23 @@ export class Reconciler implements ReconcileLoop {
     })
     this.scheduler = scheduler
     this.reasons.clear()
-    this.drainedNodes.clear()
-    for (const n of await store.nodeStates()) {
-      this.applyNode(n, now)
-      if (n.adminState === 'drained') {
-        this.drainedNodes.add(n.name)
-      }
-    }
-    this.nodesSeenAt = now
+    const recorded = new Map((await store.nodeStates()).map((n) => [n.name, n]))
+    const drained = new Set<string>()
     // what the backend was told before is unknown: drains are said again (idempotent), resumes not
     this.drainTold.clear()
     this.drainsToTell.clear()
-    for (const n of await store.nodeStates()) {
+    for (const n of recorded.values()) {
+      this.applyNode(n, now)
       this.noteDrain(n)
+      if (n.adminState === 'drained') {
+        drained.add(n.name)
+      }
     }
+    this.nodesSeenAt = now
     await this.tellDrains()
     // What the backend says of its nodes now: one that went down, was drained in Slurm or came
     // back while no loop ran. A healthy word does not overrule a reporting agent's verdict.
-    const recorded = new Map((await store.nodeStates()).map((n) => [n.name, n]))
+    const changed: BackendEvent[] = []
     for (const b of await backend.nodes()) {
       const known = recorded.get(b.name)
       if ((known?.health ?? 'healthy') === b.health) {
@@ -333,16 +330,15 @@ export class Reconciler implements ReconcileLoop {
       if (b.health === 'healthy' && known?.agentState === 'reporting') {
         continue
       }
-      await this.handle([
-        {
-          kind: 'node-health',
-          node: b.name,
-          health: b.health,
-          at: now,
-          reason: b.reason ?? `the ${backend.name} backend reports it ${b.health}`,
-        },
-      ])
+      changed.push({
+        kind: 'node-health',
+        node: b.name,
+        health: b.health,
+        at: now,
+        reason: b.reason ?? `the ${backend.name} backend reports it ${b.health}`,
+      })
     }
+    await this.handle(changed)
     // What ended while no loop ran, first: a job that finished is not adopted, nor relaunched.
     await this.handle(await backend.poll())
     const runs = new Map((await backend.runs()).map((r) => [r.jobId, r]))
@@ -374,7 +370,7 @@ export class Reconciler implements ReconcileLoop {
         await backend.cancel(job.id)
         await this.launch(job, job.placement ?? [])
       }
-      await this.evacuationsAsked(job)
+      await this.evacuationsAsked(job, drained)
     }
     for (const orphan of runs.keys()) {
       // the backend runs something the store does not: a cancelled or finished job
@@ -391,8 +387,8 @@ export class Reconciler implements ReconcileLoop {
    * starts after it on a rebuild): queued again, so a crash between the drain and the next pass
    * loses none.
    */
-  private async evacuationsAsked(job: JobRecord): Promise<void> {
-    const drained = (job.placement ?? []).filter((n) => this.drainedNodes.has(n))
+  private async evacuationsAsked(job: JobRecord, drainedNodes: ReadonlySet<string>): Promise<void> {
+    const drained = (job.placement ?? []).filter((n) => drainedNodes.has(n))
     if (drained.length === 0) {
       return
     }
@@ -587,17 +583,22 @@ export class Reconciler implements ReconcileLoop {
 
   private async handle(events: readonly BackendEvent[]): Promise<void> {
     const { store, clock } = this.options
+    // read once per batch, not once per node event (a poll may carry many)
+    let states: Map<string, NodeState> | undefined
     for (const e of events) {
       const now = clock()
       if (e.kind === 'node-health') {
-        const known = (await store.nodeStates()).find((n) => n.name === e.node)
-        await store.setNodeState({
+        states ??= new Map((await store.nodeStates()).map((n) => [n.name, n]))
+        const known = states.get(e.node)
+        const next: NodeState = {
           name: e.node,
           adminState: known?.adminState ?? 'active',
           health: e.health,
           reason: e.reason,
           updatedAt: now,
-        })
+        }
+        await store.setNodeState(next)
+        states.set(e.node, { ...known, ...next })
         if (e.health === 'failed') {
           this.observer?.nodeFailed()
           await store.audit({
