@@ -28,11 +28,15 @@ console.log('| --- | ---: | ---: |')
 const row = (name, s) => console.log(`| ${name} | ${f(s)} | ${f(r.totalBytes / 1e6 / s, 0)} |`)
 row('cp -r', r.cpSeconds)
 row('cp -r && sync', r.cpSyncSeconds)
+row('  the sync alone (the disk writing the bytes back)', r.syncSeconds)
 row('uploader → FileTier (kernel copy, SHA-256 of the copy, fsync)', r.fileTierSeconds)
 row('PutObject one at a time (s3rver)', r.s3SingleStreamSeconds)
 row('PutObject all at once (s3rver)', r.s3ConcurrentSingleStreamSeconds)
 row('uploader → S3Tier (SHA-256, 4 shards at once, one PutObject each)', r.s3UploaderSeconds)
 console.log(`fsRatioToCp            ${f(r.fsRatioToCp)}   (target ≥ 0.9)`)
+console.log(
+  `fsRatioCeiling         ${f(r.fsRatioCeiling)}   (cp -r ÷ sync: the most any copy that makes the bytes durable reaches here)`,
+)
 console.log(`fsRatioToCpSync        ${f(r.fsRatioToCpSync)}`)
 console.log(`s3RatioToSingleStream  ${f(r.s3RatioToSingleStream)}   (target > 1)`)
 if (r.s3ServerCpuSeconds !== null) {

@@ -42,12 +42,22 @@ export const sync = (): void => {
 }
 
 /**
- * Times `work` after a `sync` and a pause: on virtual disks the writeback of the last phase
- * goes on below the guest for a while after `sync` returns, and slows whatever runs next.
+ * Times `work` after a `sync`, a pause and `warm()`. The pause: on virtual disks the writeback
+ * of the last phase goes on below the guest for a while after `sync` returns, and slows
+ * whatever runs next. `warm()`: on a VM whose balloon reports free pages to the host (as this
+ * project's do), memory freed more than ~2 s ago faults on the host at its next use, and
+ * writing 1 GiB of new page cache then costs 1–4 s instead of 0.4; which phase pays that
+ * depended on what ran before it. A warm-up that writes and deletes as much page cache as the
+ * phase will write, just before it, gives every phase the same freshly freed memory.
  */
-export async function timed(work: () => Promise<void> | void, settleMs: number): Promise<number> {
+export async function timed(
+  work: () => Promise<void> | void,
+  settleMs: number,
+  warm: () => void = () => undefined,
+): Promise<number> {
   sync()
   await sleep(settleMs)
+  warm()
   const start = performance.now()
   await work()
   return (performance.now() - start) / 1000

@@ -21,9 +21,16 @@ describe('the checkpoint benchmark', () => {
       log: (line) => lines.push(line),
     })
     expect(r).toMatchObject({ totalBytes: 12 * 1024 * 1024, shards: 2, repeats: 1 })
-    for (const ratio of [r.fsRatioToCp, r.fsRatioToCpSync, r.s3RatioToSingleStream]) {
+    for (const ratio of [
+      r.fsRatioToCp,
+      r.fsRatioToCpSync,
+      r.fsRatioCeiling,
+      r.s3RatioToSingleStream,
+    ]) {
       expect(ratio).toBeGreaterThan(0)
     }
+    expect(r.syncSeconds).toBeGreaterThan(0)
+    expect(r.syncSeconds).toBeLessThan(r.cpSyncSeconds)
     expect(r.peakRssMB).toBeGreaterThanOrEqual(r.baselineRssMB)
     expect(r.s3ServerCpuSeconds).toBeNull()
     expect(lines.filter((l) => l.startsWith('round 1/1'))).toHaveLength(6)

@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync } from 'node:fs'
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,6 +56,12 @@ export interface CheckpointBenchResult {
   /** `cp -r` then `sync`: the same bytes made durable. */
   readonly cpSyncSeconds: number
   /**
+   * The `sync` alone in that phase: the disk writing back the whole checkpoint from page cache
+   * with its queue full. A copy that makes the bytes durable has the same bytes to write to the
+   * same disk and cannot be much faster; `cp -r` alone, which leaves them in page cache, can.
+   */
+  readonly syncSeconds: number
+  /**
    * The uploader to a FileTier in another directory of the same disk: kernel copy, SHA-256 of
    * the copy in worker threads, fsync.
    */
@@ -64,6 +70,12 @@ export interface CheckpointBenchResult {
   readonly fsRatioToCp: number
   /** `cpSyncSeconds / fileTierSeconds`. */
   readonly fsRatioToCpSync: number
+  /**
+   * `cpSeconds / syncSeconds`: about the highest fsRatioToCp a copy that makes the bytes
+   * durable can reach on this disk. Where the disk writes slower than `cp -r` copies in memory
+   * it is below 1, and it may be below fsRatioToCp's target.
+   */
+  readonly fsRatioCeiling: number
   /** One `PutObject` per shard, one after another, no hashing. */
   readonly s3SingleStreamSeconds: number
   /** One `PutObject` per shard, all at once, no hashing: what concurrency alone buys. */
@@ -97,6 +109,8 @@ class BenchRig {
   private readonly rss = { baseline: process.memoryUsage().rss, peak: 0, sampling: false }
   private readonly sampler: NodeJS.Timeout
   readonly serverCpu = { single: [] as number[], uploader: [] as number[] }
+  /** The `sync` part of each `cp -r && sync`: the disk writing back the whole checkpoint. */
+  readonly syncSeconds: number[] = []
 
   constructor(
     private readonly options: CheckpointBenchOptions,
@@ -146,31 +160,40 @@ class BenchRig {
     const settle = this.options.settleMs ?? 2000
     const out = join(this.scratch, 'out')
     const scrap = (): Promise<void> => rm(out, { recursive: true, force: true })
+    const warmDir = join(this.scratch, 'warm')
+    // As much page cache as a phase writes, written and freed just before it (see `timed`).
+    const warm = (): void => {
+      run('cp', ['-r', this.source, warmDir])
+      rmSync(warmDir, { recursive: true, force: true })
+    }
+    const time = (work: () => Promise<void> | void): Promise<number> => timed(work, settle, warm)
     return {
       cp: () =>
-        timed(() => {
+        time(() => {
           run('cp', ['-r', this.source, out])
-        }, settle).finally(scrap),
+        }).finally(scrap),
       cpSync: () =>
-        timed(() => {
+        time(() => {
           run('cp', ['-r', this.source, out])
+          const start = performance.now()
           sync()
-        }, settle).finally(scrap),
-      fileTier: () => this.upload(new FileTier(out), settle).finally(scrap),
+          this.syncSeconds.push((performance.now() - start) / 1000)
+        }).finally(scrap),
+      fileTier: () => this.upload(new FileTier(out), time).finally(scrap),
       s3Single: () =>
         this.onServer(this.serverCpu.single, () =>
-          timed(async () => {
+          time(async () => {
             for (const name of this.names) {
               await this.putShard(name, 'single')
             }
-          }, settle),
+          }),
         ),
       s3Concurrent: () =>
-        timed(async () => {
+        time(async () => {
           await Promise.all(this.names.map((name) => this.putShard(name, 'concurrent')))
-        }, settle),
+        }),
       s3Uploader: () =>
-        this.onServer(this.serverCpu.uploader, () => this.upload(this.s3Tier, settle)),
+        this.onServer(this.serverCpu.uploader, () => this.upload(this.s3Tier, time)),
     }
   }
 
@@ -191,7 +214,10 @@ class BenchRig {
   }
 
   /** One uploader pass over the checkpoint, into `tier`, with a fresh registry. */
-  private async upload(tier: DurableTier, settleMs: number): Promise<number> {
+  private async upload(
+    tier: DurableTier,
+    time: (work: () => Promise<void>) => Promise<number>,
+  ): Promise<number> {
     const uploader = new Uploader({
       jobId: 'bench',
       root: this.local,
@@ -200,7 +226,7 @@ class BenchRig {
       concurrency: this.options.concurrency ?? 4,
     })
     this.rss.sampling = true
-    const seconds = await timed(() => uploader.pass(), settleMs)
+    const seconds = await time(() => uploader.pass())
     this.rss.sampling = false
     this.rss.peak = Math.max(this.rss.peak, process.memoryUsage().rss)
     if (uploader.stats().committed !== 1) {
@@ -254,6 +280,7 @@ export async function benchCheckpoint(
     rig = new BenchRig(options, scratch, names, shardBytes, server)
     const m = await measure(rig.phases(), repeats, log)
     const cpu = rig.serverCpu
+    const syncSeconds = median(rig.syncSeconds)
     const mb = totalBytes / 1e6
     return {
       totalBytes,
@@ -261,9 +288,11 @@ export async function benchCheckpoint(
       repeats,
       cpSeconds: m.cp,
       cpSyncSeconds: m.cpSync,
+      syncSeconds,
       fileTierSeconds: m.fileTier,
       fsRatioToCp: m.cp / m.fileTier,
       fsRatioToCpSync: m.cpSync / m.fileTier,
+      fsRatioCeiling: m.cp / syncSeconds,
       s3SingleStreamSeconds: m.s3Single,
       s3ConcurrentSingleStreamSeconds: m.s3Concurrent,
       s3UploaderSeconds: m.s3Uploader,

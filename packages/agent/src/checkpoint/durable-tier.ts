@@ -45,7 +45,7 @@ export interface DurableTier {
 export interface PutFileOptions {
   /** Stops the copy (leaving no object). */
   readonly signal?: AbortSignal
-  /** Read size; default 1 MiB. */
+  /** Read size; default 64 KiB (see `hashFile`). */
   readonly chunkBytes?: number
   /** Named in errors; default the file's path. */
   readonly label?: string

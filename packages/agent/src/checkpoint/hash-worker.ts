@@ -45,6 +45,15 @@ export function hashWorkerMain(fs: typeof Fs, crypto: typeof Crypto, port: Messa
     }
     const digest = crypto.createHash('sha256')
     let total = 0
+    // Progress goes out a mebibyte at a time, not per chunk: at 64 KiB a chunk that would be
+    // 16,384 messages per GiB for the main thread to take.
+    let unreported = 0
+    const report = (): void => {
+      if (unreported > 0) {
+        port.postMessage({ id: job.id, kind: 'bytes', bytes: unreported } satisfies HashReply)
+        unreported = 0
+      }
+    }
     for (;;) {
       if (Atomics.load(job.abort, 0) !== 0) {
         return { kind: 'aborted' }
@@ -58,8 +67,12 @@ export function hashWorkerMain(fs: typeof Fs, crypto: typeof Crypto, port: Messa
         return { kind: 'failed', reason: 'size', bytes: total, message: 'longer' }
       }
       digest.update(buffer.subarray(0, n))
-      port.postMessage({ id: job.id, kind: 'bytes', bytes: n } satisfies HashReply)
+      unreported += n
+      if (unreported >= 1024 * 1024) {
+        report()
+      }
     }
+    report()
     if (total !== job.size) {
       return { kind: 'failed', reason: 'size', bytes: total, message: 'shorter' }
     }

@@ -20,7 +20,7 @@ export interface UploaderOptions {
   readonly pollIntervalMs?: number
   /** Waits between retries of the tier and the registry; default 0.5 s doubling to 60 s. */
   readonly backoff?: Partial<BackoffPolicy>
-  /** Read size for shard files; default 1 MiB. */
+  /** Read size for shard files; default 64 KiB for the FileTier's check of its copy, 1 MiB for streams. */
   readonly readChunkBytes?: number
   /** Hears what happens, for logs and progress. */
   readonly onEvent?: (event: UploaderEvent) => void

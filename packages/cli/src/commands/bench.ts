@@ -246,12 +246,20 @@ export function registerBench(program: Command, io: Io): void {
           ['figure', 'value', 'target'],
           [
             ['cp -r, s', f(r.cpSeconds), ''],
+            ['cp -r && sync, s', f(r.cpSyncSeconds), ''],
+            ['  the sync alone (the disk writing the bytes back), s', f(r.syncSeconds), ''],
             [
               'uploader → file tier (kernel copy, SHA-256 of the copy, fsync), s',
               f(r.fileTierSeconds),
               '',
             ],
             ['fsRatioToCp', f(r.fsRatioToCp), `≥ 0.9 ${r.fsRatioToCp >= 0.9 ? '✔' : '✘'}`],
+            [
+              '  fsRatioCeiling (cp -r ÷ sync: the most any durable copy reaches here)',
+              f(r.fsRatioCeiling),
+              '',
+            ],
+            ['fsRatioToCpSync', f(r.fsRatioToCpSync), ''],
             [
               's3RatioToSingleStream',
               f(r.s3RatioToSingleStream),
