@@ -125,18 +125,23 @@ export function llmMixJobs(
   const rng = createRng(options.seed)
   const horizon = options.days * 86_400
   const jobs: SimJob[] = []
-  for (const cls of llmMix) {
-    // sizes the cluster can hold and the model can be planned for on its chips
-    const sizes = cls.sizes.filter((s) => s <= capacity && plannable(cls.model, s))
-    if (sizes.length === 0) {
-      continue
-    }
+  // sizes the cluster can hold and the model can be planned for on its chips, per class
+  const classes = llmMix
+    .map((cls) => ({
+      cls,
+      sizes: cls.sizes.filter((s) => s <= capacity && plannable(cls.model, s)),
+    }))
+    .filter((c) => c.sizes.length > 0)
+  // A class that fits nowhere (pre-training on a small cluster) leaves its share of the load to
+  // the others, so the offered load stays `load` × the accelerators.
+  const fittingShare = classes.reduce((sum, c) => sum + c.cls.share, 0)
+  for (const { cls, sizes } of classes) {
     // mean accelerator-seconds of a job of this class, to set its arrival rate
     const [lo, hi] = cls.tokens
     const meanTokens = (hi - lo) / Math.log(hi / lo)
     const meanWork =
       sizes.reduce((s, g) => s + (g * meanTokens) / tokensPerSecond(cls.model, g), 0) / sizes.length
-    const arrivalsPerS = (cls.share * (options.load ?? 0.9) * capacity) / meanWork
+    const arrivalsPerS = ((cls.share / fittingShare) * (options.load ?? 0.9) * capacity) / meanWork
     const arrivals = rng.stream(`llm-mix-${cls.name}-arrivals`)
     const draws = rng.stream(`llm-mix-${cls.name}-jobs`)
     for (

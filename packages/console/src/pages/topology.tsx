@@ -195,8 +195,9 @@ function Pod({
       >
         <span className="tier-name">Pod {pod.index}</span>
         <span className="tier-meta">
-          {pod.spines} spines × {planes} {planes === 1 ? 'plane' : 'planes'} · {pod.blockCount}{' '}
-          blocks · {pod.nodeCount} nodes
+          {pod.spines} {pod.spines === 1 ? 'spine' : 'spines'} × {planes}{' '}
+          {planes === 1 ? 'plane' : 'planes'} · {pod.blockCount}{' '}
+          {pod.blockCount === 1 ? 'block' : 'blocks'} · {pod.nodeCount} nodes
         </span>
         <StateBar counts={pod.counts} />
       </button>
