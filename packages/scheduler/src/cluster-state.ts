@@ -1,4 +1,10 @@
-import { ZhisuanError, type Cluster, type CpuArch, type Fabric } from '@zhisuan/domain'
+import {
+  clusterNodes,
+  ZhisuanError,
+  type Cluster,
+  type CpuArch,
+  type Fabric,
+} from '@zhisuan/domain'
 import type { NodeHealth } from './types.js'
 
 /** A node as the scheduler sees it. */
@@ -60,26 +66,19 @@ export class ClusterState {
   /** All accelerators free, every node healthy; nodes of `spare` pools are spares. */
   static fromCluster(cluster: Cluster): ClusterState {
     const fabric = cluster.fabric
-    const nodes: SchedNode[] = []
-    for (const [p, pool] of cluster.pools.entries()) {
-      const group = fabric.groups[p]
-      const first = group?.firstNode ?? 0
-      const digits = String(pool.nodeCount).length
-      for (let i = 0; i < pool.nodeCount; i++) {
-        nodes.push({
-          index: first + i,
-          name: `${pool.name}-${String(i + 1).padStart(Math.max(3, digits), '0')}`,
-          pool: pool.name,
-          family: pool.accelerator.family,
-          acceleratorId: pool.accelerator.id,
-          accelerators: pool.scaleUp.acceleratorsPerNode,
-          arch: pool.cpu.arch,
-          memoryGBPerAccelerator: pool.accelerator.memory.gb.value,
-          health: 'healthy',
-          spare: pool.spare,
-        })
-      }
-    }
+    // Names and positions from domain, which the agent, the store and the Slurm check use too.
+    const nodes: SchedNode[] = clusterNodes(cluster).map(({ index, name, pool }) => ({
+      index,
+      name,
+      pool: pool.name,
+      family: pool.accelerator.family,
+      acceleratorId: pool.accelerator.id,
+      accelerators: pool.scaleUp.acceleratorsPerNode,
+      arch: pool.cpu.arch,
+      memoryGBPerAccelerator: pool.accelerator.memory.gb.value,
+      health: 'healthy',
+      spare: pool.spare,
+    }))
     const width = Math.max(...nodes.map((n) => n.accelerators)) + 1
     const free = Int32Array.from(nodes.map((n) => n.accelerators))
     const owner = new Int32Array(fabric.acceleratorCount).fill(-1)

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
-import { ClusterState } from '@zhisuan/scheduler'
+import { clusterNodes, defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
 import { describe, expect, it } from 'vitest'
 import type { SlurmNode } from './api.js'
 import { checkInventory } from './inventory-check.js'
@@ -73,8 +72,8 @@ describe('GRES', () => {
 })
 
 describe('the Slurm inventory against the cluster file', () => {
-  it('names nodes as the scheduler does', () => {
-    expect(ClusterState.fromCluster(dev).nodes.map((n) => n.name)).toEqual(names)
+  it('names nodes as the cluster file does (and so as the scheduler does)', () => {
+    expect(clusterNodes(dev).map((n) => n.name)).toEqual(names)
   })
 
   it('reads a node: GRES count, mapped model, state and flags, switch', () => {
