@@ -17,13 +17,13 @@ import {
   type Candidate,
   type DeviceInventory,
   type DurableTier,
-  type UploaderEvent,
   type ToolName,
 } from '@zhisuan/agent'
 import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption } from '../options.js'
 import { table, type Io } from '../output.js'
 import { api } from './client.js'
+import { describeUploadEvent } from './upload-events.js'
 
 /** `15s`, `2m`, `500ms` or plain seconds → milliseconds. */
 function duration(flag: string, text: string): number {
@@ -319,15 +319,8 @@ export function registerCheckpoint(program: Command, io: Io): void {
         registry: new HttpRegistryClient(server, token),
         tier: tierOf(flags),
         concurrency: intOption('--concurrency', flags.concurrency) ?? 4,
-        onEvent: (e: UploaderEvent) => {
-          if (
-            e.kind === 'committed' ||
-            e.kind === 'dropped' ||
-            e.kind === 'shard-rejected' ||
-            e.kind === 'error'
-          ) {
-            io.err(`zhisuan checkpoint: ${JSON.stringify(e)}`)
-          }
+        onEvent: (e) => {
+          io.err(`zhisuan checkpoint: ${describeUploadEvent(e)}`)
         },
       })
       if (flags.once === true) {
