@@ -14,6 +14,9 @@ export default defineConfig({
       '@zhisuan/store': fileURLToPath(new URL('packages/store/src/index.ts', import.meta.url)),
       '@zhisuan/slurm': fileURLToPath(new URL('packages/slurm/src/index.ts', import.meta.url)),
       '@zhisuan/agent': fileURLToPath(new URL('packages/agent/src/index.ts', import.meta.url)),
+      '@zhisuan/server/testing': fileURLToPath(
+        new URL('packages/server/src/testing.ts', import.meta.url),
+      ),
       '@zhisuan/server': fileURLToPath(new URL('packages/server/src/index.ts', import.meta.url)),
       '@zhisuan/scheduler': fileURLToPath(
         new URL('packages/scheduler/src/index.ts', import.meta.url),

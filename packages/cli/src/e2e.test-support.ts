@@ -1,6 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
+import { until } from '@zhisuan/server/testing'
+
+export { callApi, until } from '@zhisuan/server/testing'
 
 /** The built `zhisuan` command the end-to-end tests run. */
 export const bin = fileURLToPath(new URL('../bin/zhisuan.js', import.meta.url))
@@ -18,48 +21,6 @@ afterAll(() => {
     c.kill('SIGKILL')
   }
 })
-
-/** One API call with a bearer token: the status and the JSON answer (`{}` when empty). */
-export async function callApi(
-  base: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await r.text()
-  return {
-    status: r.status,
-    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
-  }
-}
-
-/** Polls `probe` every 100 ms until it gives a value. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) {
-      return value
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 /**
  * Starts `zhisuan up --port 0 …` and waits for its "listening on" line; the process is killed

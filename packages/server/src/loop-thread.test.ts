@@ -6,26 +6,12 @@ import { describe, expect, it } from 'vitest'
 import { defaultCatalog } from '@zhisuan/domain'
 // The built server: a worker thread runs compiled JavaScript, not these sources.
 import { startServer } from '../dist/server.js'
-import { labCluster } from './testing.js'
+import { callApi, labCluster, until } from './testing.js'
 
 interface JobView {
   readonly state: string
   readonly attempt: number
   readonly restarts: number
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + 20_000
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) {
-      return value
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out waiting for ${what}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 describe('the reconcile loop in its own thread', () => {
@@ -49,17 +35,8 @@ describe('the reconcile loop in its own thread', () => {
     })
     try {
       const admin = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
-      const call = async (method: string, path: string, body?: unknown) => {
-        const r = await fetch(`${server.url}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${admin}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        })
-        return (await r.json()) as Record<string, unknown>
-      }
+      const call = async (method: string, path: string, body?: unknown) =>
+        (await callApi(server.url, admin, method, path, body)).body
       const submit = async (name: string) =>
         (
           await call('POST', '/api/v1/jobs', {
@@ -71,10 +48,14 @@ describe('the reconcile loop in its own thread', () => {
         )['id'] as string
       const job = (id: string) => call('GET', `/api/v1/jobs/${id}`) as Promise<unknown>
       const running = (id: string) =>
-        until(`${id} to run`, async () => {
-          const j = (await job(id)) as JobView
-          return j.state === 'running' ? j : undefined
-        })
+        until(
+          `${id} to run`,
+          async () => {
+            const j = (await job(id)) as JobView
+            return j.state === 'running' ? j : undefined
+          },
+          20_000,
+        )
 
       const before = await submit('before')
       await running(before)
