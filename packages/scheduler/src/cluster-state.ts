@@ -66,7 +66,7 @@ export class ClusterState {
   /** All accelerators free, every node healthy; nodes of `spare` pools are spares. */
   static fromCluster(cluster: Cluster): ClusterState {
     const fabric = cluster.fabric
-    // Names and positions from domain, which the agent, the store and the Slurm check use too.
+    // Names and positions from domain, which the Slurm start-up check uses too: one rule.
     const nodes: SchedNode[] = clusterNodes(cluster).map(({ index, name, pool }) => ({
       index,
       name,
