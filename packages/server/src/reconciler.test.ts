@@ -109,6 +109,38 @@ describe('the reconcile loop and a backend that refuses', () => {
     await Promise.all(stores.map((s) => s.close()))
   })
 
+  it('keeps a launch hold through a restart of the control plane', async () => {
+    const store = await Store.open(':memory:')
+    stores.push(store)
+    const fx = await appFixture(store)
+    await fx.reconciler.stop()
+    const member = await fx.token('system', 'member')
+    const launches: number[] = []
+    let refuse = 2
+    const refusing = overTwin(fx, 'refusing-twin', {
+      launch: (job) => {
+        launches.push(fx.now())
+        return refuse-- > 0 ? Promise.reject(new Error('partition down')) : fx.twin.launch(job)
+      },
+    })
+    const id = await submitJob(fx, member)
+    const first = loopOn(store, refusing, 'first', () => fx.now())
+    await first.pass() // refused: held 5 s
+    await first.stop()
+    // a new process 2 s later: it waits out the 3 s left, then the next refusal holds 10 s
+    fx.advance(2)
+    const second = loopOn(store, refusing, 'second', () => fx.now())
+    for (const step of [0, 2, 1, 9, 1]) {
+      fx.advance(step)
+      await second.pass()
+    }
+    const start = launches[0] ?? 0
+    expect(launches.map((t) => t - start)).toEqual([0, 5, 15])
+    expect(await store.getJob(id)).toMatchObject({ state: 'running', restarts: 0 })
+    await second.stop()
+    await fx.app.close()
+  })
+
   it('holds a job whose launch was refused, 5 s then doubling, without counting restarts', async () => {
     const store = await Store.open(':memory:')
     stores.push(store)

@@ -113,7 +113,8 @@ export class Reconciler implements ReconcileLoop {
   /**
    * Jobs whose launch the backend refused, kept out of the scheduler until `until` (unix s):
    * 5 s after the first refusal, doubling to 5 min, so a backend that refuses (Slurm's
-   * partition down) is not asked again every pass. Forgotten on a launch that goes through.
+   * partition down) is not asked again every pass. Forgotten on a launch that goes through;
+   * a rebuild takes them back from the jobs' pending reasons.
    */
   private readonly launchHolds = new Map<
     string,
@@ -378,7 +379,25 @@ export class Reconciler implements ReconcileLoop {
       await backend.cancel(orphan)
     }
     for (const job of await this.all(['pending'])) {
+      this.restoreHold(job, now)
       this.submit(job)
+    }
+  }
+
+  /**
+   * A launch hold that a loop before this one set (the job's pending reason keeps it): honoured,
+   * so a restarted control plane does not ask a refusing backend again at once, and the next
+   * refusal waits twice as long as the last.
+   */
+  private restoreHold(job: JobRecord, now: number): void {
+    const r = job.reason as { kind?: unknown; failures?: unknown; retryAt?: unknown } | null
+    if (
+      r?.kind === 'launch-failed' &&
+      typeof r.failures === 'number' &&
+      typeof r.retryAt === 'number' &&
+      r.retryAt > now
+    ) {
+      this.launchHolds.set(job.id, { until: r.retryAt, failures: r.failures, error: job.message })
     }
   }
 
