@@ -4,15 +4,10 @@ import { join } from 'node:path'
 import { defaultCatalog, parseClusterFile, type PlacedJob } from '@zhisuan/domain'
 import { describe, expect, it } from 'vitest'
 import type { SlurmJob, SlurmNode } from './api.js'
-import {
-  SlurmBackend,
-  buildSubmission,
-  isLive,
-  jobOutcome,
-  nodeHealth,
-  parseJobComment,
-  shellQuote,
-} from './backend.js'
+import { SlurmBackend } from './backend.js'
+import { nodeHealth } from './node-health.js'
+import { isLive, jobOutcome, parseJobComment } from './slurm-jobs.js'
+import { buildSubmission, shellQuote } from './submission.js'
 import type { ExecFn } from './scontrol.js'
 
 const placed = (over: Partial<PlacedJob> = {}): PlacedJob => ({

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { ZhisuanError } from '@zhisuan/domain'
-import type { SlurmBackendOptions } from './backend.js'
+import type { SlurmBackendOptions } from './backend-options.js'
 
 /**
  * Reads a `KEY=VALUE` environment file such as the one `scripts/slurm/up.sh` writes

@@ -7,21 +7,17 @@ export {
   type SlurmJobSubmission,
   type SlurmNode,
 } from './api.js'
+export { SlurmBackend, type SlurmBackendOptions } from './backend.js'
 export {
-  SlurmBackend,
-  buildSubmission,
   commentPrefix,
   isLive,
   isRefusedSubmit,
   jobComment,
-  jobName,
   jobOutcome,
-  nodeHealth,
   parseJobComment,
-  shellQuote,
-  type SlurmBackendOptions,
-  type SubmissionOptions,
-} from './backend.js'
+} from './slurm-jobs.js'
+export { nodeHealth } from './node-health.js'
+export { buildSubmission, jobName, shellQuote, type SubmissionOptions } from './submission.js'
 export { SlurmRestClient, SlurmRestError, type SlurmRestClientOptions } from './client.js'
 export { compressHostlist, expandHostlist } from './hostlist.js'
 export {
