@@ -1,35 +1,18 @@
-import type { Cluster, PlacedJob } from '@zhisuan/domain'
+import type { Cluster } from '@zhisuan/domain'
 import type { SlurmRestClientOptions } from './client.js'
 import type { ExecFn } from './scontrol.js'
+import type { SubmissionOptions } from './submission.js'
 
 /** How the Slurm backend reaches Slurm and what it gives the jobs it submits. */
-export interface SlurmBackendOptions {
+export interface SlurmBackendOptions extends SubmissionOptions {
   /** slurmrestd's base URL, e.g. `http://127.0.0.1:6820` (`SLURMRESTD_URL`). */
   readonly url: string
   /** The Slurm user the token belongs to (`SLURM_USER`); jobs run as this user. */
   readonly user: string
   /** A Slurm JWT (`SLURM_JWT`); only ever sent as a header, never put in a job's environment. */
   readonly token: string
-  /** The partition Zhisuan's jobs go to; its nodes are the backend's nodes. */
-  readonly partition: string
   /** slurm.conf for `scontrol` (drain, resume), passed as `SLURM_CONF`. */
   readonly slurmConf: string
-  /**
-   * Directory for job output (`<name>-<slurm id>.out`), also the jobs' working directory. It
-   * must exist on the compute nodes (on the dev cluster they are this host); created here.
-   */
-  readonly workDir: string
-  /**
-   * The rendezvous address given to jobs (`MASTER_ADDR`); default the first node's name. The
-   * dev cluster's nodes are all this host, so it needs `127.0.0.1`.
-   */
-  readonly masterAddress?: string
-  /** Rendezvous port (`MASTER_PORT`); default 29500. */
-  readonly masterPort?: number
-  /** Extra environment for every job (PATH defaults to `/usr/local/bin:/usr/bin:/bin`). */
-  readonly environment?: Readonly<Record<string, string>>
-  /** Slurm time limit of an attempt, minutes; default `ceil(2 × remaining s / 60) + 10`. */
-  readonly timeLimitMinutes?: (job: PlacedJob) => number
   /**
    * Finished jobs the first `poll()` reports: those that ended at or after this Unix time.
    * Default: every finished Zhisuan job slurmctld still remembers (`MinJobAge`), so a restarted

@@ -8,12 +8,25 @@ export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 }
 
+/** Where a job is submitted and what it is given (also part of `SlurmBackendOptions`). */
 export interface SubmissionOptions {
+  /** The partition Zhisuan's jobs go to; its nodes are the backend's nodes. */
   readonly partition: string
+  /**
+   * Directory for job output (`<name>-<slurm id>.out`), also the jobs' working directory. It
+   * must exist on the compute nodes (on the dev cluster they are this host); the backend creates it.
+   */
   readonly workDir: string
+  /**
+   * The rendezvous address given to jobs (`MASTER_ADDR`); default the first node's name. The
+   * dev cluster's nodes are all this host, so it needs `127.0.0.1`.
+   */
   readonly masterAddress?: string
+  /** Rendezvous port (`MASTER_PORT`); default 29500. */
   readonly masterPort?: number
+  /** Extra environment for every job (PATH defaults to `/usr/local/bin:/usr/bin:/bin`). */
   readonly environment?: Readonly<Record<string, string>>
+  /** Slurm time limit of an attempt, minutes; default `ceil(2 × remaining s / 60) + 10`. */
   readonly timeLimitMinutes?: (job: PlacedJob) => number
 }
 
