@@ -14,7 +14,8 @@ export interface SubmissionOptions {
   readonly partition: string
   /**
    * Directory for job output (`<name>-<slurm id>.out`), also the jobs' working directory. It
-   * must exist on the compute nodes (on the dev cluster they are this host); the backend creates it.
+   * must exist on the compute nodes (on the dev cluster they are this host); the backend
+   * creates it.
    */
   readonly workDir: string
   /**
