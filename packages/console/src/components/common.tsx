@@ -65,3 +65,27 @@ const stateClass: Record<string, string> = {
 export function Badge({ state }: { state: string }) {
   return <span className={`badge ${stateClass[state] ?? 'badge-muted'}`}>{state}</span>
 }
+
+/** A table column: its header, and whether it holds numbers (right-aligned). */
+export type Column = string | { readonly label: string; readonly num: true }
+
+/** A table's header row; `null` leaves a column out (one only some users see). */
+export function TableHead({ columns }: { columns: readonly (Column | null)[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) =>
+          c === null ? null : typeof c === 'string' ? (
+            <th key={c} scope="col">
+              {c}
+            </th>
+          ) : (
+            <th key={c.label} scope="col" className="num">
+              {c.label}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  )
+}

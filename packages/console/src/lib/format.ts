@@ -8,6 +8,11 @@ export function count(n: number): string {
   return Math.round(n).toLocaleString('en-US')
 }
 
+/** A count and its noun, singular for one: `counted(1, 'spine', 'spines')` → `1 spine`. */
+export function counted(n: number, one: string, many: string): string {
+  return `${count(n)} ${n === 1 ? one : many}`
+}
+
 /** Standard compute units, to two decimals below 100 and whole above. */
 export function scu(x: number): string {
   return x >= 100

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { api, ApiError, unwrap } from '../api/client'
 import type { Job, JobEvent } from '../api/types'
-import { Badge, Empty, ErrorBox, Loading } from '../components/common'
+import { Badge, Empty, ErrorBox, Loading, TableHead } from '../components/common'
 import { acceleratorHours, dateTime, duration } from '../lib/format'
 import { acceleratorsOf } from '../lib/job-filters'
 import { spanOf } from '../lib/topology-model'
@@ -98,17 +98,9 @@ export function JobDetailPage({ id }: { id: string }) {
         <Empty>No checkpoints registered; a restart begins from the start.</Empty>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Step</th>
-              <th scope="col">State</th>
-              <th scope="col">Tag</th>
-              <th scope="col">Committed</th>
-              <th scope="col" className="num">
-                Size (GB)
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Step', 'State', 'Tag', 'Committed', { label: 'Size (GB)', num: true }]}
+          />
           <tbody>
             {checkpoints.data.items.map((c) => (
               <tr key={c.id}>

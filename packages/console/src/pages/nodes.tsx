@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react'
 import { api, unwrap } from '../api/client'
 import type { NodeView } from '../api/types'
-import { Badge, Empty, ErrorBox, Loading } from '../components/common'
+import { Badge, Empty, ErrorBox, Loading, TableHead } from '../components/common'
 import { dateTime, scu } from '../lib/format'
 import { useMe } from '../session'
 
@@ -53,23 +53,21 @@ export function NodesPage() {
       ) : (
         <div className="scroll-x">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Node</th>
-                <th scope="col">Family</th>
-                <th scope="col">Pod / block</th>
-                <th scope="col">Health</th>
-                <th scope="col">Admin state</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Models (agent)</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Jobs</th>
-                <th scope="col" className="num">
-                  SCU
-                </th>
-                {me.isAdmin ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Node',
+                'Family',
+                'Pod / block',
+                'Health',
+                'Admin state',
+                'Reason',
+                'Models (agent)',
+                'Agent',
+                'Jobs',
+                { label: 'SCU', num: true },
+                me.isAdmin ? 'Actions' : null,
+              ]}
+            />
             <tbody>
               {nodes.data.items.map((n) => (
                 <tr key={n.name} data-node={n.name}>

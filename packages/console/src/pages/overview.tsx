@@ -4,7 +4,7 @@ import { api, unwrap } from '../api/client'
 import type { Overview, Summary } from '../api/types'
 import type { ChartOption } from '../components/chart'
 import { Chart } from '../components/lazy-chart'
-import { Empty, ErrorBox, Loading, Stat } from '../components/common'
+import { Empty, ErrorBox, Loading, Stat, TableHead } from '../components/common'
 import { count, percent, scu } from '../lib/format'
 import { timeWindows, windowFrom } from '../lib/windows'
 
@@ -135,33 +135,19 @@ function OverviewBody({ overview, summary }: { overview: Overview; summary: Summ
       ) : (
         <table>
           <caption className="sr-only">Accelerators by chip family</caption>
-          <thead>
-            <tr>
-              <th scope="col">Family</th>
-              <th scope="col">Model</th>
-              <th scope="col" className="num">
-                Total
-              </th>
-              <th scope="col" className="num">
-                Allocated
-              </th>
-              <th scope="col" className="num">
-                Healthy
-              </th>
-              <th scope="col" className="num">
-                SCU each
-              </th>
-              <th scope="col" className="num">
-                SCU total
-              </th>
-              <th scope="col" className="num">
-                SCU allocated
-              </th>
-              <th scope="col" className="num">
-                SCU healthy
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Family',
+              'Model',
+              { label: 'Total', num: true },
+              { label: 'Allocated', num: true },
+              { label: 'Healthy', num: true },
+              { label: 'SCU each', num: true },
+              { label: 'SCU total', num: true },
+              { label: 'SCU allocated', num: true },
+              { label: 'SCU healthy', num: true },
+            ]}
+          />
           <tbody>
             {overview.families.map((f) => (
               <tr key={f.family}>

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { api, unwrap } from '../api/client'
 import type { QuotaUsage } from '../api/types'
-import { Empty, ErrorBox, Loading } from '../components/common'
+import { Empty, ErrorBox, Loading, TableHead } from '../components/common'
 import { count, scu } from '../lib/format'
 import { useMe } from '../session'
 
@@ -68,31 +68,19 @@ export function TenantsPage() {
 function QuotaTable({ items }: { items: readonly QuotaUsage[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Tenant</th>
-          <th scope="col">Workload class</th>
-          <th scope="col" className="num">
-            Guaranteed
-          </th>
-          <th scope="col" className="num">
-            Borrowing limit
-          </th>
-          <th scope="col" className="num">
-            Used
-          </th>
-          <th scope="col" className="num">
-            Borrowed
-          </th>
-          <th scope="col">Use of the guarantee</th>
-          <th scope="col" className="num">
-            Accelerators
-          </th>
-          <th scope="col" className="num">
-            Jobs
-          </th>
-        </tr>
-      </thead>
+      <TableHead
+        columns={[
+          'Tenant',
+          'Workload class',
+          { label: 'Guaranteed', num: true },
+          { label: 'Borrowing limit', num: true },
+          { label: 'Used', num: true },
+          { label: 'Borrowed', num: true },
+          'Use of the guarantee',
+          { label: 'Accelerators', num: true },
+          { label: 'Jobs', num: true },
+        ]}
+      />
       <tbody>
         {items.map((q) => {
           const share = q.guaranteed > 0 ? Math.min(1, q.used / q.guaranteed) : q.used > 0 ? 1 : 0

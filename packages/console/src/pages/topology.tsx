@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query'
-import { useMemo, useState } from 'react'
+import { useMemo, useState, type ReactNode } from 'react'
 import { api, unwrap } from '../api/client'
 import type { Topology, TopologyNode } from '../api/types'
 import { Empty, ErrorBox, Loading } from '../components/common'
-import { count } from '../lib/format'
+import { count, counted } from '../lib/format'
 import {
   acceleratorCells,
   acceleratorStateNames,
@@ -77,8 +77,8 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
   return (
     <div className="topology">
       <p>
-        {topology.name}: {topology.design} fabric, {topology.tiers} tiers, {topology.planes}{' '}
-        {topology.planes === 1 ? 'plane' : 'planes'} · {count(topology.nodes.length)} nodes ·{' '}
+        {topology.name}: {topology.design} fabric, {topology.tiers} tiers,{' '}
+        {counted(topology.planes, 'plane', 'planes')} · {count(topology.nodes.length)} nodes ·{' '}
         {count(total)} accelerators · per plane: {topology.switches.leavesPerBlock} leaves per
         block, {topology.switches.core} core switches
       </p>
@@ -107,11 +107,9 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
           )}
           {selected === undefined || span === undefined ? null : (
             <div className="span" role="status" data-testid="span">
-              <strong>{selected.name}</strong> runs on {span.nodes}{' '}
-              {span.nodes === 1 ? 'node' : 'nodes'} in {span.blocks}{' '}
-              {span.blocks === 1 ? 'block' : 'blocks'} and {span.pods}{' '}
-              {span.pods === 1 ? 'pod' : 'pods'}; its traffic crosses the{' '}
-              <strong>{span.tier}</strong> tier.{' '}
+              <strong>{selected.name}</strong> runs on {counted(span.nodes, 'node', 'nodes')} in{' '}
+              {counted(span.blocks, 'block', 'blocks')} and {counted(span.pods, 'pod', 'pods')}; its
+              traffic crosses the <strong>{span.tier}</strong> tier.{' '}
               <Link href={`/jobs/${encodeURIComponent(selected.id)}`}>Job details</Link>
             </div>
           )}
@@ -184,38 +182,26 @@ function Pod({
   toggle: (key: string) => void
 }) {
   return (
-    <section className={`pod${pod.highlighted ? ' hl' : ''}`} aria-label={`Pod ${pod.index}`}>
-      <button
-        type="button"
-        className="tier-head"
-        aria-expanded={pod.expanded}
-        onClick={() => {
-          toggle(pod.key)
-        }}
-      >
-        <span className="tier-name">Pod {pod.index}</span>
-        <span className="tier-meta">
-          {pod.spines} {pod.spines === 1 ? 'spine' : 'spines'} × {planes}{' '}
-          {planes === 1 ? 'plane' : 'planes'} · {pod.blockCount}{' '}
-          {pod.blockCount === 1 ? 'block' : 'blocks'} · {pod.nodeCount} nodes
-        </span>
-        <StateBar counts={pod.counts} />
-      </button>
-      {pod.expanded ? (
-        <div className="blocks">
-          {pod.blocks.map((b) => (
-            <Block
-              key={b.key}
-              block={b}
-              leaves={leaves}
-              highlight={highlight}
-              job={job}
-              toggle={toggle}
-            />
-          ))}
-        </div>
-      ) : null}
-    </section>
+    <Tier
+      kind="pod"
+      name={`Pod ${pod.index}`}
+      meta={`${counted(pod.spines, 'spine', 'spines')} × ${counted(planes, 'plane', 'planes')} · ${counted(pod.blockCount, 'block', 'blocks')} · ${pod.nodeCount} nodes`}
+      tier={pod}
+      toggle={toggle}
+    >
+      <div className="blocks">
+        {pod.blocks.map((b) => (
+          <Block
+            key={b.key}
+            block={b}
+            leaves={leaves}
+            highlight={highlight}
+            job={job}
+            toggle={toggle}
+          />
+        ))}
+      </div>
+    </Tier>
   )
 }
 
@@ -233,31 +219,58 @@ function Block({
   toggle: (key: string) => void
 }) {
   return (
-    <section
-      className={`block${block.highlighted ? ' hl' : ''}`}
-      aria-label={`Block ${block.index}`}
+    <Tier
+      kind="block"
+      name={`Block ${block.index}`}
+      meta={`${counted(leaves, 'leaf', 'leaves')} · ${block.nodeCount} nodes`}
+      tier={block}
+      toggle={toggle}
     >
+      <ul className="nodes">
+        {block.nodes.map((n) => (
+          <NodeTile key={n.name} node={n} job={highlight.has(n.name) ? job : undefined} />
+        ))}
+      </ul>
+    </Tier>
+  )
+}
+
+/** A pod or a block: a header that opens and closes it, its state bar, and what it holds. */
+function Tier({
+  kind,
+  name,
+  meta,
+  tier,
+  toggle,
+  children,
+}: {
+  kind: 'pod' | 'block'
+  name: string
+  meta: string
+  tier: {
+    readonly key: string
+    readonly highlighted: boolean
+    readonly expanded: boolean
+    readonly counts: StateCounts
+  }
+  toggle: (key: string) => void
+  children: ReactNode
+}) {
+  return (
+    <section className={`${kind}${tier.highlighted ? ' hl' : ''}`} aria-label={name}>
       <button
         type="button"
         className="tier-head"
-        aria-expanded={block.expanded}
+        aria-expanded={tier.expanded}
         onClick={() => {
-          toggle(block.key)
+          toggle(tier.key)
         }}
       >
-        <span className="tier-name">Block {block.index}</span>
-        <span className="tier-meta">
-          {leaves} {leaves === 1 ? 'leaf' : 'leaves'} · {block.nodeCount} nodes
-        </span>
-        <StateBar counts={block.counts} />
+        <span className="tier-name">{name}</span>
+        <span className="tier-meta">{meta}</span>
+        <StateBar counts={tier.counts} />
       </button>
-      {block.expanded ? (
-        <ul className="nodes">
-          {block.nodes.map((n) => (
-            <NodeTile key={n.name} node={n} job={highlight.has(n.name) ? job : undefined} />
-          ))}
-        </ul>
-      ) : null}
+      {tier.expanded ? children : null}
     </section>
   )
 }
