@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import { Transform, pipeline, type Readable } from 'node:stream'
 import { ZhisuanError } from '@zhisuan/domain'
 
 /**
@@ -62,4 +62,37 @@ export function checkKey(key: string): string {
     throw new ZhisuanError('invalid-input', `bad object key "${key}"`)
   }
   return key
+}
+
+/**
+ * `source` passed on, counted (`onBytes`), and held to exactly `size` bytes: what a tier stores
+ * must be what it was told (an S3 body with a `Content-Length` must not run short, or the server
+ * waits; a file must not end up longer or shorter). Fails with ZhisuanError `conflict` naming
+ * `key` as soon as more arrive, or at the end when fewer did.
+ */
+export function exactLength(
+  source: Readable,
+  size: number,
+  key: string,
+  onBytes: ((bytes: number) => void) | undefined,
+): Readable {
+  let seen = 0
+  const mismatch = (): ZhisuanError =>
+    new ZhisuanError('conflict', `${key}: expected ${size} bytes, got ${seen}`)
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length
+      if (seen > size) {
+        done(mismatch())
+        return
+      }
+      onBytes?.(chunk.length)
+      done(null, chunk)
+    },
+    flush(done) {
+      done(seen === size ? null : mismatch())
+    },
+  })
+  pipeline(source, body, () => undefined)
+  return body
 }

@@ -1,23 +1,15 @@
 import { createWriteStream } from 'node:fs'
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { Transform, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
 import { ZhisuanError } from '@zhisuan/domain'
-import { checkKey, type DurableTier, type PutFileOptions } from './durable-tier.js'
+import { checkKey, exactLength, type DurableTier, type PutFileOptions } from './durable-tier.js'
 import { hashFile } from './hash-pool.js'
 
 const errnoCode = (error: unknown): string | undefined =>
   (error as NodeJS.ErrnoException | undefined)?.code
-
-const counting = (onBytes: ((bytes: number) => void) | undefined): Transform =>
-  new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      onBytes?.(chunk.length)
-      done(null, chunk)
-    },
-  })
 
 async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> {
   const handle = await open(path, flags)
@@ -53,18 +45,7 @@ export class FileTier implements DurableTier {
     onBytes?: (bytes: number) => void,
   ): Promise<{ readonly location: string }> {
     return this.writeAndCommit(key, async (partial) => {
-      let written = 0
-      await pipeline(
-        source,
-        counting((n) => {
-          written += n
-          onBytes?.(n)
-        }),
-        createWriteStream(partial),
-      )
-      if (written !== size) {
-        throw new ZhisuanError('conflict', `${key}: expected ${size} bytes, got ${written}`)
-      }
+      await pipeline(exactLength(source, size, key, onBytes), createWriteStream(partial))
     })
   }
 

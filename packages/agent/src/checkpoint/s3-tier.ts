@@ -1,4 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   DeleteObjectCommand,
@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { ZhisuanError } from '@zhisuan/domain'
-import { checkKey, type DurableTier } from './durable-tier.js'
+import { checkKey, exactLength, type DurableTier } from './durable-tier.js'
 
 const mib = 1024 * 1024
 
@@ -222,37 +222,6 @@ const cutOff = (stream: Readable, objectKey: string): Promise<never> =>
       }
     })
   })
-
-/**
- * `source` passed on, counted, and held to exactly `size` bytes: a request body with a
- * `Content-Length` must not run short (the server would wait) or long.
- */
-function exactLength(
-  source: Readable,
-  size: number,
-  objectKey: string,
-  onBytes: ((bytes: number) => void) | undefined,
-): Readable {
-  let seen = 0
-  const mismatch = (): ZhisuanError =>
-    new ZhisuanError('conflict', `${objectKey}: expected ${size} bytes, got ${seen}`)
-  const body = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length
-      if (seen > size) {
-        done(mismatch())
-        return
-      }
-      onBytes?.(chunk.length)
-      done(null, chunk)
-    },
-    flush(done) {
-      done(seen === size ? null : mismatch())
-    },
-  })
-  pipeline(source, body, () => undefined)
-  return body
-}
 
 function clientConfig(options: S3TierOptions): S3ClientConfig {
   const checksums = options.checksums === 'when-supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED'
