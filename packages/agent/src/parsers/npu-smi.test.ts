@@ -1,22 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
-import { defaultCatalog, ZhisuanError } from '@zhisuan/domain'
+import { ZhisuanError } from '@zhisuan/domain'
 import { describe, expect, it } from 'vitest'
 import type { DeviceInventory, SmiParser } from '../inventory.js'
 import { cnmonParser } from './cnmon.js'
 import { efsmiParser } from './efsmi.js'
 import { npuSmiParser } from './npu-smi.js'
-import { parsesOrExplains } from './robustness.test-support.js'
+import { allFiles, catalog, parsesOrExplains, read } from './robustness.test-support.js'
 
-const root = new URL('../../fixtures/telemetry/', import.meta.url)
-const read = (path: string) => readFileSync(new URL(path, root), 'utf8')
-const catalog = defaultCatalog()
 const parse = (file: string) => npuSmiParser.parse(read(`ascend/${file}`), catalog)
-
-/** Every fixture file under telemetry/, as `vendor/file`. */
-const allFixtures = readdirSync(root, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => readdirSync(new URL(`${d.name}/`, root)).map((f) => `${d.name}/${f}`))
 
 // the Ascend fixtures that list devices (the -t outputs and faultCode.json do not)
 const deviceLists = [
@@ -213,7 +204,7 @@ describe('npu-smi detect over every fixture', () => {
   })
 
   it('scores every other vendor fixture 0.2 or less', () => {
-    const foreign = allFixtures.filter((f) => !f.startsWith('ascend/'))
+    const foreign = allFiles.filter((f) => !f.startsWith('ascend/'))
     expect(foreign.length).toBeGreaterThan(40)
     for (const file of foreign) {
       expect(npuSmiParser.detect(read(file)), file).toBeLessThanOrEqual(0.2)
