@@ -156,6 +156,8 @@ describe('zhisuan up that cannot start its loop', () => {
         () => undefined,
         (error: unknown) => error as { code: number; stderr: string },
       )
+      // it must fail (execFile rejects), and not with 0
+      expect(failed).toBeDefined()
       expect(failed?.code).not.toBe(0)
       expect(failed?.stderr).toContain(`slurmrestd at http://127.0.0.1:${port} is unreachable`)
       expect(failed?.stderr).not.toMatch(/\n\s+at /) // a message, not a stack trace

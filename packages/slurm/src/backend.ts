@@ -13,7 +13,7 @@ import type { SlurmNode } from './api.js'
 import type { SlurmBackendOptions } from './backend-options.js'
 import { SlurmRestClient, SlurmRestError } from './client.js'
 import { checkInventory, type InventoryCheck } from './inventory-check.js'
-import { nodeHealth } from './node-health.js'
+import { defaultDrainReasonPrefix, nodeHealth } from './node-health.js'
 import { slurmInventory, type SlurmInventoryNode } from './inventory.js'
 import { Scontrol } from './scontrol.js'
 import {
@@ -139,7 +139,11 @@ export class SlurmBackend implements ExecutionBackend {
   /** Compares the partition (`inventory`) with a cluster file; errors and warnings by node. */
   async checkCluster(cluster: Cluster): Promise<InventoryCheck> {
     const { nodes, hasTopology } = await this.inventory(cluster.slurm?.features ?? [])
-    return checkInventory(cluster, nodes, { partition: this.options.partition, hasTopology })
+    return checkInventory(cluster, nodes, {
+      partition: this.options.partition,
+      hasTopology,
+      drainReasonPrefix: this.options.drainReasonPrefix ?? defaultDrainReasonPrefix,
+    })
   }
 
   async launch(job: PlacedJob): Promise<void> {
@@ -158,18 +162,7 @@ export class SlurmBackend implements ExecutionBackend {
   }
 
   private async launchNow(job: PlacedJob): Promise<void> {
-    const submission = buildSubmission(job, {
-      partition: this.options.partition,
-      workDir: this.options.workDir,
-      ...(this.options.masterAddress === undefined
-        ? {}
-        : { masterAddress: this.options.masterAddress }),
-      ...(this.options.masterPort === undefined ? {} : { masterPort: this.options.masterPort }),
-      ...(this.options.environment === undefined ? {} : { environment: this.options.environment }),
-      ...(this.options.timeLimitMinutes === undefined
-        ? {}
-        : { timeLimitMinutes: this.options.timeLimitMinutes }),
-    })
+    const submission = buildSubmission(job, this.options)
     let known = new Set(this.health.keys())
     if (job.nodes.some((n) => !known.has(n))) {
       known = new Set((await this.nodes()).map((n) => n.name))
@@ -263,7 +256,7 @@ export class SlurmBackend implements ExecutionBackend {
         `Slurm partition ${this.options.partition} has no node ${node}`,
       )
     }
-    const prefix = this.options.drainReasonPrefix ?? 'zhisuan: '
+    const prefix = this.options.drainReasonPrefix ?? defaultDrainReasonPrefix
     if (drain) {
       const text = reason.trim() === '' ? 'drained by Zhisuan' : reason.trim()
       await this.scontrol.drain(node, prefix + text)
@@ -385,7 +378,7 @@ export class SlurmBackend implements ExecutionBackend {
       notRespondingForS: forS,
       graceS: this.options.notRespondingGraceS ?? 5,
       slurmUser: this.options.slurmUser ?? 'slurm',
-      drainReasonPrefix: this.options.drainReasonPrefix ?? 'zhisuan: ',
+      drainReasonPrefix: this.options.drainReasonPrefix ?? defaultDrainReasonPrefix,
     })
   }
 }

@@ -1,5 +1,6 @@
 import { clusterNodes, type Cluster, type ClusterNode, type ValidationIssue } from '@zhisuan/domain'
 import { hostlistOf, nodeIssue, type SlurmInventoryNode } from './inventory.js'
+import { defaultDrainReasonPrefix } from './node-health.js'
 
 /** What comparing Slurm's inventory with the cluster file found. */
 export interface InventoryCheck {
@@ -20,7 +21,12 @@ export interface InventoryCheck {
 export function checkInventory(
   cluster: Cluster,
   inventory: readonly SlurmInventoryNode[],
-  options: { readonly partition: string; readonly hasTopology: boolean },
+  options: {
+    readonly partition: string
+    readonly hasTopology: boolean
+    /** Drains whose reason starts with this are Zhisuan's own: no warning (default `zhisuan: `). */
+    readonly drainReasonPrefix?: string
+  },
 ): InventoryCheck {
   const errors: ValidationIssue[] = []
   const warnings: ValidationIssue[] = []
@@ -93,7 +99,10 @@ export function checkInventory(
         )
       }
     }
-    if (s.flags.includes('DRAIN')) {
+    if (
+      s.flags.includes('DRAIN') &&
+      !s.reason.startsWith(options.drainReasonPrefix ?? defaultDrainReasonPrefix)
+    ) {
       warnings.push(
         nodeIssue(
           node.name,

@@ -169,6 +169,13 @@ describe('the Slurm inventory against the cluster file', () => {
       'gpu-007.state: drained in Slurm (bad DIMM): jobs placed there wait in Slurm until it is resumed (drain it in Zhisuan too, or resume it in Slurm)',
     ])
   })
+
+  it('does not warn about a drain Zhisuan set itself (its reason carries the prefix)', () => {
+    const nodes = names.map((n) =>
+      slurmNode(n, n === 'gpu-007' ? { state_flags: ['DRAIN'], reason: 'zhisuan: fan' } : {}),
+    )
+    expect(check({ nodes }).warnings).toEqual([])
+  })
 })
 
 describe('fabric positions against topology.conf', () => {

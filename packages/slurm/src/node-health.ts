@@ -1,5 +1,8 @@
 import type { SlurmNode } from './api.js'
 
+/** What the drain reasons Zhisuan sets in Slurm start with, unless configured otherwise. */
+export const defaultDrainReasonPrefix = 'zhisuan: '
+
 /**
  * A Slurm node's health for Zhisuan: `failed` when slurmctld has it `down` (or in error,
  * failing, invalid), when it has not responded for `graceS`, or when Slurm itself drained it
@@ -38,7 +41,7 @@ export function nodeHealth(
   }
   if (
     flags.includes('DRAIN') &&
-    !(said ?? '').startsWith(options.drainReasonPrefix ?? 'zhisuan: ')
+    !(said ?? '').startsWith(options.drainReasonPrefix ?? defaultDrainReasonPrefix)
   ) {
     // an operator drained it in Slurm, not through Zhisuan: what runs there stays, nothing new
     // goes there (Slurm would hold it pending), until it is resumed in Slurm
