@@ -3,7 +3,7 @@ import type { ClusterSample } from '@zhisuan/store'
 import type { ServerContext } from './context.js'
 
 /** Accelerators of one chip family now, as counts and in llm-train SCU. */
-export interface FamilyNow {
+interface FamilyNow {
   readonly family: string
   readonly model: string
   readonly total: number
@@ -18,7 +18,7 @@ export interface FamilyNow {
 const round = (x: number) => Math.round(x * 100) / 100
 
 /** llm-train SCU of one accelerator of each family of the cluster's pools. */
-export function scuByFamily(ctx: ServerContext): Map<string, { model: string; scu: number }> {
+function scuByFamily(ctx: ServerContext): Map<string, { model: string; scu: number }> {
   const out = new Map<string, { model: string; scu: number }>()
   for (const pool of ctx.cluster.pools) {
     const a = pool.accelerator
@@ -83,7 +83,7 @@ export async function clusterNow(
 }
 
 /** How long samples are kept. */
-export const sampleRetentionS = 400 * 86_400
+const sampleRetentionS = 400 * 86_400
 
 /**
  * Records a sample every `everyS` seconds while this process leads the reconcile loop (so two

@@ -113,12 +113,13 @@ export class Reconciler implements ReconcileLoop {
   /**
    * Jobs whose launch the backend refused, kept out of the scheduler until `until` (unix s):
    * 5 s after the first refusal, doubling to 5 min, so a backend that refuses (Slurm's
-   * partition down) is not asked again every pass. Forgotten on a launch that goes through;
-   * a rebuild takes them back from the jobs' pending reasons.
+   * partition down) is not asked again every pass. Handed back to the scheduler once when the
+   * wait ends (`released`), forgotten on a launch that goes through or a cancel; a rebuild takes
+   * them back from the jobs' pending reasons.
    */
   private readonly launchHolds = new Map<
     string,
-    { until: number; failures: number; error: string }
+    { until: number; failures: number; released: boolean }
   >()
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
@@ -272,7 +273,9 @@ export class Reconciler implements ReconcileLoop {
   /** Jobs whose launch hold ended go back to the scheduler; cancelled or gone ones are dropped. */
   private async releaseHolds(): Promise<void> {
     const now = this.options.clock()
-    const due = [...this.launchHolds].filter(([, h]) => h.until <= now).map(([id]) => id)
+    const due = [...this.launchHolds]
+      .filter(([, h]) => !h.released && h.until <= now)
+      .map(([id]) => id)
     if (due.length === 0) {
       return
     }
@@ -285,6 +288,10 @@ export class Reconciler implements ReconcileLoop {
       }
       this.reasons.delete(id)
       this.submit(job)
+      const hold = this.launchHolds.get(id)
+      if (hold !== undefined) {
+        hold.released = true
+      }
     }
   }
 
@@ -397,7 +404,7 @@ export class Reconciler implements ReconcileLoop {
       typeof r.retryAt === 'number' &&
       r.retryAt > now
     ) {
-      this.launchHolds.set(job.id, { until: r.retryAt, failures: r.failures, error: job.message })
+      this.launchHolds.set(job.id, { until: r.retryAt, failures: r.failures, released: false })
     }
   }
 
@@ -488,6 +495,7 @@ export class Reconciler implements ReconcileLoop {
           this.scheduler?.remove(e.jobId)
           this.reasons.delete(e.jobId)
           this.specs.delete(e.jobId)
+          this.launchHolds.delete(e.jobId)
           await backend.cancel(e.jobId)
         } else if (e.kind === 'evacuate') {
           const node = e.detail['node']
@@ -794,7 +802,7 @@ export class Reconciler implements ReconcileLoop {
       const failures = (this.launchHolds.get(job.id)?.failures ?? 0) + 1
       const waitS = Math.min(300, 5 * 2 ** (failures - 1))
       const text = error instanceof Error ? error.message : String(error)
-      this.launchHolds.set(job.id, { until: now + waitS, failures, error: text })
+      this.launchHolds.set(job.id, { until: now + waitS, failures, released: false })
       this.options.log('warn', `launch of ${job.id} failed; trying again in ${waitS} s`, {
         error: text,
         failures,

@@ -161,6 +161,19 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
     })
 
     it('records samples only while leading the loop', async () => {
+      const follower = {
+        store: fx.store,
+        reconciler: { leader: false, nodeList: fx.reconciler.nodeList },
+        cluster: labCluster(),
+        catalog: defaultCatalog(),
+        clock: () => fx.now() + 2,
+      } as unknown as ServerContext
+      const stopFollower = startSampler(follower, 0.02, (e) => {
+        throw e
+      })
+      await new Promise((r) => setTimeout(r, 200))
+      stopFollower()
+      expect(await fx.store.samples.range(fx.now() + 2, fx.now() + 2)).toEqual([])
       const ctx = {
         store: fx.store,
         reconciler: fx.reconciler,

@@ -9,8 +9,6 @@ import { ErrorSchema } from './views.js'
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema }
 
-/** What a member or viewer sees in place of another tenant's job id. */
-
 const FamilyNowView = Type.Object({
   family: Type.String(),
   model: Type.String({ description: 'Catalog id of the accelerator' }),

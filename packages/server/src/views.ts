@@ -116,8 +116,6 @@ export const TenantName = Type.String({
   pattern: '^[a-z0-9][a-z0-9-]*$',
 })
 
-const NullableNumber = Type.Union([Type.Number(), Type.Null()])
-
 /** A shard of a checkpoint as the API answers it. */
 export const ShardView = Type.Object({
   path: Type.String(),
@@ -135,7 +133,7 @@ export const CheckpointView = Type.Object({
   state: Type.Union(['pending', 'committed', 'failed', 'deleted'].map((s) => Type.Literal(s))),
   tag: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.Number(),
-  committedAt: NullableNumber,
+  committedAt: Nullable(Type.Number()),
   totalBytes: Type.Integer(),
   shards: Type.Array(ShardView),
 })
