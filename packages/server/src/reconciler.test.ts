@@ -109,6 +109,31 @@ describe('the reconcile loop and a backend that refuses', () => {
     await Promise.all(stores.map((s) => s.close()))
   })
 
+  it('charges no lost time for a launch that was refused, however long the refusal took', async () => {
+    const store = await Store.open(':memory:')
+    stores.push(store)
+    const fx = await appFixture(store)
+    await fx.reconciler.stop()
+    const member = await fx.token('system', 'member')
+    const slow = overTwin(fx, 'slow-refusing-twin', {
+      launch: () => {
+        fx.advance(30) // slurmrestd took 30 s to say no
+        return Promise.reject(new Error('partition down'))
+      },
+    })
+    const id = await submitJob(fx, member)
+    const loop = loopOn(store, slow, 'slow', () => fx.now())
+    await loop.pass()
+    expect(await store.getJob(id)).toMatchObject({
+      state: 'pending',
+      restarts: 0,
+      lostS: 0,
+      doneS: 0,
+    })
+    await loop.stop()
+    await fx.app.close()
+  })
+
   it('keeps a launch hold through a restart of the control plane', async () => {
     const store = await Store.open(':memory:')
     stores.push(store)

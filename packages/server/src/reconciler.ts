@@ -808,7 +808,7 @@ export class Reconciler implements ReconcileLoop {
         failures,
       })
       this.scheduler?.remove(job.id)
-      await this.requeue(job.id, now, 'launch-failed', { error: text, retryInS: waitS })
+      await this.requeue(job.id, now, 'launch-failed', { error: text, retryInS: waitS }, false)
       const reason = {
         kind: 'launch-failed',
         failures,
@@ -851,21 +851,24 @@ export class Reconciler implements ReconcileLoop {
     now: number,
     kind: string,
     detail: Record<string, unknown>,
+    /** False for a launch the backend refused: it never ran, so no restart and nothing lost. */
+    ran = true,
   ): Promise<void> {
     const { store } = this.options
     const job = await store.getJob(id)
     if (job?.state !== 'running') {
       return
     }
-    const { keptS, sinceCheckpointS } = await this.kept(job, now)
+    const { keptS, sinceCheckpointS } = ran
+      ? await this.kept(job, now)
+      : { keptS: 0, sinceCheckpointS: 0 }
     const accelerators = this.acceleratorsOf(job)
     const requeued = await store.transition(id, {
       from: ['running'],
       patch: {
         state: 'pending',
         placement: null,
-        // a launch the backend refused never ran: no restart, nothing lost
-        restarts: job.restarts + (kind === 'launch-failed' ? 0 : 1),
+        restarts: job.restarts + (ran ? 1 : 0),
         lost_s: job.lostS + sinceCheckpointS * accelerators,
         done_s: job.doneS + keptS,
         message: `back in the queue: ${kind}`,
