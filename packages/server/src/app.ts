@@ -12,6 +12,7 @@ import { sql } from 'kysely'
 import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from '@zhisuan/domain'
 import type { Store } from '@zhisuan/store'
 import { authenticate, TokenCache, type Caller } from './auth.js'
+import { familyCapacity } from './cluster-now.js'
 import type { ServerContext } from './context.js'
 import { installErrorHandler } from './errors.js'
 import { Metrics } from './metrics.js'
@@ -230,20 +231,7 @@ function summaryRoute(app: FastifyInstance, ctx: ServerContext): void {
       await ctx.auth(request)
       const windowS = (request.query as { windowS?: number }).windowS ?? 7 * 86_400
       const now = ctx.clock()
-      const allocated = await ctx.store.allocatedByFamily()
-      const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
-      const families = new Map<string, { total: number; allocated: number; healthy: number }>()
-      for (const n of ctx.reconciler.nodeList) {
-        const f = families.get(n.family) ?? { total: 0, allocated: 0, healthy: 0 }
-        const s = states.get(n.name)
-        const up =
-          (s?.health ?? 'healthy') === 'healthy' && (s?.adminState ?? 'active') === 'active'
-        families.set(n.family, {
-          total: f.total + n.accelerators,
-          allocated: allocated[n.family] ?? 0,
-          healthy: f.healthy + (up ? n.accelerators : 0),
-        })
-      }
+      const families = await familyCapacity(ctx)
       const total = [...families.values()].reduce((s, f) => s + f.total, 0)
       const busy = [...families.values()].reduce((s, f) => s + f.allocated, 0)
       const failures = await ctx.store.auditLog(100_000, 'node.failed', now - windowS)

@@ -29,30 +29,48 @@ function scuByFamily(ctx: ServerContext): Map<string, { model: string; scu: numb
   return out
 }
 
+/** Accelerators of one family: all of them, those allocated now, and the healthy ones. */
+export interface FamilyCapacity {
+  readonly total: number
+  readonly allocated: number
+  readonly healthy: number
+}
+
 /**
- * The cluster now: per family the accelerators, allocated and healthy (neither failed nor
- * drained), in counts and SCU; and the whole as one sample for the overview's time series.
+ * Per chip family of the cluster (in node order): its accelerators, those allocated now, and
+ * those on healthy, active nodes (not failed, degraded or drained). What the summary and the
+ * overview both count.
+ */
+export async function familyCapacity(ctx: ServerContext): Promise<Map<string, FamilyCapacity>> {
+  const allocated = await ctx.store.allocatedByFamily()
+  const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
+  const out = new Map<string, FamilyCapacity>()
+  for (const n of ctx.reconciler.nodeList) {
+    const f = out.get(n.family) ?? { total: 0, allocated: allocated[n.family] ?? 0, healthy: 0 }
+    const s = states.get(n.name)
+    const up = (s?.health ?? 'healthy') === 'healthy' && (s?.adminState ?? 'active') === 'active'
+    out.set(n.family, {
+      total: f.total + n.accelerators,
+      allocated: f.allocated,
+      healthy: f.healthy + (up ? n.accelerators : 0),
+    })
+  }
+  return out
+}
+
+/**
+ * The cluster now: per family the accelerators, allocated and healthy (see `familyCapacity`),
+ * in counts and SCU; and the whole as one sample for the overview's time series.
  */
 export async function clusterNow(
   ctx: ServerContext,
 ): Promise<{ families: FamilyNow[]; sample: ClusterSample }> {
-  const allocated = await ctx.store.allocatedByFamily()
-  const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
+  const capacity = await familyCapacity(ctx)
   const byState = await ctx.store.countJobsByState()
   const scu = scuByFamily(ctx)
-  const acc = new Map<string, { total: number; healthy: number }>()
-  for (const n of ctx.reconciler.nodeList) {
-    const f = acc.get(n.family) ?? { total: 0, healthy: 0 }
-    const s = states.get(n.name)
-    const up = (s?.health ?? 'healthy') === 'healthy' && (s?.adminState ?? 'active') === 'active'
-    acc.set(n.family, {
-      total: f.total + n.accelerators,
-      healthy: f.healthy + (up ? n.accelerators : 0),
-    })
-  }
-  const families = [...acc].map(([family, f]): FamilyNow => {
+  const families = [...capacity].map(([family, f]): FamilyNow => {
     const each = scu.get(family)?.scu ?? 0
-    const busy = allocated[family] ?? 0
+    const busy = f.allocated
     return {
       family,
       model: scu.get(family)?.model ?? family,

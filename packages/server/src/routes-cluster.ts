@@ -14,7 +14,9 @@ const FamilyNowView = Type.Object({
   model: Type.String({ description: 'Catalog id of the accelerator' }),
   total: Type.Integer(),
   allocated: Type.Integer(),
-  healthy: Type.Integer({ description: 'Neither failed nor drained' }),
+  healthy: Type.Integer({
+    description: 'On healthy, active nodes: not failed, degraded or drained',
+  }),
   scuEach: Type.Number({ description: 'llm-train SCU of one accelerator' }),
   scuTotal: Type.Number(),
   scuAllocated: Type.Number(),
