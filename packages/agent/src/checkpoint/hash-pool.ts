@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { ZhisuanError } from '@zhisuan/domain'
+import { sizeMismatchError } from './hashing.js'
 import { hashWorkerMain, type HashJob, type HashReply } from './hash-worker.js'
 
 const defaultChunkBytes = 64 * 1024
@@ -168,13 +169,8 @@ function failure(
   switch (reply.reason) {
     case 'missing':
       return new ZhisuanError('invalid-input', `${label}: missing`)
-    case 'size': {
-      const more = reply.bytes > size ? ' or more' : ''
-      return new ZhisuanError(
-        'conflict',
-        `${label}: expected ${size} bytes, read ${reply.bytes}${more} (changed while uploading?)`,
-      )
-    }
+    case 'size':
+      return sizeMismatchError(label, size, reply.bytes)
     case 'io':
       return new ZhisuanError('unavailable', `${label}: ${reply.message}`)
   }

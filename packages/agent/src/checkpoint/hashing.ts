@@ -61,9 +61,18 @@ export class ShardHasher extends Transform {
 
   private sizeError(): ZhisuanError {
     this.sizeMismatch = true
-    return new ZhisuanError(
-      'conflict',
-      `${this.label}: expected ${this.expectedSize} bytes, read ${this.bytes}${this.bytes > this.expectedSize ? ' or more' : ''} (changed while uploading?)`,
-    )
+    return sizeMismatchError(this.label, this.expectedSize, this.bytes)
   }
+}
+
+/**
+ * A local shard that held other than `expected` bytes while it was read (`read` so far: more
+ * than expected means it stopped there): ZhisuanError `conflict`.
+ */
+export function sizeMismatchError(label: string, expected: number, read: number): ZhisuanError {
+  const more = read > expected ? ' or more' : ''
+  return new ZhisuanError(
+    'conflict',
+    `${label}: expected ${expected} bytes, read ${read}${more} (changed while uploading?)`,
+  )
 }
