@@ -29,7 +29,7 @@ export {
 } from './scontrol.js'
 export { readEnvFile, slurmBackendOptionsFromEnv } from './env.js'
 export { gresCount, slurmInventory, type SlurmInventoryNode } from './inventory.js'
-export { checkFabricPositions, checkInventory, type InventoryCheck } from './inventory-check.js'
+export { checkInventory, type InventoryCheck } from './inventory-check.js'
 export {
   parseSlurmTopology,
   slurmNodePositions,

@@ -151,7 +151,7 @@ export function checkInventory(
  * switch. Switch names do not matter, only the grouping. A node that disagrees is named with
  * both positions: its block and the block's nodes, its Slurm switch and that switch's nodes.
  */
-export function checkFabricPositions(
+function checkFabricPositions(
   cluster: Cluster,
   nodes: readonly ClusterNode[],
   slurm: ReadonlyMap<string, SlurmInventoryNode>,

@@ -18,7 +18,7 @@ export const defaultClusterFile = fileURLToPath(
  * The built web console (`@zhisuan/console`'s `dist`), or undefined when it is not installed or
  * not built (then `up` serves the API only and says so).
  */
-export function consoleDir(): string | undefined {
+function consoleDir(): string | undefined {
   try {
     const pkg = createRequire(import.meta.url).resolve('@zhisuan/console/package.json')
     const dir = join(dirname(pkg), 'dist')

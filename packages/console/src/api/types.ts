@@ -12,7 +12,6 @@ export type Job = Ok<'/api/v1/jobs/{id}', 'get'>
 export type JobState = Job['state']
 export type JobBody = paths['/api/v1/jobs']['post']['requestBody']['content']['application/json']
 export type JobEvent = Ok<'/api/v1/jobs/{id}/events', 'get'>['items'][number]
-export type Why = Ok<'/api/v1/jobs/{id}/why', 'get'>
 export type Overview = Ok<'/api/v1/cluster/overview', 'get'>
 export type Topology = Ok<'/api/v1/cluster/topology', 'get'>
 export type TopologyNode = Topology['nodes'][number]
