@@ -77,6 +77,10 @@ describe('Slurm topology', () => {
     expect(() => parseSlurmTopology('SwitchName=a Nodes=gpu-[3-1]', 't')).toThrow(
       /t line 1: nodes of switch a: .*runs backwards/,
     )
+    // a continued record counts its lines: the broken one below it is line 4, not 3
+    expect(() => parseSlurmTopology('SwitchName=a \\\n  Nodes=x\n\nNodes=y\n', 't.conf')).toThrow(
+      /t\.conf line 4: no SwitchName/,
+    )
     expect(() =>
       slurmNodePositions(parseSlurmTopology('SwitchName=a Nodes=x\nSwitchName=b Nodes=x', 't')),
     ).toThrow(/node x hangs under two leaf switches, a and b/)

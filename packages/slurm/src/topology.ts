@@ -27,8 +27,7 @@ export interface SlurmNodePosition {
 export function parseSlurmTopology(text: string, source: string): readonly SlurmSwitch[] {
   const switches: SlurmSwitch[] = []
   const seen = new Set<string>()
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/)
-  for (const [i, raw] of lines.entries()) {
+  for (const { raw, lineNo } of logicalLines(text)) {
     const line = raw.replace(/#.*$/, '').trim()
     if (line === '' || /^No (switch|topology)/i.test(line)) {
       continue
@@ -40,7 +39,7 @@ export function parseSlurmTopology(text: string, source: string): readonly Slurm
         fields.set(word.slice(0, eq).toLowerCase(), word.slice(eq + 1))
       }
     }
-    const at = `${source} line ${i + 1}`
+    const at = `${source} line ${lineNo}`
     const name = fields.get('switchname') ?? ''
     if (name === '') {
       throw new ZhisuanError('invalid-config', `${at}: no SwitchName in ${JSON.stringify(line)}`)
@@ -65,6 +64,27 @@ export function parseSlurmTopology(text: string, source: string): readonly Slurm
     switches.push({ name, nodes: list('nodes'), switches: list('switches') })
   }
   return switches
+}
+
+/** The lines of `text` with `\`-continued lines joined, each with the number of its first line. */
+function logicalLines(text: string): { raw: string; lineNo: number }[] {
+  const out: { raw: string; lineNo: number }[] = []
+  let joined: { raw: string; lineNo: number } | undefined
+  for (const [i, line] of text.split(/\r?\n/).entries()) {
+    const part = line.endsWith('\\') ? line.slice(0, -1) : line
+    joined =
+      joined === undefined
+        ? { raw: part, lineNo: i + 1 }
+        : { ...joined, raw: `${joined.raw} ${part}` }
+    if (!line.endsWith('\\')) {
+      out.push(joined)
+      joined = undefined
+    }
+  }
+  if (joined !== undefined) {
+    out.push(joined)
+  }
+  return out
 }
 
 /**
