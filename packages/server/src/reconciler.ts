@@ -346,7 +346,7 @@ export class Reconciler implements ReconcileLoop {
         reason: b.reason ?? `the ${backend.name} backend reports it ${b.health}`,
       })
     }
-    await this.handle(changed)
+    await this.handle(changed, recorded)
     // What ended while no loop ran, first: a job that finished is not adopted, nor relaunched.
     await this.handle(await backend.poll())
     const runs = new Map((await backend.runs()).map((r) => [r.jobId, r]))
@@ -608,24 +608,28 @@ export class Reconciler implements ReconcileLoop {
     return scheduler.setNodeHealth(index, want, now)
   }
 
-  private async handle(events: readonly BackendEvent[]): Promise<void> {
+  /** @param known node states already read (a rebuild has them); else read once per batch. */
+  private async handle(
+    events: readonly BackendEvent[],
+    known?: Map<string, NodeState>,
+  ): Promise<void> {
     const { store, clock } = this.options
     // read once per batch, not once per node event (a poll may carry many)
-    let states: Map<string, NodeState> | undefined
+    let states = known
     for (const e of events) {
       const now = clock()
       if (e.kind === 'node-health') {
         states ??= new Map((await store.nodeStates()).map((n) => [n.name, n]))
-        const known = states.get(e.node)
+        const was = states.get(e.node)
         const next: NodeState = {
           name: e.node,
-          adminState: known?.adminState ?? 'active',
+          adminState: was?.adminState ?? 'active',
           health: e.health,
           reason: e.reason,
           updatedAt: now,
         }
         await store.setNodeState(next)
-        states.set(e.node, { ...known, ...next })
+        states.set(e.node, { ...was, ...next })
         if (e.health === 'failed') {
           this.observer?.nodeFailed()
           await store.audit({
@@ -640,7 +644,7 @@ export class Reconciler implements ReconcileLoop {
         await this.applyDecisions(
           this.applyNode(
             {
-              ...(known ?? { name: e.node, adminState: 'active', reason: '', updatedAt: now }),
+              ...(was ?? { name: e.node, adminState: 'active', reason: '', updatedAt: now }),
               health: e.health,
             },
             now,
