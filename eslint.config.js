@@ -7,6 +7,7 @@ const purePackages = [
   'packages/domain/src/**/*.ts',
   'packages/perf/src/**/*.ts',
   'packages/scheduler/src/**/*.ts',
+  'packages/engine/src/**/*.ts',
   'packages/sim/src/**/*.ts',
 ]
 

@@ -7,6 +7,7 @@ export default defineConfig({
     alias: {
       '@zhisuan/domain': fileURLToPath(new URL('packages/domain/src/index.ts', import.meta.url)),
       '@zhisuan/perf': fileURLToPath(new URL('packages/perf/src/index.ts', import.meta.url)),
+      '@zhisuan/engine': fileURLToPath(new URL('packages/engine/src/index.ts', import.meta.url)),
       '@zhisuan/sim': fileURLToPath(new URL('packages/sim/src/index.ts', import.meta.url)),
       '@zhisuan/store/testing': fileURLToPath(
         new URL('packages/store/src/testing.ts', import.meta.url),

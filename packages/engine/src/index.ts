@@ -1,0 +1,1 @@
+export { lifecycleDefaults } from './defaults.js'
