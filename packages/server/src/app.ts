@@ -23,6 +23,8 @@ import { checkpointRoutes } from './routes-checkpoints.js'
 import { clusterRoutes } from './routes-cluster.js'
 import { serveConsole } from './console-static.js'
 import { jobRoutes } from './routes-jobs.js'
+import { tenantRoutes } from './routes-tenants.js'
+import { tokenRoutes } from './routes-tokens.js'
 import { ErrorSchema, SummaryView } from './views.js'
 
 /** Makes a reconcile loop that runs elsewhere (a worker thread), logging through the app. */
@@ -169,6 +171,8 @@ export async function buildApp(
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
 
   jobRoutes(app, context)
+  tenantRoutes(app, context)
+  tokenRoutes(app, context)
   adminRoutes(app, context)
   agentRoutes(app, context)
   checkpointRoutes(app, context)
