@@ -1,4 +1,5 @@
-export { Store, redact, type Transition } from './store.js'
+export { Store, type Transition } from './store.js'
+export { redact } from './connection.js'
 export {
   CheckpointRegistry,
   type CheckpointRecord,

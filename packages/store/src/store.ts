@@ -1,16 +1,8 @@
-import SqliteDatabase from 'better-sqlite3'
-import {
-  Kysely,
-  PostgresDialect,
-  SqliteDialect,
-  sql,
-  type SelectQueryBuilder,
-  type Transaction,
-} from 'kysely'
-import pg from 'pg'
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely'
 import { ZhisuanError } from '@zhisuan/domain'
 import { CheckpointRegistry } from './checkpoints.js'
 import { ClusterSamples } from './cluster-samples.js'
+import { connect } from './connection.js'
 import { migrate, type Dialect } from './migrations.js'
 import type { Database, JobTable } from './schema.js'
 import {
@@ -107,62 +99,12 @@ export class Store {
    * @throws ZhisuanError `unavailable` when the database cannot be reached or migrated.
    */
   static async open(url: string): Promise<Store> {
-    let store: Store
-    if (/^postgres(ql)?:\/\//.test(url)) {
-      const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 })
-      store = new Store(
-        new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
-        'postgres',
-      )
-      try {
-        await sql`select 1`.execute(store.db)
-      } catch (cause) {
-        await store.close()
-        throw new ZhisuanError(
-          'unavailable',
-          `cannot reach PostgreSQL at ${redact(url)}: ${String(cause)}`,
-          {
-            cause,
-          },
-        )
-      }
-    } else {
-      const path = url.replace(/^sqlite:/, '')
-      let database: SqliteDatabase.Database
-      try {
-        database = new SqliteDatabase(path)
-      } catch (cause) {
-        throw new ZhisuanError('unavailable', `cannot open SQLite file ${path}: ${String(cause)}`, {
-          cause,
-        })
-      }
-      // Kysely prepares every statement anew; better-sqlite3's statements can be reused, and
-      // preparing was a tenth of a request's time: keep the recent ones.
-      const prepare = database.prepare.bind(database)
-      const statements = new Map<string, ReturnType<typeof prepare>>()
-      database.prepare = ((source: string) => {
-        let statement = statements.get(source)
-        if (statement === undefined) {
-          statement = prepare(source)
-          if (statements.size >= 512) {
-            statements.clear()
-          }
-          statements.set(source, statement)
-        }
-        return statement
-      }) as typeof database.prepare
-      database.pragma('journal_mode = WAL')
-      database.pragma('synchronous = NORMAL')
-      database.pragma('busy_timeout = 5000')
-      store = new Store(
-        new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
-        'sqlite',
-      )
-    }
-    await migrate(store.db as Kysely<unknown>, store.dialect)
-    return store
+    const { db, dialect } = await connect(url)
+    await migrate(db as Kysely<unknown>, dialect)
+    return new Store(db, dialect)
   }
 
+  /** Closes the connection (pool); the store cannot be used after. */
   async close(): Promise<void> {
     await this.db.destroy()
   }
@@ -923,9 +865,4 @@ function isUniqueViolation(error: unknown): boolean {
     e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
     (typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed'))
   )
-}
-
-/** A connection string without its password, for messages. */
-export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@')
 }
