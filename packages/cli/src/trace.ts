@@ -10,8 +10,9 @@ export const phillyTrace = fileURLToPath(
 )
 
 /**
- * Reads a trace CSV (`job_id, submit_time_s, duration_s, num_gpus, gpu_type, status, user, vc`),
- * sorted by submission.
+ * Reads a trace CSV (`job_id, submit_time_s, duration_s, num_gpus, gpu_type, status, user, vc`,
+ * and optionally `time_limit_s`: the user's runtime estimate, which backfill uses; an empty cell
+ * means none), sorted by submission.
  * @throws ZhisuanError `not-found` for an unreadable file, `invalid-config` naming the row and column of a bad value.
  */
 export async function readTrace(
@@ -49,6 +50,16 @@ export async function readTrace(
       }
       return value
     }
+    const limit =
+      row['time_limit_s'] === undefined || row['time_limit_s'] === ''
+        ? undefined
+        : number('time_limit_s')
+    if (limit === 0) {
+      throw new ZhisuanError(
+        'invalid-config',
+        `${path}: row ${i + 2}, column time_limit_s: a time limit must be > 0 s (leave it empty for none)`,
+      )
+    }
     jobs.push({
       id: row['job_id'] ?? `row-${i + 2}`,
       submitS: number('submit_time_s'),
@@ -56,6 +67,7 @@ export async function readTrace(
       gpus: number('num_gpus'),
       user: row['user'] ?? '',
       vc: row['vc'] ?? '',
+      ...(limit === undefined ? {} : { timeLimitS: limit }),
     })
   }
   jobs.sort((a, b) => a.submitS - b.submitS || (a.id < b.id ? -1 : 1))

@@ -4,10 +4,13 @@ export { createRng, type Rng, type Stream } from './rng.js'
 export {
   simulate,
   type CheckpointSettings,
+  type NetworkEvents,
   type SimConfig,
   type SimJob,
+  type SimOutcome,
   type Timeline,
 } from './simulate.js'
+export { jobResultColumns, jobResultRows, jobResultsCsv, type JobResultRow } from './job-results.js'
 export { jobsFromTrace, type TraceRow } from './workload.js'
 export { llmMix, llmMixJobs, type LlmJobClass } from './llm-mix.js'
 export {

@@ -1,13 +1,7 @@
-/** What the twin remembers of each job. */
-export interface JobRecord {
-  readonly id: string
-  readonly accelerators: number
-  readonly submitS: number
-  readonly workS: number
-  firstStartS?: number
-  endS?: number
-  interruptions: number
-}
+import type { JobAccount } from '@zhisuan/engine'
+
+/** What the twin remembers of each job: the engine's account of it. */
+export type JobRecord = JobAccount
 
 /** The summary `zhisuan sim` prints (and `--json` emits). */
 export interface SimResult {

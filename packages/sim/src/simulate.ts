@@ -1,10 +1,18 @@
 import { Heap } from 'heap-js'
 import { ZhisuanError, defaultCatalog, type Cluster } from '@zhisuan/domain'
-import { dalyInterval, rdmaGoodput } from '@zhisuan/perf'
-import { Scheduler, type Decision, type SchedulerConfig } from '@zhisuan/scheduler'
+import { dalyInterval } from '@zhisuan/perf'
+import type { SchedulerConfig } from '@zhisuan/scheduler'
+import {
+  Engine,
+  lifecycleDefaults,
+  type EngineEffect,
+  type EngineJob,
+  type JobAccount,
+} from '@zhisuan/engine'
+import { episodeGoodput, episodeLoss, pickCause, placementPace } from './cluster-model.js'
 import type { FailureModel } from './failures.js'
 import { createRng } from './rng.js'
-import { summarize, type JobRecord, type SimResult } from './metrics.js'
+import { summarize, type SimResult } from './metrics.js'
 
 /** A job to simulate: a gang that needs `workS` seconds of productive time. */
 export interface SimJob {
@@ -27,6 +35,11 @@ export interface SimJob {
    * llm-mix generator takes it from the performance model.
    */
   readonly spreadSlowdown?: number
+  /**
+   * The user's runtime estimate, s (Slurm's `-t`): the scheduler backfills a job with one ahead
+   * of a reservation when it ends in time. Absent: the job cannot be backfilled.
+   */
+  readonly timeLimitS?: number
 }
 
 /**
@@ -60,13 +73,20 @@ export interface SimConfig {
   readonly checkpoint: CheckpointSettings
   /** Stop at this simulated time, s; default: when every job has finished. */
   readonly horizonS?: number
-  /** Seconds between scheduling cycles when something changed; default 60. */
+  /** Seconds between scheduling cycles when something changed; default `lifecycleDefaults.cycleS`. */
   readonly cycleS?: number
   /** Called now and then with the simulated time and event count (progress bars). */
   readonly onProgress?: (simulatedS: number, events: number) => void
   /** Sample a timeline (utilization, queue length, failures) every this many seconds; none when absent. */
   readonly timelineS?: number
   readonly network?: NetworkEvents
+  /** Return every job's account (placement, times, restarts, lost work) as `accounts`. */
+  readonly jobResults?: boolean
+  /**
+   * Called after every event the run processes, with the engine (audits and tests: work
+   * conservation). `cycle` says whether a scheduling cycle ran at this event.
+   */
+  readonly observe?: (now: number, cycle: boolean, engine: Engine) => void
 }
 
 /** Samples of the twin over time, for charts. */
@@ -84,7 +104,7 @@ type Event =
       readonly seq: number
       readonly kind: 'complete'
       readonly id: string
-      readonly segment: number
+      readonly run: number
     }
   | { readonly t: number; readonly seq: number; readonly kind: 'failure' }
   | { readonly t: number; readonly seq: number; readonly kind: 'repair'; readonly node: number }
@@ -100,38 +120,20 @@ type Event =
 
 type Unsequenced<E> = E extends unknown ? Omit<E, 'seq'> : never
 
-interface JobState {
-  readonly job: SimJob
-  readonly record: JobRecord
-  remainingS: number
-  segment: number
-  segmentStart: number
-  /** Seconds at the start of the segment before productive work (detection, restart, restore). */
-  delayS: number
-  running: boolean
-  intervalS: number
-  /** When the current segment's completion event fires. */
-  completeAt: number
-  /** Delay owed at the next start (failure detection of a requeued gang). */
-  owedS: number
-  /** Loss episodes have been settled up to here. */
-  slowedUntil: number
-  /** Wall seconds per second of work in the current placement (≥ 1; placement slowdown). */
-  pace: number
+/** What `simulate` returns: the summary, and the timeline and accounts when asked for. */
+export type SimOutcome = SimResult & {
+  timeline?: Timeline
+  accounts?: readonly JobAccount[]
 }
 
 /**
- * Runs the twin: arrivals, scheduling cycles (the scheduler package decides everything),
- * completions, failures (a Poisson process over the accelerators, categories by the model's
- * mix), repairs, checkpoints and restarts. Checkpoints are periodic within each run segment and
- * are accounted in closed form (no event per checkpoint): a failure at running time `e` of a
- * segment keeps ⌊e/τ⌋·(τ − δ) of its work. Deterministic for a seed.
+ * Runs the twin: arrivals, scheduling cycles, completions, failures (a Poisson process over the
+ * accelerators, categories by the model's mix), repairs, checkpoints and restarts, loss
+ * episodes. The scheduler decides and the engine keeps the job lifecycle; this shell owns the
+ * virtual clock, the event heap and the cluster model. Checkpoints are periodic within each run
+ * and accounted in closed form (no event per checkpoint). Deterministic for a seed.
  */
-export function simulate(
-  cluster: Cluster,
-  jobs: readonly SimJob[],
-  config: SimConfig,
-): SimResult & { timeline?: Timeline } {
+export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimConfig): SimOutcome {
   const { intervalS, stallS, restartS } = config.checkpoint
   if (typeof intervalS === 'number' && !(intervalS > stallS)) {
     throw new ZhisuanError(
@@ -142,415 +144,316 @@ export function simulate(
   if (!(stallS >= 0) || !(restartS >= 0)) {
     throw new ZhisuanError('invalid-input', 'checkpoint stall and restart must be ≥ 0 s')
   }
-  const families = [...new Set(cluster.pools.map((p) => p.accelerator.family))]
-  const schedulerConfig: SchedulerConfig = {
-    tenants: [],
-    preemptionWindowS: 600,
-    strictTenants: false,
-    ...(config.policy === 'first-fit' ? { placement: 'first-fit' as const } : {}),
-  }
-  const scheduler = new Scheduler(cluster, defaultCatalog(), schedulerConfig)
-  const rng = createRng(config.seed)
-  const failureTimes = rng.stream('failure-times')
-  const failureNodes = rng.stream('failure-accelerators')
-  const failureCauses = rng.stream('failure-causes')
-  let seq = 0
-  const events = new Heap<Event>((a, b) => a.t - b.t || a.seq - b.seq)
-  const push = (e: Unsequenced<Event>) => {
-    events.push({ ...e, seq: seq++ })
-  }
-  const states = new Map<string, JobState>()
-  const capacity = cluster.pools.reduce(
-    (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
-    0,
-  )
-  // Failures strike every accelerator, spares included, so the rate is over all of them.
-  const everyAccelerator = cluster.fabric.acceleratorCount
-  const failureRate =
-    config.failures === null
-      ? 0
-      : ((config.failures.per1000PerDay / 1000) * everyAccelerator) / 86_400
-  const totalWeight = config.failures?.mix.reduce((s, c) => s + c.weight, 0) ?? 0
-  const cycleS = config.cycleS ?? 60
-  // Without a horizon the run ends when every job has finished — or, for jobs that can never
-  // finish (a gang larger than the healthy cluster, failures faster than checkpoints), after
-  // ten simulated years.
-  const horizon = (jobs[0]?.submitS ?? 0) + (config.horizonS ?? 10 * 365 * 86_400)
-  jobs.forEach((job, index) => {
-    push({ t: job.submitS, kind: 'arrival', index })
-  })
-  if (failureRate > 0) {
-    push({ t: (jobs[0]?.submitS ?? 0) + failureTimes.exponential(failureRate), kind: 'failure' })
-  }
-  const episodes = rng.stream('network-episodes')
-  const blocks = cluster.fabric.blocks.length
-  const episodeRate = ((config.network?.perLeafPerDay ?? 0) * blocks) / 86_400
-  if (episodeRate > 0) {
-    push({ t: (jobs[0]?.submitS ?? 0) + episodes.exponential(episodeRate), kind: 'episode' })
-  }
-  // Extra time per unit of time a gang needs while its network share runs at the episode's goodput.
-  const goodput =
-    config.network === undefined
-      ? 1
-      : config.network.lossRate >= 1
-        ? 0
-        : rdmaGoodput(config.network.lossRate, 'go-back-n')
-  let now = jobs[0]?.submitS ?? 0
-  let cyclePending = false
-  let processed = 0
-  let allocated = 0
-  let allocatedArea = 0
-  let lastT = now
-  let finished = 0
-  let failures = 0
-  const byCategory = new Map<string, number>()
-  let interruptions = 0
-  const timeline: Timeline = { t: [], utilization: [], pending: [], failures: [] }
-  let nextSample = config.timelineS === undefined ? Number.POSITIVE_INFINITY : now
-
-  const intervalFor = (job: SimJob) => {
-    if (config.checkpoint.intervalS !== 'auto') {
-      return config.checkpoint.intervalS
-    }
-    if (config.failures === null || config.failures.per1000PerDay <= 0) {
-      return Number.POSITIVE_INFINITY
-    }
-    const mtbfS = (1000 * 86_400) / (config.failures.per1000PerDay * job.replicas * job.perReplica)
-    return Math.max(60, dalyInterval(config.checkpoint.stallS, mtbfS)) + config.checkpoint.stallS
-  }
-  /** Wall seconds of computing between two checkpoints. */
-  const computePerPeriod = (s: JobState) => s.intervalS - config.checkpoint.stallS
-  const nodesPerBlock = cluster.fabric.spec.nodesPerBlock
-  const blockCount = cluster.fabric.blocks.length
-  /**
-   * How much slower a gang runs on these nodes than packed: its plan's spread ratio, scaled by
-   * how many more blocks it spans than the fewest its nodes fit in, over the most it could span.
-   */
-  const paceOf = (job: SimJob, nodes: readonly number[]) => {
-    const slowdown = job.spreadSlowdown ?? 1
-    if (slowdown <= 1) {
-      return 1
-    }
-    const distinct = new Set(nodes)
-    const spanned = new Set([...distinct].map((n) => cluster.fabric.nodeBlock[n] ?? 0)).size
-    const fewest = Math.ceil(distinct.size / nodesPerBlock)
-    const most = Math.min(distinct.size, blockCount)
-    return most > fewest ? 1 + ((slowdown - 1) * (spanned - fewest)) / (most - fewest) : 1
-  }
-  let paceArea = 0
-  let paceWeight = 0
-  const setPace = (s: JobState, nodes: readonly number[]) => {
-    s.pace = paceOf(s.job, nodes)
-    const size = s.job.replicas * s.job.perReplica
-    paceArea += s.pace * size
-    paceWeight += size
-  }
-  const startSegment = (s: JobState, delayS: number) => {
-    s.segment++
-    s.segmentStart = now
-    s.delayS = delayS
-    const wallWork = s.remainingS * s.pace
-    const stalls = Number.isFinite(s.intervalS)
-      ? Math.floor(wallWork / computePerPeriod(s)) * config.checkpoint.stallS
-      : 0
-    s.completeAt = now + delayS + wallWork + stalls
-    push({
-      t: s.completeAt,
-      kind: 'complete',
-      id: s.job.id,
-      segment: s.segment,
-    })
-  }
-  /** Work kept by the checkpoints of the current segment, if it stopped now. */
-  const committedWork = (s: JobState) => {
-    const productive = Math.max(0, now - s.segmentStart - s.delayS)
-    if (!Number.isFinite(s.intervalS)) {
-      return 0
-    }
-    const done = (Math.floor(productive / s.intervalS) * computePerPeriod(s)) / s.pace
-    return Math.min(done, s.remainingS)
-  }
-  const requestCycle = () => {
-    if (!cyclePending) {
-      cyclePending = true
-      push({ t: now + cycleS, kind: 'cycle' })
-    }
-  }
-  const applyDecisions = (decisions: readonly Decision[]) => {
-    for (const d of decisions) {
-      const s = states.get(d.jobId)
-      if (s === undefined) {
-        continue
-      }
-      if (d.kind === 'place') {
-        const restart = s.record.firstStartS !== undefined
-        s.record.firstStartS ??= now
-        s.running = true
-        running++
-        allocated += d.accelerators.length
-        setPace(s, d.nodes)
-        startSegment(s, restart ? config.checkpoint.restartS + s.owedS : 0)
-        s.owedS = 0
-      } else if ((d.kind === 'replace' && d.replacement === null) || d.kind === 'preempt') {
-        // back in the queue with what its checkpoints kept
-        s.remainingS -= committedWork(s)
-        s.running = false
-        running--
-        s.segment++
-        allocated -= s.job.replicas * s.job.perReplica
-        // a gang sent back by a failure still owes the time it took to notice it
-        s.owedS = d.kind === 'replace' ? (config.failures?.detectionS ?? 0) : 0
-      }
-    }
-  }
-
-  let arrived = 0
-  let running = 0
-  let repairs = 0
-  // Failures and loss episodes only matter while something runs or is still to come; stopping
-  // them otherwise lets a run whose remaining jobs can never be placed come to an end.
-  const active = () => arrived < jobs.length || running > 0 || repairs > 0
-  while (events.size() > 0 && finished < jobs.length) {
-    const e = events.pop()
-    if (e === undefined) {
-      break
-    }
-    if ((e.kind === 'failure' || e.kind === 'episode') && !active()) {
-      continue // nothing left that it could hit: do not let it move the clock
-    }
-    if (e.t > horizon) {
-      allocatedArea += allocated * (horizon - lastT)
-      now = horizon
-      while (nextSample <= horizon) {
-        timeline.t.push(nextSample)
-        timeline.utilization.push(Math.round((allocated / capacity) * 1e4) / 1e4)
-        timeline.pending.push(scheduler.pending().length)
-        timeline.failures.push(failures)
-        nextSample += config.timelineS ?? Number.POSITIVE_INFINITY
-      }
-      break
-    }
-    allocatedArea += allocated * (e.t - lastT)
-    lastT = e.t
-    while (nextSample <= e.t) {
-      timeline.t.push(nextSample)
-      timeline.utilization.push(Math.round((allocated / capacity) * 1e4) / 1e4)
-      timeline.pending.push(scheduler.pending().length)
-      timeline.failures.push(failures)
-      nextSample += config.timelineS ?? Number.POSITIVE_INFINITY
-    }
-    now = e.t
-    processed++
-    if (processed % 50_000 === 0) {
-      config.onProgress?.(now, processed)
-    }
-    switch (e.kind) {
-      case 'arrival': {
-        arrived++
-        const job = jobs[e.index]
-        if (job === undefined) {
-          break
-        }
-        const record: JobRecord = {
-          id: job.id,
-          accelerators: job.replicas * job.perReplica,
-          submitS: job.submitS,
-          workS: job.workS,
-          interruptions: 0,
-        }
-        states.set(job.id, {
-          job,
-          record,
-          remainingS: job.workS,
-          segment: 0,
-          segmentStart: now,
-          delayS: 0,
-          running: false,
-          intervalS: intervalFor(job),
-          completeAt: Number.POSITIVE_INFINITY,
-          owedS: 0,
-          slowedUntil: 0,
-          pace: 1,
-        })
-        scheduler.submit({
-          id: job.id,
-          tenant: job.tenant,
-          queue: 'default',
-          priority: job.priority ?? 0,
-          replicas: job.replicas,
-          acceleratorsPerReplica: job.perReplica,
-          chips: { kind: 'families', families, ordered: false },
-          archs: ['x86_64', 'aarch64'],
-          submittedAt: job.submitS,
-        })
-        requestCycle()
-        break
-      }
-      case 'complete': {
-        const s = states.get(e.id)
-        if (s === undefined || !s.running || s.segment !== e.segment) {
-          break
-        }
-        s.running = false
-        s.record.endS = now
-        running--
-        allocated -= s.job.replicas * s.job.perReplica
-        scheduler.remove(e.id)
-        finished++
-        requestCycle()
-        break
-      }
-      case 'failure': {
-        failures++
-        const node =
-          cluster.fabric.acceleratorNode[failureNodes.below(cluster.fabric.acceleratorCount)] ?? 0
-        const cause = pickCause(config.failures, totalWeight, failureCauses.uniform())
-        byCategory.set(cause.name, (byCategory.get(cause.name) ?? 0) + 1)
-        const detection = config.failures?.detectionS ?? 0
-        const hit = scheduler.running().filter((r) => r.nodes.includes(node))
-        for (const r of hit) {
-          const s = states.get(r.spec.id)
-          if (s !== undefined) {
-            s.record.interruptions++
-            interruptions++
-          }
-        }
-        if (cause.repairHours > 0 && scheduler.state.nodes[node]?.health === 'healthy') {
-          // the node goes to repair; its gangs move to a replacement or back to the queue
-          const hitStates = hit
-            .map((r) => states.get(r.spec.id))
-            .filter((s): s is JobState => s !== undefined)
-          const decisions = scheduler.setNodeHealth(node, 'failed', now)
-          for (const s of hitStates) {
-            const replaced = decisions.find(
-              (d) => d.kind === 'replace' && d.jobId === s.job.id && d.replacement !== null,
-            )
-            if (replaced !== undefined) {
-              s.remainingS -= committedWork(s)
-              const gang = scheduler.running().find((r) => r.spec.id === s.job.id)
-              setPace(s, gang?.nodes ?? [])
-              startSegment(s, detection + config.checkpoint.restartS)
-            }
-          }
-          applyDecisions(decisions.filter((d) => d.kind === 'replace' && d.replacement === null))
-          push({ t: now + cause.repairHours * 3600, kind: 'repair', node })
-          repairs++
-          requestCycle()
-        } else {
-          // a software fault: the gangs on the node restart in place from their last checkpoint
-          for (const r of hit) {
-            const s = states.get(r.spec.id)
-            if (s !== undefined && s.running) {
-              s.remainingS -= committedWork(s)
-              startSegment(s, detection + config.checkpoint.restartS)
-            }
-          }
-        }
-        if (finished < jobs.length && active()) {
-          push({ t: now + failureTimes.exponential(failureRate), kind: 'failure' })
-        }
-        break
-      }
-      case 'repair':
-        repairs--
-        scheduler.setNodeHealth(e.node, 'healthy', now)
-        requestCycle()
-        break
-      case 'episode': {
-        const block = episodes.below(blocks)
-        push({
-          t: now + (config.network?.minutes ?? 0) * 60,
-          kind: 'episode-end',
-          block,
-          from: now,
-        })
-        if (finished < jobs.length && active()) {
-          push({ t: now + episodes.exponential(episodeRate), kind: 'episode' })
-        }
-        break
-      }
-      case 'episode-end': {
-        // Gangs that crossed the block's leaves during the episode lost part of that time.
-        const b = cluster.fabric.blocks[e.block]
-        for (const r of scheduler.running()) {
-          const s = states.get(r.spec.id)
-          const crosses =
-            new Set(r.nodes).size > 1 &&
-            r.nodes.some((n) => cluster.fabric.nodeBlock[n] === b?.index)
-          if (s === undefined || !s.running || !crosses) {
-            continue
-          }
-          // episodes on several of the gang's blocks overlap: count each moment once
-          const overlap = now - Math.max(e.from, s.segmentStart + s.delayS, s.slowedUntil)
-          if (overlap <= 0) {
-            continue
-          }
-          const share = s.job.networkShare ?? 0.1
-          const lost =
-            goodput <= 0
-              ? overlap
-              : (overlap * (share * (1 / goodput - 1))) / (1 + share * (1 / goodput - 1))
-          s.delayS += lost
-          s.completeAt += lost
-          s.slowedUntil = now
-          s.segment++
-          push({ t: s.completeAt, kind: 'complete', id: s.job.id, segment: s.segment })
-        }
-        break
-      }
-      case 'cycle': {
-        // Cycles follow changes (arrivals, completions, failures, repairs): with nothing
-        // changed, the pending jobs would get the same answers again.
-        cyclePending = false
-        const cycle = scheduler.schedule(now)
-        applyDecisions(cycle.decisions)
-        // A reservation that runs out frees its nodes without any other event: look again then.
-        let wake = Number.POSITIVE_INFINITY
-        for (const reason of cycle.pending.values()) {
-          if (reason.kind === 'waiting-for-reservation' && reason.until > now) {
-            wake = Math.min(wake, reason.until)
-          }
-        }
-        if (Number.isFinite(wake)) {
-          cyclePending = true
-          push({ t: Math.max(wake, now + cycleS), kind: 'cycle' })
-        }
-        break
-      }
-    }
-  }
-  config.onProgress?.(now, processed)
-  const summary = summarize({
-    records: [...states.values()].map((s) => s.record),
-    submitted: jobs.length,
-    capacity,
-    failureExposure: everyAccelerator,
-    startS: jobs[0]?.submitS ?? 0,
-    endS: now,
-    allocatedArea,
-    failures,
-    byCategory,
-    interruptions,
-    events: processed,
-    placementSlowdown: paceWeight > 0 ? paceArea / paceWeight : 1,
-  })
-  return config.timelineS === undefined ? summary : { ...summary, timeline }
+  return new Simulation(cluster, jobs, config).run()
 }
 
-function pickCause(
-  model: FailureModel | null,
-  total: number,
-  u: number,
-): { name: string; repairHours: number } {
-  if (model === null) {
-    return { name: 'none', repairHours: 0 }
+/** One run of `simulate`: the event heap and the cluster model around the engine. */
+class Simulation {
+  private readonly engine: Engine
+  private readonly events = new Heap<Event>((a, b) => a.t - b.t || a.seq - b.seq)
+  private seq = 0
+  private readonly simJobs = new Map<string, SimJob>()
+  private readonly families: string[]
+  private readonly rng
+  private readonly failureTimes
+  private readonly failureNodes
+  private readonly failureCauses
+  private readonly episodes
+  private readonly capacity: number
+  private readonly failureRate: number
+  private readonly episodeRate: number
+  private readonly goodput: number
+  private readonly horizon: number
+  private now: number
+  private processed = 0
+  private allocatedArea = 0
+  private lastT: number
+  private finished = 0
+  private failures = 0
+  private readonly byCategory = new Map<string, number>()
+  private arrived = 0
+  private repairs = 0
+  private readonly timeline: Timeline = { t: [], utilization: [], pending: [], failures: [] }
+  private nextSample: number
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly jobs: readonly SimJob[],
+    private readonly config: SimConfig,
+  ) {
+    this.families = [...new Set(cluster.pools.map((p) => p.accelerator.family))]
+    const schedulerConfig: SchedulerConfig = {
+      tenants: [],
+      preemptionWindowS: lifecycleDefaults.preemptionWindowS,
+      strictTenants: false,
+      ...(config.policy === 'first-fit' ? { placement: 'first-fit' as const } : {}),
+    }
+    this.engine = new Engine({
+      cluster,
+      catalog: defaultCatalog(),
+      scheduler: schedulerConfig,
+      restartS: config.checkpoint.restartS,
+      detectionS: config.failures?.detectionS ?? 0,
+      ...(config.cycleS === undefined ? {} : { cycleS: config.cycleS }),
+      paceOf: (job, nodes) => {
+        const sim = this.simJobs.get(job.spec.id)
+        return sim === undefined ? 1 : placementPace(cluster, sim, nodes)
+      },
+    })
+    this.rng = createRng(config.seed)
+    this.failureTimes = this.rng.stream('failure-times')
+    this.failureNodes = this.rng.stream('failure-accelerators')
+    this.failureCauses = this.rng.stream('failure-causes')
+    this.episodes = this.rng.stream('network-episodes')
+    this.capacity = cluster.pools.reduce(
+      (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
+      0,
+    )
+    // Failures strike every accelerator, spares included, so the rate is over all of them.
+    this.failureRate =
+      config.failures === null
+        ? 0
+        : ((config.failures.per1000PerDay / 1000) * cluster.fabric.acceleratorCount) / 86_400
+    this.episodeRate =
+      ((config.network?.perLeafPerDay ?? 0) * cluster.fabric.blocks.length) / 86_400
+    this.goodput = episodeGoodput(config.network)
+    const start = jobs[0]?.submitS ?? 0
+    // Without a horizon the run ends when every job has finished — or, for jobs that can never
+    // finish (a gang larger than the healthy cluster, failures faster than checkpoints), after
+    // ten simulated years.
+    this.horizon = start + (config.horizonS ?? 10 * 365 * 86_400)
+    this.now = start
+    this.lastT = start
+    this.nextSample = config.timelineS === undefined ? Number.POSITIVE_INFINITY : start
   }
-  let x = u * total
-  for (const c of model.mix) {
-    x -= c.weight
-    if (x < 0) {
-      return c
+
+  private push(e: Unsequenced<Event>): void {
+    this.events.push({ ...e, seq: this.seq++ })
+  }
+
+  private cycleAt(t: number | undefined): void {
+    if (t !== undefined) {
+      this.push({ t, kind: 'cycle' })
     }
   }
-  return model.mix[model.mix.length - 1] ?? { name: 'unknown', repairHours: 0 }
+
+  private carryOut(effects: readonly EngineEffect[]): void {
+    for (const e of effects) {
+      if (e.kind === 'run') {
+        this.push({ t: e.endsAt, kind: 'complete', id: e.jobId, run: e.run })
+      }
+    }
+  }
+
+  /** Failures and loss episodes only matter while something runs or is still to come. */
+  private active(): boolean {
+    return this.arrived < this.jobs.length || this.engine.running > 0 || this.repairs > 0
+  }
+
+  run(): SimOutcome {
+    const start = this.jobs[0]?.submitS ?? 0
+    this.jobs.forEach((job, index) => {
+      this.push({ t: job.submitS, kind: 'arrival', index })
+    })
+    if (this.failureRate > 0) {
+      this.push({ t: start + this.failureTimes.exponential(this.failureRate), kind: 'failure' })
+    }
+    if (this.episodeRate > 0) {
+      this.push({ t: start + this.episodes.exponential(this.episodeRate), kind: 'episode' })
+    }
+    while (this.events.size() > 0 && this.finished < this.jobs.length) {
+      const e = this.events.pop()
+      if (e === undefined) {
+        break
+      }
+      if ((e.kind === 'failure' || e.kind === 'episode') && !this.active()) {
+        continue // nothing left that it could hit: do not let it move the clock
+      }
+      if (e.t > this.horizon) {
+        this.advance(this.horizon)
+        break
+      }
+      this.advance(e.t)
+      this.processed++
+      if (this.processed % 50_000 === 0) {
+        this.config.onProgress?.(this.now, this.processed)
+      }
+      const cycled = this.handle(e)
+      this.config.observe?.(this.now, cycled, this.engine)
+    }
+    this.config.onProgress?.(this.now, this.processed)
+    return this.outcome(start)
+  }
+
+  /** Moves the clock to `t`, integrating allocation and taking timeline samples on the way. */
+  private advance(t: number): void {
+    this.allocatedArea += this.engine.allocated * (t - this.lastT)
+    this.lastT = t
+    while (this.nextSample <= t) {
+      this.timeline.t.push(this.nextSample)
+      this.timeline.utilization.push(
+        Math.round((this.engine.allocated / this.capacity) * 1e4) / 1e4,
+      )
+      this.timeline.pending.push(this.engine.scheduler.pending().length)
+      this.timeline.failures.push(this.failures)
+      this.nextSample += this.config.timelineS ?? Number.POSITIVE_INFINITY
+    }
+    this.now = t
+  }
+
+  /** Handles one event; true when a scheduling cycle ran. */
+  private handle(e: Event): boolean {
+    switch (e.kind) {
+      case 'arrival':
+        this.arrival(e.index)
+        return false
+      case 'complete': {
+        const { effects, cycleAt } = this.engine.ended(e.id, e.run, this.now)
+        if (effects.length > 0) {
+          this.finished++
+        }
+        this.cycleAt(cycleAt)
+        return false
+      }
+      case 'failure':
+        this.failure()
+        return false
+      case 'repair':
+        this.repairs--
+        this.cycleAt(this.engine.nodeRepaired(e.node, this.now))
+        return false
+      case 'episode':
+        this.episode()
+        return false
+      case 'episode-end':
+        this.episodeEnd(e.block, e.from)
+        return false
+      case 'cycle': {
+        const cycle = this.engine.cycle(e.t)
+        this.carryOut(cycle.effects)
+        this.cycleAt(cycle.wakeAt)
+        return cycle.ran
+      }
+    }
+  }
+
+  private arrival(index: number): void {
+    this.arrived++
+    const job = this.jobs[index]
+    if (job === undefined) {
+      return
+    }
+    this.simJobs.set(job.id, job)
+    const engineJob: EngineJob = {
+      spec: {
+        id: job.id,
+        tenant: job.tenant,
+        queue: 'default',
+        priority: job.priority ?? 0,
+        replicas: job.replicas,
+        acceleratorsPerReplica: job.perReplica,
+        chips: { kind: 'families', families: this.families, ordered: false },
+        archs: ['x86_64', 'aarch64'],
+        submittedAt: job.submitS,
+        ...(job.timeLimitS === undefined ? {} : { runtimeLimitS: job.timeLimitS }),
+      },
+      workS: job.workS,
+      checkpoint: { intervalS: this.intervalFor(job), stallS: this.config.checkpoint.stallS },
+    }
+    this.cycleAt(this.engine.submit(engineJob, this.now))
+  }
+
+  private intervalFor(job: SimJob): number {
+    const { checkpoint, failures } = this.config
+    if (checkpoint.intervalS !== 'auto') {
+      return checkpoint.intervalS
+    }
+    if (failures === null || failures.per1000PerDay <= 0) {
+      return Number.POSITIVE_INFINITY
+    }
+    const mtbfS = (1000 * 86_400) / (failures.per1000PerDay * job.replicas * job.perReplica)
+    return Math.max(60, dalyInterval(checkpoint.stallS, mtbfS)) + checkpoint.stallS
+  }
+
+  private failure(): void {
+    this.failures++
+    const fabric = this.cluster.fabric
+    const node = fabric.acceleratorNode[this.failureNodes.below(fabric.acceleratorCount)] ?? 0
+    const cause = pickCause(this.config.failures, this.failureCauses.uniform())
+    this.byCategory.set(cause.name, (this.byCategory.get(cause.name) ?? 0) + 1)
+    const repair = cause.repairHours > 0
+    const healthy = this.engine.scheduler.state.nodes[node]?.health === 'healthy'
+    const { effects, cycleAt } = this.engine.nodeFailed(node, repair, this.now)
+    this.carryOut(effects)
+    if (repair && healthy) {
+      this.push({ t: this.now + cause.repairHours * 3600, kind: 'repair', node })
+      this.repairs++
+      this.cycleAt(cycleAt)
+    }
+    if (this.finished < this.jobs.length && this.active()) {
+      this.push({ t: this.now + this.failureTimes.exponential(this.failureRate), kind: 'failure' })
+    }
+  }
+
+  private episode(): void {
+    const block = this.episodes.below(this.cluster.fabric.blocks.length)
+    this.push({
+      t: this.now + (this.config.network?.minutes ?? 0) * 60,
+      kind: 'episode-end',
+      block,
+      from: this.now,
+    })
+    if (this.finished < this.jobs.length && this.active()) {
+      this.push({ t: this.now + this.episodes.exponential(this.episodeRate), kind: 'episode' })
+    }
+  }
+
+  /** Gangs that crossed the block's leaves during the episode lost part of that time. */
+  private episodeEnd(blockIndex: number, from: number): void {
+    const fabric = this.cluster.fabric
+    const b = fabric.blocks[blockIndex]
+    for (const r of this.engine.scheduler.running()) {
+      const run = this.engine.runOf(r.spec.id)
+      const crosses =
+        new Set(r.nodes).size > 1 && r.nodes.some((n) => fabric.nodeBlock[n] === b?.index)
+      if (run === undefined || !crosses) {
+        continue
+      }
+      // episodes on several of the gang's blocks overlap: count each moment once
+      const overlap = this.now - Math.max(from, run.startedAt + run.delayS, run.slowedUntil)
+      if (overlap <= 0) {
+        continue
+      }
+      const share = this.simJobs.get(r.spec.id)?.networkShare ?? 0.1
+      const effect = this.engine.slowed(
+        r.spec.id,
+        episodeLoss(this.goodput, share, overlap),
+        this.now,
+      )
+      this.carryOut(effect === undefined ? [] : [effect])
+    }
+  }
+
+  private outcome(start: number): SimOutcome {
+    const accounts = this.engine.accounts()
+    const summary = summarize({
+      records: accounts,
+      submitted: this.jobs.length,
+      capacity: this.capacity,
+      failureExposure: this.cluster.fabric.acceleratorCount,
+      startS: start,
+      endS: this.now,
+      allocatedArea: this.allocatedArea,
+      failures: this.failures,
+      byCategory: this.byCategory,
+      interruptions: accounts.reduce((s, a) => s + a.interruptions, 0),
+      events: this.processed,
+      placementSlowdown: this.engine.meanPace,
+    })
+    return {
+      ...summary,
+      ...(this.config.timelineS === undefined ? {} : { timeline: this.timeline }),
+      ...(this.config.jobResults === true ? { accounts } : {}),
+    }
+  }
 }

@@ -8,12 +8,15 @@ export interface TraceRow {
   readonly gpus: number
   readonly user: string
   readonly vc: string
+  /** The user's runtime estimate, s (optional `time_limit_s` column; Slurm's `-t`). */
+  readonly timeLimitS?: number
 }
 
 /**
  * Trace jobs as gangs: up to `perNode` accelerators on one node, more as whole nodes
  * (⌈gpus/perNode⌉ replicas of `perNode`); the tenant is the virtual cluster, else the user;
- * the trace's duration is the productive time the job needs. Rows asking for no accelerator
+ * the trace's duration is the productive time the job needs, its time limit (when it has one)
+ * what backfill trusts. Rows asking for no accelerator
  * (CPU-only pods) are left out; a fractional GPU share (OpenB's `gpu_milli`) takes a whole one,
  * as the scheduler does not share accelerators.
  */
@@ -30,6 +33,7 @@ export function jobsFromTrace(rows: readonly TraceRow[], perNode: number): SimJo
         workS: Math.max(1, r.durationS),
         replicas: multi ? Math.ceil(gpus / perNode) : 1,
         perReplica: multi ? perNode : gpus,
+        ...(r.timeLimitS === undefined ? {} : { timeLimitS: r.timeLimitS }),
       }
     })
 }

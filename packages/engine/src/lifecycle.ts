@@ -1,0 +1,451 @@
+import type { Catalog, Cluster, Tier } from '@zhisuan/domain'
+import {
+  Scheduler,
+  type Decision,
+  type JobSpec,
+  type PendingReason,
+  type SchedulerConfig,
+} from '@zhisuan/scheduler'
+import { keptWork, wallSecondsFor, type CheckpointPlan } from './checkpoint-work.js'
+import { CycleTimer } from './cycle-timer.js'
+import { lifecycleDefaults } from './defaults.js'
+import { deeperTier, type JobAccount } from './job-account.js'
+
+/** A job the engine runs: the scheduler's spec, the work it needs and how it checkpoints. */
+export interface EngineJob {
+  readonly spec: JobSpec
+  /** Seconds of productive work the job needs. */
+  readonly workS: number
+  readonly checkpoint: CheckpointPlan
+}
+
+export interface EngineOptions {
+  readonly cluster: Cluster
+  readonly catalog: Catalog
+  readonly scheduler: SchedulerConfig
+  /** Seconds to restart and restore after an interruption, before work resumes. */
+  readonly restartS: number
+  /** Seconds between a failure and its detection (a failed gang holds its nodes meanwhile). */
+  readonly detectionS: number
+  /** Seconds between scheduling cycles after a change; default `lifecycleDefaults.cycleS`. */
+  readonly cycleS?: number
+  /** Wall seconds per second of work of a job on these nodes (≥ 1); default 1 (the cluster model's). */
+  readonly paceOf?: (job: EngineJob, nodes: readonly number[]) => number
+}
+
+/** Why a running job stopped or moved. */
+export type InterruptCause = 'failed' | 'software' | 'preempted' | 'evacuated'
+
+/**
+ * What the engine did, for the shell to carry out: the simulator schedules `run` ends as
+ * events; a server records changes and tells its backend.
+ */
+export type EngineEffect =
+  /** The job's current run ends at `endsAt` unless something happens first (`run` numbers it). */
+  | { readonly kind: 'run'; readonly jobId: string; readonly run: number; readonly endsAt: number }
+  | {
+      readonly kind: 'placed'
+      readonly jobId: string
+      readonly nodes: readonly number[]
+      readonly restart: boolean
+    }
+  | {
+      readonly kind: 'restarted'
+      readonly jobId: string
+      readonly nodes: readonly number[]
+      readonly cause: InterruptCause
+      readonly keptS: number
+      readonly lostAcceleratorS: number
+    }
+  | {
+      readonly kind: 'requeued'
+      readonly jobId: string
+      readonly cause: InterruptCause
+      readonly keptS: number
+      readonly lostAcceleratorS: number
+    }
+  | { readonly kind: 'finished'; readonly jobId: string }
+
+interface Live {
+  readonly job: EngineJob
+  readonly account: JobAccount
+  readonly accelerators: number
+  remainingS: number
+  running: boolean
+  /** Numbers the job's runs; a run's end event with another number is stale. */
+  run: number
+  startedAt: number
+  delayS: number
+  pace: number
+  endsAt: number
+  /** Delay owed at the next start (the detection time of a gang sent back by a failure). */
+  owedS: number
+  /** Slowdowns have been settled up to here. */
+  slowedUntil: number
+}
+
+/**
+ * The job lifecycle, pure and synchronous: jobs, node changes, run ends and time in; the
+ * scheduler's decisions turned into job changes with their accounting (attempts, kept and lost
+ * work, restarts) out. The one place that turns a Decision into a change and computes what
+ * checkpoints keep, for the simulator, the twin and the server alike.
+ */
+export class Engine {
+  readonly scheduler: Scheduler
+  private readonly jobs = new Map<string, Live>()
+  private readonly timer: CycleTimer
+  private readonly paceOf: (job: EngineJob, nodes: readonly number[]) => number
+  private runningCount = 0
+  private allocatedCount = 0
+  private paceArea = 0
+  private paceWeight = 0
+
+  constructor(private readonly options: EngineOptions) {
+    this.scheduler = new Scheduler(options.cluster, options.catalog, options.scheduler)
+    this.timer = new CycleTimer(options.cycleS ?? lifecycleDefaults.cycleS)
+    this.paceOf = options.paceOf ?? (() => 1)
+  }
+
+  /** Jobs running now. */
+  get running(): number {
+    return this.runningCount
+  }
+
+  /** Accelerators held by running jobs now. */
+  get allocated(): number {
+    return this.allocatedCount
+  }
+
+  /** Mean pace of every placement, accelerator-weighted (1 when there was none). */
+  get meanPace(): number {
+    return this.paceWeight > 0 ? this.paceArea / this.paceWeight : 1
+  }
+
+  /** When the next cycle is due (infinite when none is). */
+  get nextCycleAt(): number {
+    return this.timer.nextAt
+  }
+
+  /** The job's account: where it ran, its attempts, what it lost. */
+  account(jobId: string): JobAccount | undefined {
+    return this.jobs.get(jobId)?.account
+  }
+
+  /** Every job's account, in submission order. */
+  accounts(): JobAccount[] {
+    return [...this.jobs.values()].map((s) => s.account)
+  }
+
+  /** The current run of a running job: its clock, for a shell that slows it. */
+  runOf(
+    jobId: string,
+  ):
+    | { readonly startedAt: number; readonly delayS: number; readonly slowedUntil: number }
+    | undefined {
+    const s = this.jobs.get(jobId)
+    return s?.running === true ? s : undefined
+  }
+
+  /**
+   * Queues a job. Returns the time of the cycle the shell must schedule, if one is not due
+   * sooner already.
+   */
+  submit(job: EngineJob, now: number): number | undefined {
+    const accelerators = job.spec.replicas * job.spec.acceleratorsPerReplica
+    this.scheduler.submit(job.spec)
+    this.jobs.set(job.spec.id, {
+      job,
+      account: {
+        id: job.spec.id,
+        tenant: job.spec.tenant,
+        accelerators,
+        submitS: job.spec.submittedAt,
+        workS: job.workS,
+        state: 'pending',
+        nodes: [],
+        tier: null,
+        restarts: 0,
+        interruptions: 0,
+        lostAcceleratorS: 0,
+      },
+      accelerators,
+      remainingS: job.workS,
+      running: false,
+      run: 0,
+      startedAt: now,
+      delayS: 0,
+      pace: 1,
+      endsAt: Number.POSITIVE_INFINITY,
+      owedS: 0,
+      slowedUntil: 0,
+    })
+    return this.timer.changed(now)
+  }
+
+  /** Asks for a cycle after a change the engine did not see (a repair); its time, as `submit`. */
+  changed(now: number): number | undefined {
+    return this.timer.changed(now)
+  }
+
+  /**
+   * Runs a scheduling cycle if one scheduled for `t` is still due; `wakeAt` is when the shell
+   * must schedule the next one (a reservation's end), if any.
+   */
+  cycle(t: number): {
+    readonly ran: boolean
+    readonly effects: EngineEffect[]
+    readonly pending: ReadonlyMap<string, PendingReason>
+    readonly wakeAt: number | undefined
+  } {
+    if (!this.timer.take(t)) {
+      return { ran: false, effects: [], pending: new Map(), wakeAt: undefined }
+    }
+    const result = this.scheduler.schedule(t)
+    const effects: EngineEffect[] = []
+    this.apply(result.decisions, t, effects)
+    let wake = Number.POSITIVE_INFINITY
+    for (const reason of result.pending.values()) {
+      if (reason.kind === 'waiting-for-reservation' && reason.until > t) {
+        wake = Math.min(wake, reason.until)
+      }
+    }
+    const wakeAt = Number.isFinite(wake)
+      ? this.timer.at(Math.max(wake, t + this.timer.periodS))
+      : undefined
+    return { ran: true, effects, pending: result.pending, wakeAt }
+  }
+
+  /**
+   * A run reached its end. A stale run (the job moved, restarted or slowed since) does nothing.
+   * Returns the effects and the cycle to schedule.
+   */
+  ended(
+    jobId: string,
+    run: number,
+    now: number,
+  ): { readonly effects: EngineEffect[]; readonly cycleAt: number | undefined } {
+    const s = this.jobs.get(jobId)
+    if (s === undefined || !s.running || s.run !== run) {
+      return { effects: [], cycleAt: undefined }
+    }
+    s.running = false
+    s.account.state = 'finished'
+    s.account.endS = now
+    this.runningCount--
+    this.allocatedCount -= s.accelerators
+    this.scheduler.remove(jobId)
+    return { effects: [{ kind: 'finished', jobId }], cycleAt: this.timer.changed(now) }
+  }
+
+  /** Gangs running on a node now, in the scheduler's order. */
+  gangsOn(node: number): string[] {
+    return this.scheduler
+      .running()
+      .filter((r) => r.nodes.includes(node))
+      .map((r) => r.spec.id)
+  }
+
+  /**
+   * A node broke. With `repair`, it leaves service: its gangs move to a replacement node or go
+   * back to the queue with what their checkpoints kept (a gang sent back owes the detection time
+   * at its next start). Without, a software fault: its gangs restart in place from their last
+   * checkpoint. Every gang hit counts an interruption.
+   */
+  nodeFailed(
+    node: number,
+    repair: boolean,
+    now: number,
+  ): { readonly effects: EngineEffect[]; readonly cycleAt: number | undefined } {
+    const hit = this.gangsOn(node)
+    const effects: EngineEffect[] = []
+    for (const id of hit) {
+      const s = this.jobs.get(id)
+      if (s !== undefined) {
+        s.account.interruptions++
+      }
+    }
+    const detection = this.options.detectionS
+    if (!repair) {
+      for (const id of hit) {
+        const s = this.jobs.get(id)
+        if (s?.running === true) {
+          this.restart(s, 'software', now, detection, effects)
+        }
+      }
+      return { effects, cycleAt: undefined }
+    }
+    if (this.scheduler.state.nodes[node]?.health !== 'healthy') {
+      return { effects, cycleAt: undefined }
+    }
+    const decisions = this.scheduler.setNodeHealth(node, 'failed', now)
+    for (const id of hit) {
+      const d = decisions.find((x) => x.kind === 'replace' && x.jobId === id)
+      const s = this.jobs.get(id)
+      if (d?.kind === 'replace' && d.replacement !== null && s !== undefined) {
+        s.account.tier = deeperTier(s.account.tier, d.tier)
+        this.restart(s, 'failed', now, detection, effects)
+      }
+    }
+    this.apply(
+      decisions.filter((d) => d.kind === 'replace' && d.replacement === null),
+      now,
+      effects,
+    )
+    return { effects, cycleAt: this.timer.changed(now) }
+  }
+
+  /** A node is back in service. Returns the cycle to schedule. */
+  nodeRepaired(node: number, now: number): number | undefined {
+    this.scheduler.setNodeHealth(node, 'healthy', now)
+    return this.timer.changed(now)
+  }
+
+  /**
+   * A running job lost `lostS` of wall time up to `now` (a loss episode on its network): its run
+   * ends that much later.
+   */
+  slowed(jobId: string, lostS: number, now: number): EngineEffect | undefined {
+    const s = this.jobs.get(jobId)
+    if (s?.running !== true) {
+      return undefined
+    }
+    s.delayS += lostS
+    s.endsAt += lostS
+    s.slowedUntil = now
+    s.run++
+    return { kind: 'run', jobId, run: s.run, endsAt: s.endsAt }
+  }
+
+  /**
+   * Ids of pending jobs that a cycle now would place on free nodes (no preemption), asked of a
+   * fresh scheduler holding the same nodes, running gangs and queue: an audit of work
+   * conservation that does not touch this engine's state.
+   */
+  placeableNow(now: number): string[] {
+    const probe = new Scheduler(this.options.cluster, this.options.catalog, this.options.scheduler)
+    this.scheduler.state.nodes.forEach((n, i) => {
+      if (n.spare) {
+        probe.setSpare(i, true)
+      }
+      if (n.health !== 'healthy') {
+        probe.setNodeHealth(i, n.health, now)
+      }
+    })
+    for (const r of this.scheduler.running()) {
+      probe.adopt(r.spec, r.nodes, r.startedAt, r.lastCheckpointAt)
+    }
+    for (const p of this.scheduler.pending()) {
+      probe.submit(p)
+    }
+    const placed: string[] = []
+    for (const d of probe.schedule(now).decisions) {
+      if (d.kind === 'preempt') {
+        break
+      }
+      if (d.kind === 'place') {
+        placed.push(d.jobId)
+      }
+    }
+    return placed
+  }
+
+  private apply(decisions: readonly Decision[], now: number, effects: EngineEffect[]): void {
+    for (const d of decisions) {
+      const s = this.jobs.get(d.jobId)
+      if (s === undefined) {
+        continue
+      }
+      if (d.kind === 'place') {
+        this.place(s, d.nodes, d.score.tier, now, effects)
+      } else if ((d.kind === 'replace' && d.replacement === null) || d.kind === 'preempt') {
+        const cause = d.kind === 'preempt' ? 'preempted' : (d.cause ?? 'failed')
+        this.requeue(s, cause, now, effects)
+      }
+    }
+  }
+
+  private place(
+    s: Live,
+    nodes: readonly number[],
+    tier: Tier,
+    now: number,
+    effects: EngineEffect[],
+  ): void {
+    const restart = s.account.firstStartS !== undefined
+    s.account.firstStartS ??= now
+    s.account.state = 'running'
+    s.account.nodes = nodes
+    s.account.tier = deeperTier(s.account.tier, tier)
+    s.running = true
+    this.runningCount++
+    this.allocatedCount += s.accelerators
+    effects.push({ kind: 'placed', jobId: s.job.spec.id, nodes, restart })
+    this.setPace(s)
+    this.startRun(s, now, restart ? this.options.restartS + s.owedS : 0, effects)
+    s.owedS = 0
+  }
+
+  /** Back in the queue with what its checkpoints kept. */
+  private requeue(s: Live, cause: InterruptCause, now: number, effects: EngineEffect[]): void {
+    const { keptS, lostAcceleratorS } = this.settle(s, now)
+    s.running = false
+    s.account.state = 'pending'
+    s.account.restarts++
+    this.runningCount--
+    s.run++
+    this.allocatedCount -= s.accelerators
+    // a gang sent back by a failure still owes the time it took to notice it
+    s.owedS = cause === 'failed' ? this.options.detectionS : 0
+    effects.push({ kind: 'requeued', jobId: s.job.spec.id, cause, keptS, lostAcceleratorS })
+  }
+
+  /** Restarts a running job from its last checkpoint, where the scheduler now has it. */
+  private restart(
+    s: Live,
+    cause: InterruptCause,
+    now: number,
+    detectionS: number,
+    effects: EngineEffect[],
+  ): void {
+    const { keptS, lostAcceleratorS } = this.settle(s, now)
+    s.account.restarts++
+    if (cause !== 'software') {
+      const gang = this.scheduler.running().find((r) => r.spec.id === s.job.spec.id)
+      s.account.nodes = gang?.nodes ?? []
+      this.setPace(s)
+    }
+    const jobId = s.job.spec.id
+    effects.push({
+      kind: 'restarted',
+      jobId,
+      nodes: s.account.nodes,
+      cause,
+      keptS,
+      lostAcceleratorS,
+    })
+    this.startRun(s, now, detectionS + this.options.restartS, effects)
+  }
+
+  /** Takes the kept work off what remains and charges the rest of the run as lost. */
+  private settle(s: Live, now: number): { keptS: number; lostAcceleratorS: number } {
+    const { keptS, unkeptWallS } = keptWork(s, s.job.checkpoint, s.remainingS, now)
+    const lostAcceleratorS = unkeptWallS * s.accelerators
+    s.remainingS -= keptS
+    s.account.lostAcceleratorS += lostAcceleratorS
+    return { keptS, lostAcceleratorS }
+  }
+
+  private setPace(s: Live): void {
+    s.pace = this.paceOf(s.job, s.account.nodes)
+    this.paceArea += s.pace * s.accelerators
+    this.paceWeight += s.accelerators
+  }
+
+  private startRun(s: Live, now: number, delayS: number, effects: EngineEffect[]): void {
+    s.run++
+    s.startedAt = now
+    s.delayS = delayS
+    s.endsAt = now + delayS + wallSecondsFor(s.remainingS, s.pace, s.job.checkpoint)
+    effects.push({ kind: 'run', jobId: s.job.spec.id, run: s.run, endsAt: s.endsAt })
+  }
+}
