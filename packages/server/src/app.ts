@@ -21,8 +21,10 @@ import { adminRoutes } from './routes-admin.js'
 import { agentRoutes } from './routes-agent.js'
 import { checkpointRoutes } from './routes-checkpoints.js'
 import { clusterRoutes } from './routes-cluster.js'
+import { drainRoutes } from './routes-drains.js'
 import { serveConsole } from './console-static.js'
 import { jobRoutes } from './routes-jobs.js'
+import { nodeRoutes } from './routes-nodes.js'
 import { tenantRoutes } from './routes-tenants.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { ErrorSchema, SummaryView } from './views.js'
@@ -173,6 +175,8 @@ export async function buildApp(
   jobRoutes(app, context)
   tenantRoutes(app, context)
   tokenRoutes(app, context)
+  nodeRoutes(app, context)
+  drainRoutes(app, context)
   adminRoutes(app, context)
   agentRoutes(app, context)
   checkpointRoutes(app, context)
