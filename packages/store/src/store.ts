@@ -1,9 +1,11 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely'
-import { ZhisuanError } from '@zhisuan/domain'
+import { AuditRepository } from './audit.js'
 import { CheckpointRegistry } from './checkpoints.js'
 import { ClusterSamples } from './cluster-samples.js'
 import { connect } from './connection.js'
+import { LeaseRepository } from './leases.js'
 import { migrate, type Dialect } from './migrations.js'
+import { NodeRepository } from './nodes.js'
 import type { Database, JobTable } from './schema.js'
 import {
   toJob,
@@ -20,6 +22,9 @@ import {
   type TwinRunRecord,
   type UsageRow,
 } from './records.js'
+import { TenantRepository } from './tenants.js'
+import { TokenRepository } from './tokens.js'
+import { TwinRunRepository } from './twin-runs.js'
 
 /** What a state change writes besides the job row: its events and allocation changes. */
 export interface Transition {
@@ -44,6 +49,12 @@ export class Store {
   readonly samples: ClusterSamples
 
   private readonly submissions: GroupCommit<{ row: JobTable; audit: AuditEntry | undefined }>
+  private readonly tenants: TenantRepository
+  private readonly tokens: TokenRepository
+  private readonly nodes: NodeRepository
+  private readonly auditEntries: AuditRepository
+  private readonly leases: LeaseRepository
+  private readonly twin: TwinRunRepository
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -52,6 +63,12 @@ export class Store {
     this.checkpoints = new CheckpointRegistry(db)
     this.samples = new ClusterSamples(db)
     this.submissions = new GroupCommit((batch) => this.writeSubmissions(batch))
+    this.tenants = new TenantRepository(db)
+    this.tokens = new TokenRepository(db)
+    this.nodes = new NodeRepository(db)
+    this.auditEntries = new AuditRepository(db)
+    this.leases = new LeaseRepository(db)
+    this.twin = new TwinRunRepository(db)
   }
 
   /** Jobs, their `submitted` events and audit entries of one batch: one transaction, 3 inserts. */
@@ -112,103 +129,50 @@ export class Store {
   // ---- tenants
 
   /** @throws ZhisuanError `conflict` when the name is taken. */
-  async createTenant(tenant: Tenant, now: number): Promise<Tenant> {
-    const taken = await this.getTenant(tenant.name)
-    if (taken !== undefined) {
-      throw new ZhisuanError('conflict', `tenant ${tenant.name} exists`)
-    }
-    await this.db
-      .insertInto('tenants')
-      .values({
-        name: tenant.name,
-        quotas: JSON.stringify(tenant.quotas),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute()
-    return tenant
+  createTenant(tenant: Tenant, now: number): Promise<Tenant> {
+    return this.tenants.createTenant(tenant, now)
   }
 
   /** @throws ZhisuanError `not-found` for an unknown tenant. */
-  async updateTenant(tenant: Tenant, now: number): Promise<Tenant> {
-    const r = await this.db
-      .updateTable('tenants')
-      .set({ quotas: JSON.stringify(tenant.quotas), updated_at: now })
-      .where('name', '=', tenant.name)
-      .executeTakeFirst()
-    if (r.numUpdatedRows === 0n) {
-      throw new ZhisuanError('not-found', `no tenant ${tenant.name}`)
-    }
-    return tenant
+  updateTenant(tenant: Tenant, now: number): Promise<Tenant> {
+    return this.tenants.updateTenant(tenant, now)
   }
 
-  async getTenant(name: string): Promise<Tenant | undefined> {
-    const row = await this.db
-      .selectFrom('tenants')
-      .selectAll()
-      .where('name', '=', name)
-      .executeTakeFirst()
-    return row === undefined
-      ? undefined
-      : { name: row.name, quotas: JSON.parse(row.quotas) as Tenant['quotas'] }
+  /** The tenant of this name, if there is one. */
+  getTenant(name: string): Promise<Tenant | undefined> {
+    return this.tenants.getTenant(name)
   }
 
   /** Changes whenever a tenant is created or updated. */
-  async tenantsVersion(): Promise<string> {
-    const row = await this.db
-      .selectFrom('tenants')
-      .select((eb) => [eb.fn.countAll<string | number>().as('n'), eb.fn.max('updated_at').as('t')])
-      .executeTakeFirst()
-    return `${Number(row?.n ?? 0)}|${row?.t ?? 0}`
+  tenantsVersion(): Promise<string> {
+    return this.tenants.tenantsVersion()
   }
 
-  async listTenants(): Promise<Tenant[]> {
-    const rows = await this.db.selectFrom('tenants').selectAll().orderBy('name').execute()
-    return rows.map((r) => ({ name: r.name, quotas: JSON.parse(r.quotas) as Tenant['quotas'] }))
+  /** Every tenant, by name. */
+  listTenants(): Promise<Tenant[]> {
+    return this.tenants.listTenants()
   }
 
   // ---- tokens
 
-  async createToken(token: Omit<TokenRecord, 'revokedAt'>): Promise<void> {
-    await this.db
-      .insertInto('tokens')
-      .values({
-        id: token.id,
-        hash: token.hash,
-        tenant: token.tenant,
-        role: token.role,
-        label: token.label,
-        created_at: token.createdAt,
-        revoked_at: null,
-      })
-      .execute()
+  /** Stores a new, live token. */
+  createToken(token: Omit<TokenRecord, 'revokedAt'>): Promise<void> {
+    return this.tokens.createToken(token)
   }
 
   /** The live (not revoked) token with this hash. */
-  async tokenByHash(hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.db
-      .selectFrom('tokens')
-      .selectAll()
-      .where('hash', '=', hash)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
-    return row === undefined ? undefined : tokenOf(row)
+  tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return this.tokens.tokenByHash(hash)
   }
 
-  async listTokens(): Promise<TokenRecord[]> {
-    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').execute()
-    return rows.map(tokenOf)
+  /** Every token, revoked ones too, oldest first. */
+  listTokens(): Promise<TokenRecord[]> {
+    return this.tokens.listTokens()
   }
 
   /** Revokes a token; false when there is no live token with this id. */
-  async revokeToken(id: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('tokens')
-      .set({ revoked_at: now })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
-    return r.numUpdatedRows > 0n
+  revokeToken(id: string, now: number): Promise<boolean> {
+    return this.tokens.revokeToken(id, now)
   }
 
   // ---- jobs
@@ -527,56 +491,21 @@ export class Store {
 
   // ---- nodes
 
-  async setNodeState(state: NodeState): Promise<void> {
-    const values = {
-      name: state.name,
-      admin_state: state.adminState,
-      health: state.health,
-      reason: state.reason,
-      updated_at: state.updatedAt,
-    }
-    await this.db
-      .insertInto('node_states')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('name').doUpdateSet({
-          admin_state: values.admin_state,
-          health: values.health,
-          reason: values.reason,
-          updated_at: values.updated_at,
-        }),
-      )
-      .execute()
+  /** Writes a node's admin state, health and reason (creating the node if new). */
+  setNodeState(state: NodeState): Promise<void> {
+    return this.nodes.setNodeState(state)
   }
 
   /** Node states, or those changed at or after `since`. */
-  async nodeStates(since?: number): Promise<NodeState[]> {
-    let query = this.db.selectFrom('node_states').selectAll()
-    if (since !== undefined) {
-      query = query.where('updated_at', '>=', since)
-    }
-    const rows = await query.orderBy('name').execute()
-    return rows.map((r) => ({
-      name: r.name,
-      adminState: r.admin_state === 'drained' ? 'drained' : 'active',
-      health: r.health === 'failed' ? 'failed' : r.health === 'degraded' ? 'degraded' : 'healthy',
-      reason: r.reason,
-      updatedAt: r.updated_at,
-      agentState:
-        r.agent_state === 'reporting'
-          ? 'reporting'
-          : r.agent_state === 'unreachable'
-            ? 'unreachable'
-            : 'none',
-      lastSeenAt: r.last_seen_at,
-    }))
+  nodeStates(since?: number): Promise<NodeState[]> {
+    return this.nodes.nodeStates(since)
   }
 
   /**
    * Records an agent's report: the node is seen now, its health is the report's verdict.
    * An operator's drain stays as it is.
    */
-  async recordNodeReport(
+  recordNodeReport(
     name: string,
     report: {
       readonly at: number
@@ -585,94 +514,29 @@ export class Store {
       readonly body: unknown
     },
   ): Promise<void> {
-    const values = {
-      name,
-      admin_state: 'active',
-      health: report.health,
-      reason: report.reason,
-      updated_at: report.at,
-      agent_state: 'reporting',
-      last_seen_at: report.at,
-      report: JSON.stringify(report.body),
-    }
-    await this.db
-      .insertInto('node_states')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('name').doUpdateSet({
-          health: values.health,
-          // an operator's drain keeps its reason; heartbeats do not overwrite it
-          reason: sql<string>`case when node_states.admin_state = 'drained' then node_states.reason else ${values.reason} end`,
-          updated_at: values.updated_at,
-          agent_state: values.agent_state,
-          last_seen_at: values.last_seen_at,
-          report: values.report,
-        }),
-      )
-      .execute()
+    return this.nodes.recordNodeReport(name, report)
   }
 
   /** Marks reporting nodes not seen since `before` unreachable; returns their names. */
-  async markUnreachable(before: number, now: number): Promise<string[]> {
-    const rows = await this.db
-      .updateTable('node_states')
-      .set({ agent_state: 'unreachable', updated_at: now })
-      .where('agent_state', '=', 'reporting')
-      .where('last_seen_at', '<', before)
-      .returning('name')
-      .execute()
-    return rows.map((r) => r.name).sort()
+  markUnreachable(before: number, now: number): Promise<string[]> {
+    return this.nodes.markUnreachable(before, now)
   }
 
   /** Agents' last reports by node name. */
-  async nodeReports(): Promise<Map<string, { readonly at: number; readonly body: unknown }>> {
-    const rows = await this.db
-      .selectFrom('node_states')
-      .select(['name', 'last_seen_at', 'report'])
-      .where('report', 'is not', null)
-      .execute()
-    return new Map(
-      rows.map((r) => [
-        r.name,
-        { at: r.last_seen_at ?? 0, body: JSON.parse(r.report ?? 'null') as unknown },
-      ]),
-    )
+  nodeReports(): Promise<Map<string, { readonly at: number; readonly body: unknown }>> {
+    return this.nodes.nodeReports()
   }
 
   // ---- audit
 
-  async audit(entry: AuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit_log')
-      .values({
-        at: entry.at,
-        actor: entry.actor,
-        tenant: entry.tenant,
-        action: entry.action,
-        target: entry.target,
-        detail: JSON.stringify(entry.detail),
-      })
-      .execute()
+  /** Appends one entry to the audit log. */
+  audit(entry: AuditEntry): Promise<void> {
+    return this.auditEntries.audit(entry)
   }
 
   /** Audit entries, newest first; of one action since a time when asked. */
-  async auditLog(limit: number, action?: string, since?: number): Promise<AuditEntry[]> {
-    let query = this.db.selectFrom('audit_log').selectAll()
-    if (action !== undefined) {
-      query = query.where('action', '=', action)
-    }
-    if (since !== undefined) {
-      query = query.where('at', '>=', since)
-    }
-    const rows = await query.orderBy('id', 'desc').limit(limit).execute()
-    return rows.map((r) => ({
-      at: r.at,
-      actor: r.actor,
-      tenant: r.tenant,
-      action: r.action,
-      target: r.target,
-      detail: JSON.parse(r.detail) as Record<string, unknown>,
-    }))
+  auditLog(limit: number, action?: string, since?: number): Promise<AuditEntry[]> {
+    return this.auditEntries.auditLog(limit, action, since)
   }
 
   // ---- leases
@@ -682,69 +546,30 @@ export class Store {
    * upsert that only overwrites an expired lease or the holder's own), so two processes racing
    * for it cannot both win.
    */
-  async tryLease(name: string, holder: string, ttlS: number, now: number): Promise<boolean> {
-    const row = await this.db
-      .insertInto('leases')
-      .values({ name, holder, expires_at: now + ttlS })
-      .onConflict((oc) =>
-        oc
-          .column('name')
-          .doUpdateSet({ holder, expires_at: now + ttlS })
-          .where((eb) =>
-            eb.or([eb('leases.holder', '=', holder), eb('leases.expires_at', '<', now)]),
-          ),
-      )
-      .returning('holder')
-      .executeTakeFirst()
-    return row?.holder === holder
+  tryLease(name: string, holder: string, ttlS: number, now: number): Promise<boolean> {
+    return this.leases.tryLease(name, holder, ttlS, now)
   }
 
   /** Gives a lease up (a clean shutdown hands the loop over at once). */
-  async releaseLease(name: string, holder: string): Promise<void> {
-    await this.db
-      .deleteFrom('leases')
-      .where('name', '=', name)
-      .where('holder', '=', holder)
-      .execute()
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.leases.releaseLease(name, holder)
   }
 
   // ---- the twin's journal
 
-  async twinRuns(): Promise<TwinRunRecord[]> {
-    const rows = await this.db.selectFrom('twin_runs').selectAll().orderBy('job_id').execute()
-    return rows.map((r) => ({
-      jobId: r.job_id,
-      attempt: r.attempt,
-      nodes: JSON.parse(r.nodes) as string[],
-      startedAt: r.started_at,
-      endsAt: r.ends_at,
-    }))
+  /** Every journalled twin run, by job id. */
+  twinRuns(): Promise<TwinRunRecord[]> {
+    return this.twin.twinRuns()
   }
 
-  async putTwinRun(run: TwinRunRecord): Promise<void> {
-    const values = {
-      job_id: run.jobId,
-      attempt: run.attempt,
-      nodes: JSON.stringify(run.nodes),
-      started_at: run.startedAt,
-      ends_at: run.endsAt,
-    }
-    await this.db
-      .insertInto('twin_runs')
-      .values(values)
-      .onConflict((oc) =>
-        oc.column('job_id').doUpdateSet({
-          attempt: values.attempt,
-          nodes: values.nodes,
-          started_at: values.started_at,
-          ends_at: values.ends_at,
-        }),
-      )
-      .execute()
+  /** Journals a twin run, replacing the job's earlier one. */
+  putTwinRun(run: TwinRunRecord): Promise<void> {
+    return this.twin.putTwinRun(run)
   }
 
-  async removeTwinRun(jobId: string): Promise<void> {
-    await this.db.deleteFrom('twin_runs').where('job_id', '=', jobId).execute()
+  /** Forgets a job's twin run. */
+  removeTwinRun(jobId: string): Promise<void> {
+    return this.twin.removeTwinRun(jobId)
   }
 }
 
@@ -836,25 +661,6 @@ class GroupCommit<T> {
       }
     }
     this.scheduled = false
-  }
-}
-
-function tokenOf(row: Database['tokens'] extends infer T ? T : never): TokenRecord {
-  return {
-    id: row.id,
-    hash: row.hash,
-    tenant: row.tenant,
-    role:
-      row.role === 'admin'
-        ? 'admin'
-        : row.role === 'member'
-          ? 'member'
-          : row.role === 'node'
-            ? 'node'
-            : 'viewer',
-    label: row.label,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
   }
 }
 
