@@ -15,6 +15,12 @@ export default defineConfig({
       '@zhisuan/store': fileURLToPath(new URL('packages/store/src/index.ts', import.meta.url)),
       '@zhisuan/slurm': fileURLToPath(new URL('packages/slurm/src/index.ts', import.meta.url)),
       '@zhisuan/agent': fileURLToPath(new URL('packages/agent/src/index.ts', import.meta.url)),
+      '@zhisuan/checkpoint/bench': fileURLToPath(
+        new URL('packages/checkpoint/src/bench.ts', import.meta.url),
+      ),
+      '@zhisuan/checkpoint': fileURLToPath(
+        new URL('packages/checkpoint/src/index.ts', import.meta.url),
+      ),
       '@zhisuan/server/testing': fileURLToPath(
         new URL('packages/server/src/testing.ts', import.meta.url),
       ),

@@ -7,7 +7,7 @@
 // JSON line. A missed target is printed, not an exit code: the bench exits non-zero only when
 // it cannot run. Needs the build (`npm run build`).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-const { benchCheckpoint } = await import('../packages/agent/dist/checkpoint/bench.js')
+const { benchCheckpoint } = await import('../packages/checkpoint/dist/bench.js')
 
 const json = process.argv.includes('--json')
 const at = process.argv.indexOf('--repeats')

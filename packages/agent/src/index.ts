@@ -18,18 +18,6 @@ export {
   type NodeReportBody,
   type OutputReader,
 } from './agent.js'
-export {
-  FileTier,
-  HttpRegistryClient,
-  S3Tier,
-  Uploader,
-  type DurableTier,
-  type RegistryClient,
-  type S3TierOptions,
-  type UploaderEvent,
-  type UploaderOptions,
-  type UploaderStats,
-} from './checkpoint/index.js'
 export { matchCatalog, type CatalogMatch } from './catalog-match.js'
 export { verdict, worst } from './health.js'
 export { parseKernelLog, xidTable, type XidIssue, type XidRule } from './health-rules/xid.js'

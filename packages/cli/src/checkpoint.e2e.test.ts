@@ -11,7 +11,7 @@ import { bin, callApi, killed, until, up } from './e2e.test-support.js'
 
 const run = promisify(execFile)
 const s3ServerMain = fileURLToPath(
-  new URL('../../agent/dist/checkpoint/s3-server-main.js', import.meta.url),
+  new URL('../../checkpoint/dist/s3-server-main.js', import.meta.url),
 )
 const helperDir = fileURLToPath(new URL('../../../examples/checkpoint', import.meta.url))
 

@@ -4,10 +4,6 @@ import type { Command } from 'commander'
 import { ZhisuanError, defaultCatalog, type Pool } from '@zhisuan/domain'
 import {
   Agent,
-  FileTier,
-  HttpRegistryClient,
-  S3Tier,
-  Uploader,
   acceptanceChecks,
   acceptanceMarkdown,
   defaultReader,
@@ -16,9 +12,15 @@ import {
   processRunner,
   type Candidate,
   type DeviceInventory,
-  type DurableTier,
   type ToolName,
 } from '@zhisuan/agent'
+import {
+  FileTier,
+  HttpRegistryClient,
+  S3Tier,
+  Uploader,
+  type DurableTier,
+} from '@zhisuan/checkpoint'
 import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption } from '../options.js'
 import { table, type Io } from '../output.js'

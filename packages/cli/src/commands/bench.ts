@@ -224,7 +224,7 @@ export function registerBench(program: Command, io: Io): void {
     .action(async (flags: { repeats: string; json?: boolean }) => {
       process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true'
       // the bench brings its own S3 server (s3rver, a dev dependency): load it only here
-      const { benchCheckpoint } = await import('@zhisuan/agent/checkpoint-bench')
+      const { benchCheckpoint } = await import('@zhisuan/checkpoint/bench')
       const repeats = intOption('--repeats', flags.repeats) ?? 3
       const r = await benchCheckpoint({
         repeats,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { UploaderEvent } from '@zhisuan/agent'
+import type { UploaderEvent } from '@zhisuan/checkpoint'
 import { describeUploadEvent } from './upload-events.js'
 
 const events: UploaderEvent[] = [

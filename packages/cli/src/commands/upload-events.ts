@@ -1,4 +1,4 @@
-import type { UploaderEvent } from '@zhisuan/agent'
+import type { UploaderEvent } from '@zhisuan/checkpoint'
 
 const mib = 1024 * 1024
 
