@@ -1,5 +1,6 @@
-export { Store, type Transition } from './store.js'
+export { Store } from './store.js'
 export { redact } from './connection.js'
+export type { Transition } from './jobs.js'
 export {
   CheckpointRegistry,
   type CheckpointRecord,

@@ -1,0 +1,135 @@
+import type { Kysely } from 'kysely'
+import { auditRow } from './audit.js'
+import { GroupCommit } from './group-commit.js'
+import { toJob, type AuditEntry, type JobRecord, type NewJob } from './records.js'
+import type { Database, JobTable } from './schema.js'
+
+/** A job to insert and the audit entry that goes with it. */
+interface Submission {
+  readonly row: JobTable
+  readonly audit: AuditEntry | undefined
+}
+
+/**
+ * New jobs: each inserted with its `submitted` event (and audit entry) in one transaction,
+ * submissions of the same moment batched together.
+ */
+export class JobSubmissions {
+  private readonly pending: GroupCommit<Submission>
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.pending = new GroupCommit((batch) => this.write(batch))
+  }
+
+  /**
+   * Inserts a job with its `submitted` event. With an idempotency key already used by the
+   * tenant, returns that job instead (`created: false`).
+   */
+  async insertJob(job: NewJob, audit?: AuditEntry): Promise<{ job: JobRecord; created: boolean }> {
+    // Without an idempotency key nothing can collide: batch it with the other submissions of
+    // this moment into one transaction (group commit). With a key, look it up first.
+    if (job.idempotencyKey === undefined) {
+      const row = newJobRow(job)
+      await this.pending.add({ row, audit })
+      return { job: toJob(row), created: true }
+    }
+    return this.insertKeyedJob(job, job.idempotencyKey, audit)
+  }
+
+  private async insertKeyedJob(
+    job: NewJob,
+    key: string,
+    audit: AuditEntry | undefined,
+  ): Promise<{ job: JobRecord; created: boolean }> {
+    const existing = await this.byIdempotencyKey(job.tenant, key)
+    if (existing !== undefined) {
+      return { job: existing, created: false }
+    }
+    const row = newJobRow(job)
+    try {
+      await this.write([{ row, audit }])
+    } catch (cause) {
+      // a concurrent retry with the same key won the race: answer with its job
+      if (isUniqueViolation(cause)) {
+        const winner = await this.byIdempotencyKey(job.tenant, key)
+        if (winner !== undefined) {
+          return { job: winner, created: false }
+        }
+      }
+      throw cause
+    }
+    return { job: toJob(row), created: true }
+  }
+
+  private async byIdempotencyKey(tenant: string, key: string): Promise<JobRecord | undefined> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('tenant', '=', tenant)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst()
+    return row === undefined ? undefined : toJob(row)
+  }
+
+  /** Jobs, their `submitted` events and audit entries of one batch: one transaction, 3 inserts. */
+  private async write(batch: readonly Submission[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('jobs')
+        .values(batch.map((b) => b.row))
+        .execute()
+      await tx
+        .insertInto('job_events')
+        .values(
+          batch.map((b) => ({
+            job_id: b.row.id,
+            at: b.row.created_at,
+            kind: 'submitted',
+            detail: '{}',
+          })),
+        )
+        .execute()
+      const audits = batch.flatMap((b) => (b.audit === undefined ? [] : [b.audit]))
+      if (audits.length > 0) {
+        await tx.insertInto('audit_log').values(audits.map(auditRow)).execute()
+      }
+    })
+  }
+}
+
+/** A new job's row: pending, no attempt yet. */
+function newJobRow(job: NewJob): JobTable {
+  return {
+    id: job.id,
+    tenant: job.tenant,
+    name: job.name,
+    queue: job.queue,
+    state: 'pending',
+    priority: job.priority,
+    spec: JSON.stringify(job.spec),
+    idempotency_key: job.idempotencyKey ?? null,
+    created_at: job.createdAt,
+    updated_at: job.createdAt,
+    started_at: null,
+    ended_at: null,
+    attempt: 0,
+    attempt_started_at: null,
+    restarts: 0,
+    lost_s: 0,
+    done_s: 0,
+    placement: null,
+    family: null,
+    reason: null,
+    message: 'waiting for the scheduler',
+    version: 1,
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown }
+  return (
+    e.code === '23505' ||
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    (typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed'))
+  )
+}
