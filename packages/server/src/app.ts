@@ -17,8 +17,8 @@ import type { ServerContext } from './context.js'
 import { installErrorHandler } from './errors.js'
 import { Metrics } from './metrics.js'
 import { Reconciler, type ReconcileLoop, type ReconcilerOptions } from './reconciler.js'
-import { adminRoutes } from './routes-admin.js'
 import { agentRoutes } from './routes-agent.js'
+import { auditRoutes } from './routes-audit.js'
 import { checkpointRoutes } from './routes-checkpoints.js'
 import { clusterRoutes } from './routes-cluster.js'
 import { drainRoutes } from './routes-drains.js'
@@ -27,6 +27,7 @@ import { jobRoutes } from './routes-jobs.js'
 import { nodeRoutes } from './routes-nodes.js'
 import { tenantRoutes } from './routes-tenants.js'
 import { tokenRoutes } from './routes-tokens.js'
+import { usageRoutes } from './routes-usage.js'
 import { ErrorSchema, SummaryView } from './views.js'
 
 /** Makes a reconcile loop that runs elsewhere (a worker thread), logging through the app. */
@@ -177,7 +178,8 @@ export async function buildApp(
   tokenRoutes(app, context)
   nodeRoutes(app, context)
   drainRoutes(app, context)
-  adminRoutes(app, context)
+  usageRoutes(app, context)
+  auditRoutes(app, context)
   agentRoutes(app, context)
   checkpointRoutes(app, context)
   summaryRoute(app, context)

@@ -1,12 +1,14 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
-import { requireAdmin } from './auth.js'
 import type { ServerContext } from './context.js'
 import { errorResponses } from './routes-shared.js'
-import { AuditEntryView } from './views.js'
 
-export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+/**
+ * Registers the usage report: accelerator-hours and SCU-hours per tenant, workload class and
+ * chip family (an admin sees every tenant, others their own).
+ */
+export function usageRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get(
     '/api/v1/usage',
     {
@@ -59,26 +61,6 @@ export function adminRoutes(app: FastifyInstance, ctx: ServerContext): void {
             scuHours: r.scuSeconds / 3600,
           })),
       }
-    },
-  )
-
-  app.get(
-    '/api/v1/audit',
-    {
-      schema: {
-        tags: ['audit'],
-        summary: 'The audit log, newest first (admin)',
-        querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-        }),
-        response: { 200: Type.Object({ items: Type.Array(AuditEntryView) }), ...errorResponses },
-      },
-    },
-    async (request) => {
-      const caller = await ctx.auth(request)
-      requireAdmin(caller)
-      const { limit } = request.query as { limit?: number }
-      return { items: await ctx.store.auditLog(limit ?? 100) }
     },
   )
 }
