@@ -12,6 +12,7 @@ export {
 } from './simulate.js'
 export { jobResultColumns, jobResultRows, jobResultsCsv, type JobResultRow } from './job-results.js'
 export { jobsFromTrace, type TraceRow } from './workload.js'
+export { withGangs, type GangMixOptions } from './gang-mix.js'
 export { llmMix, llmMixJobs, type LlmJobClass } from './llm-mix.js'
 export {
   TwinBackend,
