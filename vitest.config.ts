@@ -5,6 +5,9 @@ export default defineConfig({
   resolve: {
     // Test packages against each other's sources, not their last build.
     alias: {
+      '@zhisuan/domain/testing': fileURLToPath(
+        new URL('packages/domain/src/testing.ts', import.meta.url),
+      ),
       '@zhisuan/domain': fileURLToPath(new URL('packages/domain/src/index.ts', import.meta.url)),
       '@zhisuan/perf': fileURLToPath(new URL('packages/perf/src/index.ts', import.meta.url)),
       '@zhisuan/engine': fileURLToPath(new URL('packages/engine/src/index.ts', import.meta.url)),

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bin, killed, up, until, type Up } from '../../cli/src/e2e.test-support.js'
+import { bin, killed, up, until, type Up } from '@zhisuan/cli/testing'
 import { storeWithJobs } from './many-jobs.js'
 import { accessibilityProblems, barsOutside } from './page-checks.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runBackendConformance } from '../../domain/src/control/backend.case.js'
+import { runBackendConformance } from '@zhisuan/domain/testing'
 import { TwinBackend, memoryJournal } from './twin-backend.js'
 
 const nodes = ['n-001', 'n-002', 'n-003', 'n-004']
