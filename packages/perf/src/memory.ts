@@ -1,8 +1,7 @@
 import type { ModelShape } from './model-shape.js'
 import { embeddingParams, layerMatmulParams, layerVectorParams } from './flops.js'
 import { calibration } from './calibration.js'
-import { slowestStageLayers } from './step-time.js'
-import { microBatches, type Parallelism, type Software } from './parallelism.js'
+import { microBatches, slowestStageLayers, type Parallelism, type Software } from './parallelism.js'
 
 /** Memory one accelerator of the fullest pipeline stage needs, GB (10⁹ bytes). */
 export interface MemoryUse {

@@ -1,4 +1,5 @@
 import type { Recompute } from './flops.js'
+import type { ModelShape } from './model-shape.js'
 
 /** How a job is split: tensor, pipeline, data and context parallel, and its batch. */
 export interface Parallelism {
@@ -63,6 +64,11 @@ export const megatron2021Stack: Software = {
 /** Micro-batches per pipeline per step. */
 export function microBatches(par: Parallelism): number {
   return par.globalBatch / (par.dp * par.microBatch)
+}
+
+/** Layers on the fullest pipeline stage: ceil(l/(p·v)) in each of its v chunks. */
+export function slowestStageLayers(shape: ModelShape, par: Parallelism): number {
+  return Math.ceil(shape.layers / (par.pp * par.interleave)) * par.interleave
 }
 
 /** Accelerators the job uses. */

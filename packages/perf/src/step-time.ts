@@ -6,7 +6,7 @@ import { allReduceSeconds, groupOf, p2pSeconds, reduceScatterSeconds } from './c
 import { layerCost, logitForwardSeconds } from './layer-cost.js'
 import { paramsPerGpu } from './memory.js'
 import type { JobNetwork } from './network.js'
-import { microBatches, type Parallelism, type Software } from './parallelism.js'
+import { microBatches, slowestStageLayers, type Parallelism, type Software } from './parallelism.js'
 
 /** Where one training step's time goes, s. Communication figures are the exposed parts. */
 export interface StepBreakdown {
@@ -76,11 +76,6 @@ export function stepTime(
   const cpCommS = m * layersPerStage * cpPerLayer
   const stepTimeS = computeS + tpCommS + cpCommS + bubbleS + ppCommS + dpCommS + optimizerS
   return { computeS, tpCommS, cpCommS, ppCommS, dpCommS, bubbleS, optimizerS, stepTimeS }
-}
-
-/** Layers on the fullest pipeline stage: ceil(l/(p·v)) in each of its v chunks. */
-export function slowestStageLayers(shape: ModelShape, par: Parallelism): number {
-  return Math.ceil(shape.layers / (par.pp * par.interleave)) * par.interleave
 }
 
 /** One pipeline send: a micro-batch's activations (split over TP by scatter/gather). */
