@@ -78,10 +78,12 @@ export class Scheduler {
     }
   }
 
+  /** Running jobs, in the order they were placed. */
   running(): readonly RunningJob[] {
     return [...this.session.running.values()]
   }
 
+  /** Pending jobs, in the order they were queued (or sent back to the queue). */
   pending(): readonly JobSpec[] {
     return [...this.session.pending.values()]
   }
