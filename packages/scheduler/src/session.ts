@@ -1,6 +1,6 @@
 import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
 import type { WorkloadClass } from '@zhisuan/perf'
-import { usableCapacity } from './capacity.js'
+import { usableCapacity } from './usable-capacity.js'
 import { ClusterState } from './cluster-state.js'
 import {
   findPlacement,

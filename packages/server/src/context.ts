@@ -3,7 +3,7 @@ import type { Catalog, Cluster } from '@zhisuan/domain'
 import type { Store } from '@zhisuan/store'
 import type { Caller, TokenCache } from './auth.js'
 import type { Metrics } from './metrics.js'
-import type { ReconcileLoop } from './reconciler.js'
+import type { ReconcileLoop } from './reconcile-loop.js'
 
 /** What the routes share. */
 export interface ServerContext {

@@ -1,13 +1,8 @@
 import { Worker } from 'node:worker_threads'
 import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
 import type { BackendConfig } from './backends.js'
-import type { NodeInfo } from './metrics.js'
-import {
-  nodeListOf,
-  type LoopObserver,
-  type ReconcileLoop,
-  type ReconcilerOptions,
-} from './reconciler.js'
+import type { LoopObserver, NodeInfo, ReconcileLoop } from './reconcile-loop.js'
+import { nodeListOf, type ReconcilerOptions } from './reconciler.js'
 
 /** What the worker is started with: everything plain data, so it crosses the thread boundary. */
 export interface LoopWorkerData {

@@ -1,16 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Store } from '@zhisuan/store'
-import type { LoopObserver } from './reconciler.js'
-
-/** A node of the cluster: its name, chip family and accelerator count. */
-export interface NodeInfo {
-  readonly name: string
-  readonly family: string
-  readonly accelerators: number
-  /** Leaf block and spine pod of the fabric the node sits under. */
-  readonly block: number
-  readonly pod: number
-}
+import type { LoopObserver, NodeInfo } from './reconcile-loop.js'
 
 /** The control plane's Prometheus metrics (one registry per server). */
 export class Metrics implements LoopObserver {

@@ -15,37 +15,12 @@ import {
 } from '@zhisuan/scheduler'
 import type { JobRecord, NodeState, Store } from '@zhisuan/store'
 import { clusterFamilies, schedulerSpec, type StoredSpec } from './job-spec.js'
-import type { NodeInfo } from './metrics.js'
+import type { LoopObserver, NodeInfo, ReconcileLoop } from './reconcile-loop.js'
 
 const yieldToRequests = () =>
   new Promise<void>((resolve) => {
     setImmediate(resolve)
   })
-
-/** What the loop reports to metrics. */
-export interface LoopObserver {
-  scheduled(seconds: number, decisions: number): void
-  nodeFailed(): void
-  /** This process took the lease (true) or lost or gave it up (false). */
-  leadership?(leader: boolean): void
-}
-
-/**
- * What the API needs of the reconcile loop, wherever it runs: in the API's thread (tests, where
- * a test drives `pass()`) or in a worker thread of its own (`zhisuan up`, see loop-thread.ts).
- */
-export interface ReconcileLoop {
-  /** Every node: name, chip family, accelerators, in fabric order. */
-  readonly nodeList: readonly NodeInfo[]
-  /** Whether this process runs the loop now. */
-  readonly leader: boolean
-  observe(observer: LoopObserver): void
-  start(): void
-  /** Runs a pass soon (after a submission, a cancel, a drain). */
-  wake(): void
-  /** Stops the loop after the pass in flight, and gives the lease up. */
-  stop(): Promise<void>
-}
 
 /** The cluster's nodes as the API lists them: what the loop's scheduler sees, in fabric order. */
 export function nodeListOf(cluster: Cluster, catalog: Catalog): NodeInfo[] {

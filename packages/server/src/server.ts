@@ -11,7 +11,8 @@ import { buildApp, defaultHolder } from './app.js'
 import { newToken, systemTenant } from './auth.js'
 import { openBackend, type BackendConfig } from './backends.js'
 import { LoopThread } from './loop-thread.js'
-import type { ReconcileLoop, ReconcilerOptions } from './reconciler.js'
+import type { ReconcileLoop } from './reconcile-loop.js'
+import type { ReconcilerOptions } from './reconciler.js'
 
 export interface ServerOptions {
   readonly port: number

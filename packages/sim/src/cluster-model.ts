@@ -1,7 +1,7 @@
 import type { Cluster } from '@zhisuan/domain'
 import { rdmaGoodput } from '@zhisuan/perf'
 import type { FailureModel } from './failures.js'
-import type { NetworkEvents, SimJob } from './simulate.js'
+import type { NetworkEvents, SimJob } from './sim-job.js'
 
 /**
  * How much slower a gang runs on these nodes than packed: its plan's spread ratio, scaled by

@@ -1,6 +1,6 @@
 import { ZhisuanError } from '@zhisuan/domain'
 import { createRng } from './rng.js'
-import type { SimJob } from './simulate.js'
+import type { SimJob } from './sim-job.js'
 
 /** Synthetic multi-node gangs to add to a trace, and the load to offer. */
 export interface GangMixOptions {

@@ -1,12 +1,11 @@
 export { failurePresets, llama3Mix, type FailureCategory, type FailureModel } from './failures.js'
 export { quantile, summarize, type JobRecord, type SimResult } from './metrics.js'
 export { createRng, type Rng, type Stream } from './rng.js'
+export { type NetworkEvents, type SimJob } from './sim-job.js'
 export {
   simulate,
   type CheckpointSettings,
-  type NetworkEvents,
   type SimConfig,
-  type SimJob,
   type SimOutcome,
   type Timeline,
 } from './simulate.js'

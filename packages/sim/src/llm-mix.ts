@@ -8,7 +8,7 @@ import {
   searchParallelism,
 } from '@zhisuan/perf'
 import { createRng } from './rng.js'
-import type { SimJob } from './simulate.js'
+import type { SimJob } from './sim-job.js'
 
 /** One class of the synthetic LLM workload. */
 export interface LlmJobClass {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
 import { failurePresets, type FailureModel } from './failures.js'
-import { simulate, type SimConfig, type SimJob } from './simulate.js'
+import type { SimJob } from './sim-job.js'
+import { simulate, type SimConfig } from './simulate.js'
 import { jobsFromTrace } from './workload.js'
 
 const cluster = (name: string) =>

@@ -5,7 +5,8 @@ import { defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
 import { lifecycleDefaults } from '@zhisuan/engine'
 import type { FailureModel } from './failures.js'
 import { withGangs } from './gang-mix.js'
-import { simulate, type SimConfig, type SimJob } from './simulate.js'
+import type { SimJob } from './sim-job.js'
+import { simulate, type SimConfig } from './simulate.js'
 import { jobsFromTrace } from './workload.js'
 
 /** A moment at which a pending job could have been placed on free nodes, and was not in time. */

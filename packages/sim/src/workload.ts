@@ -1,4 +1,4 @@
-import type { SimJob } from './simulate.js'
+import type { SimJob } from './sim-job.js'
 
 /** One job of a trace in the normalized schema (data/traces): the fields the twin uses. */
 export interface TraceRow {

@@ -1,0 +1,38 @@
+/** A job to simulate: a gang that needs `workS` seconds of productive time. */
+export interface SimJob {
+  readonly id: string
+  readonly tenant: string
+  readonly submitS: number
+  readonly workS: number
+  readonly replicas: number
+  readonly perReplica: number
+  readonly priority?: number
+  /**
+   * Fraction of the job's step time spent in scale-out communication (what packet loss slows);
+   * default 0.1. The llm-mix generator takes it from the performance model's plan.
+   */
+  readonly networkShare?: number
+  /**
+   * Step-time ratio of the job's plan when its nodes sit one per block instead of packed into
+   * as few blocks as they fill (≥ 1; default 1: a trace job's speed does not depend on where it
+   * runs). The twin slows a gang by this ratio times how far its placement is from packed; the
+   * llm-mix generator takes it from the performance model.
+   */
+  readonly spreadSlowdown?: number
+  /**
+   * The user's runtime estimate, s (Slurm's `-t`): the scheduler backfills a job with one ahead
+   * of a reservation when it ends in time. Absent: the job cannot be backfilled.
+   */
+  readonly timeLimitS?: number
+}
+
+/**
+ * Loss episodes on leaf switches: each hits one block for `minutes`; gangs with nodes in it slow
+ * by their network share over the RDMA goodput at `lossRate` (go-back-N). A loss rate ≥ 1 is a
+ * link flap: those gangs make no progress until it ends.
+ */
+export interface NetworkEvents {
+  readonly perLeafPerDay: number
+  readonly lossRate: number
+  readonly minutes: number
+}
