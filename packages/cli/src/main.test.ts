@@ -4,6 +4,7 @@ import { promisify } from 'node:util'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
 import { run } from './cli.test-support.js'
 
@@ -308,12 +309,115 @@ describe('zhisuan sim', () => {
         'run'
       ]?.failures.count,
     ).toBeGreaterThan(0)
+    const runs = (
+      JSON.parse(a ?? '{}') as {
+        runs: Record<string, { jobResults?: unknown[]; jobs: { submitted: number } }>
+      }
+    ).runs
+    expect(runs['run']?.jobResults).toHaveLength(runs['run']?.jobs.submitted ?? -1)
     const png = await readFile(join(dirs[0] ?? '', 'utilization.png'))
     expect(png.subarray(1, 4).toString()).toBe('PNG')
     expect(await readFile(join(dirs[0] ?? '', 'queue.svg'), 'utf8')).toMatch(/^<svg/)
     expect(await readFile(join(dirs[0] ?? '', 'report.md'), 'utf8')).toMatch(
       /!\[utilization\]\(utilization\.svg\)/,
     )
+  })
+
+  it('writes one row per job with --jobs-out, from which utilization and waits recompute to the summary', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zhisuan-jobs-'))
+    const trace = join(dir, 'trace.csv')
+    const lines = [`${header},time_limit_s`]
+    for (let i = 0; i < 60; i++) {
+      const gpus = [1, 4, 8, 16, 32][i % 5] ?? 1
+      const limit = i % 3 === 0 ? '' : String(1800 + (i % 7) * 900)
+      lines.push(`j${i},${i * 240},${900 + (i % 7) * 600},${gpus},,pass,u${i % 4},,${limit}`)
+    }
+    await writeFile(trace, `${lines.join('\n')}\n`)
+    const csv = join(dir, 'jobs.csv')
+    const { code, out, err } = await run(
+      'sim',
+      '--cluster',
+      example('lab-64.yaml'),
+      '--trace',
+      trace,
+      '--failure-rate',
+      '0',
+      '--jobs-out',
+      csv,
+      '--json',
+    )
+    expect(code).toBe(0)
+    expect(err).toMatch(/jobs: 60 rows in /)
+    const summary = JSON.parse(out) as {
+      utilization: number
+      queueWaitS: { p50: number; p99: number }
+      jobs: { completed: number }
+    }
+    const rows = parse(await readFile(csv, 'utf8'), { columns: true }) as Record<string, string>[]
+    expect(rows).toHaveLength(60)
+    expect(Object.keys(rows[0] ?? {})).toEqual([
+      'job_id',
+      'tenant',
+      'accelerators',
+      'nodes',
+      'submit_s',
+      'start_s',
+      'end_s',
+      'state',
+      'tier',
+      'restarts',
+      'lost_accelerator_s',
+      'wait_s',
+    ])
+    expect(rows.every((r) => r['state'] === 'finished')).toBe(true)
+    // a 32-GPU gang on 8-GPU nodes names its four nodes
+    expect(rows.find((r) => r['job_id'] === 'j4')?.['nodes'].split(' ')).toHaveLength(4)
+    const start = Math.min(...rows.map((r) => Number(r['submit_s'])))
+    const end = Math.max(...rows.map((r) => Number(r['end_s'])))
+    const held = rows.reduce(
+      (s, r) => s + Number(r['accelerators']) * (Number(r['end_s']) - Number(r['start_s'])),
+      0,
+    )
+    expect(held / (64 * (end - start))).toBeCloseTo(summary.utilization, 5)
+    const waits = rows.map((r) => Number(r['wait_s'])).sort((a, b) => a - b)
+    const quantile = (q: number) => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))]
+    expect(quantile(0.5)).toBeCloseTo(summary.queueWaitS.p50, 2)
+    expect(quantile(0.99)).toBeCloseTo(summary.queueWaitS.p99, 2)
+    expect(rows.map((r) => Number(r['wait_s']))).toEqual(
+      rows.map((r) => Number(r['start_s']) - Number(r['submit_s'])),
+    )
+  })
+
+  it('refuses a --jobs-out it cannot write, and a time limit of 0, before it runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zhisuan-jobs-'))
+    const trace = join(dir, 'trace.csv')
+    await writeFile(trace, `${header},time_limit_s\na,0,3600,8,,pass,u1,,3600\n`)
+    const missing = await run(
+      'sim',
+      '--cluster',
+      example('lab-64.yaml'),
+      '--trace',
+      trace,
+      '--jobs-out',
+      join(dir, 'no-such-dir', 'jobs.csv'),
+    )
+    expect(missing.code).toBe(1)
+    expect(missing.err).toMatch(/--jobs-out: cannot write .*no-such-dir/)
+    const folder = await run(
+      'sim',
+      '--cluster',
+      example('lab-64.yaml'),
+      '--trace',
+      trace,
+      '--jobs-out',
+      dir,
+    )
+    expect(folder.code).toBe(1)
+    expect(folder.err).toMatch(/--jobs-out: cannot write .*it is not a file/)
+    await writeFile(trace, `${header},time_limit_s\na,0,3600,8,,pass,u1,,0\n`)
+    const zero = await run('sim', '--cluster', example('lab-64.yaml'), '--trace', trace)
+    expect(zero.code).toBe(1)
+    expect(zero.err).toMatch(/row 2, column time_limit_s: a time limit must be > 0 s/)
   })
 
   it('compares two policies on the same jobs and seed', async () => {

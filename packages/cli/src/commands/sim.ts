@@ -1,12 +1,18 @@
 import type { Command } from 'commander'
 import { Presets, SingleBar } from 'cli-progress'
 import { ZhisuanError } from '@zhisuan/domain'
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import {
   failurePresets,
+  jobResultRows,
+  jobResultsCsv,
   jobsFromTrace,
   llmMixJobs,
   simulate,
   type FailureModel,
+  type JobResultRow,
   type SimConfig,
   type SimJob,
   type SimResult,
@@ -15,7 +21,12 @@ import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
 import { formatNumber, table, type Io } from '../output.js'
 import { phillyTrace, readTrace } from '../trace.js'
-import { prepareReportDir, writeSimReport } from '../report/sim-report.js'
+import {
+  prepareReportDir,
+  writeAtomic,
+  writeSimReport,
+  type ReportRun,
+} from '../report/sim-report.js'
 
 interface SimFlags {
   cluster: string
@@ -31,6 +42,7 @@ interface SimFlags {
   restart?: string
   compare?: string
   report?: string
+  jobsOut?: string
   price?: string
   lossEpisodes?: string
   episodeLoss?: string
@@ -157,6 +169,42 @@ const rows = (r: SimResult, price: number): [string, string][] => [
   ['simulated days / events', `${r.simulatedDays.toFixed(2)} / ${formatNumber(r.events)}`],
 ]
 
+/**
+ * Checks before a long run that the `--jobs-out` file can be written: its folder exists and is
+ * writable, and the path is not a folder.
+ * @throws ZhisuanError `invalid-input` naming the path and the reason.
+ */
+async function prepareJobsOut(path: string): Promise<void> {
+  try {
+    await access(dirname(path), constants.W_OK)
+    const existing = await stat(path).catch(() => undefined)
+    if (existing !== undefined && !existing.isFile()) {
+      throw new Error('it is not a file')
+    }
+  } catch (cause) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `--jobs-out: cannot write ${path}: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+}
+
+/** One CSV for every run: with `--compare`, a first column names the run of each row. */
+function jobsCsv(runs: readonly { label: string; rows: readonly JobResultRow[] }[]): string {
+  const only = runs[0]
+  if (runs.length === 1 && only !== undefined) {
+    return jobResultsCsv(only.rows)
+  }
+  const [header = '', ...lines] = runs.flatMap((r, i) => {
+    const [head = '', ...body] = jobResultsCsv(r.rows).trimEnd().split('\n')
+    return i === 0
+      ? [`run,${head}`, ...body.map((l) => `${r.label},${l}`)]
+      : body.map((l) => `${r.label},${l}`)
+  })
+  return `${[header, ...lines].join('\n')}\n`
+}
+
 /** Runs `zhisuan sim`. */
 export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   const { cluster } = await loadClusterFile(flags.cluster)
@@ -178,8 +226,13 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   if (flags.report !== undefined) {
     await prepareReportDir(flags.report)
   }
+  if (flags.jobsOut !== undefined) {
+    await prepareJobsOut(flags.jobsOut)
+  }
+  const perJob = flags.report !== undefined || flags.jobsOut !== undefined
+  const jobRows: { label: string; rows: JobResultRow[] }[] = []
   const results: { label: string; result: SimResult & { wallSeconds: number } }[] = []
-  const reportRuns: { label: string; result: SimResult }[] = []
+  const reportRuns: ReportRun[] = []
   for (const side of sides) {
     const config = side.config
     const started = performance.now()
@@ -205,6 +258,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     const result = simulate(cluster, jobs, {
       ...config,
       ...(flags.report === undefined ? {} : { timelineS: 3600 }),
+      jobResults: perJob,
       onProgress: (t, events) => {
         const day = (t - (jobs[0]?.submitS ?? 0)) / 86_400
         const rate = events / Math.max(1e-3, (performance.now() - started) / 1000)
@@ -217,9 +271,17 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     })
     progress.update(progressTotal)
     progress.stop()
-    reportRuns.push({ label: side.label, result })
-    // the timeline goes to the report only; the summary stays small
-    const summary: SimResult = { ...result }
+    const { accounts, ...withTimeline } = result
+    const rowsOfRun = jobResultRows(cluster, accounts ?? [])
+    if (perJob) {
+      jobRows.push({ label: side.label, rows: rowsOfRun })
+    }
+    reportRuns.push({
+      label: side.label,
+      result: perJob ? { ...withTimeline, jobResults: rowsOfRun } : withTimeline,
+    })
+    // the timeline and the jobs go to the report only; the summary stays small
+    const summary: SimResult = { ...withTimeline }
     delete (summary as { timeline?: unknown }).timeline
     results.push({
       label: side.label,
@@ -240,6 +302,11 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
       reportRuns,
     )
     io.err(`report: ${files.length} files in ${flags.report}`)
+  }
+  if (flags.jobsOut !== undefined) {
+    await writeAtomic(flags.jobsOut, jobsCsv(jobRows))
+    const count = jobRows.reduce((s, r) => s + r.rows.length, 0)
+    io.err(`jobs: ${formatNumber(count)} rows in ${flags.jobsOut}`)
   }
   if (flags.json === true) {
     io.out(
@@ -298,6 +365,10 @@ export function registerSim(program: Command, io: Io): void {
     .option('--episode-minutes <m>', 'length of an episode (default 30)')
     .option('--price <p>', 'price per accelerator-hour for the cost line (default 2.0)')
     .option('--report <dir>', 'write report.json, report.md and charts (SVG and PNG) into DIR')
+    .option(
+      '--jobs-out <file>',
+      'write one CSV row per job: where it ran, start, end, state, tier, restarts, lost work, wait',
+    )
     .option('--json', 'print JSON')
     .action(async (flags: SimFlags) => {
       await runSim(io, flags)

@@ -2,13 +2,13 @@ import { constants } from 'node:fs'
 import { access, mkdir, rename, stat, writeFile } from 'node:fs/promises'
 import { ZhisuanError } from '@zhisuan/domain'
 import { join } from 'node:path'
-import type { SimResult, Timeline } from '@zhisuan/sim'
+import type { JobResultRow, SimResult, Timeline } from '@zhisuan/sim'
 import { barChart, svgToPng, timeChart, type Line } from './charts.js'
 
 /** One simulated run of a report. */
 export interface ReportRun {
   readonly label: string
-  readonly result: SimResult & { timeline?: Timeline }
+  readonly result: SimResult & { timeline?: Timeline; jobResults?: readonly JobResultRow[] }
 }
 
 /**
@@ -37,7 +37,7 @@ export async function prepareReportDir(dir: string): Promise<void> {
 }
 
 /** Writes a file whole or not at all: to a temporary name, then renamed into place. */
-async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
+export async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
   await writeFile(`${path}.tmp`, data)
   await rename(`${path}.tmp`, path)
 }
