@@ -294,7 +294,40 @@ export class Engine {
     return { effects, cycleAt: this.timer.changed(now) }
   }
 
-  /** A node is back in service. Returns the cycle to schedule. */
+  /**
+   * An operator drained a node: nothing new lands there. With `evacuate`, its gangs move now: to
+   * a replacement (restarting from their last checkpoint) or back to the queue; without, they
+   * finish where they are.
+   */
+  nodeDrained(
+    node: number,
+    evacuate: boolean,
+    now: number,
+  ): { readonly effects: EngineEffect[]; readonly cycleAt: number | undefined } {
+    const effects: EngineEffect[] = []
+    const health = this.scheduler.state.nodes[node]?.health
+    if (health === 'healthy' || health === 'degraded') {
+      this.scheduler.setNodeHealth(node, 'draining', now)
+    }
+    if (evacuate) {
+      for (const id of this.gangsOn(node)) {
+        const d = this.scheduler.evacuate(id, node, now)
+        const s = this.jobs.get(id)
+        if (d?.kind !== 'replace' || s === undefined) {
+          continue
+        }
+        if (d.replacement === null) {
+          this.requeue(s, 'evacuated', now, effects)
+        } else {
+          s.account.tier = deeperTier(s.account.tier, d.tier)
+          this.restart(s, 'evacuated', now, 0, effects)
+        }
+      }
+    }
+    return { effects, cycleAt: this.timer.changed(now) }
+  }
+
+  /** A node is back in service (repaired, or resumed after a drain). Returns the cycle to schedule. */
   nodeRepaired(node: number, now: number): number | undefined {
     this.scheduler.setNodeHealth(node, 'healthy', now)
     return this.timer.changed(now)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
 import { ClusterState } from '@zhisuan/scheduler'
-import { TwinBackend } from '@zhisuan/sim'
+import { TwinBackend, type TwinBackendOptions } from '@zhisuan/sim'
 import type { Store } from '@zhisuan/store'
 import { buildApp } from './app.js'
 import { newToken, systemTenant } from './auth.js'
@@ -29,10 +29,16 @@ export interface AppFixture {
   close(): Promise<void>
 }
 
-export async function appFixture(store: Store, cluster = labCluster()): Promise<AppFixture> {
+export async function appFixture(
+  store: Store,
+  cluster = labCluster(),
+  /** Twin settings beside the nodes, clock and journal (a repair time, say). */
+  twinOptions: Partial<Pick<TwinBackendOptions, 'repairS' | 'speed' | 'seed'>> = {},
+): Promise<AppFixture> {
   let t = 1_800_000_000
   const clock = () => t
   const twin = await TwinBackend.open({
+    ...twinOptions,
     nodes: ClusterState.fromCluster(cluster).nodes.map((n) => n.name),
     clock,
     journal: {

@@ -5,6 +5,7 @@ export { type NetworkEvents, type SimJob } from './sim-job.js'
 export {
   simulate,
   type CheckpointSettings,
+  type ScriptedNodeEvent,
   type SimConfig,
   type SimOutcome,
   type Timeline,

@@ -42,6 +42,12 @@ export interface SimConfig {
   /** Sample a timeline (utilization, queue length, failures) every this many seconds; none when absent. */
   readonly timelineS?: number
   readonly network?: NetworkEvents
+  /**
+   * Node changes at set times, beside the random failure process: what an operator or a chaos
+   * test does (fail then repair a node; drain it, with or without evacuating its gangs; resume
+   * it). Node indices are in fabric order.
+   */
+  readonly nodeEvents?: readonly ScriptedNodeEvent[]
   /** Return every job's account (placement, times, restarts, lost work) as `accounts`. */
   readonly jobResults?: boolean
   /**
@@ -49,6 +55,16 @@ export interface SimConfig {
    * conservation). `cycle` says whether a scheduling cycle ran at this event.
    */
   readonly observe?: (now: number, cycle: boolean, engine: Engine) => void
+}
+
+/** A node change at a set time (see `SimConfig.nodeEvents`). */
+export interface ScriptedNodeEvent {
+  readonly t: number
+  readonly node: number
+  /** `fail` takes the node out until a `repair`; `drain` until a `resume`. */
+  readonly kind: 'fail' | 'repair' | 'drain' | 'resume'
+  /** With `drain`: move the node's gangs now (restart elsewhere from their last checkpoint). */
+  readonly evacuate?: boolean
 }
 
 /** Samples of the twin over time, for charts. */
@@ -79,6 +95,7 @@ type Event =
       readonly from: number
     }
   | { readonly t: number; readonly seq: number; readonly kind: 'cycle' }
+  | { readonly t: number; readonly seq: number; readonly kind: 'node'; readonly index: number }
 
 type Unsequenced<E> = E extends unknown ? Omit<E, 'seq'> : never
 
@@ -223,6 +240,9 @@ class Simulation {
     if (this.episodeRate > 0) {
       this.push({ t: start + this.episodes.exponential(this.episodeRate), kind: 'episode' })
     }
+    this.config.nodeEvents?.forEach((e, index) => {
+      this.push({ t: e.t, kind: 'node', index })
+    })
     while (this.events.size() > 0 && this.finished < this.jobs.length) {
       const e = this.events.pop()
       if (e === undefined) {
@@ -290,6 +310,9 @@ class Simulation {
       case 'episode-end':
         this.episodeEnd(e.block, e.from)
         return false
+      case 'node':
+        this.scripted(e.index)
+        return false
       case 'cycle': {
         const cycle = this.engine.cycle(e.t)
         this.carryOut(cycle.effects)
@@ -354,6 +377,26 @@ class Simulation {
     }
     if (this.finished < this.jobs.length && this.active()) {
       this.push({ t: this.now + this.failureTimes.exponential(this.failureRate), kind: 'failure' })
+    }
+  }
+
+  private scripted(index: number): void {
+    const e = this.config.nodeEvents?.[index]
+    if (e === undefined) {
+      return
+    }
+    if (e.kind === 'fail') {
+      this.failures++
+      this.byCategory.set('scripted', (this.byCategory.get('scripted') ?? 0) + 1)
+      const { effects, cycleAt } = this.engine.nodeFailed(e.node, true, this.now)
+      this.carryOut(effects)
+      this.cycleAt(cycleAt)
+    } else if (e.kind === 'drain') {
+      const { effects, cycleAt } = this.engine.nodeDrained(e.node, e.evacuate === true, this.now)
+      this.carryOut(effects)
+      this.cycleAt(cycleAt)
+    } else {
+      this.cycleAt(this.engine.nodeRepaired(e.node, this.now))
     }
   }
 
