@@ -9,6 +9,7 @@ export { lifecycleDefaults } from './defaults.js'
 export { deeperTier, type JobAccount, type JobAccountState } from './job-account.js'
 export {
   Engine,
+  type CycleOutcome,
   type EngineEffect,
   type EngineJob,
   type EngineOptions,

@@ -29,8 +29,27 @@ export interface EngineOptions {
   readonly detectionS: number
   /** Seconds between scheduling cycles after a change; default `lifecycleDefaults.cycleS`. */
   readonly cycleS?: number
+  /**
+   * A monotonic clock in milliseconds (`performance.now`) to time scheduling cycles with; the
+   * engine never reads one itself. Without it, cycles report 0 s.
+   */
+  readonly timer?: () => number
   /** Wall seconds per second of work of a job on these nodes (≥ 1); default 1 (the cluster model's). */
   readonly paceOf?: (job: EngineJob, nodes: readonly number[]) => number
+}
+
+/** What a scheduling cycle did. */
+export interface CycleOutcome {
+  /** False when the cycle was superseded by an earlier one (nothing ran). */
+  readonly ran: boolean
+  /** The scheduler's decisions, as it made them. */
+  readonly decisions: readonly Decision[]
+  /** Seconds the scheduler took (by the options' timer; 0 without one). */
+  readonly seconds: number
+  readonly effects: EngineEffect[]
+  readonly pending: ReadonlyMap<string, PendingReason>
+  /** When the shell must schedule the next cycle (a reservation's end), if any. */
+  readonly wakeAt: number | undefined
 }
 
 /** Why a running job stopped or moved. */
@@ -187,20 +206,21 @@ export class Engine {
     return this.timer.changed(now)
   }
 
-  /**
-   * Runs a scheduling cycle if one scheduled for `t` is still due; `wakeAt` is when the shell
-   * must schedule the next one (a reservation's end), if any.
-   */
-  cycle(t: number): {
-    readonly ran: boolean
-    readonly effects: EngineEffect[]
-    readonly pending: ReadonlyMap<string, PendingReason>
-    readonly wakeAt: number | undefined
-  } {
+  /** Runs a scheduling cycle if one scheduled for `t` is still due. */
+  cycle(t: number): CycleOutcome {
     if (!this.timer.take(t)) {
-      return { ran: false, effects: [], pending: new Map(), wakeAt: undefined }
+      return {
+        ran: false,
+        decisions: [],
+        seconds: 0,
+        effects: [],
+        pending: new Map(),
+        wakeAt: undefined,
+      }
     }
+    const started = this.options.timer?.() ?? 0
     const result = this.scheduler.schedule(t)
+    const seconds = ((this.options.timer?.() ?? 0) - started) / 1000
     const effects: EngineEffect[] = []
     this.apply(result.decisions, t, effects)
     let wake = Number.POSITIVE_INFINITY
@@ -212,7 +232,14 @@ export class Engine {
     const wakeAt = Number.isFinite(wake)
       ? this.timer.at(Math.max(wake, t + this.timer.periodS))
       : undefined
-    return { ran: true, effects, pending: result.pending, wakeAt }
+    return {
+      ran: true,
+      decisions: result.decisions,
+      seconds,
+      effects,
+      pending: result.pending,
+      wakeAt,
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import type { SchedulerConfig } from '@zhisuan/scheduler'
 import {
   Engine,
   lifecycleDefaults,
+  type CycleOutcome,
   type EngineEffect,
   type EngineJob,
   type JobAccount,
@@ -55,6 +56,10 @@ export interface SimConfig {
    * conservation). `cycle` says whether a scheduling cycle ran at this event.
    */
   readonly observe?: (now: number, cycle: boolean, engine: Engine) => void
+  /** Called after every scheduling cycle that ran, with what it decided (benchmarks). */
+  readonly onCycle?: (now: number, cycle: CycleOutcome, engine: Engine) => void
+  /** A monotonic clock in milliseconds to time cycles with (`performance.now`); see `onCycle`. */
+  readonly cycleTimer?: () => number
 }
 
 /** A node change at a set time (see `SimConfig.nodeEvents`). */
@@ -174,6 +179,7 @@ class Simulation {
       restartS: config.checkpoint.restartS,
       detectionS: config.failures?.detectionS ?? 0,
       ...(config.cycleS === undefined ? {} : { cycleS: config.cycleS }),
+      ...(config.cycleTimer === undefined ? {} : { timer: config.cycleTimer }),
       paceOf: (job, nodes) => {
         const sim = this.simJobs.get(job.spec.id)
         return sim === undefined ? 1 : placementPace(cluster, sim, nodes)
@@ -317,6 +323,9 @@ class Simulation {
         const cycle = this.engine.cycle(e.t)
         this.carryOut(cycle.effects)
         this.cycleAt(cycle.wakeAt)
+        if (cycle.ran) {
+          this.config.onCycle?.(this.now, cycle, this.engine)
+        }
         return cycle.ran
       }
     }

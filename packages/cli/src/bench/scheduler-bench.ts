@@ -1,13 +1,6 @@
-import { Heap } from 'heap-js'
-import { defaultCatalog, nodeTier, tierRank, type Cluster } from '@zhisuan/domain'
-import {
-  Scheduler,
-  findPlacement,
-  type Decision,
-  type JobSpec,
-  type SchedulerConfig,
-} from '@zhisuan/scheduler'
-import type { TraceRow } from '@zhisuan/sim'
+import { nodeTier, tierRank, type Cluster } from '@zhisuan/domain'
+import { findPlacement, type Decision, type JobSpec, type Scheduler } from '@zhisuan/scheduler'
+import { simulate, type SimConfig, type TraceRow } from '@zhisuan/sim'
 
 /** Large gangs added to the trace's jobs: size (accelerators), count, hours each runs. */
 export const largeGangs = [
@@ -16,7 +9,7 @@ export const largeGangs = [
   { accelerators: 8192, count: 8, hours: 24 },
 ] as const
 
-/** How long the replay waits between scheduling cycles, s (virtual time). */
+/** Seconds from a change (arrival, completion) to the scheduling cycle that answers it (virtual time). */
 export const cycleIntervalS = 60
 
 /**
@@ -99,111 +92,128 @@ export function benchJobs(
 }
 
 /**
- * Replays the jobs through one scheduler in virtual time: arrivals at their submit times,
- * completions after their durations, a scheduling cycle every `cycleIntervalS` when anything
- * changed. `onCycle` may sample the live scheduler (placement timings, memory).
+ * Replays the jobs through the simulator (the engine and the scheduler the control plane runs)
+ * with one placement policy, no failures: arrivals at their submit times, completions after
+ * their durations, a cycle after each change. `onCycle` may sample the live scheduler
+ * (placement timings, memory).
  */
 export function replay(
   cluster: Cluster,
   jobs: readonly (JobSpec & { durationS: number })[],
-  config: SchedulerConfig,
+  policy: SimConfig['policy'],
   onCycle: (scheduler: Scheduler, cycle: number) => void = () => undefined,
 ): PolicyFigures {
-  const family = cluster.pools[0]?.accelerator.family ?? ''
-  const scheduler = new Scheduler(cluster, defaultCatalog(), config)
-  const ends = new Heap<{ at: number; id: string }>((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
-  const byId = new Map(jobs.map((j) => [j.id, j]))
-  let next = 0
-  let now = jobs[0]?.submittedAt ?? 0
-  let scheduleSeconds = 0
-  let decisions = 0
-  let placed = 0
-  let waited = 0
-  let topTiers = 0
-  let multiNode = 0
-  let ringEdges = 0
-  let crossing = 0
-  let floor = 0
-  let cycle = 0
+  const submitted = new Map(jobs.map((j) => [j.id, j.submittedAt]))
   const perBlock = cluster.fabric.spec.nodesPerBlock
-  let gangWait = 0
-  let gangs = 0
-  let allocatedTime = 0
-  let windowTime = 0
   const capacity = cluster.fabric.acceleratorCount
-  while (next < jobs.length || ends.size() > 0) {
-    while (next < jobs.length && (jobs[next]?.submittedAt ?? 0) <= now) {
-      const j = jobs[next++]
-      if (j !== undefined) {
-        scheduler.submit({ ...j, chips: { kind: 'family', family } })
-      }
-    }
-    while ((ends.peek()?.at ?? Number.POSITIVE_INFINITY) <= now) {
-      const e = ends.pop()
-      if (e !== undefined) {
-        scheduler.remove(e.id)
-      }
-    }
-    const started = performance.now()
-    const result = scheduler.schedule(now)
-    scheduleSeconds += (performance.now() - started) / 1000
-    decisions += result.decisions.length
-    for (const d of result.decisions) {
-      if (d.kind !== 'place') {
-        continue
-      }
-      const j = byId.get(d.jobId)
-      if (j === undefined) {
-        continue
-      }
-      placed++
-      waited += now - j.submittedAt
-      if (j.id.startsWith('gang-')) {
-        gangs++
-        gangWait += now - j.submittedAt
-      }
-      ends.push({ at: now + j.durationS, id: j.id })
-      const ring = ringOf(d)
-      if (ring.length > 1) {
-        multiNode++
-        const fewest = Math.ceil(ring.length / perBlock)
-        floor += fewest > 1 ? fewest : 0
-        topTiers += tierRank(d.score.tier)
-        for (let i = 0; i < ring.length; i++) {
-          const a = ring[i] ?? 0
-          const b = ring[(i + 1) % ring.length] ?? 0
-          ringEdges++
-          const t = nodeTier(cluster.fabric, a, b)
-          if (t === 'spine' || t === 'core') {
-            crossing++
+  const f = {
+    scheduleSeconds: 0,
+    decisions: 0,
+    placed: 0,
+    waited: 0,
+    topTiers: 0,
+    multiNode: 0,
+    ringEdges: 0,
+    crossing: 0,
+    floor: 0,
+    gangWait: 0,
+    gangs: 0,
+    allocatedTime: 0,
+    windowTime: 0,
+  }
+  let cycles = 0
+  let lastT = jobs[0]?.submittedAt ?? 0
+  const result = simulate(
+    cluster,
+    jobs.map((j) => ({
+      id: j.id,
+      tenant: j.tenant,
+      submitS: j.submittedAt,
+      workS: j.durationS,
+      replicas: j.replicas,
+      perReplica: j.acceleratorsPerReplica,
+      ...(j.runtimeLimitS === undefined ? {} : { timeLimitS: j.runtimeLimitS }),
+    })),
+    {
+      seed: 1,
+      policy,
+      failures: null,
+      checkpoint: { intervalS: 'auto', stallS: 0, restartS: 0 },
+      cycleS: cycleIntervalS,
+      cycleTimer: () => performance.now(),
+      // utilization until the last job started, time-weighted
+      observe: (now, _cycled, engine) => {
+        if (f.placed < jobs.length) {
+          f.allocatedTime += engine.allocated * (now - lastT)
+          f.windowTime += capacity * (now - lastT)
+        }
+        lastT = now
+      },
+      onCycle: (now, cycle, engine) => {
+        f.scheduleSeconds += cycle.seconds
+        f.decisions += cycle.decisions.length
+        for (const d of cycle.decisions) {
+          if (d.kind === 'place') {
+            countPlacement(cluster, perBlock, d, now - (submitted.get(d.jobId) ?? now), f)
           }
         }
-      }
-    }
-    onCycle(scheduler, cycle++)
-    const nextArrival = jobs[next]?.submittedAt ?? Number.POSITIVE_INFINITY
-    const nextEnd = ends.peek()?.at ?? Number.POSITIVE_INFINITY
-    const later = Math.max(now + cycleIntervalS, Math.min(nextArrival, nextEnd))
-    if (scheduler.pending().length > 0 || next < jobs.length) {
-      const free = scheduler.state.free.reduce((sum, f) => sum + f, 0)
-      allocatedTime += (capacity - free) * (later - now)
-      windowTime += capacity * (later - now)
-    }
-    now = later
-  }
-  const makespan = now - (jobs[0]?.submittedAt ?? 0)
+        onCycle(engine.scheduler, cycles++)
+      },
+    },
+  )
   return {
-    placed,
-    decisions,
-    scheduleSeconds,
-    decisionsPerSecond: decisions / Math.max(scheduleSeconds, 1e-9),
-    meanTopTier: topTiers / Math.max(1, multiNode),
-    spineTrafficShare: crossing / Math.max(1, ringEdges),
-    spineTrafficFloor: floor / Math.max(1, ringEdges),
-    meanWaitHours: waited / Math.max(1, placed) / 3600,
-    meanGangWaitHours: gangWait / Math.max(1, gangs) / 3600,
-    utilization: allocatedTime / Math.max(1, windowTime),
-    makespanHours: makespan / 3600,
+    placed: f.placed,
+    decisions: f.decisions,
+    scheduleSeconds: f.scheduleSeconds,
+    decisionsPerSecond: f.decisions / Math.max(f.scheduleSeconds, 1e-9),
+    meanTopTier: f.topTiers / Math.max(1, f.multiNode),
+    spineTrafficShare: f.crossing / Math.max(1, f.ringEdges),
+    spineTrafficFloor: f.floor / Math.max(1, f.ringEdges),
+    meanWaitHours: f.waited / Math.max(1, f.placed) / 3600,
+    meanGangWaitHours: f.gangWait / Math.max(1, f.gangs) / 3600,
+    utilization: f.allocatedTime / Math.max(1, f.windowTime),
+    makespanHours: result.simulatedDays * 24,
+  }
+}
+
+/** Adds a placement to the figures: its wait, its top tier and its ring's spine crossings. */
+function countPlacement(
+  cluster: Cluster,
+  perBlock: number,
+  d: Decision & { kind: 'place' },
+  waitS: number,
+  f: {
+    placed: number
+    waited: number
+    gangs: number
+    gangWait: number
+    multiNode: number
+    floor: number
+    topTiers: number
+    ringEdges: number
+    crossing: number
+  },
+): void {
+  f.placed++
+  f.waited += waitS
+  if (d.jobId.startsWith('gang-')) {
+    f.gangs++
+    f.gangWait += waitS
+  }
+  const ring = ringOf(d)
+  if (ring.length <= 1) {
+    return
+  }
+  f.multiNode++
+  const fewest = Math.ceil(ring.length / perBlock)
+  f.floor += fewest > 1 ? fewest : 0
+  f.topTiers += tierRank(d.score.tier)
+  for (let i = 0; i < ring.length; i++) {
+    const t = nodeTier(cluster.fabric, ring[i] ?? 0, ring[(i + 1) % ring.length] ?? 0)
+    f.ringEdges++
+    if (t === 'spine' || t === 'core') {
+      f.crossing++
+    }
   }
 }
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import { fileURLToPath } from 'node:url'
-import type { SchedulerConfig } from '@zhisuan/scheduler'
 import { loadClusterFile } from '../load.js'
 import { intOption } from '../options.js'
 import { formatNumber, table, type Io } from '../output.js'
@@ -49,18 +48,17 @@ export async function runSchedulerBench(io: Io, flags: BenchFlags) {
   const perNode = cluster.pools[0]?.scaleUp.acceleratorsPerNode ?? 8
   const family = cluster.pools[0]?.accelerator.family ?? ''
   const jobs = benchJobs(trace, perNode)
-  const config: SchedulerConfig = { tenants: [], preemptionWindowS: 600, strictTenants: false }
   step(2, `replaying ${formatNumber(jobs.length)} jobs with topology-aware placement`)
   const samples = new Map<number, number[]>()
   let peakRss = process.memoryUsage().rss
-  const ours = replay(cluster, jobs, config, (scheduler, cycle) => {
+  const ours = replay(cluster, jobs, 'zhisuan', (scheduler, cycle) => {
     if (cycle % 5 === 0) {
       samplePlacement(scheduler, family, perNode, gangSizes, samples)
       peakRss = Math.max(peakRss, process.memoryUsage().rss)
     }
   })
   step(3, 'replaying the same jobs with first-fit placement')
-  const firstFit = replay(cluster, jobs, { ...config, placement: 'first-fit' })
+  const firstFit = replay(cluster, jobs, 'first-fit')
   // Slurm's bar was set on a 64-node 3-tier tree: replay the whole Philly window there, at its
   // own arrival rate (it over-subscribes 512 GPUs), with both placements.
   const { cluster: tree } = await loadClusterFile(smallTree)
@@ -72,9 +70,9 @@ export async function runSchedulerBench(io: Io, flags: BenchFlags) {
     4,
     `replaying the ${formatNumber(window.length)}-job Philly window on tree-64 with topology-aware placement`,
   )
-  const treeOurs = replay(tree, window, config)
+  const treeOurs = replay(tree, window, 'zhisuan')
   step(5, 'replaying it with first-fit placement')
-  const treeFirstFit = replay(tree, window, { ...config, placement: 'first-fit' })
+  const treeFirstFit = replay(tree, window, 'first-fit')
   step(6, 'done')
   const placeMs = Object.fromEntries(
     gangSizes.map((size) => [`gang${size}`, percentiles(samples.get(size) ?? [])]),
