@@ -8,12 +8,26 @@
  */
 export class CycleTimer {
   private due = Number.POSITIVE_INFINITY
+  private ranAt = Number.NEGATIVE_INFINITY
 
-  constructor(readonly periodS: number) {}
+  /**
+   * @param periodS seconds from a change to its cycle
+   * @param grid cycles fall on multiples of `periodS` instead, as a server loop's periodic passes
+   * do: a change is answered at the first pass at or after it
+   */
+  constructor(
+    readonly periodS: number,
+    private readonly grid = false,
+  ) {}
 
   /** Asks for a cycle after a change at `now`; returns its time when the shell must schedule it. */
   changed(now: number): number | undefined {
-    return this.at(now + this.periodS)
+    if (!this.grid || this.periodS <= 0) {
+      return this.at(now + this.periodS)
+    }
+    const pass = Math.ceil(now / this.periodS) * this.periodS
+    // a pass that already ran at this instant saw the state before the change
+    return this.at(pass <= this.ranAt ? pass + this.periodS : pass)
   }
 
   /** Asks for a cycle at `t` (a reservation's end); returns `t` when the shell must schedule it. */
@@ -34,6 +48,7 @@ export class CycleTimer {
       return false
     }
     this.due = Number.POSITIVE_INFINITY
+    this.ranAt = t
     return true
   }
 

@@ -29,6 +29,8 @@ export interface EngineOptions {
   readonly detectionS: number
   /** Seconds between scheduling cycles after a change; default `lifecycleDefaults.cycleS`. */
   readonly cycleS?: number
+  /** Cycles on multiples of `cycleS`, as a server loop's periodic passes (see `CycleTimer`). */
+  readonly cycleGrid?: boolean
   /**
    * A monotonic clock in milliseconds (`performance.now`) to time scheduling cycles with; the
    * engine never reads one itself. Without it, cycles report 0 s.
@@ -121,7 +123,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.scheduler = new Scheduler(options.cluster, options.catalog, options.scheduler)
-    this.timer = new CycleTimer(options.cycleS ?? lifecycleDefaults.cycleS)
+    this.timer = new CycleTimer(options.cycleS ?? lifecycleDefaults.cycleS, options.cycleGrid)
     this.paceOf = options.paceOf ?? (() => 1)
   }
 

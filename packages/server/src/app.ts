@@ -51,6 +51,8 @@ export interface AppOptions {
   readonly logger?: FastifyServerOptions['logger']
   /** The built web console to serve at `/` (its `dist`); none when undefined. */
   readonly consoleDir?: string
+  /** The twin's cluster model (restart delay, checkpoint stall); see `ReconcilerOptions`. */
+  readonly lifecycle?: ReconcilerOptions['lifecycle']
 }
 
 /** The control plane's HTTP app and its reconcile loop (not started: call `reconciler.start()`). */
@@ -114,6 +116,7 @@ export async function buildApp(
       holder: options.holder ?? defaultHolder(),
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
       ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
+      ...(options.lifecycle === undefined ? {} : { lifecycle: options.lifecycle }),
       log,
     })
   } else {

@@ -9,10 +9,25 @@ import { appFixture, labCluster } from './testing.js'
  * drain that evacuates and a resume, and a high-priority job that preempts, run through the
  * simulator and through the control plane (API, store, reconcile loop) on the twin backend with
  * a fake clock. Both must give the same jobs the same nodes at the same times, with the same
- * restarts. Times sit on a one-minute grid and the server passes once a minute, so a cycle in
- * either world sees the same state; the simulator runs its cycle at the change (period 0), as
- * the server's loop does on its next pass.
+ * restarts. The server passes once a minute; the simulator answers each change at the next
+ * pass (a cycle grid of one minute), so a cycle in either world sees the same state. Twice: with
+ * no restart delay or checkpoint stall, and with the twin's cluster model (a 2-minute restart,
+ * 30 s per checkpoint) in both worlds, where runs end between passes.
  */
+
+/** The cluster model both worlds run. */
+interface Model {
+  readonly name: string
+  readonly restartS: number
+  readonly stallS: number
+  /** Extra seconds of work per job, off the minute grid when not 0. */
+  readonly jitterS: number
+}
+
+const models: readonly Model[] = [
+  { name: 'no restart delay, no stall', restartS: 0, stallS: 0, jitterS: 0 },
+  { name: 'restart delay and checkpoint stalls', restartS: 120, stallS: 30, jitterS: 17 },
+]
 
 const step = 60
 const repairS = 3600
@@ -27,7 +42,7 @@ interface Outcome {
 }
 
 /** A seeded workload: whole-node gangs of 1, 2 or 4 nodes, and one urgent job that preempts. */
-function workload(seed: number): { jobs: SimJob[]; script: ScriptedNodeEvent[] } {
+function workload(seed: number, model: Model): { jobs: SimJob[]; script: ScriptedNodeEvent[] } {
   const stream = createRng(seed).stream('conformance')
   const jobs: SimJob[] = []
   let t = 0
@@ -37,7 +52,7 @@ function workload(seed: number): { jobs: SimJob[]; script: ScriptedNodeEvent[] }
       id: `job-${String(i).padStart(2, '0')}`,
       tenant: 'system',
       submitS: t,
-      workS: step * (20 + stream.below(60)),
+      workS: step * (20 + stream.below(60)) + model.jitterS * stream.below(3),
       replicas: [1, 2, 4][stream.below(3)] ?? 1,
       perReplica: 8,
     })
@@ -61,13 +76,14 @@ function workload(seed: number): { jobs: SimJob[]; script: ScriptedNodeEvent[] }
   return { jobs, script }
 }
 
-function simulated(jobs: readonly SimJob[], script: readonly ScriptedNodeEvent[]) {
+function simulated(jobs: readonly SimJob[], script: readonly ScriptedNodeEvent[], model: Model) {
   const result = simulate(cluster, jobs, {
     seed: 1,
     policy: 'zhisuan',
     failures: null,
-    checkpoint: { intervalS: 600, stallS: 0, restartS: 0 },
-    cycleS: 0,
+    checkpoint: { intervalS: 600, stallS: model.stallS, restartS: model.restartS },
+    cycleS: step,
+    cycleGrid: true,
     nodeEvents: script,
     jobResults: true,
   })
@@ -87,8 +103,14 @@ async function served(
   store: Store,
   jobs: readonly SimJob[],
   script: readonly ScriptedNodeEvent[],
+  model: Model,
 ): Promise<Map<string, Outcome>> {
-  const fx = await appFixture(store, cluster, { repairS })
+  const fx = await appFixture(
+    store,
+    cluster,
+    { repairS },
+    { restartS: model.restartS, checkpointStallS: model.stallS },
+  )
   const t0 = fx.now()
   const member = await fx.token('system', 'member')
   const call = (token: string, method: 'POST' | 'GET', url: string, payload?: object) =>
@@ -152,14 +174,15 @@ describe('one engine in three worlds', () => {
     await Promise.all(stores.map((s) => s.close()))
   })
 
-  it.each([1, 2, 3])(
-    'the simulator and the twin-backed server agree job by job (seed %i: a failure, an evacuating drain, a preemption)',
-    async (seed) => {
-      const { jobs, script } = workload(seed)
-      const sim = simulated(jobs, script)
+  const cases = models.flatMap((model) => [1, 2, 3].map((seed) => ({ model, seed })))
+  it.each(cases)(
+    'the simulator and the twin-backed server agree job by job ($model.name, seed $seed: a failure, an evacuating drain, a preemption)',
+    async ({ model, seed }) => {
+      const { jobs, script } = workload(seed, model)
+      const sim = simulated(jobs, script, model)
       const store = await Store.open(':memory:')
       stores.push(store)
-      const server = await served(store, jobs, script)
+      const server = await served(store, jobs, script, model)
       expect(Object.fromEntries(server)).toEqual(Object.fromEntries(sim))
       // the workload exercised what it is meant to
       expect([...sim.values()].some((o) => o.restarts > 0)).toBe(true)

@@ -13,6 +13,7 @@ import {
   type RunningJob,
   type Tenant as SchedulerTenant,
 } from '@zhisuan/scheduler'
+import { keptWork, lifecycleDefaults, type CheckpointPlan } from '@zhisuan/engine'
 import type { JobRecord, NodeState, Store } from '@zhisuan/store'
 import { clusterFamilies, schedulerSpec, type StoredSpec } from './job-spec.js'
 import type { LoopObserver, NodeInfo, ReconcileLoop } from './reconcile-loop.js'
@@ -26,7 +27,7 @@ const yieldToRequests = () =>
 export function nodeListOf(cluster: Cluster, catalog: Catalog): NodeInfo[] {
   const probe = new Scheduler(cluster, catalog, {
     tenants: [],
-    preemptionWindowS: 600,
+    preemptionWindowS: lifecycleDefaults.preemptionWindowS,
     strictTenants: false,
   })
   return probe.state.nodes.map((n, i) => ({
@@ -54,6 +55,12 @@ export interface ReconcilerOptions {
   /** Seconds without an agent report before a node that had one is unreachable; default 60. */
   readonly heartbeatTimeoutS?: number
   readonly log: (level: 'info' | 'warn' | 'error', message: string, detail?: object) => void
+  /**
+   * The cluster model of a backend that runs no real code (the twin), as the simulator's: seconds
+   * a restarted attempt spends before its work resumes, and seconds each checkpoint stalls a job;
+   * both default 0.
+   */
+  readonly lifecycle?: { readonly restartS?: number; readonly checkpointStallS?: number }
 }
 
 const leaseName = 'reconcile-loop'
@@ -283,7 +290,7 @@ export class Reconciler implements ReconcileLoop {
     }))
     const scheduler = new Scheduler(this.options.cluster, this.options.catalog, {
       tenants,
-      preemptionWindowS: 600,
+      preemptionWindowS: lifecycleDefaults.preemptionWindowS,
       strictTenants: false,
     })
     this.scheduler = scheduler
@@ -773,6 +780,8 @@ export class Reconciler implements ReconcileLoop {
         ...(spec.body.command === undefined ? {} : { command: spec.body.command }),
         durationS: spec.durationS,
         doneS: job.doneS,
+        startDelayS: this.startDelayOf(job),
+        ...(spec.body.checkpoint?.intervalS === undefined ? {} : { checkpoint: this.planOf(job) }),
         ...(resumeFrom === undefined ? {} : { resumeFrom }),
       })
       this.launchHolds.delete(job.id)
@@ -805,23 +814,39 @@ export class Reconciler implements ReconcileLoop {
 
   /**
    * Work a job keeps from its current attempt, and what it loses: up to its newest committed
-   * checkpoint of this attempt when the registry has one, else whole checkpoint intervals of its
-   * policy (the twin's jobs write none), else nothing.
+   * checkpoint of this attempt when the registry has one, else whole checkpoint periods of its
+   * policy as the engine counts them (the twin's jobs write none), else nothing.
    */
   private async kept(
     job: JobRecord,
     now: number,
   ): Promise<{ keptS: number; sinceCheckpointS: number }> {
     const start = job.attemptStartedAt ?? now
-    const ran = Math.max(0, now - start)
     const latest = await this.options.store.checkpoints.latestCommitted(job.id)
     const at = latest?.committedAt ?? null
     if (at !== null && at >= start && at <= now) {
       return { keptS: at - start, sinceCheckpointS: now - at }
     }
-    const interval = this.specOf(job).body.checkpoint?.intervalS
-    const keptS = interval === undefined ? 0 : Math.floor(ran / interval) * interval
-    return { keptS, sinceCheckpointS: ran - keptS }
+    const { keptS, unkeptWallS } = keptWork(
+      { startedAt: start, delayS: this.startDelayOf(job), pace: 1 },
+      this.planOf(job),
+      Math.max(0, this.specOf(job).durationS - job.doneS),
+      now,
+    )
+    return { keptS, sinceCheckpointS: unkeptWallS }
+  }
+
+  /** Seconds the job's current attempt spends before its work: a restart's, after a first run. */
+  private startDelayOf(job: JobRecord): number {
+    return job.restarts > 0 ? (this.options.lifecycle?.restartS ?? 0) : 0
+  }
+
+  /** The job's checkpoint plan: its policy's interval (none: never) and the model's stall. */
+  private planOf(job: JobRecord): CheckpointPlan {
+    return {
+      intervalS: this.specOf(job).body.checkpoint?.intervalS ?? Number.POSITIVE_INFINITY,
+      stallS: this.options.lifecycle?.checkpointStallS ?? 0,
+    }
   }
 
   /** Back to pending (preempted, or its node failed with no replacement, or its launch failed). */

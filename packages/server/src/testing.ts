@@ -6,7 +6,7 @@ import { TwinBackend, type TwinBackendOptions } from '@zhisuan/sim'
 import type { Store } from '@zhisuan/store'
 import { buildApp } from './app.js'
 import { newToken, systemTenant } from './auth.js'
-import type { Reconciler } from './reconciler.js'
+import type { Reconciler, ReconcilerOptions } from './reconciler.js'
 
 /** The lab-64 example: 8 H100 nodes in 2 blocks. */
 export function labCluster(): Cluster {
@@ -34,6 +34,8 @@ export async function appFixture(
   cluster = labCluster(),
   /** Twin settings beside the nodes, clock and journal (a repair time, say). */
   twinOptions: Partial<Pick<TwinBackendOptions, 'repairS' | 'speed' | 'seed'>> = {},
+  /** The twin's cluster model in the loop (restart delay, checkpoint stall). */
+  lifecycle?: ReconcilerOptions['lifecycle'],
 ): Promise<AppFixture> {
   let t = 1_800_000_000
   const clock = () => t
@@ -54,6 +56,7 @@ export async function appFixture(
     catalog: defaultCatalog(),
     clock,
     holder: 'test',
+    ...(lifecycle === undefined ? {} : { lifecycle }),
   })
   const admin = newToken()
   await store.createToken({

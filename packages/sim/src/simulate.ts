@@ -38,6 +38,11 @@ export interface SimConfig {
   readonly horizonS?: number
   /** Seconds between scheduling cycles when something changed; default `lifecycleDefaults.cycleS`. */
   readonly cycleS?: number
+  /**
+   * Cycles on multiples of `cycleS` (the first at or after each change), as the control plane's
+   * loop passes periodically, instead of `cycleS` after the change; default false.
+   */
+  readonly cycleGrid?: boolean
   /** Called now and then with the simulated time and event count (progress bars). */
   readonly onProgress?: (simulatedS: number, events: number) => void
   /** Sample a timeline (utilization, queue length, failures) every this many seconds; none when absent. */
@@ -180,6 +185,7 @@ class Simulation {
       detectionS: config.failures?.detectionS ?? 0,
       ...(config.cycleS === undefined ? {} : { cycleS: config.cycleS }),
       ...(config.cycleTimer === undefined ? {} : { timer: config.cycleTimer }),
+      ...(config.cycleGrid === undefined ? {} : { cycleGrid: config.cycleGrid }),
       paceOf: (job, nodes) => {
         const sim = this.simJobs.get(job.spec.id)
         return sim === undefined ? 1 : placementPace(cluster, sim, nodes)

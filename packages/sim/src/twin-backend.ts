@@ -6,6 +6,7 @@ import {
   type ExecutionBackend,
   type PlacedJob,
 } from '@zhisuan/domain'
+import { wallSecondsFor } from '@zhisuan/engine'
 import { createRng } from './rng.js'
 
 /** One run of the twin as its journal keeps it. Times are Unix seconds. */
@@ -14,7 +15,7 @@ export interface TwinRun {
   readonly attempt: number
   readonly nodes: readonly string[]
   readonly startedAt: number
-  /** When the run ends on its own (start + remaining duration / speed). */
+  /** When the run ends on its own: start + (restart delay + remaining work with its checkpoint stalls) / speed. */
   readonly endsAt: number
 }
 
@@ -63,7 +64,8 @@ export interface TwinBackendOptions {
 
 /**
  * The twin backend: the control plane's jobs "run" on a simulated cluster on a wall clock. A
- * launched gang finishes after its duration (sped up by `speed`); nodes fail at a configured
+ * launched gang finishes after its restart delay and its remaining work with checkpoint stalls,
+ * computed as the simulator does (sped up by `speed`); nodes fail at a configured
  * rate, or when told to, and come back after repair. Runs live in a journal so a restarted
  * control plane adopts them instead of launching them again.
  */
@@ -121,13 +123,16 @@ export class TwinBackend implements ExecutionBackend {
       throw new ZhisuanError('invalid-input', `twin has no node ${unknown}`)
     }
     const now = this.options.clock()
+    // the cluster model the simulator runs: restart delay, then the work with its stalls
     const remaining = Math.max(0, job.durationS - job.doneS)
+    const plan = job.checkpoint ?? { intervalS: Number.POSITIVE_INFINITY, stallS: 0 }
+    const wall = (job.startDelayS ?? 0) + wallSecondsFor(remaining, 1, plan)
     const run: TwinRun = {
       jobId: job.jobId,
       attempt: job.attempt,
       nodes: [...job.nodes],
       startedAt: now,
-      endsAt: now + remaining / this.speed,
+      endsAt: now + wall / this.speed,
     }
     await this.options.journal.put(run)
     this.runsById.set(job.jobId, run)

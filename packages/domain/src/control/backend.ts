@@ -20,6 +20,16 @@ export interface PlacedJob {
   /** Productive seconds already done before this attempt (work kept by checkpoints). */
   readonly doneS: number
   /**
+   * Seconds the attempt spends restarting and restoring before its work resumes (0 or absent for
+   * a first start); a backend that runs no real code (the twin) adds them to the run.
+   */
+  readonly startDelayS?: number
+  /**
+   * How the job checkpoints, for a backend that runs no real code: it stops `stallS` per
+   * `intervalS` of running time (the period includes the stall).
+   */
+  readonly checkpoint?: { readonly intervalS: number; readonly stallS: number }
+  /**
    * The newest committed checkpoint the attempt resumes from, when the job has one (a backend
    * passes it to the job, e.g. as `ZHISUAN_CHECKPOINT_ID` / `ZHISUAN_CHECKPOINT_STEP`).
    */
