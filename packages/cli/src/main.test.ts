@@ -371,7 +371,7 @@ describe('zhisuan sim', () => {
     ])
     expect(rows.every((r) => r['state'] === 'finished')).toBe(true)
     // a 32-GPU gang on 8-GPU nodes names its four nodes
-    expect(rows.find((r) => r['job_id'] === 'j4')?.['nodes'].split(' ')).toHaveLength(4)
+    expect(rows.find((r) => r['job_id'] === 'j4')?.['nodes']?.split(' ')).toHaveLength(4)
     const start = Math.min(...rows.map((r) => Number(r['submit_s'])))
     const end = Math.max(...rows.map((r) => Number(r['end_s'])))
     const held = rows.reduce(
