@@ -7,11 +7,12 @@ export {
 export { CycleTimer } from './cycle-timer.js'
 export { lifecycleDefaults } from './defaults.js'
 export { deeperTier, type JobAccount, type JobAccountState } from './job-account.js'
-export {
-  Engine,
-  type CycleOutcome,
-  type EngineEffect,
-  type EngineJob,
-  type EngineOptions,
-  type InterruptCause,
-} from './lifecycle.js'
+export type {
+  CycleOutcome,
+  EngineEffect,
+  EngineJob,
+  EngineOptions,
+  InterruptCause,
+} from './engine-types.js'
+export { Engine } from './lifecycle.js'
+export { placeableNow } from './placeable-now.js'

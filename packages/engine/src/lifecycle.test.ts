@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
-import { Engine, type EngineEffect, type EngineJob } from './lifecycle.js'
+import type { EngineEffect, EngineJob } from './engine-types.js'
+import { Engine } from './lifecycle.js'
 
 /** lab-64: 8 nodes of 8 H100 in two blocks of 4. */
 const cluster = parseClusterFile(

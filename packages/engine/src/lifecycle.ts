@@ -1,91 +1,17 @@
-import type { Catalog, Cluster, Tier } from '@zhisuan/domain'
-import {
-  Scheduler,
-  type Decision,
-  type JobSpec,
-  type PendingReason,
-  type SchedulerConfig,
-} from '@zhisuan/scheduler'
-import { keptWork, wallSecondsFor, type CheckpointPlan } from './checkpoint-work.js'
+import type { Tier } from '@zhisuan/domain'
+import { Scheduler, type Decision } from '@zhisuan/scheduler'
+import { keptWork, wallSecondsFor } from './checkpoint-work.js'
 import { CycleTimer } from './cycle-timer.js'
 import { lifecycleDefaults } from './defaults.js'
+import type {
+  CycleOutcome,
+  EngineEffect,
+  EngineJob,
+  EngineOptions,
+  InterruptCause,
+} from './engine-types.js'
 import { deeperTier, type JobAccount } from './job-account.js'
-
-/** A job the engine runs: the scheduler's spec, the work it needs and how it checkpoints. */
-export interface EngineJob {
-  readonly spec: JobSpec
-  /** Seconds of productive work the job needs. */
-  readonly workS: number
-  readonly checkpoint: CheckpointPlan
-}
-
-export interface EngineOptions {
-  readonly cluster: Cluster
-  readonly catalog: Catalog
-  readonly scheduler: SchedulerConfig
-  /** Seconds to restart and restore after an interruption, before work resumes. */
-  readonly restartS: number
-  /** Seconds between a failure and its detection (a failed gang holds its nodes meanwhile). */
-  readonly detectionS: number
-  /** Seconds between scheduling cycles after a change; default `lifecycleDefaults.cycleS`. */
-  readonly cycleS?: number
-  /** Cycles on multiples of `cycleS`, as a server loop's periodic passes (see `CycleTimer`). */
-  readonly cycleGrid?: boolean
-  /**
-   * A monotonic clock in milliseconds (`performance.now`) to time scheduling cycles with; the
-   * engine never reads one itself. Without it, cycles report 0 s.
-   */
-  readonly timer?: () => number
-  /** Wall seconds per second of work of a job on these nodes (≥ 1); default 1 (the cluster model's). */
-  readonly paceOf?: (job: EngineJob, nodes: readonly number[]) => number
-}
-
-/** What a scheduling cycle did. */
-export interface CycleOutcome {
-  /** False when the cycle was superseded by an earlier one (nothing ran). */
-  readonly ran: boolean
-  /** The scheduler's decisions, as it made them. */
-  readonly decisions: readonly Decision[]
-  /** Seconds the scheduler took (by the options' timer; 0 without one). */
-  readonly seconds: number
-  readonly effects: EngineEffect[]
-  readonly pending: ReadonlyMap<string, PendingReason>
-  /** When the shell must schedule the next cycle (a reservation's end), if any. */
-  readonly wakeAt: number | undefined
-}
-
-/** Why a running job stopped or moved. */
-export type InterruptCause = 'failed' | 'software' | 'preempted' | 'evacuated'
-
-/**
- * What the engine did, for the shell to carry out: the simulator schedules `run` ends as
- * events; a server records changes and tells its backend.
- */
-export type EngineEffect =
-  /** The job's current run ends at `endsAt` unless something happens first (`run` numbers it). */
-  | { readonly kind: 'run'; readonly jobId: string; readonly run: number; readonly endsAt: number }
-  | {
-      readonly kind: 'placed'
-      readonly jobId: string
-      readonly nodes: readonly number[]
-      readonly restart: boolean
-    }
-  | {
-      readonly kind: 'restarted'
-      readonly jobId: string
-      readonly nodes: readonly number[]
-      readonly cause: InterruptCause
-      readonly keptS: number
-      readonly lostAcceleratorS: number
-    }
-  | {
-      readonly kind: 'requeued'
-      readonly jobId: string
-      readonly cause: InterruptCause
-      readonly keptS: number
-      readonly lostAcceleratorS: number
-    }
-  | { readonly kind: 'finished'; readonly jobId: string }
+import { placeableNow } from './placeable-now.js'
 
 interface Live {
   readonly job: EngineJob
@@ -379,36 +305,11 @@ export class Engine {
   }
 
   /**
-   * Ids of pending jobs that a cycle now would place on free nodes (no preemption), asked of a
-   * fresh scheduler holding the same nodes, running gangs and queue: an audit of work
-   * conservation that does not touch this engine's state.
+   * Ids of pending jobs that a cycle now would place on free nodes (no preemption): an audit of
+   * work conservation that does not touch this engine's state (see `placeableNow`).
    */
   placeableNow(now: number): string[] {
-    const probe = new Scheduler(this.options.cluster, this.options.catalog, this.options.scheduler)
-    this.scheduler.state.nodes.forEach((n, i) => {
-      if (n.spare) {
-        probe.setSpare(i, true)
-      }
-      if (n.health !== 'healthy') {
-        probe.setNodeHealth(i, n.health, now)
-      }
-    })
-    for (const r of this.scheduler.running()) {
-      probe.adopt(r.spec, r.nodes, r.startedAt, r.lastCheckpointAt)
-    }
-    for (const p of this.scheduler.pending()) {
-      probe.submit(p)
-    }
-    const placed: string[] = []
-    for (const d of probe.schedule(now).decisions) {
-      if (d.kind === 'preempt') {
-        break
-      }
-      if (d.kind === 'place') {
-        placed.push(d.jobId)
-      }
-    }
-    return placed
+    return placeableNow(this.options, this.scheduler, now)
   }
 
   private apply(decisions: readonly Decision[], now: number, effects: EngineEffect[]): void {

@@ -2,14 +2,14 @@ export { failurePresets, llama3Mix, type FailureCategory, type FailureModel } fr
 export { quantile, summarize, type JobRecord, type SimResult } from './metrics.js'
 export { createRng, type Rng, type Stream } from './rng.js'
 export { type NetworkEvents, type SimJob } from './sim-job.js'
-export {
-  simulate,
-  type CheckpointSettings,
-  type ScriptedNodeEvent,
-  type SimConfig,
-  type SimOutcome,
-  type Timeline,
-} from './simulate.js'
+export type {
+  CheckpointSettings,
+  ScriptedNodeEvent,
+  SimConfig,
+  SimOutcome,
+  Timeline,
+} from './sim-config.js'
+export { simulate } from './simulate.js'
 export { jobResultColumns, jobResultRows, jobResultsCsv, type JobResultRow } from './job-results.js'
 export { jobsFromTrace, type TraceRow } from './workload.js'
 export { withGangs, type GangMixOptions } from './gang-mix.js'

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
 import { failurePresets, type FailureModel } from './failures.js'
 import type { SimJob } from './sim-job.js'
-import { simulate, type SimConfig } from './simulate.js'
+import type { SimConfig } from './sim-config.js'
+import { simulate } from './simulate.js'
 import { jobsFromTrace } from './workload.js'
 
 const cluster = (name: string) =>

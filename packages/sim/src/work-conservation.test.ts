@@ -6,7 +6,8 @@ import { lifecycleDefaults } from '@zhisuan/engine'
 import type { FailureModel } from './failures.js'
 import { withGangs } from './gang-mix.js'
 import type { SimJob } from './sim-job.js'
-import { simulate, type SimConfig } from './simulate.js'
+import type { SimConfig } from './sim-config.js'
+import { simulate } from './simulate.js'
 import { jobsFromTrace } from './workload.js'
 
 /** A moment at which a pending job could have been placed on free nodes, and was not in time. */
