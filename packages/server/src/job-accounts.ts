@@ -1,0 +1,60 @@
+import type { PlacedJob } from '@zhisuan/domain'
+import { keptWork, type CheckpointPlan } from '@zhisuan/engine'
+import type { JobRecord } from '@zhisuan/store'
+import { specOf, type LoopState } from './loop-state.js'
+
+/**
+ * Work a job keeps from its current attempt, and what it loses: up to its newest committed
+ * checkpoint of this attempt when the registry has one, else whole checkpoint periods of its
+ * policy as the engine counts them (the twin's jobs write none), else nothing.
+ */
+export async function attemptWorkKept(
+  state: LoopState,
+  job: JobRecord,
+  now: number,
+): Promise<{ keptS: number; sinceCheckpointS: number }> {
+  const start = job.attemptStartedAt ?? now
+  const latest = await state.options.store.checkpoints.latestCommitted(job.id)
+  const at = latest?.committedAt ?? null
+  if (at !== null && at >= start && at <= now) {
+    return { keptS: at - start, sinceCheckpointS: now - at }
+  }
+  const { keptS, unkeptWallS } = keptWork(
+    { startedAt: start, delayS: startDelayOf(state, job), pace: 1 },
+    checkpointPlanOf(state, job),
+    Math.max(0, specOf(state, job).durationS - job.doneS),
+    now,
+  )
+  return { keptS, sinceCheckpointS: unkeptWallS }
+}
+
+/** The newest committed checkpoint of a job, as a launch passes it on. */
+export async function resumeOf(state: LoopState, jobId: string): Promise<PlacedJob['resumeFrom']> {
+  const latest = await state.options.store.checkpoints.latestCommitted(jobId)
+  return latest === undefined
+    ? undefined
+    : {
+        checkpointId: latest.id,
+        step: latest.step,
+        locations: latest.shards.map((s) => s.location ?? s.path),
+      }
+}
+
+/** Seconds the job's current attempt spends before its work: a restart's, after a first run. */
+export function startDelayOf(state: LoopState, job: JobRecord): number {
+  return job.restarts > 0 ? (state.options.lifecycle?.restartS ?? 0) : 0
+}
+
+/** The job's checkpoint plan: its policy's interval (none: never) and the model's stall. */
+export function checkpointPlanOf(state: LoopState, job: JobRecord): CheckpointPlan {
+  return {
+    intervalS: specOf(state, job).body.checkpoint?.intervalS ?? Number.POSITIVE_INFINITY,
+    stallS: state.options.lifecycle?.checkpointStallS ?? 0,
+  }
+}
+
+/** Accelerators the job holds: its placement's nodes (or its replicas) times each one's. */
+export function acceleratorsOf(state: LoopState, job: JobRecord): number {
+  const spec = specOf(state, job)
+  return (job.placement?.length ?? spec.replicas) * spec.body.acceleratorsPerReplica
+}
