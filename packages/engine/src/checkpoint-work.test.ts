@@ -24,6 +24,20 @@ describe('checkpoint work', () => {
     })
   })
 
+  it('keeps the work done by a committed checkpoint the registry knows, less its restart and stalls', () => {
+    const plan = { intervalS: 600, stallS: 30 }
+    const attempt = { startedAt: 1000, delayS: 120, pace: 1 }
+    // committed at 1000 + 120 + 1300: 1,300 s productive, two stalls in it
+    expect(keptWork(attempt, plan, 10_000, 3000, 2420)).toEqual({
+      keptS: 1300 - 60,
+      unkeptWallS: 2000 - 1300,
+    })
+    // a checkpoint from before this attempt does not count: whole periods do
+    expect(keptWork(attempt, plan, 10_000, 3000, 900).keptS).toBe(3 * 570)
+    // never more than was left
+    expect(keptWork(attempt, plan, 500, 3000, 2420).keptS).toBe(500)
+  })
+
   it('keeps never more than was done, never less as time passes, one period of compute per period', () => {
     fc.assert(
       fc.property(

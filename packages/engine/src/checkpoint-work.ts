@@ -30,15 +30,26 @@ export function wallSecondsFor(remainingS: number, pace: number, plan: Checkpoin
 /**
  * What an attempt keeps if it stops at `now`: the work of its whole checkpoint periods (never
  * more than it had left), and the wall seconds it held its accelerators without keeping them
- * (time since its last checkpoint, detection and restart included).
+ * (time since its last checkpoint, detection and restart included). When the job's newest
+ * committed checkpoint of this attempt is known (`committedAt`, from a checkpoint registry), it
+ * keeps the work done by then instead.
  */
 export function keptWork(
   attempt: AttemptClock,
   plan: CheckpointPlan,
   remainingS: number,
   now: number,
+  committedAt?: number,
 ): { readonly keptS: number; readonly unkeptWallS: number } {
   const held = Math.max(0, now - attempt.startedAt)
+  if (committedAt !== undefined && committedAt >= attempt.startedAt && committedAt <= now) {
+    const productive = Math.max(0, committedAt - attempt.startedAt - attempt.delayS)
+    const stalls = Number.isFinite(plan.intervalS)
+      ? Math.floor(productive / plan.intervalS) * plan.stallS
+      : 0
+    const keptS = Math.min((productive - stalls) / attempt.pace, remainingS)
+    return { keptS, unkeptWallS: Math.max(0, held - productive) }
+  }
   if (!Number.isFinite(plan.intervalS)) {
     return { keptS: 0, unkeptWallS: held }
   }

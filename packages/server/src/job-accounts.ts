@@ -4,9 +4,9 @@ import type { JobRecord } from '@zhisuan/store'
 import { specOf, type LoopState } from './loop-state.js'
 
 /**
- * Work a job keeps from its current attempt, and what it loses: up to its newest committed
- * checkpoint of this attempt when the registry has one, else whole checkpoint periods of its
- * policy as the engine counts them (the twin's jobs write none), else nothing.
+ * Work a job keeps from its current attempt, and what it loses, as the engine counts them: up to
+ * its newest committed checkpoint of this attempt when the registry has one, else whole
+ * checkpoint periods of its policy (the twin's jobs write none), else nothing.
  */
 export async function attemptWorkKept(
   state: LoopState,
@@ -15,15 +15,12 @@ export async function attemptWorkKept(
 ): Promise<{ keptS: number; sinceCheckpointS: number }> {
   const start = job.attemptStartedAt ?? now
   const latest = await state.options.store.checkpoints.latestCommitted(job.id)
-  const at = latest?.committedAt ?? null
-  if (at !== null && at >= start && at <= now) {
-    return { keptS: at - start, sinceCheckpointS: now - at }
-  }
   const { keptS, unkeptWallS } = keptWork(
     { startedAt: start, delayS: startDelayOf(state, job), pace: 1 },
     checkpointPlanOf(state, job),
     Math.max(0, specOf(state, job).durationS - job.doneS),
     now,
+    latest?.committedAt ?? undefined,
   )
   return { keptS, sinceCheckpointS: unkeptWallS }
 }
