@@ -3,6 +3,7 @@ import { ClusterState } from '@zhisuan/scheduler'
 import { TwinBackend } from '@zhisuan/sim'
 import { SlurmBackend, slurmBackendOptionsFromEnv } from '@zhisuan/slurm'
 import type { Store } from '@zhisuan/store'
+import type { ReconcilerOptions } from './loop-state.js'
 
 /**
  * Which execution backend the reconcile loop drives, as plain data: the loop's worker thread
@@ -15,6 +16,10 @@ export type BackendConfig =
       readonly speed: number
       /** Random node failures per 1,000 accelerators per simulated day; default none. */
       readonly failureRate?: number
+      /** Simulated seconds a restarted run spends restoring before its work; default 0. */
+      readonly restartS?: number
+      /** Simulated seconds each checkpoint stalls a job; default 0. */
+      readonly checkpointStallS?: number
     }
   | {
       readonly kind: 'slurm'
@@ -23,6 +28,16 @@ export type BackendConfig =
       /** Address ranks use to reach rank 0 (default: the first node's name). */
       readonly masterAddress?: string
     }
+
+/**
+ * The twin's cluster model as the reconcile loop needs it (restart delay and checkpoint stall,
+ * the simulator's); nothing for a backend that runs real jobs.
+ */
+export function lifecycleOf(config: BackendConfig): ReconcilerOptions['lifecycle'] {
+  return config.kind === 'twin'
+    ? { restartS: config.restartS ?? 0, checkpointStallS: config.checkpointStallS ?? 0 }
+    : undefined
+}
 
 /**
  * Opens the backend: the twin over the store's journal with the cluster's nodes, or a real

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { ZhisuanError, type ExecutionBackend } from '@zhisuan/domain'
 import { Store } from '@zhisuan/store'
-import { openBackend } from './backends.js'
+import { lifecycleOf, openBackend } from './backends.js'
 import type { FromLoop, LoopWorkerData, ToLoop } from './loop-thread.js'
 import { Reconciler } from './reconciler.js'
 
@@ -43,6 +43,7 @@ const reconciler = new Reconciler({
   holder: data.holder,
   ...(data.tickMs === undefined ? {} : { tickMs: data.tickMs }),
   ...(data.leaseTtlS === undefined ? {} : { leaseTtlS: data.leaseTtlS }),
+  ...(data.backend.kind === 'twin' ? { lifecycle: lifecycleOf(data.backend) } : {}),
   log: (level, message, detail) => {
     post({ type: 'log', level, message, ...(detail === undefined ? {} : { detail }) })
   },

@@ -9,7 +9,7 @@ import { readEnvFile } from '@zhisuan/slurm'
 import { Store, redact } from '@zhisuan/store'
 import { buildApp, defaultHolder } from './app.js'
 import { newToken, systemTenant } from './auth.js'
-import { openBackend, type BackendConfig } from './backends.js'
+import { lifecycleOf, openBackend, type BackendConfig } from './backends.js'
 import { LoopThread } from './loop-thread.js'
 import type { ReconcileLoop } from './reconcile-loop.js'
 import type { ReconcilerOptions } from './reconciler.js'
@@ -33,6 +33,10 @@ export interface ServerOptions {
   readonly twinSpeed: number
   /** Random node failures per 1,000 accelerators per simulated day on the twin; default none. */
   readonly twinFailureRate?: number
+  /** Simulated seconds a restarted run spends restoring on the twin (as `zhisuan sim --restart`); default 0. */
+  readonly twinRestartS?: number
+  /** Simulated seconds each checkpoint stalls a job on the twin (as `zhisuan sim --stall`); default 0. */
+  readonly twinCheckpointStallS?: number
   readonly tickMs?: number
   readonly leaseTtlS?: number
   readonly logger?: FastifyServerOptions['logger']
@@ -85,6 +89,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             ...(options.twinFailureRate === undefined
               ? {}
               : { failureRate: options.twinFailureRate }),
+            ...(options.twinRestartS === undefined ? {} : { restartS: options.twinRestartS }),
+            ...(options.twinCheckpointStallS === undefined
+              ? {}
+              : { checkpointStallS: options.twinCheckpointStallS }),
           }
     const common = {
       store,
@@ -100,7 +108,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let app: FastifyInstance
     if (options.loopThread === false) {
       inThread = await openBackend(backend, options.cluster, store)
-      ;({ app, reconciler: loop } = await buildApp({ ...common, backend: inThread }))
+      const lifecycle = lifecycleOf(backend)
+      ;({ app, reconciler: loop } = await buildApp({
+        ...common,
+        backend: inThread,
+        ...(lifecycle === undefined ? {} : { lifecycle }),
+      }))
     } else {
       // the thread opens the backend: a failure (an unsupported slurmrestd) stops the start here
       let log: ReconcilerOptions['log'] = () => undefined

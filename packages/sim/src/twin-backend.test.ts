@@ -33,6 +33,25 @@ describe('the twin backend', () => {
     expect(await twin.runs()).toEqual([])
   })
 
+  it('adds a restart delay and checkpoint stalls to a run, as the simulator does', async () => {
+    let now = 0
+    const twin = await TwinBackend.open({ nodes, clock: () => now, journal: memoryJournal() })
+    // 1,200 s of work left, checkpoints every 600 s stalling 30 s (two stalls), 120 s to restore
+    await twin.launch(
+      placed('a', {
+        attempt: 2,
+        durationS: 3000,
+        doneS: 1800,
+        startDelayS: 120,
+        checkpoint: { intervalS: 600, stallS: 30 },
+      }),
+    )
+    now = 120 + 1200 + 2 * 30 - 1
+    expect(await twin.poll()).toEqual([])
+    now += 1
+    expect(await twin.poll()).toMatchObject([{ kind: 'job-finished', jobId: 'a', at: 1380 }])
+  })
+
   it('launches a (job, attempt) once, however often it is asked', async () => {
     const journal = memoryJournal()
     const twin = await TwinBackend.open({ nodes, clock: () => 0, journal })

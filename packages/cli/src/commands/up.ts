@@ -37,6 +37,8 @@ interface UpFlags {
   cluster?: string
   twinSpeed?: string
   twinFailureRate?: string
+  twinRestart?: string
+  twinCheckpointStall?: string
   slurmEnv?: string
   slurmMasterAddress?: string
   logLevel?: string
@@ -70,6 +72,8 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   const { cluster } = await loadClusterFile(clusterFile)
   const speed = numberOption('--twin-speed', flags.twinSpeed, 1e-3, 1e6) ?? 1
   const failureRate = numberOption('--twin-failure-rate', flags.twinFailureRate, 0, 1e6)
+  const restartS = numberOption('--twin-restart', flags.twinRestart, 0, 86_400)
+  const stallS = numberOption('--twin-checkpoint-stall', flags.twinCheckpointStall, 0, 86_400)
   const web = consoleDir()
   const server = await startServer({
     port,
@@ -85,6 +89,8 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       ? {}
       : { slurmMasterAddress: flags.slurmMasterAddress }),
     ...(failureRate === undefined ? {} : { twinFailureRate: failureRate }),
+    ...(restartS === undefined ? {} : { twinRestartS: restartS }),
+    ...(stallS === undefined ? {} : { twinCheckpointStallS: stallS }),
     logger: { level },
     ...(web === undefined ? {} : { consoleDir: web }),
   })
@@ -95,7 +101,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       `  store:   ${store === 'sqlite' ? `SQLite in ${flags.dataDir ?? '.zhisuan'}` : 'PostgreSQL'}`,
       backend === 'slurm'
         ? `  backend: Slurm (${flags.slurmEnv ?? '/var/lib/zhisuan-slurm/env'}) running ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators)`
-        : `  backend: twin of ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators, ×${speed} speed)`,
+        : `  backend: twin of ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators, ×${speed} speed${restartS === undefined ? '' : `, ${restartS} s restart`}${stallS === undefined ? '' : `, ${stallS} s per checkpoint`})`,
       server.adminTokenFile === undefined
         ? '  admin token: issued on an earlier start (not shown again)'
         : `  admin token: written to ${server.adminTokenFile} (mode 0600; it is not printed)`,
@@ -154,6 +160,14 @@ export function registerUp(program: Command, io: Io): void {
     .option(
       '--twin-failure-rate <r>',
       'random node failures per 1,000 accelerators per day on the twin',
+    )
+    .option(
+      '--twin-restart <s>',
+      'simulated seconds a restarted job restores on the twin before it works again (as zhisuan sim --restart; default 0)',
+    )
+    .option(
+      '--twin-checkpoint-stall <s>',
+      'simulated seconds each checkpoint stops a job on the twin (as zhisuan sim --stall; default 0)',
     )
     .option('--log-level <level>', 'fatal, error, warn, info or debug', 'warn')
     .action(async (flags: UpFlags) => {
