@@ -1,6 +1,6 @@
 import type { Cluster, ExecutionBackend } from '@zhisuan/domain'
 import { ClusterState } from '@zhisuan/scheduler'
-import { TwinBackend } from '@zhisuan/sim'
+import { TwinBackend, type FailureCategory } from '@zhisuan/sim'
 import { SlurmBackend, slurmBackendOptionsFromEnv } from '@zhisuan/slurm'
 import type { Store } from '@zhisuan/store'
 import type { ReconcilerOptions } from './loop-state.js'
@@ -16,6 +16,8 @@ export type BackendConfig =
       readonly speed: number
       /** Random node failures per 1,000 accelerators per simulated day; default none. */
       readonly failureRate?: number
+      /** Causes of the random failures (a `zhisuan sim` preset's mix); default: all take the node. */
+      readonly failureMix?: readonly FailureCategory[]
       /** Simulated seconds a restarted run spends restoring before its work; default 0. */
       readonly restartS?: number
       /** Simulated seconds each checkpoint stalls a job; default 0. */
@@ -71,5 +73,6 @@ export async function openBackend(
     },
     speed: config.speed,
     ...(config.failureRate === undefined ? {} : { failuresPer1000PerDay: config.failureRate }),
+    ...(config.failureMix === undefined ? {} : { failureMix: config.failureMix }),
   })
 }

@@ -5,8 +5,9 @@ import { Store } from '@zhisuan/store'
 import { appFixture, labCluster } from './testing.js'
 
 /**
- * One engine in three worlds, tested: one seeded workload with a node failure and its repair, a
- * drain that evacuates and a resume, and a high-priority job that preempts, run through the
+ * One engine in three worlds, tested: one seeded workload with a node failure and its repair,
+ * two software faults (the gangs there restart in place), a drain that evacuates and a resume,
+ * and a high-priority job that preempts, run through the
  * simulator and through the control plane (API, store, reconcile loop) on the twin backend with
  * a fake clock. Both must give the same jobs the same nodes at the same times, with the same
  * restarts. The server passes once a minute; the simulator answers each change at the next
@@ -71,6 +72,8 @@ function workload(seed: number, model: Model): { jobs: SimJob[]; script: Scripte
     { t: 15 * step, node: 2, kind: 'fail' },
     { t: 15 * step + repairS, node: 2, kind: 'repair' },
     { t: 25 * step, node: 5, kind: 'drain', evacuate: true },
+    { t: 33 * step, node: 0, kind: 'fault' },
+    { t: 90 * step, node: 6, kind: 'fault' },
     { t: 70 * step, node: 5, kind: 'resume' },
   ]
   return { jobs, script }
@@ -140,6 +143,8 @@ async function served(
       const name = names[e.node] ?? ''
       if (e.kind === 'fail') {
         await fx.twin.failNode(name, 'scripted failure')
+      } else if (e.kind === 'fault') {
+        await fx.twin.faultNode(name, 'scripted software fault')
       } else if (e.kind === 'drain' || e.kind === 'resume') {
         const body = e.kind === 'drain' ? { reason: 'maintenance', evacuate: e.evacuate } : {}
         const r = await call(fx.adminToken, 'POST', `/api/v1/nodes/${name}/${e.kind}`, body)
@@ -176,7 +181,7 @@ describe('one engine in three worlds', () => {
 
   const cases = models.flatMap((model) => [1, 2, 3].map((seed) => ({ model, seed })))
   it.each(cases)(
-    'the simulator and the twin-backed server agree job by job ($model.name, seed $seed: a failure, an evacuating drain, a preemption)',
+    'the simulator and the twin-backed server agree job by job ($model.name, seed $seed: a failure, software faults, an evacuating drain, a preemption)',
     async ({ model, seed }) => {
       const { jobs, script } = workload(seed, model)
       const sim = simulated(jobs, script, model)

@@ -284,6 +284,10 @@ export async function finishRun(
   if (job?.state !== 'running' || job.attempt !== e.attempt) {
     return // an attempt the loop already moved on from
   }
+  if (!e.ok && e.restartable === true) {
+    await restartInPlace(state, job, e, now)
+    return
+  }
   state.scheduler?.remove(job.id)
   state.specs.delete(job.id)
   await store.transition(job.id, {
@@ -303,4 +307,49 @@ export async function finishRun(
     ],
     closeAllocationAt: e.at,
   })
+}
+
+/**
+ * A run failed in a way a restart cures (a software fault; its nodes stay in service): the job
+ * keeps its placement and starts its next attempt there from its last checkpoint, as the
+ * simulator restarts a gang in place.
+ */
+async function restartInPlace(
+  state: LoopState,
+  job: JobRecord,
+  e: BackendEvent & { kind: 'job-finished' },
+  now: number,
+): Promise<void> {
+  const { keptS, sinceCheckpointS } = await attemptWorkKept(state, job, e.at)
+  const lost = sinceCheckpointS * acceleratorsOf(state, job)
+  const nodes = job.placement ?? []
+  const resume = await resumeOf(state, job.id)
+  const restarted = await state.options.store.transition(job.id, {
+    from: ['running'],
+    patch: {
+      attempt: job.attempt + 1,
+      attempt_started_at: now,
+      restarts: job.restarts + 1,
+      lost_s: job.lostS + lost,
+      done_s: job.doneS + keptS,
+      message: `restarted in place from its last checkpoint after a software fault: ${e.message}`,
+      updated_at: now,
+    },
+    events: [
+      {
+        at: e.at,
+        kind: 'restarted',
+        detail: {
+          attempt: job.attempt + 1,
+          cause: 'software-fault',
+          message: e.message,
+          lostS: lost,
+          resumeFrom: resume?.checkpointId ?? null,
+        },
+      },
+    ],
+  })
+  if (restarted !== undefined) {
+    await launch(state, restarted, nodes)
+  }
 }

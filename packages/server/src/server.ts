@@ -2,6 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from '@zhisuan/domain'
+import type { FailureCategory } from '@zhisuan/sim'
 
 /** Where scripts/slurm/up.sh writes the dev cluster's environment. */
 export const defaultSlurmEnv = '/var/lib/zhisuan-slurm/env'
@@ -33,6 +34,8 @@ export interface ServerOptions {
   readonly twinSpeed: number
   /** Random node failures per 1,000 accelerators per simulated day on the twin; default none. */
   readonly twinFailureRate?: number
+  /** Causes of the twin's random failures (a `zhisuan sim` preset's mix); default: all take the node. */
+  readonly twinFailureMix?: readonly FailureCategory[]
   /** Simulated seconds a restarted run spends restoring on the twin (as `zhisuan sim --restart`); default 0. */
   readonly twinRestartS?: number
   /** Simulated seconds each checkpoint stalls a job on the twin (as `zhisuan sim --stall`); default 0. */
@@ -89,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             ...(options.twinFailureRate === undefined
               ? {}
               : { failureRate: options.twinFailureRate }),
+            ...(options.twinFailureMix === undefined ? {} : { failureMix: options.twinFailureMix }),
             ...(options.twinRestartS === undefined ? {} : { restartS: options.twinRestartS }),
             ...(options.twinCheckpointStallS === undefined
               ? {}

@@ -1,6 +1,6 @@
 import type { Cluster } from '@zhisuan/domain'
 import { rdmaGoodput } from '@zhisuan/perf'
-import type { FailureModel } from './failures.js'
+import type { FailureCategory } from './failures.js'
 import type { NetworkEvents, SimJob } from './sim-job.js'
 
 /**
@@ -39,20 +39,20 @@ export function episodeLoss(goodput: number, networkShare: number, overlapS: num
   return (overlapS * extra) / (1 + extra)
 }
 
-/** The cause of a failure, drawn from the model's mix by `u` ∈ [0, 1). */
+/** The cause of a failure, drawn from a failure mix by `u` ∈ [0, 1) (none without a mix). */
 export function pickCause(
-  model: FailureModel | null,
+  mix: readonly FailureCategory[] | undefined,
   u: number,
 ): { readonly name: string; readonly repairHours: number } {
-  if (model === null) {
+  if (mix === undefined) {
     return { name: 'none', repairHours: 0 }
   }
-  let x = u * model.mix.reduce((s, c) => s + c.weight, 0)
-  for (const c of model.mix) {
+  let x = u * mix.reduce((s, c) => s + c.weight, 0)
+  for (const c of mix) {
     x -= c.weight
     if (x < 0) {
       return c
     }
   }
-  return model.mix[model.mix.length - 1] ?? { name: 'unknown', repairHours: 0 }
+  return mix[mix.length - 1] ?? { name: 'unknown', repairHours: 0 }
 }

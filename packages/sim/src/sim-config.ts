@@ -58,8 +58,11 @@ export interface SimConfig {
 export interface ScriptedNodeEvent {
   readonly t: number
   readonly node: number
-  /** `fail` takes the node out until a `repair`; `drain` until a `resume`. */
-  readonly kind: 'fail' | 'repair' | 'drain' | 'resume'
+  /**
+   * `fail` takes the node out until a `repair`; `drain` until a `resume`; `fault` is a software
+   * fault: the gangs on the node restart in place from their last checkpoint.
+   */
+  readonly kind: 'fail' | 'repair' | 'drain' | 'resume' | 'fault'
   /** With `drain`: move the node's gangs now (restart elsewhere from their last checkpoint). */
   readonly evacuate?: boolean
 }

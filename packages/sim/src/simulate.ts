@@ -297,7 +297,7 @@ class Simulation {
     this.failures++
     const fabric = this.cluster.fabric
     const node = fabric.acceleratorNode[this.failureNodes.below(fabric.acceleratorCount)] ?? 0
-    const cause = pickCause(this.config.failures, this.failureCauses.uniform())
+    const cause = pickCause(this.config.failures?.mix, this.failureCauses.uniform())
     this.byCategory.set(cause.name, (this.byCategory.get(cause.name) ?? 0) + 1)
     const repair = cause.repairHours > 0
     const healthy = this.engine.scheduler.state.nodes[node]?.health === 'healthy'
@@ -318,10 +318,10 @@ class Simulation {
     if (e === undefined) {
       return
     }
-    if (e.kind === 'fail') {
+    if (e.kind === 'fail' || e.kind === 'fault') {
       this.failures++
       this.byCategory.set('scripted', (this.byCategory.get('scripted') ?? 0) + 1)
-      const { effects, cycleAt } = this.engine.nodeFailed(e.node, true, this.now)
+      const { effects, cycleAt } = this.engine.nodeFailed(e.node, e.kind === 'fail', this.now)
       this.carryOut(effects)
       this.cycleAt(cycleAt)
     } else if (e.kind === 'drain') {

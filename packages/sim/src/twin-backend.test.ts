@@ -52,6 +52,38 @@ describe('the twin backend', () => {
     expect(await twin.poll()).toMatchObject([{ kind: 'job-finished', jobId: 'a', at: 1380 }])
   })
 
+  it('draws failure causes from a mix: software faults end runs as restartable, hardware takes the node for its repair hours', async () => {
+    let now = 0
+    const open = (mix: { name: string; weight: number; repairHours: number }[]) =>
+      TwinBackend.open({
+        nodes,
+        clock: () => now,
+        journal: memoryJournal(),
+        failuresPer1000PerDay: 100_000,
+        acceleratorsPerNode: 8,
+        failureMix: mix,
+      })
+    const soft = await open([{ name: 'NCCL watchdog timeout', weight: 1, repairHours: 0 }])
+    await soft.launch(placed('a', { nodes: nodes, durationS: 10_000 }))
+    now = 3600
+    const events = await soft.poll()
+    expect(events.every((e) => e.kind === 'job-finished')).toBe(true)
+    expect(events[0]).toMatchObject({ jobId: 'a', ok: false, restartable: true })
+    expect(events[0]?.kind === 'job-finished' && events[0].message).toMatch(/NCCL watchdog/)
+    expect((await soft.nodes()).every((n) => n.health === 'healthy')).toBe(true)
+    now = 0
+    const hard = await open([{ name: 'faulty GPU', weight: 1, repairHours: 24 }])
+    now = 3600
+    const failed = (await hard.poll()).flatMap((e) => (e.kind === 'node-health' ? [e.health] : []))
+    expect(failed.length).toBeGreaterThan(0)
+    expect(failed.every((h) => h === 'failed')).toBe(true)
+    // back after 24 h, not the default 4 h
+    now = 3600 + 5 * 3600
+    expect(
+      (await hard.poll()).some((e) => e.kind === 'node-health' && e.health === 'healthy'),
+    ).toBe(false)
+  })
+
   it('launches a (job, attempt) once, however often it is asked', async () => {
     const journal = memoryJournal()
     const twin = await TwinBackend.open({ nodes, clock: () => 0, journal })

@@ -7,6 +7,8 @@ import {
   type PlacedJob,
 } from '@zhisuan/domain'
 import { wallSecondsFor } from '@zhisuan/engine'
+import { pickCause } from './cluster-model.js'
+import type { FailureCategory } from './failures.js'
 import { createRng } from './rng.js'
 
 /** One run of the twin as its journal keeps it. Times are Unix seconds. */
@@ -59,6 +61,13 @@ export interface TwinBackendOptions {
   readonly acceleratorsPerNode?: number
   /** Simulated seconds a failed node stays in repair; default 4 h. */
   readonly repairS?: number
+  /**
+   * Causes of the random failures, as the simulator draws them (a preset's mix): a cause with
+   * repair hours takes the node out for that long; one without is a software fault, and the runs
+   * on the node restart from their last checkpoint while it stays in service. Absent: every
+   * failure takes its node out for `repairS`.
+   */
+  readonly failureMix?: readonly FailureCategory[]
   readonly seed?: number
 }
 
@@ -78,6 +87,7 @@ export class TwinBackend implements ExecutionBackend {
   private readonly speed: number
   private nextFailureAt = Number.POSITIVE_INFINITY
   private readonly failureStream
+  private readonly causeStream
 
   private constructor(private readonly options: TwinBackendOptions) {
     this.speed = options.speed ?? 1
@@ -87,7 +97,9 @@ export class TwinBackend implements ExecutionBackend {
     for (const n of options.nodes) {
       this.health.set(n, 'healthy')
     }
-    this.failureStream = createRng(options.seed ?? 1).stream('twin-node-failures')
+    const rng = createRng(options.seed ?? 1)
+    this.failureStream = rng.stream('twin-node-failures')
+    this.causeStream = rng.stream('twin-failure-causes')
     this.scheduleFailure(options.clock())
   }
 
@@ -178,7 +190,11 @@ export class TwinBackend implements ExecutionBackend {
    * Fails a node now (an operator's chaos test, or the random failure process): the runs on it
    * end as failed and it comes back after the repair time.
    */
-  async failNode(node: string, reason = 'injected failure'): Promise<void> {
+  async failNode(
+    node: string,
+    reason = 'injected failure',
+    repairS = this.options.repairS ?? 4 * 3600,
+  ): Promise<void> {
     if (!this.health.has(node)) {
       throw new ZhisuanError('not-found', `twin has no node ${node}`)
     }
@@ -187,7 +203,7 @@ export class TwinBackend implements ExecutionBackend {
       return
     }
     this.health.set(node, 'failed')
-    this.repairs.set(node, now + (this.options.repairS ?? 4 * 3600) / this.speed)
+    this.repairs.set(node, now + repairS / this.speed)
     this.queued.push({ kind: 'node-health', node, health: 'failed', at: now, reason })
     for (const run of [...this.runsById.values()]) {
       if (run.nodes.includes(node)) {
@@ -196,7 +212,29 @@ export class TwinBackend implements ExecutionBackend {
     }
   }
 
-  private async end(run: TwinRun, at: number, ok: boolean, message: string): Promise<void> {
+  /**
+   * A software fault on a node (an operator's chaos test, or the random failure process): the
+   * runs on it end as failed but restartable, and the node stays in service.
+   */
+  async faultNode(node: string, reason = 'injected software fault'): Promise<void> {
+    if (!this.health.has(node)) {
+      throw new ZhisuanError('not-found', `twin has no node ${node}`)
+    }
+    const now = this.options.clock()
+    for (const run of [...this.runsById.values()]) {
+      if (run.nodes.includes(node)) {
+        await this.end(run, now, false, `software fault on ${node}: ${reason}`, true)
+      }
+    }
+  }
+
+  private async end(
+    run: TwinRun,
+    at: number,
+    ok: boolean,
+    message: string,
+    restartable = false,
+  ): Promise<void> {
     this.runsById.delete(run.jobId)
     await this.options.journal.remove(run.jobId)
     this.queued.push({
@@ -206,6 +244,7 @@ export class TwinBackend implements ExecutionBackend {
       at,
       ok,
       message,
+      ...(restartable ? { restartable } : {}),
     })
   }
 
@@ -214,8 +253,20 @@ export class TwinBackend implements ExecutionBackend {
     while (this.nextFailureAt <= now) {
       const at = this.nextFailureAt
       const node = this.options.nodes[this.failureStream.below(this.options.nodes.length)]
-      if (node !== undefined) {
+      const mix = this.options.failureMix
+      if (node !== undefined && mix === undefined) {
         await this.failNode(node, 'random failure (twin failure process)')
+      } else if (node !== undefined && mix !== undefined) {
+        const cause = pickCause(mix, this.causeStream.uniform())
+        if (cause.repairHours > 0) {
+          await this.failNode(
+            node,
+            `${cause.name} (twin failure process)`,
+            cause.repairHours * 3600,
+          )
+        } else {
+          await this.faultNode(node, `${cause.name} (twin failure process)`)
+        }
       }
       this.scheduleFailure(at)
     }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { ZhisuanError, defaultCatalog } from '@zhisuan/domain'
 import { startServer } from '@zhisuan/server'
+import { failurePresets } from '@zhisuan/sim'
 import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
 import type { Io } from '../output.js'
@@ -37,6 +38,7 @@ interface UpFlags {
   cluster?: string
   twinSpeed?: string
   twinFailureRate?: string
+  twinFailurePreset?: string
   twinRestart?: string
   twinCheckpointStall?: string
   slurmEnv?: string
@@ -71,7 +73,14 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
   const clusterFile = flags.cluster ?? defaultClusterFile
   const { cluster } = await loadClusterFile(clusterFile)
   const speed = numberOption('--twin-speed', flags.twinSpeed, 1e-3, 1e6) ?? 1
-  const failureRate = numberOption('--twin-failure-rate', flags.twinFailureRate, 0, 1e6)
+  const presetName = choiceOption(
+    '--twin-failure-preset',
+    flags.twinFailurePreset,
+    Object.keys(failurePresets),
+  )
+  const preset = presetName === undefined ? undefined : failurePresets[presetName]
+  const failureRate =
+    numberOption('--twin-failure-rate', flags.twinFailureRate, 0, 1e6) ?? preset?.per1000PerDay
   const restartS = numberOption('--twin-restart', flags.twinRestart, 0, 86_400)
   const stallS = numberOption('--twin-checkpoint-stall', flags.twinCheckpointStall, 0, 86_400)
   const web = consoleDir()
@@ -89,6 +98,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       ? {}
       : { slurmMasterAddress: flags.slurmMasterAddress }),
     ...(failureRate === undefined ? {} : { twinFailureRate: failureRate }),
+    ...(preset === undefined ? {} : { twinFailureMix: preset.mix }),
     ...(restartS === undefined ? {} : { twinRestartS: restartS }),
     ...(stallS === undefined ? {} : { twinCheckpointStallS: stallS }),
     logger: { level },
@@ -160,6 +170,10 @@ export function registerUp(program: Command, io: Io): void {
     .option(
       '--twin-failure-rate <r>',
       'random node failures per 1,000 accelerators per day on the twin',
+    )
+    .option(
+      '--twin-failure-preset <name>',
+      `failure causes (and rate, unless --twin-failure-rate) as zhisuan sim's: ${Object.keys(failurePresets).join(' | ')}; software faults restart jobs in place`,
     )
     .option(
       '--twin-restart <s>',

@@ -58,6 +58,12 @@ export type BackendEvent =
       readonly at: number
       readonly ok: boolean
       readonly message: string
+      /**
+       * The run failed in a way a restart from its last checkpoint cures, on nodes that stay in
+       * service (a software fault: an NCCL timeout, a crashed rank); absent or false: the job
+       * failed.
+       */
+      readonly restartable?: boolean
     }
   | {
       readonly kind: 'node-health'
