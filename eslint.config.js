@@ -59,7 +59,7 @@ export default tseslint.config(
   },
   {
     files: purePackages,
-    ignores: ['**/*.test.ts', '**/*.bench.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-support.ts', '**/*.bench.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -5,6 +5,7 @@ import { failurePresets, type FailureModel } from './failures.js'
 import type { SimJob } from './sim-job.js'
 import type { SimConfig } from './sim-config.js'
 import { simulate } from './simulate.js'
+import { phillyRows } from './philly.test-support.js'
 import { jobsFromTrace } from './workload.js'
 
 const cluster = (name: string) =>
@@ -25,29 +26,6 @@ const base: SimConfig = {
   policy: 'zhisuan',
   failures: null,
   checkpoint: { intervalS: 'auto', stallS: 30, restartS: 600 },
-}
-
-function phillyRows(limit: number) {
-  const text = readFileSync(
-    new URL('../../../data/traces/philly/philly_2017-10-02_2017-10-16.csv', import.meta.url),
-    'utf8',
-  )
-  return text
-    .trim()
-    .split('\n')
-    .slice(1, limit + 1)
-    .map((line) => {
-      const [id = '', submit = '0', duration = '0', gpus = '1', , , user = '', vc = ''] =
-        line.split(',')
-      return {
-        id,
-        submitS: Number(submit),
-        durationS: Number(duration),
-        gpus: Number(gpus),
-        user,
-        vc,
-      }
-    })
 }
 
 describe('the digital twin', () => {

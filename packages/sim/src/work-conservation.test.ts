@@ -8,6 +8,7 @@ import { withGangs } from './gang-mix.js'
 import type { SimJob } from './sim-job.js'
 import type { SimConfig } from './sim-config.js'
 import { simulate } from './simulate.js'
+import { phillyRows } from './philly.test-support.js'
 import { jobsFromTrace } from './workload.js'
 
 /** A moment at which a pending job could have been placed on free nodes, and was not in time. */
@@ -188,26 +189,7 @@ describe('work conservation', () => {
 
 /** 400 Philly jobs of up to 12 h and 117 synthetic gangs of 16, 32 or 64 GPUs, offered at 80% of 512 GPUs. */
 function heavyReplay(): SimJob[] {
-  const text = readFileSync(
-    new URL('../../../data/traces/philly/philly_2017-10-02_2017-10-16.csv', import.meta.url),
-    'utf8',
-  )
-  const rows = text
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const [id = '', submit = '0', duration = '0', gpus = '1', , , user = '', vc = ''] =
-        line.split(',')
-      return {
-        id,
-        submitS: Number(submit),
-        durationS: Number(duration),
-        gpus: Number(gpus),
-        user,
-        vc,
-      }
-    })
+  const rows = phillyRows()
   // the first 400 jobs of up to 12 h: a multi-day tail would leave the cluster idle after the
   // submissions whatever the scheduler did
   const short = rows.filter((r) => r.durationS <= 12 * 3600).slice(0, 400)
