@@ -34,8 +34,9 @@ interface Live {
 /**
  * The job lifecycle, pure and synchronous: jobs, node changes, run ends and time in; the
  * scheduler's decisions turned into job changes with their accounting (attempts, kept and lost
- * work, restarts) out. The one place that turns a Decision into a change and computes what
- * checkpoints keep, for the simulator, the twin and the server alike.
+ * work, restarts) out. The simulator runs on it; the server's reconcile loop writes the same
+ * changes to its store with the same accounting (`keptWork`, `wallSecondsFor` through the twin),
+ * and the conformance suite holds the two to the same jobs, nodes and times.
  */
 export class Engine {
   readonly scheduler: Scheduler
