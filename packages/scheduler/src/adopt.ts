@@ -3,6 +3,7 @@ import { commitPlacement } from './commit.js'
 import { familyRequests, type FamilyRequest } from './requests.js'
 import { checkNewJob, type Session } from './session.js'
 import type { Decision, JobSpec, PlacementScore } from './types.js'
+import { nodeName } from './wording.js'
 
 /**
  * Takes in a job that already runs on these nodes (one entry per replica, ring order), as a
@@ -25,7 +26,7 @@ export function adopt(
   }
   for (const [n, count] of need) {
     if ((s.cluster.free[n] ?? 0) < count) {
-      throw new ZhisuanError('conflict', `node ${n} has no room for ${job.id}`)
+      throw new ZhisuanError('conflict', `node ${nodeName(s.cluster, n)} has no room for ${job.id}`)
     }
   }
   const ordered = [...nodes].sort((a, b) => a - b)
@@ -54,7 +55,7 @@ function adoptedRequest(s: Session, job: JobSpec, nodes: readonly number[]): Fam
   if (req === undefined || mismatch !== undefined) {
     throw new ZhisuanError(
       'invalid-input',
-      `job ${job.id} cannot run on node ${mismatch ?? nodes[0]}: its chips are not what the job asks`,
+      `job ${job.id} cannot run on node ${nodeName(s.cluster, mismatch ?? nodes[0] ?? -1)}: its chips are not what the job asks`,
     )
   }
   return req

@@ -5,6 +5,7 @@ import type { GangRequest, PlacementResult } from './placement.js'
 import { familyRequests, type FamilyRequest } from './requests.js'
 import { gangOf, placeGang, type Session } from './session.js'
 import type { Decision, JobSpec, PendingReason } from './types.js'
+import { replicasOf } from './wording.js'
 
 /**
  * What trying to place a job gave: the placement, or why it stays pending — with the request
@@ -106,5 +107,5 @@ function capacityMessage(req: FamilyRequest, tier: string, free: number): string
     tier === 'core'
       ? 'the cluster'
       : `one ${tier === 'node' ? 'node' : tier === 'leaf' ? 'leaf block' : 'spine pod'}`
-  return `needs ${req.replicas} × ${req.perReplica} ${req.family} in ${where}; ${free} free now`
+  return `needs ${replicasOf(req.replicas, req.perReplica, req.family)} in ${where}; room for ${free} of them now`
 }

@@ -168,7 +168,7 @@ export class ClusterState {
     if ((this.free[node] ?? 0) < count) {
       throw new ZhisuanError(
         'conflict',
-        `node ${node} has ${this.free[node]} free accelerators, ${count} asked`,
+        `node ${this.nodes[node]?.name ?? node} has ${this.free[node]} free accelerators, ${count} asked`,
       )
     }
     this.count(node, -1)

@@ -1,6 +1,7 @@
 import type { CpuArch, Tier } from '@zhisuan/domain'
 import type { ClusterState } from './cluster-state.js'
 import type { PlacementScore, TopologyTier } from './types.js'
+import { counted, nodeName, replicasOf } from './wording.js'
 
 /** A gang to place: `replicas` × `perReplica` accelerators of one family, one replica per node slot. */
 export interface GangRequest {
@@ -74,7 +75,7 @@ export function findPlacement(state: ClusterState, req: GangRequest): PlacementR
       state,
       nodes,
       fit.slots,
-      `best-fit block ${fit.block}: ${fit.slots} free slots for ${req.replicas}`,
+      `best-fit block ${fit.block}: room for ${replicasOf(fit.slots, k)}, ${req.replicas} asked`,
     )
   }
   if (cap < 2) {
@@ -92,7 +93,7 @@ export function findPlacement(state: ClusterState, req: GangRequest): PlacementR
       state,
       nodes,
       pod.slots,
-      `best-fit pod ${pod.block}: ${pod.slots} free slots for ${req.replicas}, fewest blocks`,
+      `best-fit pod ${pod.block}: room for ${replicasOf(pod.slots, k)}, ${req.replicas} asked; fewest blocks`,
     )
   }
   if (cap < 3) {
@@ -117,7 +118,7 @@ export function findPlacement(state: ClusterState, req: GangRequest): PlacementR
     state,
     nodes,
     total,
-    `spans pods: fewest pods and blocks for ${req.replicas} replicas`,
+    `spans pods: fewest pods and blocks for ${replicasOf(req.replicas, k)}`,
   )
 }
 
@@ -178,7 +179,7 @@ function singleNode(
         state,
         nodes,
         Math.floor(bestJ / k),
-        `fullest block ${bestBlock} (${bestBlockFree} free), best-fit node ${n}: ${bestJ} free for ${need}`,
+        `fullest block ${bestBlock} (${counted(bestBlockFree, 'free accelerator')}), best-fit node ${nodeName(state, n)}: ${counted(bestJ, 'free accelerator')}, ${need} asked`,
       )
     }
   }

@@ -2,6 +2,7 @@ import type { Catalog, Cluster, CpuArch } from '@zhisuan/domain'
 import { standardComputeUnits, type WorkloadClass } from '@zhisuan/perf'
 import type { ClusterState } from './cluster-state.js'
 import type { JobSpec, PendingReason, TopologyTier } from './types.js'
+import { counted, replicasOf } from './wording.js'
 
 /** One way to run a job: a family and the gang shape it needs there. */
 export interface FamilyRequest {
@@ -161,6 +162,6 @@ export function topologyProblem(
   return {
     kind: 'topology-unsatisfiable',
     tier,
-    message: `${req.replicas} replicas of ${req.perReplica} ${req.family} must share one ${tier === 'node' ? 'node' : tier === 'leaf' ? 'leaf block' : 'spine pod'}, but the largest holds ${largest}`,
+    message: `${replicasOf(req.replicas, req.perReplica, req.family)} must share one ${tier === 'node' ? 'node' : tier === 'leaf' ? 'leaf block' : 'spine pod'}, but the largest holds ${counted(largest, 'replica')}`,
   }
 }

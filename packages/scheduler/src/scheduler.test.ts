@@ -20,6 +20,28 @@ describe('placement', () => {
     expect(placed(decisions, 'pod')?.score).toMatchObject({ tier: 'spine', blocks: [2, 3] })
   })
 
+  it('gives each placement’s reason in named units, and nodes by their names', () => {
+    const s = testScheduler() // 2 pods × 2 blocks × 4 nodes × 8: nodes h800-001 to h800-016
+    s.submit(job('node', { replicas: 2, acceleratorsPerReplica: 4 }))
+    s.submit(job('block', { replicas: 4, submittedAt: 1 }))
+    s.submit(job('pod', { replicas: 6, submittedAt: 2 }))
+    const { decisions } = s.schedule(10)
+    const reason = (id: string) => placed(decisions, id)?.score.reason
+    expect(reason('node')).toBe(
+      'fullest block 0 (32 free accelerators), best-fit node h800-001: 8 free accelerators, 8 asked',
+    )
+    // a replica of 8 takes a whole node, so block 0 (one node used) has room for 3 of them
+    expect(reason('block')).toBe('best-fit block 1: room for 4 replicas of 8 accelerators, 4 asked')
+    expect(reason('pod')).toBe(
+      'best-fit pod 1: room for 8 replicas of 8 accelerators, 6 asked; fewest blocks',
+    )
+    const whole = testScheduler()
+    whole.submit(job('core', { replicas: 9 }))
+    expect(placed(whole.schedule(0).decisions, 'core')?.score.reason).toBe(
+      'spans pods: fewest pods and blocks for 9 replicas of 8 accelerators',
+    )
+  })
+
   it('fills a partly used node before touching a whole one (best fit keeps whole nodes free)', () => {
     const s = testScheduler()
     for (let i = 0; i < 8; i++) {
@@ -52,7 +74,7 @@ describe('placement', () => {
     expect(placed(decisions, 'fits')?.score.tier).toBe('leaf')
     expect(pending.get('too-big')).toMatchObject({ kind: 'topology-unsatisfiable', tier: 'leaf' })
     expect(pending.get('too-big')?.message).toMatch(
-      /5 replicas of 8 H800 must share one leaf block, but the largest holds 4/,
+      /5 replicas of 8 H800 accelerators must share one leaf block, but the largest holds 4 replicas/,
     )
   })
 
@@ -142,7 +164,9 @@ describe('the classic failures of peer schedulers', () => {
       neededReplicas: 1,
       freeReplicas: 0,
     })
-    expect(reason?.message).toMatch(/needs 1 × 8 H800/)
+    expect(reason?.message).toBe(
+      'needs 1 replica of 8 H800 accelerators in the cluster; room for 0 of them now',
+    )
   })
 
   it('preempts to free a whole domain for a topology-required gang, choosing the cheapest domain', () => {
@@ -337,7 +361,9 @@ describe('backfill, health and spares', () => {
     s.schedule(0)
     const before = s.running()[0]?.nodes ?? []
     const drained = before[1] ?? -1
-    expect(() => s.evacuate('gang', drained, 10)).toThrow(/not draining/)
+    expect(() => s.evacuate('gang', drained, 10)).toThrow(
+      `node ${s.state.nodes[drained]?.name} is healthy, not draining`,
+    )
     expect(s.setNodeHealth(drained, 'draining', 10)).toEqual([]) // a plain drain moves nothing
     const moved = s.evacuate('gang', drained, 10)
     expect(moved).toMatchObject({ kind: 'replace', jobId: 'gang', cause: 'evacuated' })
@@ -372,7 +398,7 @@ describe('review regressions', () => {
     const { pending } = s.schedule(1)
     expect(pending.get('a')).toMatchObject({ neededReplicas: 2, freeReplicas: 1 })
     expect(pending.get('b')).toMatchObject({ neededReplicas: 3, freeReplicas: 1 })
-    expect(pending.get('b')?.message).toMatch(/needs 3 × 8 H800/)
+    expect(pending.get('b')?.message).toMatch(/needs 3 replicas of 8 H800 accelerators/)
   })
 
   it('reclaims a guarantee from a tenant that is not listed (all it uses is borrowed)', () => {

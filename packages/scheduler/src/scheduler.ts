@@ -12,6 +12,7 @@ import { replace } from './replace.js'
 import type { RunningJob } from './running.js'
 import { checkNewJob, createSession, type Session } from './session.js'
 import type { Decision, JobSpec, NodeHealth, PendingReason, SchedulerConfig } from './types.js'
+import { nodeName } from './wording.js'
 
 /** What one scheduling cycle decided, and why each job still pending is. */
 export interface CycleResult {
@@ -125,7 +126,10 @@ export class Scheduler {
       return undefined
     }
     if (health === undefined || health === 'healthy' || health === 'degraded') {
-      throw new ZhisuanError('conflict', `node ${node} is ${health ?? 'unknown'}, not draining`)
+      throw new ZhisuanError(
+        'conflict',
+        `node ${nodeName(this.state, node)} is ${health ?? 'unknown'}, not draining`,
+      )
     }
     return { ...replace(this.session, job, node, now), cause: 'evacuated' }
   }
