@@ -449,11 +449,21 @@ describe('adopting running jobs (a restarted control plane)', () => {
     expect(s.state.free[5]).toBe(8)
   })
 
+  it('refuses nodes whose chips are not what the job asks, naming the node', () => {
+    const s = testScheduler(testCluster({ ascendNodes: 2 }))
+    expect(() => s.adopt(job('h800', { replicas: 1 }), [16], 0)).toThrow(
+      'job h800 cannot run on node ascend-001: its chips are not what the job asks',
+    )
+  })
+
   it('refuses nodes without room, a wrong replica count and a known id', () => {
     const s = testScheduler()
     s.adopt(job('a', { replicas: 1, acceleratorsPerReplica: 8 }), [0], 0)
     expect(() => s.adopt(job('b', { replicas: 1, acceleratorsPerReplica: 8 }), [0], 0)).toThrow(
-      /no room/,
+      'node h800-001 has no room for b',
+    )
+    expect(() => s.state.allocate(0, 1, 0)).toThrow(
+      'node h800-001 has 0 free accelerators, 1 asked',
     )
     expect(() => s.adopt(job('c', { replicas: 2, acceleratorsPerReplica: 8 }), [1], 0)).toThrow(
       ZhisuanError,
