@@ -57,7 +57,8 @@ export class LoopThread implements ReconcileLoop {
   private stopping = false
   private restartTimer: NodeJS.Timeout | undefined
 
-  private constructor(
+  /** The loop, its thread not started yet (`open()` starts it), so a server can listen first. */
+  constructor(
     private readonly data: LoopWorkerData,
     private readonly log: ReconcilerOptions['log'],
   ) {
@@ -69,10 +70,14 @@ export class LoopThread implements ReconcileLoop {
    * loop itself starts on `start()`).
    * @throws ZhisuanError what the thread threw opening them (say, an unsupported slurmrestd).
    */
-  static async open(data: LoopWorkerData, log: ReconcilerOptions['log']): Promise<LoopThread> {
-    const loop = new LoopThread(data, log)
-    loop.worker = await loop.spawn()
-    return loop
+  async open(): Promise<void> {
+    const worker = await this.spawn()
+    // stop() may have come while the thread started
+    if (this.isStopping()) {
+      await worker.terminate()
+      return
+    }
+    this.worker = worker
   }
 
   get leader(): boolean {

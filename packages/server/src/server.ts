@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from '@zhisuan/domain'
@@ -65,101 +66,53 @@ export interface RunningServer {
 }
 
 /**
- * Starts the control plane: opens (and migrates) the store, issues the first admin token into
- * `<dataDir>/admin-token` (mode 0600) when the store has none, opens the twin over the store's
- * journal, listens, and starts the reconcile loop.
+ * Starts the control plane: opens (and migrates) the store, listens, opens the backend (the twin
+ * over the store's journal, in the loop's thread), issues the first admin token into `<dataDir>/admin-token` (mode 0600) when the
+ * store has none, and starts the reconcile loop. A start that fails leaves nothing behind: the
+ * loop thread stops, the store closes, and what this start created in the data dir (the dir
+ * itself, or a new SQLite file in a dir that was there) is removed.
  * @throws ZhisuanError `unavailable` when the store or the port cannot be used.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = resolve(options.dataDir)
-  await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const url = options.store === 'sqlite' ? join(dataDir, 'zhisuan.db') : options.store
-  const store = await Store.open(url)
+  const created = await prepareDataDir(dataDir, options.store === 'sqlite' ? url : undefined)
   try {
+    return await startOn(options, dataDir, url)
+  } catch (error) {
+    await Promise.all(created.map((path) => rm(path, { recursive: true, force: true })))
+    throw error
+  }
+}
+
+/**
+ * Creates the data dir when it is missing; returns what a failed start must remove: the first
+ * directory it created, or, in a dir that was there, the files it may create that were not.
+ */
+async function prepareDataDir(dataDir: string, sqliteFile: string | undefined): Promise<string[]> {
+  const firstCreated = await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  if (firstCreated !== undefined) {
+    return [firstCreated]
+  }
+  const mayCreate = [join(dataDir, 'admin-token')]
+  if (sqliteFile !== undefined) {
+    mayCreate.push(...['', '-wal', '-shm', '-journal'].map((suffix) => `${sqliteFile}${suffix}`))
+  }
+  return mayCreate.filter((path) => !existsSync(path))
+}
+
+async function startOn(options: ServerOptions, dataDir: string, url: string) {
+  const store = await Store.open(url)
+  let plane: ControlPlane | undefined
+  try {
+    plane = await openControlPlane(options, store, url)
+    // the port first: a start that cannot listen fails before it starts a thread or issues a token
+    const address = await listen(plane.app, options)
+    await plane.open()
     const adminTokenFile = await ensureAdminToken(store, dataDir)
-    const backend: BackendConfig =
-      options.backend === 'slurm'
-        ? {
-            kind: 'slurm',
-            env: await readEnvFile(options.slurmEnv ?? defaultSlurmEnv),
-            ...(options.slurmMasterAddress === undefined
-              ? {}
-              : { masterAddress: options.slurmMasterAddress }),
-          }
-        : {
-            kind: 'twin',
-            speed: options.twinSpeed,
-            ...(options.twinFailureRate === undefined
-              ? {}
-              : { failureRate: options.twinFailureRate }),
-            ...(options.twinFailureMix === undefined ? {} : { failureMix: options.twinFailureMix }),
-            ...(options.twinRestartS === undefined ? {} : { restartS: options.twinRestartS }),
-            ...(options.twinCheckpointStallS === undefined
-              ? {}
-              : { checkpointStallS: options.twinCheckpointStallS }),
-          }
-    const common = {
-      store,
-      cluster: options.cluster,
-      catalog: options.catalog,
-      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
-      ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
-    }
-    let inThread: ExecutionBackend | undefined
-    let loop: ReconcileLoop
-    let app: FastifyInstance
-    if (options.loopThread === false) {
-      inThread = await openBackend(backend, options.cluster, store)
-      const lifecycle = lifecycleOf(backend)
-      ;({ app, reconciler: loop } = await buildApp({
-        ...common,
-        backend: inThread,
-        ...(lifecycle === undefined ? {} : { lifecycle }),
-      }))
-    } else {
-      // the thread opens the backend: a failure (an unsupported slurmrestd) stops the start here
-      let log: ReconcilerOptions['log'] = () => undefined
-      const thread = await LoopThread.open(
-        {
-          store: url,
-          cluster: options.cluster,
-          catalog: options.catalog,
-          backend,
-          holder: defaultHolder(),
-          ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
-          ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
-        },
-        (level, message, detail) => {
-          log(level, message, detail)
-        },
-      )
-      try {
-        ;({ app, reconciler: loop } = await buildApp({
-          ...common,
-          loop: (appLog) => {
-            log = appLog
-            return thread
-          },
-        }))
-      } catch (error) {
-        await thread.stop()
-        throw error
-      }
-    }
-    let address: string
-    try {
-      address = await app.listen({ port: options.port, host: options.host })
-    } catch (cause) {
-      await app.close()
-      throw new ZhisuanError(
-        'unavailable',
-        `cannot listen on ${options.host}:${options.port}: ${(cause as Error).message}`,
-        { cause },
-      )
-    }
-    loop.start()
+    plane.loop.start()
+    const { app, loop } = plane
+    const closePlane = plane.close
     let closing: Promise<void> | undefined
     return {
       url: address,
@@ -169,15 +122,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       adminTokenFile,
       close() {
         closing ??= (async () => {
-          await app.close() // stops accepting, finishes in-flight requests
-          await loop.stop()
-          await inThread?.close()
+          await closePlane()
           await store.close()
         })()
         return closing
       },
-    }
+    } satisfies RunningServer
   } catch (error) {
+    // the loop's worker thread keeps the process alive until it is stopped
+    await plane?.close()
     await store.close()
     if (error instanceof ZhisuanError) {
       throw error
@@ -185,6 +138,146 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new ZhisuanError('unavailable', `cannot start on ${redact(url)}: ${String(error)}`, {
       cause: error,
     })
+  }
+}
+
+/** The app and its reconcile loop (in a worker thread or in this one), not listening yet. */
+interface ControlPlane {
+  readonly app: FastifyInstance
+  readonly loop: ReconcileLoop
+  /** Readies the loop (starts its thread, which opens the backend) without starting it. */
+  readonly open: () => Promise<void>
+  /** Finishes in-flight requests, stops the loop, closes the backend (not the store). */
+  readonly close: () => Promise<void>
+}
+
+async function openControlPlane(
+  options: ServerOptions,
+  store: Store,
+  url: string,
+): Promise<ControlPlane> {
+  const backend = await backendConfig(options)
+  const common = {
+    store,
+    cluster: options.cluster,
+    catalog: options.catalog,
+    ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+    ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
+  }
+  if (options.loopThread === false) {
+    const inThread = await openBackend(backend, options.cluster, store)
+    const lifecycle = lifecycleOf(backend)
+    try {
+      const { app, reconciler: loop } = await buildApp({
+        ...common,
+        backend: inThread,
+        ...(lifecycle === undefined ? {} : { lifecycle }),
+      })
+      return {
+        app,
+        loop,
+        open: () => Promise.resolve(), // the backend is open already
+        close: async () => closeAll(app, loop, inThread),
+      }
+    } catch (error) {
+      await inThread.close()
+      throw error
+    }
+  }
+  let log: ReconcilerOptions['log'] = () => undefined
+  const thread = new LoopThread(
+    {
+      store: url,
+      cluster: options.cluster,
+      catalog: options.catalog,
+      backend,
+      holder: defaultHolder(),
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+      ...(options.leaseTtlS === undefined ? {} : { leaseTtlS: options.leaseTtlS }),
+    },
+    (level, message, detail) => {
+      log(level, message, detail)
+    },
+  )
+  const { app, reconciler: loop } = await buildApp({
+    ...common,
+    loop: (appLog) => {
+      log = appLog
+      return thread
+    },
+  })
+  return {
+    app,
+    loop,
+    // the thread opens the backend: a failure (an unsupported slurmrestd) stops the start here
+    open: async () => thread.open(),
+    close: async () => closeAll(app, loop, undefined),
+  }
+}
+
+async function closeAll(
+  app: FastifyInstance,
+  loop: ReconcileLoop,
+  backend: ExecutionBackend | undefined,
+): Promise<void> {
+  await app.close() // stops accepting, finishes in-flight requests
+  await loop.stop()
+  await backend?.close()
+}
+
+async function backendConfig(options: ServerOptions): Promise<BackendConfig> {
+  if (options.backend === 'slurm') {
+    return {
+      kind: 'slurm',
+      env: await readEnvFile(options.slurmEnv ?? defaultSlurmEnv),
+      ...(options.slurmMasterAddress === undefined
+        ? {}
+        : { masterAddress: options.slurmMasterAddress }),
+    }
+  }
+  return {
+    kind: 'twin',
+    speed: options.twinSpeed,
+    ...(options.twinFailureRate === undefined ? {} : { failureRate: options.twinFailureRate }),
+    ...(options.twinFailureMix === undefined ? {} : { failureMix: options.twinFailureMix }),
+    ...(options.twinRestartS === undefined ? {} : { restartS: options.twinRestartS }),
+    ...(options.twinCheckpointStallS === undefined
+      ? {}
+      : { checkpointStallS: options.twinCheckpointStallS }),
+  }
+}
+
+/**
+ * Listens where the options say.
+ * @throws ZhisuanError `unavailable` naming the address and what to do (a busy port: another one).
+ */
+async function listen(app: FastifyInstance, options: ServerOptions): Promise<string> {
+  try {
+    return await app.listen({ port: options.port, host: options.host })
+  } catch (cause) {
+    const where = `${options.host}:${options.port}`
+    throw new ZhisuanError(
+      'unavailable',
+      `cannot listen on ${where}: ${listenProblem(cause, options)}`,
+      {
+        cause,
+      },
+    )
+  }
+}
+
+function listenProblem(cause: unknown, options: ServerOptions): string {
+  switch ((cause as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return `port ${options.port} is in use: another process listens there; stop it or pick another port (zhisuan up --port N; 0 takes any free one)`
+    case 'EACCES':
+      return `not allowed to listen on port ${options.port} (ports below 1024 need privileges); pick another port (zhisuan up --port N)`
+    case 'EADDRNOTAVAIL':
+      return `this machine has no address ${options.host} (zhisuan up --host)`
+    default:
+      return (cause as Error).message
   }
 }
 
