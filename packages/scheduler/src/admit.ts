@@ -1,7 +1,20 @@
 import type { WorkloadClass } from '@zhisuan/perf'
+import { ceilingProblem, clusterProblem } from './feasibility.js'
 import { largestDomain, topologyProblem, type FamilyRequest } from './requests.js'
 import type { Session } from './session.js'
 import type { JobSpec, PendingReason } from './types.js'
+
+/**
+ * Why a job can never run on a family: more replicas than all its nodes hold together, healthy
+ * or not (an admin accepted it anyway, for a cluster that will grow); undefined when they do.
+ */
+export function clusterRefusal(
+  s: Session,
+  job: JobSpec,
+  req: FamilyRequest,
+): PendingReason | undefined {
+  return clusterProblem(s.cluster, s.largestCache, job, req)
+}
 
 /**
  * Why a job can never run on a family in the tier it requires (no domain of that tier is large
@@ -27,7 +40,8 @@ export function topologyRefusal(
 
 /**
  * Quota admission: why the job's tenant may not hold the SCU this request needs in the job's
- * class now; undefined when the ledger admits it.
+ * class now — or ever, beyond its guarantee plus borrowing limit; undefined when the ledger
+ * admits it.
  */
 export function quotaRefusal(
   s: Session,
@@ -35,6 +49,10 @@ export function quotaRefusal(
   cls: WorkloadClass,
   req: FamilyRequest,
 ): PendingReason | undefined {
+  const never = ceilingProblem(job, cls, req, s.ledger.quota(job.tenant, cls))
+  if (never !== undefined) {
+    return never
+  }
   const scu = req.replicas * req.perReplica * req.scuPerAccelerator
   const admission = s.ledger.admit(job.tenant, cls, scu)
   return admission.ok

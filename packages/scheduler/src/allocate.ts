@@ -1,4 +1,4 @@
-import { quotaRefusal, topologyRefusal } from './admit.js'
+import { clusterRefusal, quotaRefusal, topologyRefusal } from './admit.js'
 import { mayBackfill, placeWithReservedNodes, reservationReason } from './backfill.js'
 import { commitPlacement } from './commit.js'
 import type { GangRequest, PlacementResult } from './placement.js'
@@ -17,8 +17,9 @@ export type Attempt =
 
 /**
  * Tries to place a pending job on each family it accepts, in order, and commits the first
- * placement found. A request is skipped when its required tier can never fit or its tenant's
- * quota refuses it; a job that ends before the cycle's reservation may backfill onto it.
+ * placement found. A request is skipped when the cluster or its required tier can never hold it
+ * or its tenant's quota refuses it; a job that ends before the cycle's reservation may backfill
+ * onto it.
  */
 export function allocate(s: Session, job: JobSpec, now: number): Attempt {
   const requests = familyRequests(job, s.families, s.cluster)
@@ -28,9 +29,9 @@ export function allocate(s: Session, job: JobSpec, now: number): Attempt {
   const cls = job.workloadClass ?? 'llm-train'
   let last: Attempt | undefined
   for (const req of requests) {
-    const topology = topologyRefusal(s, job, req)
-    if (topology !== undefined) {
-      last ??= { reason: topology }
+    const never = clusterRefusal(s, job, req) ?? topologyRefusal(s, job, req)
+    if (never !== undefined) {
+      last ??= { reason: never }
       continue
     }
     const quota = quotaRefusal(s, job, cls, req)

@@ -53,15 +53,17 @@ describe('placement', () => {
 
   it('places all of a gang or none of it', () => {
     const s = testScheduler()
-    s.submit(job('big', { replicas: 17 }))
-    const { decisions, pending } = s.schedule(0)
-    expect(decisions).toEqual([])
+    s.submit(job('one', { acceleratorsPerReplica: 1 }))
+    s.schedule(0)
+    s.submit(job('big', { replicas: 16, submittedAt: 1 }))
+    const { decisions, pending } = s.schedule(1)
+    expect(places(decisions)).toEqual([])
     expect(pending.get('big')).toMatchObject({
       kind: 'insufficient-capacity',
-      neededReplicas: 17,
-      freeReplicas: 16,
+      neededReplicas: 16,
+      freeReplicas: 15,
     })
-    expect(s.state.free.every((f) => f === 8)).toBe(true)
+    expect(s.state.free.filter((f) => f === 8)).toHaveLength(15)
   })
 
   it('honours a required tier, and says when no domain of that tier is large enough', () => {
@@ -249,17 +251,22 @@ describe('the classic failures of peer schedulers', () => {
       preemptionWindowS: 0,
       strictTenants: true,
     })
-    s.submit(job('quota', { tenant: 'a', replicas: 4 }))
+    s.submit(job('first', { tenant: 'a' }))
+    s.submit(job('quota', { tenant: 'a', submittedAt: 1 }))
+    s.submit(job('ceiling', { tenant: 'a', replicas: 4, submittedAt: 2 }))
     s.submit(job('stranger', { tenant: 'b' }))
     s.submit(job('arm', { tenant: 'a', archs: ['aarch64'], acceleratorsPerReplica: 1 }))
     const { pending } = s.schedule(0)
     const reasons = [...pending.values()] as PendingReason[]
-    expect(reasons.length).toBeGreaterThanOrEqual(2)
+    expect(reasons.length).toBeGreaterThanOrEqual(3)
     for (const reason of reasons) {
       expect(reason.message.length).toBeGreaterThan(20)
     }
     expect(pending.get('quota')?.message).toMatch(
-      /tenant a uses 0 of 30 llm-train SCU it may hold now; this job needs [\d.]+ more/,
+      /tenant a uses 24.24 of 30 llm-train SCU it may hold now; this job needs 24.24 more/,
+    )
+    expect(pending.get('ceiling')?.message).toBe(
+      'needs 96.96 llm-train SCU (32 H800 accelerators at 3.03 each), more than tenant a may ever hold: 30 (guaranteed 30 + borrowing limit 0)',
     )
   })
 })

@@ -98,6 +98,22 @@ export type PendingReason =
       readonly tier: TopologyTier
       readonly message: string
     }
+  /** More replicas than every non-spare node of the family holds together, busy or not. */
+  | {
+      readonly kind: 'exceeds-cluster'
+      readonly family: string
+      readonly neededReplicas: number
+      readonly clusterReplicas: number
+      readonly message: string
+    }
+  /** More SCU than the tenant may ever hold in the class: guarantee plus borrowing limit. */
+  | {
+      readonly kind: 'exceeds-quota-ceiling'
+      readonly workloadClass: WorkloadClass
+      readonly requestedScu: number
+      readonly ceilingScu: number
+      readonly message: string
+    }
   | {
       readonly kind: 'waiting-for-reservation'
       readonly reservedFor: string
