@@ -10,6 +10,7 @@ import {
 } from './job-accounts.js'
 import { holdLaunch, launchFailedReason } from './launch-holds.js'
 import { specOf, submitPending, type LoopState } from './loop-state.js'
+import { requeueWords, resumeDetail, resumePointOf, resumeWords } from './restart-words.js'
 
 // The one place the loop changes jobs: each change is one store transition with its events, then
 // what the backend must do about it.
@@ -189,6 +190,7 @@ export async function requeue(
     ? await attemptWorkKept(state, job, now)
     : { keptS: 0, sinceCheckpointS: 0 }
   const accelerators = acceleratorsOf(state, job)
+  const resume = await resumePointOf(state, job, keptS)
   const requeued = await store.transition(id, {
     from: ['running'],
     patch: {
@@ -197,14 +199,19 @@ export async function requeue(
       restarts: job.restarts + (ran ? 1 : 0),
       lost_s: job.lostS + sinceCheckpointS * accelerators,
       done_s: job.doneS + keptS,
-      message: `back in the queue: ${kind}`,
+      message: `back in the queue: ${requeueWords(kind, detail)}; it starts again ${resumeWords(resume)}`,
       updated_at: now,
     },
     events: [
       {
         at: now,
         kind,
-        detail: { ...detail, attempt: job.attempt, lostS: sinceCheckpointS * accelerators },
+        detail: {
+          ...detail,
+          attempt: job.attempt,
+          lostS: sinceCheckpointS * accelerators,
+          ...resumeDetail(resume),
+        },
       },
     ],
     closeAllocationAt: now,
@@ -214,7 +221,7 @@ export async function requeue(
   }
 }
 
-/** A gang lost a node: restart it on the replacement from its last checkpoint, or requeue it. */
+/** A gang lost a node: restart it on the replacement from what it kept, or requeue it. */
 async function replace(
   state: LoopState,
   d: Decision & { kind: 'replace' },
@@ -237,7 +244,7 @@ async function replace(
   const { keptS, sinceCheckpointS } = await attemptWorkKept(state, job, now)
   const lost = sinceCheckpointS * acceleratorsOf(state, job)
   const nodes = namesOf(state, gang.nodes)
-  const resume = await resumeOf(state, job.id)
+  const resume = await resumePointOf(state, job, keptS)
   const restarted = await store.transition(job.id, {
     from: ['running'],
     patch: {
@@ -247,7 +254,7 @@ async function replace(
       restarts: job.restarts + 1,
       lost_s: job.lostS + lost,
       done_s: job.doneS + keptS,
-      message: `restarted from its last checkpoint after ${from} ${cause === 'failed' ? 'failed' : 'was drained (evacuate)'}`,
+      message: `restarted ${resumeWords(resume)} after ${from} ${cause === 'failed' ? 'failed' : 'was drained (evacuate)'}`,
       updated_at: now,
     },
     events: [
@@ -260,7 +267,7 @@ async function replace(
           replacement: state.nodeNames[d.replacement],
           tier: d.tier,
           lostS: lost,
-          resumeFrom: resume?.checkpointId ?? null,
+          ...resumeDetail(resume),
         },
       },
     ],
@@ -311,7 +318,7 @@ export async function finishRun(
 
 /**
  * A run failed in a way a restart cures (a software fault; its nodes stay in service): the job
- * keeps its placement and starts its next attempt there from its last checkpoint, as the
+ * keeps its placement and starts its next attempt there from what it kept, as the
  * simulator restarts a gang in place.
  */
 async function restartInPlace(
@@ -323,7 +330,7 @@ async function restartInPlace(
   const { keptS, sinceCheckpointS } = await attemptWorkKept(state, job, e.at)
   const lost = sinceCheckpointS * acceleratorsOf(state, job)
   const nodes = job.placement ?? []
-  const resume = await resumeOf(state, job.id)
+  const resume = await resumePointOf(state, job, keptS)
   const restarted = await state.options.store.transition(job.id, {
     from: ['running'],
     patch: {
@@ -332,7 +339,7 @@ async function restartInPlace(
       restarts: job.restarts + 1,
       lost_s: job.lostS + lost,
       done_s: job.doneS + keptS,
-      message: `restarted in place from its last checkpoint after a software fault: ${e.message}`,
+      message: `restarted in place ${resumeWords(resume)} after a software fault: ${e.message}`,
       updated_at: now,
     },
     events: [
@@ -344,7 +351,7 @@ async function restartInPlace(
           cause: 'software-fault',
           message: e.message,
           lostS: lost,
-          resumeFrom: resume?.checkpointId ?? null,
+          ...resumeDetail(resume),
         },
       },
     ],
