@@ -242,7 +242,14 @@ export function schedulerSpec(
     'scu' in b.chip
       ? { kind: 'scu', units: b.chip.scu }
       : 'anyOf' in b.chip
-        ? { kind: 'families', families: b.chip.anyOf, ordered: b.chip.ordered ?? false }
+        ? {
+            kind: 'families',
+            // "any" in the list stands for every family of the cluster, in its place
+            families: [
+              ...new Set(b.chip.anyOf.flatMap((f) => (f === 'any' ? clusterFamilies : [f]))),
+            ],
+            ordered: b.chip.ordered ?? false,
+          }
         : b.chip.family === 'any'
           ? { kind: 'families', families: clusterFamilies, ordered: false }
           : { kind: 'family', family: b.chip.family }

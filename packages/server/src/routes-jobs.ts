@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
 import { jobStates, type JobRecord } from '@zhisuan/store'
-import { requireWriter, sees, type Caller } from './auth.js'
+import { requireAdmin, requireWriter, sees, type Caller } from './auth.js'
 import type { ServerContext } from './context.js'
+import { admitAnyway, admitJob } from './job-admission.js'
 import { JobBody, resolveJob } from './job-spec.js'
 import { checkpointAdvice } from './routes-checkpoints.js'
 import { ErrorSchema, JobView, jobView } from './views.js'
@@ -38,18 +39,41 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       schema: {
         tags: ['jobs'],
         summary: 'Submit a job (a gang); an Idempotency-Key header makes retries safe',
+        description:
+          'A job that can never run on this cluster (no pool of a family it accepts, on its architectures; more replicas than all those nodes hold, healthy or not; a required tier no domain of which holds it) or within its tenant’s quota ceiling (guarantee + borrowing limit) is refused with 422, each reason naming its field. An admin may accept it anyway with `admit=anyway`: it then waits, its reason saying why, and the answer carries `warnings`.',
         headers: Type.Object({
           'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
         }),
+        querystring: Type.Object({
+          admit: Type.Optional(
+            Type.Literal(admitAnyway, {
+              description:
+                'admin only: accept a job that cannot run on the cluster as it is (for a cluster that will grow)',
+            }),
+          ),
+        }),
         body: JobBody,
-        response: { 200: JobView, 201: JobView, ...errors },
+        response: { 200: JobView, 201: JobView, ...errors, 422: ErrorSchema },
       },
     },
     async (request, reply) => {
       const caller = await ctx.auth(request)
       requireWriter(caller)
+      const anyway = (request.query as { admit?: string }).admit === admitAnyway
+      if (anyway) {
+        requireAdmin(caller)
+      }
       const body = request.body as JobBody
       const spec = resolveJob(body, ctx.cluster, ctx.catalog)
+      const tenant = await ctx.store.getTenant(caller.tenant)
+      const warnings = admitJob(
+        body,
+        spec,
+        { name: caller.tenant, quota: tenant?.quotas[spec.workloadClass] },
+        ctx.cluster,
+        ctx.catalog,
+        anyway,
+      )
       const now = ctx.clock()
       const key = request.headers['idempotency-key']
       const id = newJobId(now)
@@ -71,13 +95,15 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
           tenant: caller.tenant,
           action: 'job.submit',
           target: id,
-          detail: { name: body.name },
+          detail: { name: body.name, ...(warnings.length > 0 ? { admittedAnyway: warnings } : {}) },
         },
       )
       if (created) {
         ctx.wake()
       }
-      return reply.status(created ? 201 : 200).send(jobView(job))
+      return reply
+        .status(created ? 201 : 200)
+        .send({ ...jobView(job), ...(warnings.length > 0 ? { warnings } : {}) })
     },
   )
 

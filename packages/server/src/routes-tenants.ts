@@ -1,11 +1,28 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
 import type { Tenant } from '@zhisuan/store'
 import { requireAdmin, systemTenant } from './auth.js'
 import type { ServerContext } from './context.js'
+import { quotaWarnings } from './job-admission.js'
 import { errorResponses } from './routes-shared.js'
 import { Quotas, TenantName, TenantView } from './views.js'
+
+/** A tenant as a create or update answers it: with warnings when a guarantee can never be met. */
+const TenantWritten = Type.Object({
+  ...TenantView.properties,
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'a guarantee larger than the whole cluster has in its class, with the numbers',
+    }),
+  ),
+})
+
+/** The tenant, with the warnings its quotas call for (none: no field). */
+function written(tenant: Tenant, ctx: ServerContext): Static<typeof TenantWritten> {
+  const warnings = quotaWarnings(tenant.quotas, ctx.cluster, ctx.catalog)
+  return { ...tenant, ...(warnings.length > 0 ? { warnings } : {}) }
+}
 
 /** Registers the tenant routes: create (admin), list, and update quotas (admin). */
 export function tenantRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -14,12 +31,13 @@ export function tenantRoutes(app: FastifyInstance, ctx: ServerContext): void {
     {
       schema: {
         tags: ['tenants'],
-        summary: 'Create a tenant (admin); quotas in SCU per workload class',
+        summary:
+          'Create a tenant (admin); quotas in SCU per workload class; warnings name a guarantee larger than the cluster',
         body: Type.Object(
           { name: TenantName, quotas: Type.Optional(Quotas) },
           { additionalProperties: false },
         ),
-        response: { 201: TenantView, ...errorResponses },
+        response: { 201: TenantWritten, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -35,7 +53,7 @@ export function tenantRoutes(app: FastifyInstance, ctx: ServerContext): void {
       )
       await ctx.audit(caller, 'tenant.create', tenant.name, { quotas: tenant.quotas })
       ctx.wake()
-      return reply.status(201).send(tenant)
+      return reply.status(201).send(written(tenant, ctx))
     },
   )
 
@@ -65,7 +83,7 @@ export function tenantRoutes(app: FastifyInstance, ctx: ServerContext): void {
         summary: 'Update a tenant’s quotas (admin)',
         params: Type.Object({ name: TenantName }),
         body: Type.Object({ quotas: Quotas }, { additionalProperties: false }),
-        response: { 200: TenantView, ...errorResponses },
+        response: { 200: TenantWritten, ...errorResponses },
       },
     },
     async (request) => {
@@ -76,7 +94,7 @@ export function tenantRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const tenant = await ctx.store.updateTenant({ name, quotas }, ctx.clock())
       await ctx.audit(caller, 'tenant.update', name, { quotas })
       ctx.wake()
-      return tenant
+      return written(tenant, ctx)
     },
   )
 }

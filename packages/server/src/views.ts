@@ -55,6 +55,12 @@ export const JobView = Type.Object({
   family: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Unknown({ description: "The scheduler's structured reason while pending" }),
   message: Type.String(),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'Submission only: why a job an admin admitted anyway cannot run on the cluster as it is',
+    }),
+  ),
   checkpoint: Type.Optional(
     Type.Object(CheckpointAdviceView.properties, {
       description:
