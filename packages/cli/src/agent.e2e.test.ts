@@ -122,7 +122,7 @@ describe('node agents against zhisuan up', () => {
         { encoding: 'utf8' },
       )
       expect(accept.status).toBe(1)
-      expect(accept.stderr).toContain('acceptance: 1 node(s) failed')
+      expect(accept.stderr).toContain('acceptance: 1 node failed')
       const verdicts = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as {
         nodes: { node: string; pass: boolean; reasons: string[] }[]
       }

@@ -98,4 +98,39 @@ describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', (
     expect((await run('drain', 'no-such-node', '--reason', 'x', ...admin)).code).not.toBe(0)
     expect((await run('cancel', id, ...admin)).out).toContain(`${id} cancelled`)
   }, 40_000)
+
+  it('refuses a job that can never run, naming why; an admin admits it anyway with warnings', async () => {
+    const file = join(dir, 'too-big.yaml')
+    await writeFile(
+      file,
+      'name: too-big\nreplicas: 9\nacceleratorsPerReplica: 8\nchip: { family: H100 }\n',
+    )
+    const refused = await run('submit', file, ...admin)
+    expect(refused.code).toBe(1)
+    expect(refused.out).toBe('')
+    expect(refused.err).toContain('422: this job can never run on this cluster')
+    expect(refused.err).toContain('/replicas: needs 72 H100 accelerators')
+    expect(refused.err).toContain('--admit-anyway')
+    const asJson = await run('submit', file, ...admin, '--json')
+    expect(asJson.code).toBe(1)
+    expect(JSON.parse(asJson.out)).toMatchObject({
+      error: { code: 'invalid-config', issues: [{ path: '/replicas' }] },
+    })
+
+    const admitted = await run('submit', file, ...admin, '--admit-anyway')
+    expect(admitted.code).toBe(0)
+    expect(admitted.err).toMatch(
+      /^warning: \/replicas: needs 72 H100 accelerators.*admitted anyway/,
+    )
+    expect(admitted.out).toMatch(/^job-\S+ pending/)
+    const id = admitted.out.split(' ')[0] ?? ''
+    expect((await run('cancel', id, ...admin)).code).toBe(0)
+
+    const tenant = await run('tenant', 'greedy', '--guaranteed', '100000', ...admin)
+    expect(tenant.code).toBe(0)
+    expect(tenant.out).toContain('tenant greedy created')
+    expect(tenant.err).toContain(
+      'warning: /quotas/llm-train/guaranteed: 100000 SCU is more than the cluster has in llm-train',
+    )
+  }, 20_000)
 })

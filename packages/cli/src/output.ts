@@ -58,6 +58,13 @@ export function reportError(io: Io, error: unknown, json: boolean): number {
     io.out(JSON.stringify({ error: { code, message, issues } }, null, 2))
   } else {
     io.err(`zhisuan: ${message}`)
+    // every problem, one line each, unless the message already lists them
+    for (const issue of known ? error.issues : []) {
+      const line = `${issue.path}: ${issue.message}`
+      if (!message.includes(line)) {
+        io.err(`  ${line}`)
+      }
+    }
   }
   if (
     !known &&

@@ -92,7 +92,7 @@ function placedChange(
       placement: JSON.stringify(nodes),
       family: d.family,
       reason: null,
-      message: `running on ${nodes.length} node(s): ${d.score.reason}`,
+      message: `running on ${nodes.length} ${nodes.length === 1 ? 'node' : 'nodes'}: ${d.score.reason}`,
       updated_at: now,
     },
     events: [

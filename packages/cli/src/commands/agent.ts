@@ -243,7 +243,7 @@ export function registerAccept(program: Command, io: Io): void {
         if (result.failed > 0) {
           throw new ZhisuanError(
             'invalid-input',
-            `acceptance: ${result.failed} node(s) failed; see ${flags.report}/report.md`,
+            `acceptance: ${result.failed} ${result.failed === 1 ? 'node' : 'nodes'} failed; see ${flags.report}/report.md`,
           )
         }
       },

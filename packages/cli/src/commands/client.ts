@@ -137,6 +137,13 @@ async function readJobFile(path: string): Promise<unknown> {
   }
 }
 
+/** The API's warnings, one line each on stderr. */
+function warn(io: Io, warnings: readonly string[] | undefined): void {
+  for (const w of warnings ?? []) {
+    io.err(`warning: ${w}`)
+  }
+}
+
 const jobRow = (j: JobView) => [
   j.id,
   j.name,
@@ -153,20 +160,32 @@ export function registerClient(program: Command, io: Io): void {
     program
       .command('submit <file>')
       .description('submit a job (YAML or JSON body of POST /api/v1/jobs)')
-      .option('--idempotency-key <key>', 'makes a retried submission return the same job'),
-  ).action(async (file: string, flags: ClientFlags & { idempotencyKey?: string }) => {
-    const body = await readJobFile(file)
-    const job = (await api(
-      flags,
-      'POST',
-      '/api/v1/jobs',
-      body,
-      flags.idempotencyKey === undefined ? {} : { 'idempotency-key': flags.idempotencyKey },
-    )) as JobView
-    io.out(
-      flags.json === true ? JSON.stringify(job, null, 2) : `${job.id} ${job.state}: ${job.message}`,
-    )
-  })
+      .option('--idempotency-key <key>', 'makes a retried submission return the same job')
+      .option(
+        '--admit-anyway',
+        'accept a job that cannot run on the cluster as it is, for a cluster that will grow (admin)',
+      ),
+  ).action(
+    async (
+      file: string,
+      flags: ClientFlags & { idempotencyKey?: string; admitAnyway?: boolean },
+    ) => {
+      const body = await readJobFile(file)
+      const job = (await api(
+        flags,
+        'POST',
+        `/api/v1/jobs${flags.admitAnyway === true ? '?admit=anyway' : ''}`,
+        body,
+        flags.idempotencyKey === undefined ? {} : { 'idempotency-key': flags.idempotencyKey },
+      )) as JobView & { warnings?: string[] }
+      if (flags.json === true) {
+        io.out(JSON.stringify(job, null, 2))
+        return
+      }
+      warn(io, job.warnings)
+      io.out(`${job.id} ${job.state}: ${job.message}`)
+    },
+  )
 
   withClient(
     program
@@ -307,11 +326,16 @@ export function registerClient(program: Command, io: Io): void {
         `--guaranteed: expected SCU ≥ 0, got "${flags.guaranteed ?? ''}"`,
       )
     }
-    const tenant = await api(flags, 'POST', '/api/v1/tenants', {
+    const tenant = (await api(flags, 'POST', '/api/v1/tenants', {
       name,
       ...(guaranteed === undefined ? {} : { quotas: { 'llm-train': { guaranteed } } }),
-    })
-    io.out(flags.json === true ? JSON.stringify(tenant, null, 2) : `tenant ${name} created`)
+    })) as { warnings?: string[] }
+    if (flags.json === true) {
+      io.out(JSON.stringify(tenant, null, 2))
+      return
+    }
+    warn(io, tenant.warnings)
+    io.out(`tenant ${name} created`)
   })
 
   withClient(
