@@ -1,5 +1,6 @@
 import type { GangRequest, PlacementResult } from './placement.js'
 import { findReservation } from './reservation.js'
+import { span } from './wording.js'
 import type { FamilyRequest } from './requests.js'
 import { gangOf, placeGang, type Session } from './session.js'
 import type { Decision, JobSpec, PendingReason } from './types.js'
@@ -97,7 +98,7 @@ export function reservationReason(
       kind: 'waiting-for-reservation',
       reservedFor: reserved.jobId,
       until: reserved.until,
-      message: `fits only on nodes reserved for ${reserved.jobId} until t=${reserved.until}; a runtime limit ending before then would let it backfill`,
+      message: `fits only on nodes held for ${reserved.jobId}, which can start there in ${span(reserved.until - reserved.from)} (when the jobs running there reach their runtime limits); a runtime limit of its own ending before then would let it start now`,
     }
   }
   return undefined

@@ -332,6 +332,10 @@ describe('backfill, health and spares', () => {
     expect(pending.get('long')).toMatchObject({
       kind: 'waiting-for-reservation',
       reservedFor: 'gang',
+      until: 1000,
+      // a span from this cycle (t=10), not a raw clock value
+      message:
+        'fits only on nodes held for gang, which can start there in 17 min (when the jobs running there reach their runtime limits); a runtime limit of its own ending before then would let it start now',
     })
   })
 

@@ -24,3 +24,26 @@ export function replicasOf(replicas: number, perReplica: number, family?: string
 export function nodeName(state: ClusterState, node: number): string {
   return state.nodes[node]?.name ?? `#${node} (no such node)`
 }
+
+/**
+ * A span of seconds as people say it, to the minute: `45 s`, `14 min`, `2 h 14 min`, `3 d 4 h`.
+ * @example span(8040) // '2 h 14 min'
+ */
+export function span(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds))
+  if (s < 60) {
+    return `${s} s`
+  }
+  const minutes = Math.round(s / 60)
+  if (minutes < 60) {
+    return `${minutes} min`
+  }
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) {
+    const rest = minutes % 60
+    return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`
+  }
+  const days = Math.floor(hours / 24)
+  const rest = hours % 24
+  return rest === 0 ? `${days} d` : `${days} d ${rest} h`
+}
