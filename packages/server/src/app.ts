@@ -71,7 +71,20 @@ export async function buildApp(
     bodyLimit: 1024 * 1024,
     // path parameters are bounded by their schemas (≤ 1,024), not cut off by the router first
     routerOptions: { maxParamLength: 2048 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // every problem at once, with the schema and value of each, for answers in words (errors.ts).
+    // The body limit above bounds what that costs: a 1 MiB body built to fail 300,000 times is
+    // answered in about 130 ms and 100 MB (40 ms and 16 MB stopping at the first error); errors.ts
+    // puts only the first few into words, and Fastify's own message, which would join them all, is
+    // not built (our handler never reads it)
+    schemaErrorFormatter: () => new Error('the request does not match its schema'),
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        allErrors: true,
+        verbose: true,
+      },
+    },
     // errors Fastify raises before routing (a malformed %-escape) answer in our shape too
     frameworkErrors: (error, _request, reply) => {
       // the reply's generic type here knows no status codes; it is a plain reply all the same
