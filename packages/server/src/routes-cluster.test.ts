@@ -189,6 +189,66 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       const samples = await fx.store.samples.range(fx.now() + 1, fx.now() + 1)
       expect(samples).toEqual([expect.objectContaining({ allocated: 16, total: 64, running: 1 })])
     })
+
+    it('counts a drained healthy node as drained, not unhealthy, apart from a failed one', async () => {
+      const topo = (await get(fx.adminToken, '/api/v1/cluster/topology')).body as unknown as {
+        nodes: { name: string; jobs: unknown[] }[]
+      }
+      const [drained, failed] = topo.nodes.filter((n) => n.jobs.length === 0).map((n) => n.name)
+      const admin = { authorization: `Bearer ${fx.adminToken}` }
+      const drain = await fx.app.inject({
+        method: 'POST',
+        url: `/api/v1/nodes/${drained ?? ''}/drain`,
+        headers: admin,
+        payload: { reason: 'swap a NIC' },
+      })
+      expect(drain.statusCode).toBe(200)
+      await fx.twin.failNode(failed ?? '', 'test failure')
+      await fx.reconciler.pass()
+      const o = (await get(viewer, '/api/v1/cluster/overview?windowS=3600')).body as unknown as {
+        families: { healthy: number; drained: number; unhealthy: number; total: number }[]
+      }
+      expect(o.families).toEqual([
+        expect.objectContaining({ total: 64, healthy: 48, drained: 8, unhealthy: 8 }),
+      ])
+      await fx.app.inject({
+        method: 'POST',
+        url: `/api/v1/nodes/${drained ?? ''}/resume`,
+        headers: admin,
+      })
+    })
+
+    it('answers accelerators running and pending per tenant: all to an admin, the others summed to a member', async () => {
+      const r = await fx.app.inject({
+        method: 'POST',
+        url: '/api/v1/jobs',
+        headers: { authorization: `Bearer ${alpha}` },
+        payload: {
+          name: 'over-its-quota-for-now',
+          replicas: 4,
+          acceleratorsPerReplica: 8,
+          chip: { family: 'H100' },
+          twin: { durationS: 600 },
+        },
+      })
+      expect(r.statusCode, r.body).toBe(201)
+      await fx.reconciler.pass()
+      const own = { running: { jobs: 1, accelerators: 16 }, pending: { jobs: 1, accelerators: 32 } }
+      const all = (await get(fx.adminToken, '/api/v1/cluster/overview?windowS=3600')).body
+      expect(all['tenants']).toEqual([{ tenant: 'alpha', ...own }])
+      const mine = (await get(alpha, '/api/v1/cluster/overview?windowS=3600')).body
+      expect(mine['tenants']).toEqual([{ tenant: 'alpha', ...own }])
+      const theirs = (await get(beta, '/api/v1/cluster/overview?windowS=3600')).body
+      expect(theirs['tenants']).toEqual([
+        {
+          tenant: 'beta',
+          running: { jobs: 0, accelerators: 0 },
+          pending: { jobs: 0, accelerators: 0 },
+        },
+        { tenant: null, ...own },
+      ])
+      expect(JSON.stringify(theirs['tenants'])).not.toContain('alpha')
+    })
   },
 )
 

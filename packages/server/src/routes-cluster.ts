@@ -1,6 +1,6 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { requireAdmin, sees } from './auth.js'
+import { requireAdmin, sees, type Caller } from './auth.js'
 import { clusterNow, downsample, startSampler } from './cluster-now.js'
 import type { ServerContext } from './context.js'
 import type { StoredSpec } from './job-spec.js'
@@ -17,6 +17,10 @@ const FamilyNowView = Type.Object({
   healthy: Type.Integer({
     description: 'On healthy, active nodes: not failed, degraded or drained',
   }),
+  drained: Type.Integer({
+    description: 'On healthy nodes an admin drained: they take no new work, but are not broken',
+  }),
+  unhealthy: Type.Integer({ description: 'On failed or degraded nodes, drained or not' }),
   scuEach: Type.Number({ description: 'llm-train SCU of one accelerator' }),
   scuTotal: Type.Number(),
   scuAllocated: Type.Number(),
@@ -32,6 +36,18 @@ const SampleView = Type.Object({
   running: Type.Number(),
   scuTotal: Type.Number(),
   scuAllocated: Type.Number(),
+})
+
+const Demand = Type.Object({ jobs: Type.Integer(), accelerators: Type.Integer() })
+
+const TenantDemandView = Type.Object({
+  tenant: Type.Union([Type.String(), Type.Null()], {
+    description: 'null: every other tenant together (all but an admin see only their own by name)',
+  }),
+  running: Demand,
+  pending: Type.Object(Demand.properties, {
+    description: 'Jobs waiting, and the accelerators they ask for',
+  }),
 })
 
 const TopologyView = Type.Object({
@@ -132,6 +148,10 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
             windowS: Type.Number(),
             families: Type.Array(FamilyNowView),
             queue: Type.Object({ pending: Type.Integer(), running: Type.Integer() }),
+            tenants: Type.Array(TenantDemandView, {
+              description:
+                'Accelerators running and asked for by pending jobs, per tenant with any (an admin sees every tenant by name; others see their own and the rest together)',
+            }),
             series: Type.Array(SampleView, {
               description: 'Recorded samples in the window (averaged into buckets), then now',
             }),
@@ -141,18 +161,24 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
       },
     },
     async (request) => {
-      await ctx.auth(request)
+      const caller = await ctx.auth(request)
       const q = request.query as { windowS?: number; points?: number }
       const windowS = q.windowS ?? 86_400
       const points = q.points ?? 300
       const { families, sample } = await clusterNow(ctx)
+      const states = await nodeStateCounts(ctx)
       const from = sample.at - windowS
       const recorded = await ctx.store.samples.range(from, sample.at)
       return {
         at: sample.at,
         windowS,
-        families,
+        families: families.map((f) => ({
+          ...f,
+          drained: states.get(f.family)?.drained ?? 0,
+          unhealthy: states.get(f.family)?.unhealthy ?? 0,
+        })),
         queue: { pending: sample.pending, running: sample.running },
+        tenants: await tenantDemand(ctx, caller),
         series: [...downsample(recorded, from, sample.at, points - 1), sample],
       }
     },
@@ -250,5 +276,70 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
       }
       return { items }
     },
+  )
+}
+
+/**
+ * Accelerators per family on healthy drained nodes and on unhealthy ones: a drain takes a node
+ * out of service, it does not make it broken, so the overview counts the two apart.
+ */
+async function nodeStateCounts(
+  ctx: ServerContext,
+): Promise<Map<string, { drained: number; unhealthy: number }>> {
+  const states = new Map((await ctx.store.nodeStates()).map((n) => [n.name, n]))
+  const out = new Map<string, { drained: number; unhealthy: number }>()
+  for (const n of ctx.reconciler.nodeList) {
+    const s = states.get(n.name)
+    const c = out.get(n.family) ?? { drained: 0, unhealthy: 0 }
+    if ((s?.health ?? 'healthy') !== 'healthy') {
+      c.unhealthy += n.accelerators
+    } else if (s?.adminState === 'drained') {
+      c.drained += n.accelerators
+    }
+    out.set(n.family, c)
+  }
+  return out
+}
+
+type TenantDemand = Static<typeof TenantDemandView>
+
+/**
+ * Per tenant: running jobs and the accelerators they hold, pending jobs and the accelerators they
+ * ask for. An admin sees every tenant with any; others see their own tenant and the rest summed
+ * under `tenant: null`, as the map shows another tenant's gangs without their ids.
+ */
+async function tenantDemand(ctx: ServerContext, caller: Caller): Promise<TenantDemand[]> {
+  const rows = new Map<string | null, TenantDemand>()
+  const row = (tenant: string) => {
+    const key = sees(caller, tenant) ? tenant : null
+    let r = rows.get(key)
+    if (r === undefined) {
+      r = {
+        tenant: key,
+        running: { jobs: 0, accelerators: 0 },
+        pending: { jobs: 0, accelerators: 0 },
+      }
+      rows.set(key, r)
+    }
+    return r
+  }
+  if (caller.role !== 'admin') {
+    row(caller.tenant)
+  }
+  for (const h of await ctx.store.samples.held()) {
+    const r = row(h.tenant)
+    r.running.jobs += h.jobs
+    r.running.accelerators += h.accelerators
+  }
+  // the queue the reconcile loop holds too; read whole, as the map reads the running jobs
+  for (const job of await ctx.store.listJobs({ states: ['pending'], limit: 1_000_000 })) {
+    const spec = job.spec as StoredSpec
+    const r = row(job.tenant)
+    r.pending.jobs += 1
+    r.pending.accelerators += spec.replicas * spec.body.acceleratorsPerReplica
+  }
+  // by name, and the other tenants summed last
+  return [...rows.values()].sort((a, b) =>
+    a.tenant === null ? 1 : b.tenant === null ? -1 : a.tenant.localeCompare(b.tenant),
   )
 }

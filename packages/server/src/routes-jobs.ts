@@ -8,7 +8,7 @@ import type { ServerContext } from './context.js'
 import { admitAnyway, admitJob } from './job-admission.js'
 import { JobBody, resolveJob } from './job-spec.js'
 import { checkpointAdvice } from './routes-checkpoints.js'
-import { ErrorSchema, JobView, jobView } from './views.js'
+import { ErrorSchema, JobView, jobView, twinProgress } from './views.js'
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
@@ -192,7 +192,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     {
       schema: {
         tags: ['jobs'],
-        summary: 'One job',
+        summary: 'One job, with its checkpoint advice and, on the twin, its progress',
         params: IdParams,
         response: { 200: JobView, ...errors },
       },
@@ -200,7 +200,16 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const caller = await ctx.auth(request)
       const job = await visibleJob(ctx, caller, (request.params as { id: string }).id)
-      return { ...jobView(job), checkpoint: await checkpointAdvice(ctx, job) }
+      // the twin's journal holds only live runs: a short read, and none on another backend
+      const run =
+        job.state === 'running'
+          ? (await ctx.store.twinRuns()).find((r) => r.jobId === job.id)
+          : undefined
+      return {
+        ...jobView(job),
+        checkpoint: await checkpointAdvice(ctx, job),
+        progress: twinProgress(job, run, ctx.clock()),
+      }
     },
   )
 

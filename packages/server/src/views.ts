@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { JobRecord } from '@zhisuan/store'
+import type { JobRecord, TwinRunRecord } from '@zhisuan/store'
 import { JobBody, type StoredSpec } from './job-spec.js'
 
 export const ErrorSchema = Type.Object(
@@ -29,6 +29,56 @@ export const CheckpointAdviceView = Type.Object({
     Type.Null(),
   ]),
 })
+
+/**
+ * A running job's progress as the twin runs it: the twin's estimate, not a measurement. The run
+ * was launched with the work the job had left; the share of its wall time that has passed is
+ * counted as that share of the work (a restart delay and checkpoint stalls count as work).
+ */
+export const JobProgressView = Type.Object({
+  source: Type.Literal('twin', { description: 'Who estimates it: the digital twin' }),
+  at: Type.Number({ description: 'Unix seconds when the estimate was made' }),
+  doneS: Type.Number({ description: 'Job-time seconds of work done (kept before, plus this run)' }),
+  totalS: Type.Number({ description: 'Job-time seconds of work the whole job needs' }),
+  remainingS: Type.Number({ description: 'Wall seconds until the twin ends this run' }),
+  endsAt: Type.Number({ description: 'Unix seconds when the twin ends this run' }),
+  speed: Type.Number({
+    description:
+      'Job-time seconds of work per wall second on this run (the twin speed, less a restart delay and stalls)',
+  }),
+})
+export type JobProgressView = Static<typeof JobProgressView>
+
+/**
+ * The twin's estimate of a running job's progress from its run in the twin's journal; null when
+ * the job is not running or the twin has no run of its current attempt (another backend).
+ * @example
+ * // 600 s of work left at launch, a run of 10 wall seconds, 4 of them past
+ * twinProgress(job, { jobId, attempt: 1, nodes, startedAt: 100, endsAt: 110 }, 104)
+ * // { doneS: 240, totalS: 600, remainingS: 6, speed: 60, … }
+ */
+export function twinProgress(
+  job: JobRecord,
+  run: TwinRunRecord | undefined,
+  now: number,
+): JobProgressView | null {
+  if (job.state !== 'running' || run === undefined || run.attempt !== job.attempt) {
+    return null
+  }
+  const totalS = (job.spec as StoredSpec).durationS
+  const leftS = Math.max(0, totalS - job.doneS)
+  const wallS = run.endsAt - run.startedAt
+  const share = wallS > 0 ? Math.min(1, Math.max(0, (now - run.startedAt) / wallS)) : 1
+  return {
+    source: 'twin',
+    at: now,
+    doneS: Math.min(totalS, job.doneS + leftS * share),
+    totalS,
+    remainingS: Math.max(0, run.endsAt - now),
+    endsAt: run.endsAt,
+    speed: wallS > 0 ? leftS / wallS : 0,
+  }
+}
 
 /** A job as the API answers. Times are Unix seconds. */
 export const JobView = Type.Object({
@@ -65,6 +115,12 @@ export const JobView = Type.Object({
     Type.Object(CheckpointAdviceView.properties, {
       description:
         'One job only: the latest committed checkpoint, the recommended interval (Young/Daly) and the expected ETTR',
+    }),
+  ),
+  progress: Type.Optional(
+    Type.Union([Type.Object(JobProgressView.properties), Type.Null()], {
+      description:
+        'One job only: work done and time left while it runs on the twin (the twin’s estimate); null otherwise',
     }),
   ),
 })
