@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
-import { closestNames } from './suggest.js'
+import { closestNames, editDistance } from './suggest.js'
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
 import { ZhisuanError, formatIssues, type ValidationIssue } from './errors.js'
 
@@ -124,15 +124,68 @@ function describeError(error: ValueError): string {
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
       const known = Object.keys((error.schema as { properties?: object }).properties ?? {})
-      return `unknown field "${field}"; did you mean ${closestNames(field, known, 2).join(' or ')}?`
+      const meant = closestNames(field, known, known.length).find((name) => isClose(field, name))
+      return meant === undefined
+        ? `unknown field "${field}"; allowed: ${known.join(', ')}`
+        : `unknown field "${field}"; did you mean ${meant}?`
     }
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required'
+    case ValueErrorType.Union:
+    case ValueErrorType.Literal:
+      return choiceError(error.schema as UnionSchema, error.value)
     default: {
       const got = error.value === undefined ? 'nothing' : truncate(JSON.stringify(error.value))
       return `${error.message.toLowerCase()}, got ${got}`
     }
   }
+}
+
+/** The parts of a union or literal schema its message reads. */
+interface UnionSchema {
+  readonly const?: unknown
+  readonly type?: string
+  readonly anyOf?: readonly UnionSchema[]
+}
+
+/**
+ * A value that is none of a union's choices: each choice once, what came, and the choice it was
+ * probably meant to be — `must be one of rail-optimized, fat-tree; got "rail-optimised" (did you
+ * mean rail-optimized?)`; for a union of types, the types (`must be a number or null; got "x"`).
+ */
+function choiceError(schema: UnionSchema, value: unknown): string {
+  const got = value === undefined ? 'nothing' : truncate(JSON.stringify(value))
+  const branches = schema.anyOf ?? [schema]
+  const choices = branches.map((b) => b.const)
+  if (choices.some((c) => c === undefined)) {
+    const types = branches.map((b) => (b.type === undefined ? 'another shape' : article(b.type)))
+    return `must be ${[...new Set(types)].join(' or ')}; got ${got}`
+  }
+  const names = [...new Set(choices.map((c) => (typeof c === 'string' ? c : JSON.stringify(c))))]
+  const meant =
+    typeof value === 'string'
+      ? closestNames(value, names, names.length).find((name) => isClose(value, name))
+      : undefined
+  const head =
+    names.length === 1 ? `must be ${names[0] ?? ''}` : `must be one of ${names.join(', ')}`
+  return `${head}; got ${got}${meant === undefined ? '' : ` (did you mean ${meant}?)`}`
+}
+
+const article = (type: string) =>
+  type === 'null'
+    ? 'null'
+    : type === 'integer' || type === 'object' || type === 'array'
+      ? `an ${type}`
+      : `a ${type}`
+
+/**
+ * Whether a name is close enough to suggest for what was written: within an edit distance of a
+ * third of its length (at least 1), or one holding the other (3 letters or more).
+ */
+function isClose(written: string, name: string): boolean {
+  const [a, b] = [written.toLowerCase(), name.toLowerCase()]
+  const holds = Math.min(a.length, b.length) >= 3 && (a.includes(b) || b.includes(a))
+  return holds || editDistance(a, b) <= Math.max(1, Math.floor(a.length / 3))
 }
 
 function truncate(text: string): string {

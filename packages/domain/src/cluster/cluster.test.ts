@@ -111,6 +111,22 @@ describe('broken cluster files name the field, the line and what was expected', 
     expect(issues.map((i) => i.path).sort()).toEqual(['pools[0].memoryGB', 'pools[0].scaleUp'])
   })
 
+  it('a misspelt fabric design, with the designs there are and the one meant', () => {
+    const text = lab.replace('design: rail-optimized', 'design: rail-optimised')
+    expect(issuesOf(text)).toEqual([
+      {
+        path: 'fabric.design',
+        message:
+          'must be one of rail-optimized, fat-tree; got "rail-optimised" (did you mean rail-optimized?)',
+        line: 15,
+        column: 11,
+      },
+    ])
+    expect(() => parse(text)).toThrow(
+      'c.yaml:15:11: fabric.design: must be one of rail-optimized, fat-tree; got "rail-optimised" (did you mean rail-optimized?)',
+    )
+  })
+
   it('malformed YAML, with its line', () => {
     const [issue] = issuesOf(lab.replace('nodesPerBlock: 4', 'nodesPerBlock: [4'))
     expect(issue?.message).toMatch(/malformed YAML/)
