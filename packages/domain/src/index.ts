@@ -5,7 +5,7 @@ export {
   type ErrorCode,
   type ValidationIssue,
 } from './errors.js'
-export { closestNames, editDistance } from './suggest.js'
+export { closestNames, editDistance, nearestName } from './suggest.js'
 export {
   parseSourceText,
   pointerToPath,

@@ -28,3 +28,19 @@ export function closestNames(input: string, candidates: readonly string[], limit
   scored.sort((p, q) => p.score - q.score || p.name.localeCompare(q.name))
   return [...new Set(scored.map((s) => s.name))].slice(0, limit)
 }
+
+/**
+ * The name a person most likely meant, when one is close enough to suggest: within an edit
+ * distance of a third of what was written (at least 1), or one holding the other (3 letters or
+ * more); undefined when none is. The one rule behind every "did you mean" of the API and of
+ * cluster, catalog and model files.
+ * @example nearestName('runing', ['pending', 'running']) // 'running'
+ */
+export function nearestName(input: string, names: readonly string[]): string | undefined {
+  const close = (name: string) => {
+    const [a, b] = [input.toLowerCase(), name.toLowerCase()]
+    const holds = Math.min(a.length, b.length) >= 3 && (a.includes(b) || b.includes(a))
+    return holds || editDistance(a, b) <= Math.max(1, Math.floor(a.length / 3))
+  }
+  return closestNames(input, names, names.length).find(close)
+}

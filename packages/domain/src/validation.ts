@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
-import { closestNames, editDistance } from './suggest.js'
+import { nearestName } from './suggest.js'
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
 import { ZhisuanError, formatIssues, type ValidationIssue } from './errors.js'
 
@@ -124,7 +124,7 @@ function describeError(error: ValueError): string {
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
       const known = Object.keys((error.schema as { properties?: object }).properties ?? {})
-      const meant = closestNames(field, known, known.length).find((name) => isClose(field, name))
+      const meant = nearestName(field, known)
       return meant === undefined
         ? `unknown field "${field}"; allowed: ${known.join(', ')}`
         : `unknown field "${field}"; did you mean ${meant}?`
@@ -162,10 +162,7 @@ function choiceError(schema: UnionSchema, value: unknown): string {
     return `must be ${[...new Set(types)].join(' or ')}; got ${got}`
   }
   const names = [...new Set(choices.map((c) => (typeof c === 'string' ? c : JSON.stringify(c))))]
-  const meant =
-    typeof value === 'string'
-      ? closestNames(value, names, names.length).find((name) => isClose(value, name))
-      : undefined
+  const meant = typeof value === 'string' ? nearestName(value, names) : undefined
   const head =
     names.length === 1 ? `must be ${names[0] ?? ''}` : `must be one of ${names.join(', ')}`
   return `${head}; got ${got}${meant === undefined ? '' : ` (did you mean ${meant}?)`}`
@@ -177,16 +174,6 @@ const article = (type: string) =>
     : type === 'integer' || type === 'object' || type === 'array'
       ? `an ${type}`
       : `a ${type}`
-
-/**
- * Whether a name is close enough to suggest for what was written: within an edit distance of a
- * third of its length (at least 1), or one holding the other (3 letters or more).
- */
-function isClose(written: string, name: string): boolean {
-  const [a, b] = [written.toLowerCase(), name.toLowerCase()]
-  const holds = Math.min(a.length, b.length) >= 3 && (a.includes(b) || b.includes(a))
-  return holds || editDistance(a, b) <= Math.max(1, Math.floor(a.length / 3))
-}
 
 function truncate(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text

@@ -228,12 +228,16 @@ function rejectNonFinite(app: FastifyInstance): void {
     return undefined
   }
   app.addHook('preHandler', (request, _reply, done) => {
-    const where = find(request.body, 'body', 0) ?? find(request.query, 'querystring', 0)
+    // paths as the validation errors give them: /a/b in the body, ?name in the query string
+    const inQuery = find(request.query, '', 0)
+    const where =
+      find(request.body, '', 0) ?? (inQuery === undefined ? undefined : `?${inQuery.slice(1)}`)
+    const message = 'must be a finite number'
     done(
       where === undefined
         ? undefined
-        : new ZhisuanError('invalid-input', `${where}: must be a finite number`, {
-            issues: [{ path: where, message: 'must be a finite number' }],
+        : new ZhisuanError('invalid-input', `invalid request: ${where}: ${message}`, {
+            issues: [{ path: where, message }],
           }),
     )
   })

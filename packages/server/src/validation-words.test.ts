@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testDialects, type StoreFixture } from '@zhisuan/store/testing'
 import { appFixture, type AppFixture } from './testing.js'
-import {
-  choiceWords,
-  errorWords,
-  fieldPath,
-  gotText,
-  nearestName,
-  unionShapeWords,
-} from './validation-words.js'
+import { nearestName } from '@zhisuan/domain'
+import { choiceWords, errorWords, fieldPath, gotText, unionShapeWords } from './validation-words.js'
 
 describe('the words for one problem', () => {
   it('names a field as a JSON pointer in the body, ?name in the query and {name} in the path', () => {

@@ -1,4 +1,4 @@
-import { closestNames, editDistance } from '@zhisuan/domain'
+import { nearestName } from '@zhisuan/domain'
 
 /**
  * One schema-validator error as ajv reports it with `verbose: true` (Fastify's `error.validation`):
@@ -112,20 +112,6 @@ function preview(value: unknown, room: number, depth: number): string {
     out += `${out === '' ? '' : ','}${JSON.stringify(key.slice(0, room))}:${item}`
   }
   return `{${out}}`
-}
-
-/**
- * The name a person most likely meant, when one is close enough to suggest: within an edit
- * distance of a third of its length (at least 1), or one holding the other (3 letters or more).
- * @example nearestName('runing', ['pending', 'running']) // 'running'
- */
-export function nearestName(input: string, names: readonly string[]): string | undefined {
-  const close = (name: string) => {
-    const [a, b] = [input.toLowerCase(), name.toLowerCase()]
-    const holds = Math.min(a.length, b.length) >= 3 && (a.includes(b) || b.includes(a))
-    return holds || editDistance(a, b) <= Math.max(1, Math.floor(a.length / 3))
-  }
-  return closestNames(input, names, names.length).find(close)
 }
 
 /**
