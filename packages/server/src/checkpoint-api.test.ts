@@ -190,14 +190,22 @@ describe('the checkpoint registry API', () => {
       (await report(nodeToken, cp, { path: 'a', size: 1, sha256: 'not-hex', tier: 'durable' }))
         .statusCode,
     ).toBe(400)
-    expect(
-      (
-        await register(400, [
-          { path: 'a', size: 1 },
-          { path: 'a', size: 2 },
-        ])
-      ).statusCode,
-    ).toBe(400)
+    const twice = await register(400, [
+      { path: 'a', size: 1 },
+      { path: 'a', size: 2 },
+    ])
+    expect(twice.statusCode).toBe(400)
+    expect(twice.json()).toMatchObject({
+      error: {
+        code: 'invalid-input',
+        details: [
+          {
+            path: '/shards/1/path',
+            message: 'shard 1 has the path of shard 0 ("a"); each shard needs its own',
+          },
+        ],
+      },
+    })
     expect(
       (
         await report(nodeToken, 'ckpt-nope', {

@@ -181,8 +181,20 @@ export function checkpointRoutes(app: FastifyInstance, ctx: ServerContext): void
         tag?: string
         shards: { path: string; size: number; sha256?: string }[]
       }
-      if (new Set(body.shards.map((s) => s.path)).size !== body.shards.length) {
-        throw new ZhisuanError('invalid-input', 'body/shards: two shards have the same path')
+      const seen = new Map<string, number>()
+      for (const [i, shard] of body.shards.entries()) {
+        const first = seen.get(shard.path)
+        if (first !== undefined) {
+          const message = `shard ${i} has the path of shard ${first} ("${shard.path.slice(0, 80)}"); each shard needs its own`
+          throw new ZhisuanError(
+            'invalid-input',
+            `invalid request: /shards/${i}/path: ${message}`,
+            {
+              issues: [{ path: `/shards/${i}/path`, message }],
+            },
+          )
+        }
+        seen.set(shard.path, i)
       }
       const { checkpoint, created } = await ctx.store.checkpoints.register({
         id: `ckpt-${randomBytes(8).toString('hex')}`,
