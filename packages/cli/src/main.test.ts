@@ -32,9 +32,20 @@ describe('zhisuan catalog', () => {
     expect(huawei.code).toBe(0)
     expect(huawei.out).toMatch(/Ascend910C/)
     expect(huawei.out).not.toMatch(/H800/)
+    expect(huawei.out).toMatch(/6 models from 1 vendor;/)
     const bad = await run('catalog', '--vendor', 'Nvidai')
     expect(bad.code).toBe(1)
     expect(bad.err).toMatch(/no vendor "Nvidai".*closest: NVIDIA/)
+  })
+
+  it('shows – for a class whose reference model does not fit, and says so below the table', async () => {
+    const { code, out } = await run('catalog', '--vendor', 'nvidia')
+    expect(code).toBe(0)
+    const p100 = out.split('\n').find((l) => l.includes('Tesla P100')) ?? ''
+    expect(p100).toMatch(/│\s+– \/ 0\.06 \/\s+– +│/)
+    expect(p100).not.toMatch(/\b0 \//)
+    expect(out).toMatch(/–: the class's reference model does not fit in this chip's memory/)
+    expect(out).toMatch(/\d+ models from 1 vendor;/)
   })
 })
 
