@@ -67,7 +67,9 @@ describe('zhisuan topology describe', () => {
     const { code, out } = await run('topology', 'describe', example('mixed-2000.yaml'))
     expect(code).toBe(0)
     expect(out).toMatch(/mixed-2000: 2,000 accelerators on 250 nodes/)
-    expect(out).toMatch(/bisection/)
+    expect(out).toMatch(/fabric: rail-optimized, 2 tiers, 1 plane, switches of radix 128/)
+    expect(out).toMatch(/^8 blocks, 1 pod; injection .* bisection .* built in [\d.]+ ms$/m)
+    expect(out).not.toMatch(/\(s\)/)
   })
 
   it('exits 1 naming the file and field of a broken cluster file, in text and JSON', async () => {

@@ -1,10 +1,13 @@
 import type { Command } from 'commander'
 import { fabricCapacity, scaleUpDomainSize, type Cluster } from '@zhisuan/domain'
 import { loadClusterFile } from '../load.js'
-import { formatGbps, table, type Io } from '../output.js'
+import { formatGbps, formatNumber, plural } from '../numbers.js'
+import type { Io } from '../output.js'
+import { columnTable, type Column } from '../table.js'
 
 interface DescribeOptions {
   json?: boolean
+  wide?: boolean
 }
 
 /** The facts `topology describe` prints, as one JSON-ready object. */
@@ -69,6 +72,34 @@ export function describeCluster(cluster: Cluster, buildMs: number) {
   }
 }
 
+type Description = ReturnType<typeof describeCluster>
+
+const poolColumns: readonly Column<Description['pools'][number]>[] = [
+  { head: 'pool', cell: (p) => p.name },
+  { head: 'nodes', cell: (p) => p.nodes },
+  { head: 'accelerator', cell: (p) => p.accelerator },
+  { head: 'per node', cell: (p) => p.acceleratorsPerNode, wide: true },
+  { head: 'accelerators', cell: (p) => p.accelerators },
+  { head: 'scale-up domain', cell: (p) => `${p.scaleUp.preset} (${p.scaleUp.domainSize})` },
+  { head: 'host', cell: (p) => `${p.cpu} ${p.cpuArch}`, wide: true },
+  {
+    head: 'NICs per node',
+    cell: (p) => `${p.nics.count}×${p.nics.gbps}G = ${formatGbps(p.nodeGbps)}`,
+  },
+]
+
+const tierColumns: readonly Column<Description['tiers'][number]>[] = [
+  { head: 'tier', cell: (t) => t.tier },
+  { head: 'switches', cell: (t) => t.switches },
+  { head: 'down ports', cell: (t) => t.downPorts },
+  { head: 'up ports', cell: (t) => t.upPorts },
+  {
+    head: 'oversubscription',
+    cell: (t) => (t.oversubscription === null ? '—' : `${t.oversubscription}:1`),
+  },
+  { head: 'uplink capacity', cell: (t) => (t.uplinkGbps > 0 ? formatGbps(t.uplinkGbps) : '—') },
+]
+
 /** Prints a cluster's counts by pool and tier, oversubscription, bisection and build time. */
 export async function runDescribe(io: Io, file: string, options: DescribeOptions): Promise<void> {
   const { cluster, buildMs } = await loadClusterFile(file)
@@ -77,48 +108,17 @@ export async function runDescribe(io: Io, file: string, options: DescribeOptions
     io.out(JSON.stringify(d, null, 2))
     return
   }
+  const wide = options.wide === true
   io.out(
-    `${d.name}: ${d.accelerators.toLocaleString('en-US')} accelerators on ${d.nodes.toLocaleString('en-US')} nodes; ${d.fabric.design} fabric, ${d.fabric.tiers} tiers, ${d.fabric.planes} plane(s), radix ${d.fabric.switchRadix}`,
+    [
+      `${d.name}: ${plural(d.accelerators, 'accelerator')} on ${plural(d.nodes, 'node')}`,
+      `fabric: ${d.fabric.design}, ${plural(d.fabric.tiers, 'tier')}, ${plural(d.fabric.planes, 'plane')}, switches of radix ${d.fabric.switchRadix}`,
+    ].join('\n'),
   )
+  io.out(columnTable(poolColumns, d.pools, wide))
+  io.out(columnTable(tierColumns, d.tiers, wide))
   io.out(
-    table(
-      [
-        'pool',
-        'nodes',
-        'accelerator',
-        'per node',
-        'accelerators',
-        'scale-up domain',
-        'host',
-        'NICs',
-      ],
-      d.pools.map((p) => [
-        p.name,
-        p.nodes,
-        p.accelerator,
-        p.acceleratorsPerNode,
-        p.accelerators,
-        `${p.scaleUp.preset} (${p.scaleUp.domainSize})`,
-        `${p.cpu} ${p.cpuArch}`,
-        `${p.nics.count}×${p.nics.gbps}G = ${formatGbps(p.nodeGbps)}`,
-      ]),
-    ),
-  )
-  io.out(
-    table(
-      ['tier', 'switches', 'down ports', 'up ports', 'oversubscription', 'uplink capacity'],
-      d.tiers.map((t) => [
-        t.tier,
-        t.switches,
-        t.downPorts,
-        t.upPorts,
-        t.oversubscription === null ? '—' : `${t.oversubscription}:1`,
-        t.uplinkGbps > 0 ? formatGbps(t.uplinkGbps) : '—',
-      ]),
-    ),
-  )
-  io.out(
-    `blocks ${d.blocks}, pods ${d.pods}; injection ${formatGbps(d.capacity.injectionGbps)}, bisection ${formatGbps(d.capacity.bisectionGbps)}; built in ${d.buildMs} ms`,
+    `${plural(d.blocks, 'block')}, ${plural(d.pods, 'pod')}; injection ${formatGbps(d.capacity.injectionGbps)}, bisection ${formatGbps(d.capacity.bisectionGbps)}; built in ${formatNumber(d.buildMs)} ms`,
   )
   for (const warning of d.warnings) {
     io.err(
@@ -134,6 +134,7 @@ export function registerTopology(program: Command, io: Io): void {
     .command('describe')
     .description('validate a cluster file and describe its pools, switch tiers and bandwidth')
     .argument('<file>', 'cluster file (YAML or JSON)')
+    .option('--wide', 'every column: accelerators per node and host CPU of each pool')
     .option('--json', 'print one JSON object (accelerators, pools, tiers, capacity, buildMs)')
     .action(async (file: string, options: DescribeOptions) => {
       await runDescribe(io, file, options)
