@@ -162,6 +162,29 @@ describe('zhisuan plan', () => {
     numbers(plan['reliability'], ['mtbfHours', 'ettr'])
   })
 
+  it('says where the token count and the price come from, and prints cost in USD', async () => {
+    const args = ['plan', '--model', 'llama3-70b', '--chip', 'H800', '--gpus', '1024']
+    const { code, out } = await run(...args)
+    expect(code).toBe(0)
+    const flat = out.replace(/\n {13}/g, ' ') // join the lines a section wraps
+    expect(flat).toMatch(
+      /^tokens {7}1\.41 trillion \(default: 20 per parameter, Chinchilla-optimal, Hoffmann et al\. 2022; --tokens sets it\)$/m,
+    )
+    expect(flat).toMatch(
+      /cost \$[\d,]+ USD at \$2\.00 per accelerator-hour \(default: a flat assumed rate, not a market price; --price sets it\)/,
+    )
+    expect(flat).toMatch(/on 1,024 × nvidia-h800-sxm-80gb/)
+    expect(flat).toMatch(/global batch 2,048 sequences/)
+    expect(flat).toMatch(/[\d,]{9} tokens\/s/)
+    expect(flat).toMatch(/[\d,]+ accelerator-hours/)
+    const given = (await run(...args, '--tokens', '2e12', '--price', '3.5')).out.replace(
+      /\n {13}/g,
+      ' ',
+    )
+    expect(given).toMatch(/^tokens {7}2 trillion \(--tokens\)$/m)
+    expect(given).toMatch(/USD at \$3\.50 per accelerator-hour \(--price\)/)
+  })
+
   it('compares networks: a slower NIC raises the communication share and lowers MFU', async () => {
     const { code, out } = await run(
       'plan',

@@ -25,6 +25,7 @@ import {
   type Software,
   type ZeroStage,
 } from '@zhisuan/perf'
+import { defaultPricePerAcceleratorHour } from '../cost.js'
 import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
 
@@ -175,7 +176,8 @@ export async function planInputs(
     software,
     ...defined('tokens', numberOption('--tokens', flags.tokens, 1)),
     ...defined('failuresPer1000PerDay', numberOption('--failure-rate', flags.failureRate, 0)),
-    ...defined('pricePerAcceleratorHour', numberOption('--price', flags.price, 0)),
+    pricePerAcceleratorHour:
+      numberOption('--price', flags.price, 0) ?? defaultPricePerAcceleratorHour,
     ...defined('restartMinutes', numberOption('--restart-minutes', flags.restartMinutes, 0)),
   }
   const inputs = nicList.map((nic): PlanInput => {

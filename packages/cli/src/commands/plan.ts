@@ -1,83 +1,8 @@
 import type { Command } from 'commander'
 import { planTraining, type PlanResult } from '@zhisuan/perf'
-import { formatNumber, table, type Io } from '../output.js'
+import type { Io } from '../output.js'
 import { planInputs, type PlanFlags } from './plan-input.js'
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`
-const si = (x: number) =>
-  x >= 1e12
-    ? `${formatNumber(x / 1e12)}T`
-    : x >= 1e9
-      ? `${formatNumber(x / 1e9)}G`
-      : x >= 1e6
-        ? `${formatNumber(x / 1e6)}M`
-        : x >= 1e3
-          ? `${formatNumber(x / 1e3)}k`
-          : formatNumber(x)
-
-function describe(plan: PlanResult): string {
-  const p = plan.parallelism
-  const lines = [
-    `${plan.model.name} (${si(plan.model.params)} parameters) on ${formatNumber(plan.gpus)} × ${plan.accelerator}`,
-    `parallelism  TP ${p.tp} · PP ${p.pp} · DP ${p.dp} · CP ${p.cp} · micro-batch ${p.microBatch} · global batch ${p.globalBatch} · interleave ${p.interleave} · recompute ${plan.recompute}`,
-    `throughput   step ${plan.stepTimeS.toFixed(2)} s · ${si(plan.tokensPerSecond)} tokens/s · ${plan.modelTflopsPerGpu.toFixed(0)} model TFLOP/s per accelerator · MFU ${pct(plan.mfu)} · HFU ${pct(plan.hfu)} · comm share ${pct(plan.commShare)}`,
-    `memory       ${plan.memoryPerGpuGB.toFixed(1)} GB per accelerator (weights ${plan.memory.weightsGB.toFixed(1)}, gradients ${plan.memory.gradientsGB.toFixed(1)}, optimizer ${plan.memory.optimizerGB.toFixed(1)}, activations ${plan.memory.activationsGB.toFixed(1)})`,
-    `network      ${plan.network.nicGBsPerGpu.toFixed(1)} GB/s NIC per accelerator · loss ${plan.network.lossRate} (${plan.network.retransmission}) → goodput ${pct(plan.network.goodput)}`,
-  ]
-  const b = plan.breakdown
-  const rows: [string, number][] = [
-    ['compute', b.computeS],
-    ['TP communication (exposed)', b.tpCommS],
-    ['CP communication (exposed)', b.cpCommS],
-    ['PP communication', b.ppCommS],
-    ['DP communication (exposed)', b.dpCommS],
-    ['pipeline bubble', b.bubbleS],
-    ['optimizer step', b.optimizerS],
-  ]
-  lines.push(
-    table(
-      ['step time', 'seconds', 'share'],
-      rows.map(([name, s]) => [name, Number(s.toFixed(3)), pct(s / plan.stepTimeS)]),
-    ),
-  )
-  const c = plan.checkpoint
-  const saves = Object.entries(c.saveSeconds)
-    .map(([tier, s]) => `${tier} ${s.toFixed(1)} s`)
-    .join(', ')
-  const every =
-    c.intervalMinutes === null
-      ? 'no failures, no interval needed'
-      : `every ${c.intervalMinutes.toFixed(0)} min (Young/Daly)`
-  const mtbf =
-    plan.reliability.mtbfHours === null
-      ? 'no failures'
-      : `job MTBF ${plan.reliability.mtbfHours.toFixed(1)} h`
-  const time =
-    plan.daysToTrain === null || plan.acceleratorHours === null || plan.cost.total === null
-      ? `${si(plan.tokens)} tokens: never (ETTR 0: failures outpace checkpoints)`
-      : `${si(plan.tokens)} tokens in ${plan.daysToTrain.toFixed(1)} days · ${si(plan.acceleratorHours)} accelerator-hours · cost ${si(plan.cost.total)} at ${plan.cost.pricePerAcceleratorHour}/h`
-  lines.push(
-    `checkpoint   ${c.sizeTB.toFixed(2)} TB · save: ${saves} · stall ${c.stallSeconds.toFixed(1)} s · ${every} · restart ${c.restartMinutes.toFixed(1)} min · a one-minute checkpoint needs ${formatNumber(Math.round(c.oneMinuteWriteGBs))} GB/s of aggregate write`,
-    `reliability  ${plan.reliability.failuresPer1000PerDay} failures per 1,000 accelerators per day → ${mtbf} · ETTR ${pct(plan.reliability.ettr)}`,
-    `time & cost  ${time}`,
-  )
-  if (plan.alternatives.length > 0) {
-    lines.push(
-      table(
-        ['alternative', 'tokens/s', 'MFU'],
-        plan.alternatives.map((a) => {
-          const q = a.parallelism
-          return [
-            `TP ${q.tp} PP ${q.pp} DP ${q.dp} CP ${q.cp} mb ${q.microBatch} v ${q.interleave} ${a.recompute}`,
-            si(a.tokensPerSecond),
-            pct(a.mfu),
-          ]
-        }),
-      ),
-    )
-  }
-  return lines.join('\n')
-}
+import { describeComparison, describePlan } from './plan-report.js'
 
 /** One row per network in `--compare-nics`, with the change against the first. */
 export function comparison(plans: readonly PlanResult[], labels: readonly string[]) {
@@ -106,7 +31,7 @@ export async function runPlan(io: Io, flags: PlanFlags): Promise<void> {
   if (flags.compareNics === undefined) {
     const [plan] = plans
     if (plan !== undefined) {
-      io.out(flags.json === true ? JSON.stringify(plan, null, 2) : describe(plan))
+      io.out(flags.json === true ? JSON.stringify(plan, null, 2) : describePlan(plan, flags))
       if (flags.json !== true) {
         for (const warning of plan.warnings) {
           io.err(`warning: ${warning}`)
@@ -121,29 +46,7 @@ export async function runPlan(io: Io, flags: PlanFlags): Promise<void> {
     io.out(JSON.stringify({ comparison: rows, plans }, null, 2))
     return
   }
-  io.out(
-    table(
-      ['NICs', 'step s', 'comm share', 'MFU', 'days', 'cost', 'Δ step', 'Δ MFU', 'Δ cost'],
-      rows.map((r) => [
-        r.nics,
-        Number(r.stepTimeS.toFixed(2)),
-        pct(r.commShare),
-        pct(r.mfu),
-        r.daysToTrain === null ? 'never' : Number(r.daysToTrain.toFixed(1)),
-        r.cost === null ? '—' : si(r.cost),
-        r.stepTimeChange === null ? '—' : pct(r.stepTimeChange),
-        `${(r.mfuChange * 100).toFixed(1)} pt`,
-        r.costChange === null ? '—' : pct(r.costChange),
-      ]),
-    ),
-  )
-  const best = plans
-    .map((p, i) => {
-      const q = p.parallelism
-      return `${labels[i] ?? ''}: TP ${q.tp} PP ${q.pp} DP ${q.dp} CP ${q.cp}`
-    })
-    .join('; ')
-  io.out(`each network is planned on its own (best parallelism each): ${best}`)
+  io.out(describeComparison(rows, plans, flags))
 }
 
 /** Registers `zhisuan plan`. */
@@ -180,12 +83,18 @@ export function registerPlan(program: Command, io: Io): void {
     )
     .option('--tp-overlap <f>', 'fraction of TP communication hidden behind compute (default 0)')
     .option('--stack <name>', 'software stack defaults: modern | megatron-2021')
-    .option('--tokens <n>', 'tokens to train (default 20 per parameter)')
+    .option(
+      '--tokens <n>',
+      'tokens to train (default 20 per parameter: Chinchilla-optimal, Hoffmann et al. 2022)',
+    )
     .option('--failure-rate <r>', 'interruptions per 1,000 accelerators per day (default 0.48)')
     .option('--loss-rate <p>', 'RDMA packet loss rate (default 0)')
     .option('--retransmission <scheme>', 'go-back-n | improved-go-back-n | selective-repeat')
     .option('--placement <how>', 'packed | spread (default packed)')
-    .option('--price <p>', 'price per accelerator-hour (default 2.0)')
+    .option(
+      '--price <usd>',
+      'USD per accelerator-hour (default 2.00: a flat assumed rate, not a market price)',
+    )
     .option(
       '--restart-minutes <m>',
       'detection and restart per failure, before loading (default 10)',
