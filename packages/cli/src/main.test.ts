@@ -456,6 +456,26 @@ describe('zhisuan sim', () => {
     expect(zero.err).toMatch(/row 2, column time_limit_s: a time limit must be > 0 s/)
   })
 
+  it('prints the summary with units and the cost in USD with its price', async () => {
+    const { code, out } = await run(
+      'sim',
+      '--cluster',
+      example('lab-64.yaml'),
+      '--workload',
+      'llm-mix',
+      '--days',
+      '10',
+    )
+    expect(code).toBe(0)
+    expect(out).toMatch(/^lab-64: 64 accelerators, \d+ jobs? from llm-mix$/m)
+    expect(out).toMatch(/│ queue wait p50 \/ p99 +│ +[\d.,]+ h \/ [\d.,]+ h │/)
+    expect(out).toMatch(/│ cost of held accelerator-hours, USD +│ +\$[\d,]+ │/)
+    expect(out).toMatch(/│ simulated time \/ events +│ +10\.00 days \/ [\d,]+ │/)
+    expect(out).toMatch(
+      /^cost: USD at \$2\.00 per accelerator-hour \(default: a flat assumed rate, not a market price;/m,
+    )
+  })
+
   it('compares two policies on the same jobs and seed', async () => {
     const { code, out } = await run(
       'sim',

@@ -19,7 +19,18 @@ import {
 } from '@zhisuan/sim'
 import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
-import { formatNumber, table, type Io } from '../output.js'
+import { priceBasis, defaultPricePerAcceleratorHour } from '../cost.js'
+import {
+  formatCount,
+  formatFixed,
+  formatNumber,
+  formatPercent,
+  formatUsd,
+  plural,
+} from '../numbers.js'
+import type { Io } from '../output.js'
+import { table, tableWidth } from '../table.js'
+import { wrapWords } from '../text-width.js'
 import { phillyTrace, readTrace } from '../trace.js'
 import {
   prepareReportDir,
@@ -137,36 +148,30 @@ function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
   }))
 }
 
+const hours = (s: number) => `${formatFixed(s / 3600, 2)} h`
+
 const rows = (r: SimResult, price: number): [string, string][] => [
   [
     'jobs submitted / completed',
-    `${formatNumber(r.jobs.submitted)} / ${formatNumber(r.jobs.completed)}`,
+    `${formatCount(r.jobs.submitted)} / ${formatCount(r.jobs.completed)}`,
   ],
-  ['accelerator utilization', `${(r.utilization * 100).toFixed(1)}%`],
-  [
-    'queue wait p50 / p99',
-    `${(r.queueWaitS.p50 / 3600).toFixed(2)} h / ${(r.queueWaitS.p99 / 3600).toFixed(2)} h`,
-  ],
-  [
-    'job completion time p50 / p99',
-    `${(r.jctS.p50 / 3600).toFixed(2)} h / ${(r.jctS.p99 / 3600).toFixed(2)} h`,
-  ],
+  ['accelerator utilization', formatPercent(r.utilization)],
+  ['queue wait p50 / p99', `${hours(r.queueWaitS.p50)} / ${hours(r.queueWaitS.p99)}`],
+  ['job completion time p50 / p99', `${hours(r.jctS.p50)} / ${hours(r.jctS.p99)}`],
   [
     'failures (per 1,000 accelerators per day)',
-    `${formatNumber(r.failures.count)} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
+    `${formatCount(r.failures.count)} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
   ],
-  ['interruptions of running jobs', formatNumber(r.interruptions)],
+  ['interruptions of running jobs', formatCount(r.interruptions)],
   ['placement slowdown against packed', `×${r.placementSlowdown.toFixed(4)}`],
   [
     'ETTR overall / largest 1% of jobs',
-    `${(r.ettr.overall * 100).toFixed(1)}% / ${(r.ettr.largestJobs * 100).toFixed(1)}%`,
+    `${formatPercent(r.ettr.overall)} / ${formatPercent(r.ettr.largestJobs)}`,
   ],
-  ['goodput, accelerator-hours', formatNumber(Math.round(r.goodputAcceleratorHours))],
-  [
-    'cost of held accelerator-hours',
-    `${formatNumber(Math.round(r.allocatedAcceleratorHours * price))} at ${price}/h`,
-  ],
-  ['simulated days / events', `${r.simulatedDays.toFixed(2)} / ${formatNumber(r.events)}`],
+  ['goodput, accelerator-hours', formatCount(r.goodputAcceleratorHours)],
+  ['held accelerator-hours', formatCount(r.allocatedAcceleratorHours)],
+  ['cost of held accelerator-hours, USD', formatUsd(r.allocatedAcceleratorHours * price)],
+  ['simulated time / events', `${formatFixed(r.simulatedDays, 2)} days / ${formatCount(r.events)}`],
 ]
 
 /**
@@ -222,7 +227,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   }
   // Check every flag, and that the report can be written, before a long run starts.
   const sides = compareSides(flags).map((side) => ({ ...side, config: configOf(side.flags) }))
-  const price = numberOption('--price', flags.price, 0) ?? 2
+  const price = numberOption('--price', flags.price, 0) ?? defaultPricePerAcceleratorHour
   if (flags.report !== undefined) {
     await prepareReportDir(flags.report)
   }
@@ -301,12 +306,12 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
       settings,
       reportRuns,
     )
-    io.err(`report: ${files.length} files in ${flags.report}`)
+    io.err(`report: ${plural(files.length, 'file')} in ${flags.report}`)
   }
   if (flags.jobsOut !== undefined) {
     await writeAtomic(flags.jobsOut, jobsCsv(jobRows))
     const count = jobRows.reduce((s, r) => s + r.rows.length, 0)
-    io.err(`jobs: ${formatNumber(count)} rows in ${flags.jobsOut}`)
+    io.err(`jobs: ${plural(count, 'row')} in ${flags.jobsOut}`)
   }
   if (flags.json === true) {
     io.out(
@@ -321,7 +326,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     return
   }
   io.out(
-    `${cluster.name}: ${formatNumber(cluster.fabric.acceleratorCount)} accelerators, ${formatNumber(jobs.length)} jobs from ${workload ?? flags.trace ?? 'data/traces/philly'}`,
+    `${cluster.name}: ${plural(cluster.fabric.acceleratorCount, 'accelerator')}, ${plural(jobs.length, 'job')} from ${workload ?? flags.trace ?? 'data/traces/philly'}`,
   )
   const columns = results.map((r) => rows(r.result, price))
   io.out(
@@ -330,6 +335,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
       (columns[0] ?? []).map(([name], i) => [name, ...columns.map((c) => c[i]?.[1] ?? '')]),
     ),
   )
+  io.out(wrapWords(`cost: ${priceBasis(price, flags.price !== undefined)}`, tableWidth))
 }
 
 /** Registers `zhisuan sim`. */
@@ -363,7 +369,10 @@ export function registerSim(program: Command, io: Io): void {
       'packet loss rate during an episode (default 1e-3; 1 = link flap)',
     )
     .option('--episode-minutes <m>', 'length of an episode (default 30)')
-    .option('--price <p>', 'price per accelerator-hour for the cost line (default 2.0)')
+    .option(
+      '--price <usd>',
+      'USD per accelerator-hour for the cost line (default 2.00: a flat assumed rate, not a market price)',
+    )
     .option('--report <dir>', 'write report.json, report.md and charts (SVG and PNG) into DIR')
     .option(
       '--jobs-out <file>',
