@@ -2,8 +2,10 @@ import type { Command } from 'commander'
 import { fileURLToPath } from 'node:url'
 import { loadClusterFile } from '../load.js'
 import { intOption } from '../options.js'
-import { formatNumber, table, type Io } from '../output.js'
+import { formatNumber } from '../numbers.js'
+import type { Io } from '../output.js'
 import { phillyTrace, readTrace } from '../trace.js'
+import { checkpointBenchReport, schedulerBenchReport } from './bench-tables.js'
 import {
   benchJobs,
   largeGangs,
@@ -26,13 +28,6 @@ const smallTree = fileURLToPath(
   new URL('../../../../examples/clusters/tree-64.yaml', import.meta.url),
 )
 const gangSizes = [8, 64, 1024, 8192] as const
-
-/** Targets of the scheduler benchmark (issue: ≥ 2,000 decisions/s, 8,192-gang p99 < 50 ms, spine share ≤ 0.3 × first fit). */
-export const schedulerTargets = {
-  decisionsPerSecond: 2000,
-  gang8192P99Ms: 50,
-  spineShareRatio: 0.3,
-}
 
 /** Runs the scheduler benchmark and returns its figures. */
 export async function runSchedulerBench(io: Io, flags: BenchFlags) {
@@ -124,92 +119,7 @@ export function registerBench(program: Command, io: Io): void {
         io.out(JSON.stringify(r, null, 2))
         return
       }
-      const f = (x: number, d = 3) => x.toFixed(d)
-      io.out(
-        `${r.cluster}: ${formatNumber(r.accelerators)} accelerators, ${formatNumber(r.jobs)} jobs (Philly sizes + ${largeGangs.map((g) => `${g.count}×${g.accelerators}`).join(', ')})`,
-      )
-      io.out(
-        table(
-          ['figure', 'zhisuan', 'first fit', 'target'],
-          [
-            [
-              'decisions per second',
-              formatNumber(Math.round(r.decisionsPerSecond)),
-              '',
-              `≥ ${schedulerTargets.decisionsPerSecond}`,
-            ],
-            [
-              'ring traffic crossing the spine',
-              f(r.spineTrafficShare.zhisuan),
-              f(r.spineTrafficShare.firstFit),
-              `≤ 0.3 × first fit = ${f(0.3 * r.spineTrafficShare.firstFit)}`,
-            ],
-            [
-              '  least possible (gangs in the fewest blocks)',
-              f(r.policies.zhisuan.spineTrafficFloor),
-              f(r.policies.firstFit.spineTrafficFloor),
-              '',
-            ],
-            [
-              'mean top tier of multi-node gangs (leaf 2, spine 3, core 4)',
-              f(r.meanTopTier.zhisuan, 2),
-              f(r.meanTopTier.firstFit, 2),
-              '',
-            ],
-            ['utilization', f(r.utilization.zhisuan), f(r.utilization.firstFit), 'no worse'],
-            [
-              'mean queue wait, hours',
-              f(r.meanWaitHours.zhisuan, 2),
-              f(r.meanWaitHours.firstFit, 2),
-              'no worse',
-            ],
-            [
-              'mean queue wait of the large gangs, hours',
-              f(r.policies.zhisuan.meanGangWaitHours, 2),
-              f(r.policies.firstFit.meanGangWaitHours, 2),
-              '',
-            ],
-            ['peak RSS, MB', f(r.peakMemoryMB, 0), '', ''],
-          ],
-        ),
-      )
-      io.out(
-        table(
-          ['gang', 'place p50 ms', 'place p99 ms', 'samples'],
-          Object.entries(r.placeMs).map(([k, v]) => [k, f(v.p50), f(v.p99), v.n]),
-        ),
-      )
-      const t = r.tree64
-      io.out(
-        `tree-64 (64 nodes, 3 tiers), the whole Philly window (${formatNumber(t.jobs)} jobs) at its own arrival rate:`,
-      )
-      io.out(
-        table(
-          ['figure', 'zhisuan', 'first fit', 'target'],
-          [
-            [
-              'ring traffic crossing the spine',
-              f(t.spineTrafficShare.zhisuan),
-              f(t.spineTrafficShare.firstFit),
-              `≤ 0.3 × first fit = ${f(0.3 * t.spineTrafficShare.firstFit)}; Slurm ~0.10–0.12`,
-            ],
-            ['  least possible (gangs in the fewest blocks)', f(t.spineTrafficFloor), '', ''],
-            [
-              'mean top tier of multi-node gangs',
-              f(t.meanTopTier.zhisuan, 2),
-              f(t.meanTopTier.firstFit, 2),
-              '',
-            ],
-            ['utilization', f(t.utilization.zhisuan), f(t.utilization.firstFit), 'no worse'],
-            [
-              'mean queue wait, hours',
-              f(t.meanWaitHours.zhisuan, 2),
-              f(t.meanWaitHours.firstFit, 2),
-              'no worse',
-            ],
-          ],
-        ),
-      )
+      io.out(schedulerBenchReport(r))
     })
 
   bench
@@ -238,34 +148,6 @@ export function registerBench(program: Command, io: Io): void {
         io.out(JSON.stringify(r, null, 2))
         return
       }
-      const f = (x: number, d = 2) => x.toFixed(d)
-      io.out(
-        table(
-          ['figure', 'value', 'target'],
-          [
-            ['cp -r, s', f(r.cpSeconds), ''],
-            ['cp -r && sync, s', f(r.cpSyncSeconds), ''],
-            ['  the sync alone (the disk writing the bytes back), s', f(r.syncSeconds), ''],
-            [
-              'uploader → file tier (kernel copy, SHA-256 of the copy, fsync), s',
-              f(r.fileTierSeconds),
-              '',
-            ],
-            ['fsRatioToCp', f(r.fsRatioToCp), `≥ 0.9 ${r.fsRatioToCp >= 0.9 ? '✔' : '✘'}`],
-            [
-              '  fsRatioCeiling (cp -r ÷ sync: the most any durable copy reaches here)',
-              f(r.fsRatioCeiling),
-              '',
-            ],
-            ['fsRatioToCpSync', f(r.fsRatioToCpSync), ''],
-            [
-              's3RatioToSingleStream',
-              f(r.s3RatioToSingleStream),
-              `> 1 ${r.s3RatioToSingleStream > 1 ? '✔' : '✘'}`,
-            ],
-            ['uploader peak RSS, MB', f(r.peakRssMB, 0), 'bounded by parts in flight'],
-          ],
-        ),
-      )
+      io.out(checkpointBenchReport(r))
     })
 }
