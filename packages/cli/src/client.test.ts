@@ -71,6 +71,12 @@ describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', (
     const listed = await run('jobs', ...admin)
     expect(listed.out).toContain('cli-gang')
     expect(listed.out).toContain('running')
+    expect(listed.out).not.toContain('tenant')
+    expect((await run('jobs', ...admin, '--wide')).out).toMatch(/│ tenant .*│ nodes /)
+    const none = await run('checkpoint', 'list', id, ...admin)
+    expect(none.code).toBe(0)
+    expect(none.out).toMatch(new RegExp(`^no checkpoints registered for job ${id}\\n`))
+    expect(none.out).not.toContain('┌')
     expect((await run('why', id, ...admin)).out).toContain(`${id} is running`)
 
     const noReason = await run('drain', node, ...admin)

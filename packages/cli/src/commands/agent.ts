@@ -14,18 +14,14 @@ import {
   type DeviceInventory,
   type ToolName,
 } from '@zhisuan/agent'
-import {
-  FileTier,
-  HttpRegistryClient,
-  S3Tier,
-  Uploader,
-  type DurableTier,
-} from '@zhisuan/checkpoint'
 import { loadClusterFile } from '../load.js'
-import { choiceOption, intOption } from '../options.js'
-import { table, type Io } from '../output.js'
+import { choiceOption } from '../options.js'
+import type { Io } from '../output.js'
+import { formatCount, plural } from '../numbers.js'
+import { tableWidth } from '../table.js'
+import { wrapWords } from '../text-width.js'
+import { acceptanceTable, inventoryTable } from './agent-tables.js'
 import { api } from './client.js'
-import { describeUploadEvent } from './upload-events.js'
 
 /** `15s`, `2m`, `500ms` or plain seconds → milliseconds. */
 function duration(flag: string, text: string): number {
@@ -38,29 +34,6 @@ function duration(flag: string, text: string): number {
     )
   }
   return m[2] === 'ms' ? value : m[2] === 'm' ? value * 60_000 : value * 1000
-}
-
-/** Prints a normalized inventory. */
-function inventoryTable(inv: DeviceInventory): string {
-  return [
-    `${inv.vendor} · ${inv.tool}${inv.toolVersion === null ? '' : ` ${inv.toolVersion}`} · driver ${inv.driverVersion ?? '—'}`,
-    table(
-      ['#', 'model', 'catalog', 'memory MiB', 'bus', 'temp °C', 'power W', 'health'],
-      inv.devices.map((d) => [
-        d.index,
-        d.model,
-        d.catalogId ?? `— (${d.catalogReason})`,
-        d.memoryTotalMiB ?? '—',
-        d.busId ?? '—',
-        d.temperatureC ?? '—',
-        d.powerDrawW ?? '—',
-        d.health.status === 'ok'
-          ? 'ok'
-          : `${d.health.status}: ${d.health.issues.map((i) => i.reason).join('; ')}`,
-      ]),
-    ),
-    ...inv.warnings.map((w) => `warning: ${w}`),
-  ].join('\n')
 }
 
 export function registerAgent(program: Command, io: Io): void {
@@ -112,8 +85,9 @@ export function registerAgent(program: Command, io: Io): void {
       '--tool <name>',
       `the tool (default: detected): ${parsers.map((p) => p.tool).join(', ')}`,
     )
+    .option('--wide', 'every column (the bus id) and whole cells')
     .option('--json', 'the inventory as JSON')
-    .action(async (file: string, flags: { tool?: string; json?: boolean }) => {
+    .action(async (file: string, flags: { tool?: string; json?: boolean; wide?: boolean }) => {
       const tool = choiceOption<ToolName>(
         '--tool',
         flags.tool,
@@ -128,7 +102,11 @@ export function registerAgent(program: Command, io: Io): void {
         })
       }
       const inventory = parseOutput(text, defaultCatalog(), tool)
-      io.out(flags.json === true ? JSON.stringify(inventory, null, 2) : inventoryTable(inventory))
+      io.out(
+        flags.json === true
+          ? JSON.stringify(inventory, null, 2)
+          : inventoryTable(inventory, flags.wide === true),
+      )
     })
 }
 
@@ -150,6 +128,7 @@ export function registerAccept(program: Command, io: Io): void {
     .option('--dry-run', 'check and report, change no node')
     .option('--server <url>', 'control plane URL (env ZHISUAN_SERVER)')
     .option('--token <token>', 'an admin token (env ZHISUAN_TOKEN)')
+    .option('--wide', 'whole reasons in the table (report.md has them too)')
     .option('--json', 'print the report as JSON')
     .action(
       async (flags: {
@@ -160,6 +139,7 @@ export function registerAccept(program: Command, io: Io): void {
         server?: string
         token?: string
         json?: boolean
+        wide?: boolean
       }) => {
         const started = performance.now()
         const { cluster } = await loadClusterFile(flags.cluster)
@@ -226,169 +206,19 @@ export function registerAccept(program: Command, io: Io): void {
           flags.json === true
             ? JSON.stringify(result, null, 2)
             : [
-                table(
-                  ['node', 'pool', 'verdict', 'accelerators', 'driver', 'reasons'],
-                  result.nodes.map((n) => [
-                    n.node,
-                    n.pool ?? '—',
-                    n.pass ? 'pass' : 'FAIL',
-                    n.devices,
-                    n.driverVersion ?? '—',
-                    n.reasons.join('; '),
-                  ]),
+                acceptanceTable(result, flags.wide === true),
+                wrapWords(
+                  `${formatCount(result.passed)} passed, ${formatCount(result.failed)} failed${flags.dryRun === true ? ' (dry run: no node changed)' : ': passing nodes admitted, failing ones drained with the reason'}; report in ${flags.report}/`,
+                  tableWidth,
                 ),
-                `${result.passed} passed, ${result.failed} failed${flags.dryRun === true ? ' (dry run: no node changed)' : ': passing nodes admitted, failing ones drained with the reason'}; report in ${flags.report}/`,
               ].join('\n'),
         )
         if (result.failed > 0) {
           throw new ZhisuanError(
             'invalid-input',
-            `acceptance: ${result.failed} ${result.failed === 1 ? 'node' : 'nodes'} failed; see ${flags.report}/report.md`,
+            `acceptance: ${plural(result.failed, 'node')} failed; see ${flags.report}/report.md`,
           )
         }
       },
     )
-}
-
-interface UploadFlags {
-  job: string
-  dir: string
-  tier: string
-  s3Endpoint?: string
-  s3Region?: string
-  concurrency: string
-  once?: boolean
-  server?: string
-  token?: string
-}
-
-/** `file:/path` or a plain path → a file tier; `s3://bucket/prefix` → an S3(-compatible) tier. */
-function tierOf(flags: UploadFlags): DurableTier {
-  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(flags.tier)
-  if (s3 !== null) {
-    return new S3Tier({
-      bucket: s3[1] ?? '',
-      ...(s3[2] === undefined || s3[2] === ''
-        ? {}
-        : { prefix: s3[2].endsWith('/') ? s3[2] : `${s3[2]}/` }),
-      ...(flags.s3Endpoint === undefined
-        ? {}
-        : { endpoint: flags.s3Endpoint, forcePathStyle: true }),
-      ...(flags.s3Region === undefined ? {} : { region: flags.s3Region }),
-    })
-  }
-  if (flags.tier.startsWith('s3:')) {
-    throw new ZhisuanError(
-      'invalid-input',
-      `--tier: expected s3://bucket/prefix, got "${flags.tier}"`,
-    )
-  }
-  return new FileTier(flags.tier.replace(/^file:(\/\/)?/, ''))
-}
-
-export function registerCheckpoint(program: Command, io: Io): void {
-  const checkpoint = program.command('checkpoint').description('a job’s checkpoints: upload, list')
-  checkpoint
-    .command('upload')
-    .description(
-      'stream a job’s finished local checkpoints to the durable tier, checksummed, and report them to the registry',
-    )
-    .requiredOption('--job <id>', 'the Zhisuan job id')
-    .requiredOption(
-      '--dir <dir>',
-      'the job’s local checkpoint directory (<dir>/<checkpoint>/manifest.json last)',
-    )
-    .requiredOption('--tier <target>', 'a directory (file tier) or s3://bucket/prefix')
-    .option('--s3-endpoint <url>', 'an S3-compatible endpoint (MinIO, Ceph, …)')
-    .option('--s3-region <region>', 'the S3 region')
-    .option('--concurrency <n>', 'shards streamed at once', '4')
-    .option('--once', 'one pass over the directory, then exit')
-    .option('--server <url>', 'control plane URL (env ZHISUAN_SERVER)')
-    .option('--token <token>', 'a token of the job’s tenant or node (env ZHISUAN_TOKEN)')
-    .action(async (flags: UploadFlags) => {
-      process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true'
-      const server = flags.server ?? process.env['ZHISUAN_SERVER']
-      const token = flags.token ?? process.env['ZHISUAN_TOKEN']
-      if (server === undefined || token === undefined) {
-        throw new ZhisuanError(
-          'invalid-input',
-          'give --server and --token (or ZHISUAN_SERVER and ZHISUAN_TOKEN)',
-        )
-      }
-      const uploader = new Uploader({
-        jobId: flags.job,
-        root: flags.dir,
-        registry: new HttpRegistryClient(server, token),
-        tier: tierOf(flags),
-        concurrency: intOption('--concurrency', flags.concurrency) ?? 4,
-        onEvent: (e) => {
-          io.err(`zhisuan checkpoint: ${describeUploadEvent(e)}`)
-        },
-      })
-      if (flags.once === true) {
-        await uploader.pass()
-        io.out(JSON.stringify(uploader.stats(), null, 2))
-        return
-      }
-      uploader.start()
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          void uploader.stop().then(resolve)
-        }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
-      io.out(JSON.stringify(uploader.stats(), null, 2))
-    })
-
-  checkpoint
-    .command('list <job>')
-    .description('a job’s checkpoints, newest first, and the recommended interval')
-    .option('--server <url>', 'control plane URL (env ZHISUAN_SERVER)')
-    .option('--token <token>', 'bearer token (env ZHISUAN_TOKEN)')
-    .option('--json', 'as JSON')
-    .action(async (job: string, flags: { server?: string; token?: string; json?: boolean }) => {
-      const list = (await api(
-        flags,
-        'GET',
-        `/api/v1/jobs/${encodeURIComponent(job)}/checkpoints`,
-      )) as {
-        items: {
-          id: string
-          step: number
-          state: string
-          totalBytes: number
-          committedAt: number | null
-        }[]
-      }
-      const plan = (await api(
-        flags,
-        'GET',
-        `/api/v1/jobs/${encodeURIComponent(job)}/checkpoints/plan`,
-      )) as {
-        recommendedIntervalS: number | null
-        expectedEttr: number
-        saveSecondsSource: string
-        failureRateSource: string
-      }
-      if (flags.json === true) {
-        io.out(JSON.stringify({ ...list, plan }, null, 2))
-        return
-      }
-      io.out(
-        [
-          table(
-            ['id', 'step', 'state', 'bytes', 'committed at'],
-            list.items.map((c) => [
-              c.id,
-              c.step,
-              c.state,
-              c.totalBytes,
-              c.committedAt === null ? '—' : new Date(c.committedAt * 1000).toISOString(),
-            ]),
-          ),
-          `recommended interval ${plan.recommendedIntervalS === null ? '— (no failures expected)' : `${Math.round(plan.recommendedIntervalS / 60)} min`} · expected ETTR ${(plan.expectedEttr * 100).toFixed(1)}% (save time ${plan.saveSecondsSource}, failure rate ${plan.failureRateSource})`,
-        ].join('\n'),
-      )
-    })
 }

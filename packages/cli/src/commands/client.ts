@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { parse as parseYaml } from 'yaml'
 import { ZhisuanError, type ErrorCode } from '@zhisuan/domain'
-import { table, type Io } from '../output.js'
+import type { Io } from '../output.js'
+import { jobsTable, nodesTable, type JobView, type NodeView } from './api-tables.js'
 
 /** How a command reaches the API: `--server`/`ZHISUAN_SERVER`, `--token`/`ZHISUAN_TOKEN`. */
 interface ClientFlags {
@@ -87,20 +88,6 @@ export async function api(
   return parsed
 }
 
-interface JobView {
-  id: string
-  name: string
-  tenant: string
-  state: string
-  replicas: number
-  acceleratorsPerReplica: number
-  family: string | null
-  attempt: number
-  restarts: number
-  nodes: string[] | null
-  message: string
-}
-
 function withClient(command: Command): Command {
   return command
     .option(
@@ -144,17 +131,6 @@ function warn(io: Io, warnings: readonly string[] | undefined): void {
   }
 }
 
-const jobRow = (j: JobView) => [
-  j.id,
-  j.name,
-  j.tenant,
-  j.state,
-  `${j.replicas}×${j.acceleratorsPerReplica}`,
-  j.family ?? '—',
-  j.restarts,
-  j.message.length > 60 ? `${j.message.slice(0, 57)}…` : j.message,
-]
-
 export function registerClient(program: Command, io: Io): void {
   withClient(
     program
@@ -192,8 +168,9 @@ export function registerClient(program: Command, io: Io): void {
       .command('jobs')
       .description('list jobs (yours; an admin sees every tenant)')
       .option('--state <state>', 'pending, running, succeeded, failed or cancelled')
-      .option('--tenant <name>', 'one tenant (admin)'),
-  ).action(async (flags: ClientFlags & { state?: string; tenant?: string }) => {
+      .option('--tenant <name>', 'one tenant (admin)')
+      .option('--wide', 'every column (tenant, family, attempt, nodes) and whole messages'),
+  ).action(async (flags: ClientFlags & { state?: string; tenant?: string; wide?: boolean }) => {
     const items: JobView[] = []
     let after: string | null = null
     do {
@@ -215,12 +192,7 @@ export function registerClient(program: Command, io: Io): void {
       after = page.next
     } while (after !== null)
     io.out(
-      flags.json === true
-        ? JSON.stringify(items, null, 2)
-        : table(
-            ['id', 'name', 'tenant', 'state', 'gang', 'family', 'restarts', 'message'],
-            items.map(jobRow),
-          ),
+      flags.json === true ? JSON.stringify(items, null, 2) : jobsTable(items, flags.wide === true),
     )
   })
 
@@ -250,35 +222,13 @@ export function registerClient(program: Command, io: Io): void {
     program
       .command('nodes')
       .description('list nodes: health, drain state, jobs')
-      .option('--state <state>', 'healthy, failed, drained, busy or idle'),
-  ).action(async (flags: ClientFlags & { state?: string }) => {
+      .option('--state <state>', 'healthy, failed, drained, busy or idle')
+      .option('--wide', 'whole job lists and reasons'),
+  ).action(async (flags: ClientFlags & { state?: string; wide?: boolean }) => {
     const q = flags.state === undefined ? '' : `?state=${encodeURIComponent(flags.state)}`
-    const { items } = (await api(flags, 'GET', `/api/v1/nodes${q}`)) as {
-      items: {
-        name: string
-        family: string
-        accelerators: number
-        health: string
-        adminState: string
-        reason: string
-        jobs: string[]
-      }[]
-    }
+    const { items } = (await api(flags, 'GET', `/api/v1/nodes${q}`)) as { items: NodeView[] }
     io.out(
-      flags.json === true
-        ? JSON.stringify(items, null, 2)
-        : table(
-            ['node', 'family', 'accelerators', 'health', 'admin', 'jobs', 'reason'],
-            items.map((n) => [
-              n.name,
-              n.family,
-              n.accelerators,
-              n.health,
-              n.adminState,
-              n.jobs.join(' '),
-              n.reason,
-            ]),
-          ),
+      flags.json === true ? JSON.stringify(items, null, 2) : nodesTable(items, flags.wide === true),
     )
   })
 
