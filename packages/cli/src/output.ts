@@ -1,4 +1,3 @@
-import Table from 'cli-table3'
 import { ZhisuanError } from '@zhisuan/domain'
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
@@ -11,41 +10,6 @@ export interface Io {
 export const processIo: Io = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-}
-
-/** A plain table with a header row; numbers right-aligned. */
-export function table(
-  head: readonly string[],
-  rows: readonly (readonly (string | number)[])[],
-): string {
-  const t = new Table({
-    head: [...head],
-    style: { head: [], border: [], compact: true },
-    colAligns: head.map((_, i) => (rows.some((r) => typeof r[i] === 'number') ? 'right' : 'left')),
-  })
-  for (const row of rows) {
-    t.push(row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)))
-  }
-  return t.toString()
-}
-
-/** Compact numbers for tables: integers with separators, others with up to 3 significant decimals. */
-export function formatNumber(value: number): string {
-  if (Number.isInteger(value)) {
-    return value.toLocaleString('en-US')
-  }
-  return value.toLocaleString('en-US', { maximumFractionDigits: Math.abs(value) < 10 ? 3 : 1 })
-}
-
-/** Gb/s as the largest sensible unit. */
-export function formatGbps(gbps: number): string {
-  if (gbps >= 1e6) {
-    return `${formatNumber(gbps / 1e6)} Pb/s`
-  }
-  if (gbps >= 1e3) {
-    return `${formatNumber(gbps / 1e3)} Tb/s`
-  }
-  return `${formatNumber(gbps)} Gb/s`
 }
 
 /** An error as the user sees it: plain text, or an object when `--json` was asked for. */

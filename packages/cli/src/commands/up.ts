@@ -8,6 +8,7 @@ import { startServer } from '@zhisuan/server'
 import { failurePresets } from '@zhisuan/sim'
 import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
+import { plural } from '../numbers.js'
 import type { Io } from '../output.js'
 
 /** The small lab cluster `zhisuan up` runs when no cluster file is given. */
@@ -110,8 +111,8 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
       `Zhisuan control plane listening on ${server.url}`,
       `  store:   ${store === 'sqlite' ? `SQLite in ${flags.dataDir ?? '.zhisuan'}` : 'PostgreSQL'}`,
       backend === 'slurm'
-        ? `  backend: Slurm (${flags.slurmEnv ?? '/var/lib/zhisuan-slurm/env'}) running ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators)`
-        : `  backend: twin of ${cluster.name} (${accelerators.toLocaleString('en-US')} accelerators, ×${speed} speed${restartS === undefined ? '' : `, ${restartS} s restart`}${stallS === undefined ? '' : `, ${stallS} s per checkpoint`})`,
+        ? `  backend: Slurm (${flags.slurmEnv ?? '/var/lib/zhisuan-slurm/env'}) running ${cluster.name} (${plural(accelerators, 'accelerator')})`
+        : `  backend: twin of ${cluster.name} (${plural(accelerators, 'accelerator')}, ×${speed} speed${restartS === undefined ? '' : `, ${restartS} s restart`}${stallS === undefined ? '' : `, ${stallS} s per checkpoint`})`,
       server.adminTokenFile === undefined
         ? '  admin token: issued on an earlier start (not shown again)'
         : `  admin token: written to ${server.adminTokenFile} (mode 0600; it is not printed)`,
