@@ -195,6 +195,12 @@ describe('the web console in Chromium', () => {
       jobId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '')
       await page.locator('h1 .badge', { hasText: 'running' }).waitFor({ timeout: 30_000 })
       await page.getByTestId('placement').waitFor()
+      // the twin's estimate: work done of the whole, its share, and the time left at its pace
+      const progress = page.getByTestId('progress')
+      await progress.waitFor()
+      expect(await progress.textContent()).toMatch(
+        /the twin’s estimate.*of 1 h of work done \(<?\d+%\); about \d+ (min|s)( \d+ s)? left at the twin’s pace \(60 s of work per second\)/,
+      )
       await page.screenshot({ path: join(shots, 'job-detail.png'), fullPage: true })
       const job = await call(tokens.alpha, 'GET', `/api/v1/jobs/${jobId}`)
       firstNodes = job.body['nodes'] as string[]
@@ -255,6 +261,17 @@ describe('the web console in Chromium', () => {
     await expect
       .poll(async () => page.getByTestId('restarts').textContent(), { timeout: 10_000 })
       .toMatch(/\/ [1-9]/)
+    // the events in words with units: the drained node, the work lost, where it resumes
+    await expect
+      .poll(async () => page.getByTestId('timeline').textContent(), { timeout: 10_000 })
+      .toMatch(/attempt 2 after node \S+ was drained \(evacuate\)/)
+    const timeline = (await page.getByTestId('timeline').textContent()) ?? ''
+    expect(timeline).toMatch(
+      /lost (no work|\d.* of run time on 16 accelerators \(.* of accelerator time\))/,
+    )
+    expect(timeline).toMatch(/attempt 1 on 2 nodes: h100-\d+, h100-\d+/)
+    expect(timeline).toMatch(/(resumes|starts) (from|at)/)
+    expect(timeline).not.toMatch(/[{}"]|lostS/)
     await page.screenshot({ path: join(shots, 'job-restarted.png'), fullPage: true })
     await page.getByRole('link', { name: 'Tenants and quotas' }).click()
     await page.getByRole('table').waitFor()

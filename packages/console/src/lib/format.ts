@@ -20,33 +20,52 @@ export function scu(x: number): string {
     : `${(Math.round(x * 100) / 100).toString()} SCU`
 }
 
-/** A span of seconds in the two largest units: `93784` → `1d 2h`. */
+/**
+ * A span of seconds in its two largest units, in words: `347` → `5 min 47 s`, `93784` →
+ * `1 d 2 h`; under a minute to the second (`42 s`), and `0 s` for less than half a second.
+ */
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) {
     return '–'
   }
-  if (seconds < 60) {
-    return `${Math.round(seconds)}s`
-  }
   const units: [string, number][] = [
     ['d', 86_400],
     ['h', 3600],
-    ['m', 60],
+    ['min', 60],
     ['s', 1],
   ]
   const parts: string[] = []
   let rest = Math.round(seconds)
   for (const [name, size] of units) {
     const n = Math.floor(rest / size)
-    if (n > 0 || parts.length > 0) {
-      parts.push(`${n}${name}`)
-    }
     rest -= n * size
-    if (parts.length === 2) {
+    if (n > 0) {
+      parts.push(`${n} ${name}`)
+    }
+    // the two largest units: a unit after the first counts even when it is zero (`1 h`, not `1 h 0 s`)
+    if (parts.length === 2 || (parts.length === 1 && n === 0)) {
       break
     }
   }
-  return parts.filter((p) => !p.startsWith('0')).join(' ')
+  return parts.length === 0 ? '0 s' : parts.join(' ')
+}
+
+/**
+ * A share of a whole as a whole percentage, never rounded up to 100% nor down to 0% when it is
+ * not: `0.996` → `99%`, `0.004` → `<1%`, `3.04` → `304%`.
+ */
+export function wholePercent(x: number): string {
+  if (!Number.isFinite(x)) {
+    return '–'
+  }
+  const p = x * 100
+  if (p > 0 && p < 1) {
+    return '<1%'
+  }
+  if (p > 99 && p < 100) {
+    return '99%'
+  }
+  return `${Math.round(p)}%`
 }
 
 /** Unix seconds as local date and time, to the second. */

@@ -2,8 +2,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { api, ApiError, unwrap } from '../api/client'
 import type { Job, JobEvent } from '../api/types'
 import { Badge, Empty, ErrorBox, Loading, TableHead } from '../components/common'
-import { acceleratorHours, dateTime, duration } from '../lib/format'
+import { eventWords, type EventJob } from '../lib/event-words'
+import { acceleratorHours, counted, dateTime, duration } from '../lib/format'
 import { acceleratorsOf } from '../lib/job-filters'
+import { progressWords, type JobProgress } from '../lib/job-status'
 import { spanOf } from '../lib/topology-model'
 import { Link } from '../router'
 import { useMe } from '../session'
@@ -63,14 +65,17 @@ export function JobDetailPage({ id }: { id: string }) {
         </dd>
         <dt>Gang</dt>
         <dd>
-          {j.replicas} × {j.acceleratorsPerReplica} = {acceleratorsOf(j)} accelerators{' '}
-          {j.family === null ? '' : `of ${j.family}`}
+          {counted(j.replicas, 'replica', 'replicas')} ×{' '}
+          {counted(j.acceleratorsPerReplica, 'accelerator', 'accelerators')} ={' '}
+          {counted(acceleratorsOf(j), 'accelerator', 'accelerators')}
+          {j.family === null ? '' : ` of ${j.family}`}
         </dd>
         <dt>Priority</dt>
         <dd>{j.priority}</dd>
         <dt>Run time on the twin</dt>
         <dd>
-          {duration(j.durationS)} ({j.durationSource})
+          {duration(j.durationS)} of work (
+          {durationSourceWords[j.durationSource] ?? j.durationSource})
         </dd>
         <dt>Submitted / started / ended</dt>
         <dd>
@@ -82,14 +87,25 @@ export function JobDetailPage({ id }: { id: string }) {
         </dd>
         <dt>Lost time</dt>
         <dd>{acceleratorHours(j.lostAcceleratorSeconds)}</dd>
-        <dt>Message</dt>
-        <dd>{j.message === '' ? '–' : j.message}</dd>
+        {/* a pending job's message is its reason, which the box below says */}
+        {j.state === 'pending' ? null : (
+          <>
+            <dt>Message</dt>
+            <dd>{j.message === '' ? '–' : j.message}</dd>
+          </>
+        )}
       </dl>
-      {j.state === 'pending' ? <WhyPending job={j} /> : null}
+      {j.state === 'pending' ? <WhyPending id={j.id} /> : null}
+      {j.progress === null || j.progress === undefined ? null : <Progress progress={j.progress} />}
       <Placement job={j} />
       <h2>State timeline</h2>
       {events.isError ? <ErrorBox error={events.error} title="Cannot load the events" /> : null}
-      {events.data === undefined ? null : <Timeline events={events.data.items} />}
+      {events.data === undefined ? null : (
+        <Timeline
+          events={events.data.items}
+          job={{ accelerators: acceleratorsOf(j), durationS: j.durationS }}
+        />
+      )}
       <h2>Checkpoints</h2>
       {checkpoints.isError ? (
         <ErrorBox error={checkpoints.error} title="Cannot load checkpoints" />
@@ -120,21 +136,73 @@ export function JobDetailPage({ id }: { id: string }) {
   )
 }
 
-function WhyPending({ job }: { job: Job }) {
-  const reason = job.reason as { kind?: string; message?: string } | null
+/** Where a job's twin run time came from, in words. */
+const durationSourceWords: Record<string, string> = {
+  hint: 'as submitted',
+  'performance-model': 'from the performance model',
+  'runtime-limit': 'its time limit',
+  default: 'the default; the job gave no hint',
+}
+
+/** Why a pending job waits, in the scheduler's words (`GET /api/v1/jobs/{id}/why`). */
+function WhyPending({ id }: { id: string }) {
+  const why = useQuery({
+    queryKey: ['job', id, 'why'],
+    refetchInterval: 2000,
+    queryFn: async () =>
+      unwrap(await api.GET('/api/v1/jobs/{id}/why', { params: { path: { id } } })),
+  })
+  if (why.isError) {
+    return <ErrorBox error={why.error} title="Cannot ask why the job waits" />
+  }
+  if (why.data === undefined) {
+    return <Loading what="why the job waits" />
+  }
+  const reason = why.data.reason as { kind?: string; message?: string } | null
+  const kind = reason?.kind
   return (
-    <div className="why" role="status">
+    <div className="why" role="status" data-testid="why">
       <h2>Why pending</h2>
       <p>
         {reason?.message ??
-          (job.message === '' ? 'Waiting for the scheduler’s next pass.' : job.message)}
+          (why.data.message === '' ? 'Waiting for the scheduler’s next pass.' : why.data.message)}
       </p>
-      {reason === null ? null : (
-        <details>
-          <summary>The scheduler’s reason ({reason.kind ?? 'structured'})</summary>
-          <pre>{JSON.stringify(reason, null, 2)}</pre>
-        </details>
+      {kind === undefined ? null : (
+        <p className="why-kind">
+          In short: {pendingKindWords[kind] ?? kind} <span className="mono">({kind})</span>
+        </p>
       )}
+    </div>
+  )
+}
+
+/** The scheduler's pending reasons in short. */
+const pendingKindWords: Record<string, string> = {
+  'quota-exceeded': 'it would take its tenant past the quota it may hold now',
+  'insufficient-capacity': 'not enough free accelerators now',
+  'topology-unsatisfiable': 'no fabric domain of the tier it asks for can hold it now',
+  'exceeds-cluster': 'larger than the whole cluster; it waits until the cluster grows',
+  'exceeds-quota-ceiling': 'larger than its tenant may ever hold (guarantee + borrowing limit)',
+  'waiting-for-reservation': 'it fits only on nodes held for another job that starts there first',
+  'arch-mismatch': 'no pool has the CPU architecture it asks for',
+  'no-such-family': 'no pool has the chip family it asks for',
+  'invalid-request': 'the scheduler cannot read its request',
+  'launch-failed': 'the backend refused its launch; it is tried again',
+}
+
+/** A running job's work done and time left, as the twin estimates them. */
+function Progress({ progress }: { progress: JobProgress }) {
+  const words = progressWords(progress)
+  return (
+    <div className="progress-box" data-testid="progress">
+      <h2>Progress (the twin’s estimate)</h2>
+      <progress max={1} value={words.share} aria-label={`work done: ${words.done}`} />
+      <p>
+        {words.done}; {words.left}.
+      </p>
+      <p className="note">
+        The twin runs the job’s work at its speed: this is its schedule, not a measurement.
+      </p>
     </div>
   )
 }
@@ -156,7 +224,7 @@ function Placement({ job }: { job: Job }) {
       <p>
         {span === undefined
           ? null
-          : `${span.nodes} nodes in ${span.blocks} blocks and ${span.pods} pods; traffic crosses the ${span.tier} tier. `}
+          : `${counted(span.nodes, 'node', 'nodes')} in ${counted(span.blocks, 'block', 'blocks')} and ${counted(span.pods, 'pod', 'pods')}; traffic crosses the ${span.tier} tier. `}
         {job.state === 'running' ? (
           <Link href={`/topology?job=${encodeURIComponent(job.id)}`}>Show it on the map</Link>
         ) : null}
@@ -175,24 +243,23 @@ function Placement({ job }: { job: Job }) {
   )
 }
 
-function Timeline({ events }: { events: readonly JobEvent[] }) {
+function Timeline({ events, job }: { events: readonly JobEvent[]; job: EventJob }) {
   if (events.length === 0) {
     return <Empty>No events yet.</Empty>
   }
   const start = events[0]?.at ?? 0
   return (
     <ol className="timeline" data-testid="timeline">
-      {events.map((e, i) => (
-        <li key={`${e.at}-${i}`}>
-          <span className="t">+{duration(e.at - start)}</span> <Badge state={e.kind} />{' '}
-          <span className="when">{dateTime(e.at)}</span>{' '}
-          {e.detail === null ||
-          e.detail === undefined ||
-          Object.keys(e.detail).length === 0 ? null : (
-            <code className="detail">{JSON.stringify(e.detail)}</code>
-          )}
-        </li>
-      ))}
+      {events.map((e, i) => {
+        const words = eventWords(e.kind, e.detail, job)
+        return (
+          <li key={`${e.at}-${i}`}>
+            <span className="t">+{duration(e.at - start)}</span> <Badge state={e.kind} />{' '}
+            <span className="when">{dateTime(e.at)}</span>{' '}
+            {words === '' ? null : <span className="detail">{words}</span>}
+          </li>
+        )
+      })}
     </ol>
   )
 }

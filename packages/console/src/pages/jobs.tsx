@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react'
 import { api, unwrap } from '../api/client'
 import { jobStates, type Job } from '../api/types'
 import { Badge, Empty, ErrorBox, Loading } from '../components/common'
-import { count, dateTime } from '../lib/format'
+import { counted, dateTime } from '../lib/format'
 import {
   acceleratorsOf,
   filtersFromSearch,
@@ -14,6 +14,7 @@ import {
   pagesCovering,
   type JobFilters,
 } from '../lib/job-filters'
+import { jobAge, jobNote, serverSeconds } from '../lib/job-status'
 import { navigate } from '../router'
 import { useMe } from '../session'
 import { SubmitForm } from './submit-form'
@@ -165,8 +166,16 @@ function JobList({ filters }: { filters: JobFilters }) {
   const results = useQueries({
     queries: pages.map((page) => ({
       queryKey: ['jobs', filters.state, filters.tenant, filters.queue, filters.family, page],
-      queryFn: async () =>
-        unwrap(await api.GET('/api/v1/jobs', { params: { query: pageQuery(filters, page) } })),
+      queryFn: async () => {
+        const answer = await api.GET('/api/v1/jobs', {
+          params: { query: pageQuery(filters, page) },
+        })
+        // ages by the server's clock when it answered (a job's times are the server's)
+        return {
+          ...unwrap(answer),
+          at: serverSeconds(answer.response.headers.get('date'), Date.now()),
+        }
+      },
       refetchInterval: 5000,
     })),
   })
@@ -180,12 +189,12 @@ function JobList({ filters }: { filters: JobFilters }) {
       }
     }
   }
-  const counted = fresh?.total
+  const freshTotal = fresh?.total
   useEffect(() => {
-    if (counted !== undefined) {
-      setTotal(counted)
+    if (freshTotal !== undefined) {
+      setTotal(freshTotal)
     }
-  }, [counted])
+  }, [freshTotal])
   const failed = results.find((r) => r.isError)
   if (failed !== undefined) {
     return <ErrorBox error={failed.error} title="Cannot list jobs" />
@@ -196,18 +205,30 @@ function JobList({ filters }: { filters: JobFilters }) {
   if (total === 0) {
     return <Empty>No jobs match these filters.</Empty>
   }
-  const jobAt = (index: number): Job | undefined =>
-    results[pages.indexOf(Math.floor(index / pageSize))]?.data?.items[index % pageSize]
+  const jobAt = (index: number): { job: Job; at: number } | undefined => {
+    const data = results[pages.indexOf(Math.floor(index / pageSize))]?.data
+    const job = data?.items[index % pageSize]
+    return data === undefined || job === undefined ? undefined : { job, at: data.at }
+  }
   return (
     <div className="job-table" role="table" aria-label="Jobs" aria-rowcount={total + 1}>
       <div className="job-row job-head" role="row" aria-rowindex={1}>
-        {['Name', 'Id', 'Tenant', 'Queue', 'State', 'Family', 'Accelerators', 'Submitted'].map(
-          (h) => (
-            <span key={h} role="columnheader">
-              {h}
-            </span>
-          ),
-        )}
+        {[
+          'Name',
+          'Id',
+          'Tenant',
+          'Queue',
+          'State',
+          'Family',
+          'Accelerators',
+          'Submitted',
+          'Age',
+          'Reason',
+        ].map((h) => (
+          <span key={h} role="columnheader">
+            {h}
+          </span>
+        ))}
       </div>
       <div
         ref={scroller}
@@ -218,8 +239,8 @@ function JobList({ filters }: { filters: JobFilters }) {
       >
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
-            const job = jobAt(item.index)
-            return job === undefined ? (
+            const row = jobAt(item.index)
+            return row === undefined ? (
               <div
                 key={item.key}
                 className="job-row job-placeholder"
@@ -237,19 +258,26 @@ function JobList({ filters }: { filters: JobFilters }) {
                 <span role="cell">loading…</span>
               </div>
             ) : (
-              <JobRow key={item.key} job={job} index={item.index} top={item.start} />
+              <JobRow
+                key={item.key}
+                job={row.job}
+                at={row.at}
+                index={item.index}
+                top={item.start}
+              />
             )
           })}
         </div>
       </div>
       <p className="table-foot" role="status">
-        {count(total)} jobs
+        {counted(total, 'job', 'jobs')}
       </p>
     </div>
   )
 }
 
-function JobRow({ job, index, top }: { job: Job; index: number; top: number }) {
+function JobRow({ job, at, index, top }: { job: Job; at: number; index: number; top: number }) {
+  const note = jobNote(job)
   const open = () => {
     navigate(`/jobs/${encodeURIComponent(job.id)}`)
   }
@@ -292,6 +320,12 @@ function JobRow({ job, index, top }: { job: Job; index: number; top: number }) {
         {acceleratorsOf(job)}
       </span>
       <span role="cell">{dateTime(job.submittedAt)}</span>
+      <span role="cell" className="age">
+        {jobAge(job, at)}
+      </span>
+      <span role="cell" className="reason" title={note}>
+        {note}
+      </span>
     </div>
   )
 }
