@@ -187,7 +187,7 @@ describe('the web console in Chromium', () => {
       await form.getByLabel('Twin run time (s)').fill('3600')
       await form.getByRole('button', { name: 'Submit' }).click()
       await form.locator('.field-error').first().waitFor()
-      expect(await form.locator('.field-error').first().textContent()).toMatch(/>= 1/)
+      expect(await form.locator('.field-error').first().textContent()).toMatch(/>= 1|at least 1/)
       await page.screenshot({ path: join(shots, 'jobs-submit-validation.png') })
       await form.getByLabel('Replicas', { exact: true }).fill('2')
       await form.getByRole('button', { name: 'Submit' }).click()

@@ -3,9 +3,21 @@ import { useId, useState, type SyntheticEvent, type ReactNode } from 'react'
 import { api, ApiError, unwrap } from '../api/client'
 import type { Job } from '../api/types'
 import { ErrorBox } from '../components/common'
-import { emptyJobForm, issuesFor, jobBodyOf, type JobForm } from '../lib/job-form'
+import { counted } from '../lib/format'
+import {
+  emptyJobForm,
+  jobBodyOf,
+  messageBesides,
+  placeIssues,
+  type FormField,
+  type JobForm,
+  type PlacedIssues,
+} from '../lib/job-form'
 
-/** The job submit form; the API validates, and its messages show next to the fields. */
+/**
+ * The job submit form; the API validates, and every issue it answers shows once: next to the
+ * field it names, or listed under the form.
+ */
 export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void }) {
   const client = useQueryClient()
   const [form, setForm] = useState<JobForm>(emptyJobForm)
@@ -25,7 +37,11 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
       onSubmitted(job)
     },
   })
-  const issues = submit.error instanceof ApiError ? submit.error.details : []
+  const placed = placeIssues(
+    submit.error instanceof ApiError ? submit.error.details : [],
+    form.chipKind,
+  )
+  const issuesFor = (field: FormField) => placed.atFields[field] ?? []
   const set = (key: keyof JobForm) => (value: string) => {
     setForm({ ...form, [key]: value })
   }
@@ -36,7 +52,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
   const listId = useId()
   return (
     <form className="submit" aria-label="Submit a job" onSubmit={onSubmit} noValidate>
-      <Field label="Name" issues={issuesFor(issues, 'name')}>
+      <Field label="Name" issues={issuesFor('name')}>
         {(id, described) => (
           <input
             id={id}
@@ -48,7 +64,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           />
         )}
       </Field>
-      <Field label="Queue" issues={issuesFor(issues, 'queue')}>
+      <Field label="Queue" issues={issuesFor('queue')}>
         {(id, described) => (
           <input
             id={id}
@@ -61,7 +77,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           />
         )}
       </Field>
-      <Field label="Replicas" issues={issuesFor(issues, 'replicas')}>
+      <Field label="Replicas" issues={issuesFor('replicas')}>
         {(id, described) => (
           <input
             id={id}
@@ -74,7 +90,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           />
         )}
       </Field>
-      <Field label="Accelerators per replica" issues={issuesFor(issues, 'acceleratorsPerReplica')}>
+      <Field label="Accelerators per replica" issues={issuesFor('acceleratorsPerReplica')}>
         {(id, described) => (
           <input
             id={id}
@@ -112,10 +128,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           standard compute units
         </label>
         {form.chipKind === 'family' ? (
-          <Field
-            label="Family"
-            issues={[...issuesFor(issues, 'family'), ...issuesFor(issues, 'chip')]}
-          >
+          <Field label="Family" issues={issuesFor('family')}>
             {(id, described) => (
               <>
                 <input
@@ -136,7 +149,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
             )}
           </Field>
         ) : (
-          <Field label="SCU" issues={[...issuesFor(issues, 'scu'), ...issuesFor(issues, 'chip')]}>
+          <Field label="SCU" issues={issuesFor('scu')}>
             {(id, described) => (
               <input
                 id={id}
@@ -151,7 +164,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           </Field>
         )}
       </fieldset>
-      <Field label="Workload class" issues={issuesFor(issues, 'workload')}>
+      <Field label="Workload class" issues={issuesFor('workload')}>
         {(id, described) => (
           <select
             id={id}
@@ -168,7 +181,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           </select>
         )}
       </Field>
-      <Field label="Priority" issues={issuesFor(issues, 'priority')}>
+      <Field label="Priority" issues={issuesFor('priority')}>
         {(id, described) => (
           <input
             id={id}
@@ -182,7 +195,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           />
         )}
       </Field>
-      <Field label="Twin run time (s)" issues={issuesFor(issues, 'durationS')}>
+      <Field label="Twin run time (s)" issues={issuesFor('durationS')}>
         {(id, described) => (
           <input
             id={id}
@@ -201,7 +214,7 @@ export function SubmitForm({ onSubmitted }: { onSubmitted: (job: Job) => void })
           {submit.isPending ? 'Submitting…' : 'Submit'}
         </button>
       </div>
-      {submit.isError ? <ErrorBox error={submit.error} title="The API refused the job" /> : null}
+      {submit.isError ? <Refusal error={submit.error} placed={placed} /> : null}
     </form>
   )
 }
@@ -227,9 +240,56 @@ function Field({
       {children(id, invalid ? { 'aria-invalid': true, 'aria-describedby': errorId } : {})}
       {invalid ? (
         <span id={errorId} className="field-error">
-          {issues.join('; ')}
+          {issues.map((issue) => (
+            <span key={issue} className="field-issue">
+              {issue}
+            </span>
+          ))}
         </span>
       ) : null}
+    </div>
+  )
+}
+
+/**
+ * Why the API refused the job: what its message says besides its issues, how many issues there
+ * are, and those no field shows, as `path: message`.
+ */
+function Refusal({ error, placed }: { error: unknown; placed: PlacedIssues }) {
+  if (!(error instanceof ApiError)) {
+    return <ErrorBox error={error} title="Cannot reach the API" />
+  }
+  const besides = messageBesides(error.message, error.details)
+  const atFields = placed.total - placed.rest.length
+  const where =
+    atFields === 1
+      ? 'its field'
+      : Object.keys(placed.atFields).length === 1
+        ? 'their field'
+        : 'their fields'
+  return (
+    <div className="error" role="alert" data-testid="refusal">
+      <strong>The API refused the job (HTTP {error.status})</strong>
+      {besides === '' ? '' : `: ${besides}`}
+      {placed.total === 0 ? null : (
+        <p className="refusal-count">
+          {counted(placed.total, 'problem', 'problems')}
+          {atFields === 0
+            ? ':'
+            : placed.rest.length === 0
+              ? `, shown next to ${where} above.`
+              : `: ${atFields} next to ${where} above, and:`}
+        </p>
+      )}
+      {placed.rest.length === 0 ? null : (
+        <ul>
+          {placed.rest.map((i) => (
+            <li key={`${i.path}:${i.message}`}>
+              <code>{i.path}</code>: {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   )
 }
