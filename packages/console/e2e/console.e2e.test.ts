@@ -279,6 +279,62 @@ describe('the web console in Chromium', () => {
     await context.close()
   })
 
+  step(
+    'shows every issue of a refused job once, and a tenant at 304% of its guarantee as 304%',
+    async () => {
+      // gamma: 8 SCU guaranteed; one H100 node's 8 accelerators are 24.32 SCU, 304% of it
+      expect(
+        (
+          await call(admin, 'POST', '/api/v1/tenants', {
+            name: 'gamma',
+            quotas: { 'llm-train': { guaranteed: 8, borrowingLimit: 100 } },
+          })
+        ).status,
+      ).toBe(201)
+      const gamma = (
+        await call(admin, 'POST', '/api/v1/tokens', { tenant: 'gamma', role: 'member' })
+      ).body['token'] as string
+      const [context, page] = await signedIn(gamma, [422])
+      await page.getByRole('link', { name: 'Jobs' }).click()
+      await page.getByRole('button', { name: 'Submit a job' }).click()
+      const form = page.getByRole('form', { name: 'Submit a job' })
+      await form.getByLabel('Name').fill('gamma-sweep')
+      await form.getByLabel('Replicas', { exact: true }).fill('20')
+      await form.getByLabel('Family', { exact: true }).fill('H100')
+      await form.getByLabel('Twin run time (s)').fill('3600')
+      await form.getByRole('button', { name: 'Submit' }).click()
+      // more than the cluster has and more than gamma may ever hold: both at once, each once
+      const refusal = page.getByTestId('refusal')
+      await refusal.waitFor()
+      const issues = form.locator('.field-issue')
+      expect(await issues.count()).toBe(2)
+      const texts = await issues.allTextContents()
+      expect(texts.join('\n')).toMatch(/the cluster has 64/)
+      expect(texts.join('\n')).toMatch(/gamma may ever hold/)
+      expect(await refusal.textContent()).toContain('2 problems, shown next to their field above.')
+      const body = (await page.locator('main').textContent()) ?? ''
+      for (const t of texts) {
+        expect(body.split(t).length - 1, t).toBe(1)
+      }
+      await page.screenshot({ path: join(shots, 'jobs-submit-refused.png') })
+      await form.getByLabel('Replicas', { exact: true }).fill('1')
+      await form.getByRole('button', { name: 'Submit' }).click()
+      await page.waitForURL(/\/jobs\/job-/)
+      await page.locator('h1 .badge', { hasText: 'running' }).waitFor({ timeout: 30_000 })
+      await context.close()
+      const [admins, tenants] = await signedIn(admin)
+      await tenants.getByRole('link', { name: 'Tenants and quotas' }).click()
+      const row = tenants.locator('tr[data-tenant="gamma"]')
+      await expect
+        .poll(async () => row.getByTestId('guarantee-use').textContent(), { timeout: 10_000 })
+        .toContain('304% of the guarantee')
+      expect(await row.locator('.guarantee-over').count()).toBe(1)
+      expect(await row.getByRole('img', { name: '304% of the guarantee' }).count()).toBe(1)
+      await tenants.screenshot({ path: join(shots, 'tenants-304.png'), fullPage: true })
+      await admins.close()
+    },
+  )
+
   step('does not show the first tenant’s job to a second tenant', async () => {
     const [context, page] = await signedIn(tokens.beta, [404])
     await page.getByRole('link', { name: 'Jobs' }).click()
@@ -298,6 +354,51 @@ describe('the web console in Chromium', () => {
       twin: { durationS: 3600 },
     })
     expect(own.status).toBe(201)
+    await context.close()
+  })
+
+  step('says why a job waits, in the scheduler’s words, in the list and on its page', async () => {
+    // 64 accelerators: over alpha's quota now, and never free while a node is drained
+    const waits = await call(tokens.alpha, 'POST', '/api/v1/jobs', {
+      name: 'e2e-waits',
+      replicas: 8,
+      acceleratorsPerReplica: 8,
+      chip: { family: 'H100' },
+      twin: { durationS: 600 },
+    })
+    expect(waits.status).toBe(201)
+    const id = waits.body['id'] as string
+    const why = await until(
+      'the scheduler’s reason',
+      async () => {
+        const w = (await call(tokens.alpha, 'GET', `/api/v1/jobs/${id}/why`)).body
+        return w['reason'] === null ? undefined : (w['message'] as string)
+      },
+      20_000,
+    )
+    const [context, page] = await signedIn(tokens.alpha)
+    await page.getByRole('link', { name: 'Jobs' }).click()
+    const row = page.locator(`[data-job="${id}"]`)
+    await row.waitFor()
+    await expect.poll(async () => row.locator('.reason').textContent()).toBe(why)
+    expect(await row.locator('.age').textContent()).toMatch(/^waiting \d+ (s|min)$/)
+    const running = page.locator(`[data-job="${jobId}"] .age`)
+    expect(await running.textContent()).toMatch(/^running (\d+ min )?\d+ (s|min)$/)
+    await page.screenshot({ path: join(shots, 'jobs-reasons.png') })
+    await row.click()
+    await page.getByTestId('why').waitFor()
+    expect(await page.getByTestId('why').textContent()).toContain(why)
+    await page.screenshot({ path: join(shots, 'job-pending-why.png'), fullPage: true })
+    // the overview: alpha's own demand by name, the other tenants' together
+    await page.getByRole('link', { name: 'Overview' }).click()
+    const demand = page.getByTestId('tenant-demand')
+    await demand.waitFor()
+    const own = demand.getByRole('row', { name: /^alpha/ })
+    expect((await own.locator('td').allTextContents()).slice(2)).toEqual(['1', '64'])
+    expect(await demand.getByRole('rowheader', { name: 'other tenants (together)' }).count()).toBe(
+      1,
+    )
+    expect(await demand.textContent()).not.toMatch(/beta|gamma/)
     await context.close()
   })
 

@@ -3,6 +3,7 @@ import { api, unwrap } from '../api/client'
 import type { QuotaUsage } from '../api/types'
 import { Empty, ErrorBox, Loading, TableHead } from '../components/common'
 import { count, scu } from '../lib/format'
+import { guaranteeUse } from '../lib/quota-share'
 import { useMe } from '../session'
 
 /** Tenants' guaranteed, borrowed and used SCU per workload class (an admin sees all). */
@@ -82,30 +83,39 @@ function QuotaTable({ items }: { items: readonly QuotaUsage[] }) {
         ]}
       />
       <tbody>
-        {items.map((q) => {
-          const share = q.guaranteed > 0 ? Math.min(1, q.used / q.guaranteed) : q.used > 0 ? 1 : 0
-          return (
-            <tr key={`${q.tenant}/${q.workloadClass}`}>
-              <th scope="row">{q.tenant}</th>
-              <td>{q.workloadClass}</td>
-              <td className="num">{scu(q.guaranteed)}</td>
-              <td className="num">{q.borrowingLimit === null ? '–' : scu(q.borrowingLimit)}</td>
-              <td className="num">{scu(q.used)}</td>
-              <td className="num">{scu(q.borrowed)}</td>
-              <td>
-                <meter
-                  min={0}
-                  max={1}
-                  value={share}
-                  aria-label={`${Math.round(share * 100)}% of the guarantee used`}
-                />
-              </td>
-              <td className="num">{count(q.accelerators)}</td>
-              <td className="num">{count(q.jobs)}</td>
-            </tr>
-          )
-        })}
+        {items.map((q) => (
+          <tr key={`${q.tenant}/${q.workloadClass}`} data-tenant={q.tenant}>
+            <th scope="row">{q.tenant}</th>
+            <td>{q.workloadClass}</td>
+            <td className="num">{scu(q.guaranteed)}</td>
+            <td className="num">{q.borrowingLimit === null ? '–' : scu(q.borrowingLimit)}</td>
+            <td className="num">{scu(q.used)}</td>
+            <td className="num">{scu(q.borrowed)}</td>
+            <td>
+              <GuaranteeBar used={q.used} guaranteed={q.guaranteed} />
+            </td>
+            <td className="num">{count(q.accelerators)}</td>
+            <td className="num">{count(q.jobs)}</td>
+          </tr>
+        ))}
       </tbody>
     </table>
+  )
+}
+
+/**
+ * Use of the guarantee: a bar that stops at 100% to fit its cell, a marker past its end when the
+ * tenant borrows beyond it, and the real figure in words (304%, never a capped 100%).
+ */
+function GuaranteeBar({ used, guaranteed }: { used: number; guaranteed: number }) {
+  const use = guaranteeUse(used, guaranteed)
+  return (
+    <span className="guarantee" data-testid="guarantee-use">
+      <span className="guarantee-bar" role="img" aria-label={use.label}>
+        <span className="guarantee-fill" style={{ width: `${use.fill * 100}%` }} />
+        {use.over ? <span className="guarantee-over" title="beyond the guarantee" /> : null}
+      </span>{' '}
+      <span className="guarantee-figure">{use.label}</span>
+    </span>
   )
 }
