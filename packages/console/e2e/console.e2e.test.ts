@@ -453,31 +453,76 @@ describe('the web console in Chromium', () => {
     await context.close()
   })
 
-  step('shows capacity and utilization over time on the overview', async () => {
-    // the leader records a sample every 15 s: wait for a few, so the chart has a line
-    await until(
-      'three utilization samples',
-      async () => {
-        const o = await call(tokens.alpha, 'GET', '/api/v1/cluster/overview?windowS=3600')
-        return (o.body['series'] as unknown[]).length >= 3 ? true : undefined
-      },
-      60_000,
+  step(
+    'shows capacity, allocation over time and each tenant’s demand on the overview',
+    async () => {
+      // the leader records a sample every 15 s: wait for a few, so the chart has a line
+      await until(
+        'three utilization samples',
+        async () => {
+          const o = await call(tokens.alpha, 'GET', '/api/v1/cluster/overview?windowS=3600')
+          return (o.body['series'] as unknown[]).length >= 3 ? true : undefined
+        },
+        60_000,
+      )
+      const [context, page] = await signedIn(tokens.alpha)
+      await page.getByRole('combobox', { name: 'Time window' }).selectOption({ label: 'Last hour' })
+      await page.getByRole('heading', { name: 'By chip family' }).waitFor()
+      await page.locator('.chart svg').first().waitFor()
+      expect(await page.getByText('Failures per 1,000 accelerators per day').count()).toBe(1)
+      // allocation, not "utilization"; a drained healthy node is drained, not unhealthy
+      expect(await page.getByText('Allocation (allocated / total)').count()).toBe(1)
+      expect(await page.locator('main').textContent()).not.toMatch(/utilization/i)
+      expect(
+        await page.locator('.stat', { hasText: 'Healthy accelerators' }).textContent(),
+      ).toContain('56 in service · 8 drained · 0 failed or degraded')
+      await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true })
+      await publish('overview.png', 'overview.png')
+      // the map now: the job moved off the drained node, the other tenant's gang without its name
+      await page.goto(`${server.url}/topology?job=${jobId}`)
+      await page.getByTestId('span').waitFor()
+      await page.locator('.cell-drained').first().waitFor()
+      expect(await page.locator('li.node[data-state="drained"]').count()).toBe(1)
+      // beta's and gamma's gangs: grey, hatched, and named so in the legend
+      expect(await page.locator('.cell-other').count()).toBeGreaterThan(0)
+      expect(await page.getByTestId('legend').locator('li').allTextContents()).toEqual([
+        ' free',
+        ' your tenant’s jobs',
+        ' other tenants’ jobs',
+        ' failed node',
+        ' drained node (healthy, takes no new work)',
+        ' selected job',
+      ])
+      expect(await page.locator('.block .tier-meta').first().textContent()).toMatch(/^H100 · /)
+      expect(await barsOutside(page)).toEqual([])
+      await page.screenshot({ path: join(shots, 'topology-after-drain.png'), fullPage: true })
+      await publish('topology-after-drain.png', 'topology.png')
+      await context.close()
+    },
+  )
+
+  step('labels each block of a mixed cluster with its chip family', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'zhisuan-console-mixed-'))
+    const mixed = await up([
+      '--data-dir',
+      data,
+      '--cluster',
+      join(root, 'examples/clusters/lab-mixed.yaml'),
+    ])
+    const token = (await readFile(join(data, 'admin-token'), 'utf8')).trim()
+    const [context, page] = await signedIn(token, [], mixed.url)
+    await page.getByRole('link', { name: 'Topology' }).click()
+    await page.locator('.block').first().waitFor()
+    const labels = await page.locator('.block .tier-meta').allTextContents()
+    expect(labels).toHaveLength(2)
+    expect(labels[0]).toMatch(/^H100 · /)
+    expect(labels[1]).toMatch(/^Ascend910A · /)
+    expect(await page.locator('.topology > p').first().textContent()).toContain(
+      'of H100 and Ascend910A',
     )
-    const [context, page] = await signedIn(tokens.alpha)
-    await page.getByRole('combobox', { name: 'Time window' }).selectOption({ label: 'Last hour' })
-    await page.getByRole('heading', { name: 'By chip family' }).waitFor()
-    await page.locator('.chart svg').first().waitFor()
-    expect(await page.getByText('Failures per 1,000 accelerators per day').count()).toBe(1)
-    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true })
-    await publish('overview.png', 'overview.png')
-    // the map now: the job moved off the drained node, the other tenant's gang without its name
-    await page.goto(`${server.url}/topology?job=${jobId}`)
-    await page.getByTestId('span').waitFor()
-    await page.locator('.cell-draining').first().waitFor()
-    expect(await barsOutside(page)).toEqual([])
-    await page.screenshot({ path: join(shots, 'topology-after-drain.png'), fullPage: true })
-    await publish('topology-after-drain.png', 'topology.png')
+    await page.screenshot({ path: join(shots, 'topology-mixed.png'), fullPage: true })
     await context.close()
+    await killed(mixed.child, 'SIGTERM')
   })
 
   step('keeps a 2,000-node map responsive: pods first, expanded on click', async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { Topology, TopologyNode } from '../api/types'
-import { acceleratorCells, expansionFor, initialExpansion, mapView, spanOf } from './topology-model'
+import {
+  acceleratorCells,
+  expansionFor,
+  initialExpansion,
+  mapView,
+  spanOf,
+  stateLabel,
+} from './topology-model'
 
 const node = (i: number, over: Partial<TopologyNode> = {}): TopologyNode => ({
   name: `n${i}`,
@@ -27,7 +34,7 @@ const fabric = (count: number, over: Record<number, Partial<TopologyNode>> = {})
   }) as Pick<Topology, 'nodes' | 'switches'>
 
 describe('the topology map model', () => {
-  it('colours a node’s accelerators: held by jobs first, then free, draining or failed', () => {
+  it('colours a node’s accelerators: held by jobs first, then free, drained or failed', () => {
     const busy = node(0, {
       jobs: [
         { id: 'a', accelerators: 4 },
@@ -50,16 +57,52 @@ describe('the topology map model', () => {
     ).toEqual([
       'allocated',
       'allocated',
-      'draining',
-      'draining',
-      'draining',
-      'draining',
-      'draining',
-      'draining',
+      'drained',
+      'drained',
+      'drained',
+      'drained',
+      'drained',
+      'drained',
     ])
     expect(
       new Set(acceleratorCells(node(2, { health: 'failed', jobs: busy.jobs })).map((c) => c.state)),
     ).toEqual(new Set(['failed']))
+  })
+
+  it('tells another tenant’s gang from the caller’s own, in the cells and the legend', () => {
+    const shared = node(3, {
+      jobs: [
+        { id: 'mine', accelerators: 2 },
+        { id: 'other-tenant', accelerators: 4 },
+      ],
+    })
+    expect(acceleratorCells(shared).map((c) => c.state)).toEqual([
+      'allocated',
+      'allocated',
+      'other',
+      'other',
+      'other',
+      'other',
+      'free',
+      'free',
+    ])
+    expect(acceleratorCells(shared).some((c) => c.job === 'other-tenant')).toBe(false)
+    expect(stateLabel('allocated', false)).toBe('your tenant’s jobs')
+    expect(stateLabel('other', false)).toBe('other tenants’ jobs')
+    expect(stateLabel('drained', true)).toBe('drained node (healthy, takes no new work)')
+  })
+
+  it('labels each block and pod with the chip families of its nodes', () => {
+    const mixed = fabric(16, {
+      4: { family: 'Ascend910' },
+      5: { family: 'Ascend910' },
+      6: { family: 'Ascend910' },
+      7: { family: 'Ascend910' },
+    })
+    const view = mapView(mixed, new Set(['pod:0']))
+    expect(view[0]?.families).toEqual(['H100', 'Ascend910'])
+    expect(view[0]?.blocks.map((b) => b.families)).toEqual([['H100'], ['Ascend910']])
+    expect(view[1]?.families).toEqual(['H100'])
   })
 
   it('aggregates pods and blocks and carries children only where expanded', () => {
@@ -71,7 +114,7 @@ describe('the topology map model', () => {
     const view = mapView(topo, new Set(['pod:0', 'block:1']), new Set(['n0']))
     expect(view).toHaveLength(2)
     const [pod0, pod1] = view
-    expect(pod0?.counts).toEqual({ free: 48, allocated: 8, failed: 8, draining: 0 })
+    expect(pod0?.counts).toEqual({ free: 48, allocated: 8, other: 0, failed: 8, drained: 0 })
     expect(pod0?.blocks.map((b) => [b.index, b.nodes.length, b.highlighted])).toEqual([
       [0, 0, true],
       [1, 4, false],
@@ -83,7 +126,7 @@ describe('the topology map model', () => {
       spines: 4,
       highlighted: false,
     })
-    expect(pod1?.counts).toEqual({ free: 56, allocated: 0, failed: 0, draining: 8 })
+    expect(pod1?.counts).toEqual({ free: 56, allocated: 0, other: 0, failed: 0, drained: 8 })
   })
 
   it('keeps a 2,000-node map to pod summaries until opened', () => {

@@ -1,14 +1,41 @@
 import type { Topology, TopologyNode } from '../api/types'
 
-/** What an accelerator is doing, as the map colours it. */
-export type AcceleratorState = 'free' | 'allocated' | 'failed' | 'draining'
+/**
+ * What an accelerator is doing, as the map colours it: free; held by a job the caller may see
+ * (`allocated`), or by another tenant's job (`other`, whose id the API does not give); on a
+ * failed node; or free on a node an admin drained (`drained`: healthy, but it takes no new work).
+ */
+export type AcceleratorState = 'free' | 'allocated' | 'other' | 'failed' | 'drained'
 
 export const acceleratorStateNames: readonly AcceleratorState[] = [
   'free',
   'allocated',
+  'other',
   'failed',
-  'draining',
+  'drained',
 ]
+
+/** The id the API gives in place of another tenant's job. */
+export const otherTenantJob = 'other-tenant'
+
+/**
+ * A state in the legend's words. An admin sees every job, so `allocated` is any job; to others
+ * it is their own tenant's, beside the `other` tenants'.
+ */
+export function stateLabel(state: AcceleratorState, admin: boolean): string {
+  switch (state) {
+    case 'free':
+      return 'free'
+    case 'allocated':
+      return admin ? 'allocated to a job' : 'your tenant’s jobs'
+    case 'other':
+      return 'other tenants’ jobs'
+    case 'failed':
+      return 'failed node'
+    case 'drained':
+      return 'drained node (healthy, takes no new work)'
+  }
+}
 
 /** One accelerator cell of a node: its state and the job holding it, if any. */
 export interface AcceleratorCell {
@@ -19,11 +46,12 @@ export interface AcceleratorCell {
 /** Accelerators per state. */
 export type StateCounts = Record<AcceleratorState, number>
 
-const zero = (): StateCounts => ({ free: 0, allocated: 0, failed: 0, draining: 0 })
+const zero = (): StateCounts => ({ free: 0, allocated: 0, other: 0, failed: 0, drained: 0 })
 
 /**
  * The cells of a node, in order: a failed node's accelerators are all failed; otherwise the ones
- * jobs hold come first, job by job, and the rest are free, or draining on a drained node.
+ * jobs hold come first, job by job (another tenant's as `other`), and the rest are free, or
+ * drained on a drained node.
  */
 export function acceleratorCells(node: TopologyNode): AcceleratorCell[] {
   if (node.health === 'failed') {
@@ -31,15 +59,21 @@ export function acceleratorCells(node: TopologyNode): AcceleratorCell[] {
   }
   const cells: AcceleratorCell[] = []
   for (const j of node.jobs) {
+    const state = j.id === otherTenantJob ? 'other' : 'allocated'
     for (let i = 0; i < j.accelerators && cells.length < node.accelerators; i++) {
-      cells.push({ state: 'allocated', job: j.id })
+      cells.push(state === 'other' ? { state } : { state, job: j.id })
     }
   }
-  const rest: AcceleratorState = node.adminState === 'drained' ? 'draining' : 'free'
+  const rest: AcceleratorState = node.adminState === 'drained' ? 'drained' : 'free'
   while (cells.length < node.accelerators) {
     cells.push({ state: rest })
   }
   return cells
+}
+
+/** The chip families of some nodes, in the order they first appear. */
+export function familiesOf(nodes: readonly Pick<TopologyNode, 'family'>[]): string[] {
+  return [...new Set(nodes.map((n) => n.family))]
 }
 
 /** Accelerators per state over some nodes. */
@@ -56,6 +90,8 @@ export function countStates(nodes: readonly TopologyNode[]): StateCounts {
 export interface BlockView {
   readonly key: string
   readonly index: number
+  /** The chip families of its nodes (more than one only in a mixed block). */
+  readonly families: readonly string[]
   readonly counts: StateCounts
   readonly nodeCount: number
   readonly expanded: boolean
@@ -68,6 +104,7 @@ export interface BlockView {
 export interface PodView {
   readonly key: string
   readonly index: number
+  readonly families: readonly string[]
   readonly spines: number
   readonly counts: StateCounts
   readonly nodeCount: number
@@ -115,6 +152,7 @@ export function mapView(
           return {
             key: blockKey(block),
             index: block,
+            families: familiesOf(nodes),
             counts: countStates(nodes),
             nodeCount: nodes.length,
             expanded: open,
@@ -132,6 +170,7 @@ export function mapView(
       return {
         key: podKey(pod),
         index: pod,
+        families: [...new Set(blockViews.flatMap((b) => b.families))],
         spines: topology.switches.spinesPerPod[pod] ?? 0,
         counts,
         nodeCount: blockViews.reduce((s, b) => s + b.nodeCount, 0),

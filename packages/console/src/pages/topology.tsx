@@ -8,14 +8,17 @@ import {
   acceleratorCells,
   acceleratorStateNames,
   expansionFor,
+  familiesOf,
   initialExpansion,
   mapView,
   spanOf,
+  stateLabel,
   type BlockView,
   type PodView,
   type StateCounts,
 } from '../lib/topology-model'
 import { Link, navigate } from '../router'
+import { useMe } from '../session'
 
 /** The fabric: pods of spines, blocks of leaves, nodes and their accelerators by state. */
 export function TopologyPage({ search }: { search: string }) {
@@ -77,10 +80,12 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
   return (
     <div className="topology">
       <p>
-        {topology.name}: {topology.design} fabric, {topology.tiers} tiers,{' '}
-        {counted(topology.planes, 'plane', 'planes')} · {count(topology.nodes.length)} nodes ·{' '}
-        {count(total)} accelerators · per plane: {topology.switches.leavesPerBlock} leaves per
-        block, {topology.switches.core} core switches
+        {topology.name}: {topology.design} fabric, {counted(topology.tiers, 'tier', 'tiers')},{' '}
+        {counted(topology.planes, 'plane', 'planes')} ·{' '}
+        {counted(topology.nodes.length, 'node', 'nodes')} of{' '}
+        {familiesOf(topology.nodes).join(' and ')} · {counted(total, 'accelerator', 'accelerators')}{' '}
+        · per plane: {counted(topology.switches.leavesPerBlock, 'leaf', 'leaves')} per block,{' '}
+        {counted(topology.switches.core, 'core switch', 'core switches')}
       </p>
       <Legend />
       <div className="topology-body">
@@ -132,14 +137,18 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
   )
 }
 
+/** What the cells' colours mean; an admin sees every job by id, so no "other tenants" entry. */
 function Legend() {
+  const me = useMe()
   return (
-    <ul className="legend" aria-label="Legend">
-      {acceleratorStateNames.map((s) => (
-        <li key={s}>
-          <span className={`cell cell-${s}`} aria-hidden="true" /> {s}
-        </li>
-      ))}
+    <ul className="legend" aria-label="Legend" data-testid="legend">
+      {acceleratorStateNames
+        .filter((s) => !(s === 'other' && me.isAdmin))
+        .map((s) => (
+          <li key={s} data-state={s}>
+            <span className={`cell cell-${s}`} aria-hidden="true" /> {stateLabel(s, me.isAdmin)}
+          </li>
+        ))}
       <li>
         <span className="cell cell-allocated cell-hl" aria-hidden="true" /> selected job
       </li>
@@ -149,8 +158,12 @@ function Legend() {
 
 /** A stacked bar of accelerators by state, with the counts in words for screen readers. */
 function StateBar({ counts }: { counts: StateCounts }) {
+  const me = useMe()
   const total = acceleratorStateNames.reduce((s, k) => s + counts[k], 0)
-  const words = acceleratorStateNames.map((k) => `${counts[k]} ${k}`).join(', ')
+  const words = `accelerators: ${acceleratorStateNames
+    .filter((k) => counts[k] > 0)
+    .map((k) => `${count(counts[k])} ${stateLabel(k, me.isAdmin)}`)
+    .join(', ')}`
   return (
     <div className="statebar" role="img" aria-label={words} title={words}>
       {acceleratorStateNames.map((k) =>
@@ -185,7 +198,7 @@ function Pod({
     <Tier
       kind="pod"
       name={`Pod ${pod.index}`}
-      meta={`${counted(pod.spines, 'spine', 'spines')} × ${counted(planes, 'plane', 'planes')} · ${counted(pod.blockCount, 'block', 'blocks')} · ${pod.nodeCount} nodes`}
+      meta={`${pod.families.join(' + ')} · ${counted(pod.spines, 'spine', 'spines')} × ${counted(planes, 'plane', 'planes')} · ${counted(pod.blockCount, 'block', 'blocks')} · ${counted(pod.nodeCount, 'node', 'nodes')}`}
       tier={pod}
       toggle={toggle}
     >
@@ -222,7 +235,7 @@ function Block({
     <Tier
       kind="block"
       name={`Block ${block.index}`}
-      meta={`${counted(leaves, 'leaf', 'leaves')} · ${block.nodeCount} nodes`}
+      meta={`${block.families.join(' + ')} · ${counted(leaves, 'leaf', 'leaves')} · ${counted(block.nodeCount, 'node', 'nodes')}`}
       tier={block}
       toggle={toggle}
     >
@@ -278,13 +291,17 @@ function Tier({
 function NodeTile({ node, job }: { node: TopologyNode; job: string | undefined }) {
   const highlighted = job !== undefined
   const cells = acceleratorCells(node)
-  const jobs = node.jobs.map((j) => j.id).join(', ')
+  const jobs = node.jobs
+    .map((j) => (j.id === 'other-tenant' ? 'another tenant’s' : j.id))
+    .join(', ')
   const state =
     node.health === 'failed' ? 'failed' : node.adminState === 'drained' ? 'drained' : 'healthy'
+  const held = cells.filter((c) => c.state === 'allocated' || c.state === 'other').length
   return (
     <li
       className={`node${highlighted ? ' hl' : ''}`}
       data-node={node.name}
+      data-state={state}
       data-highlighted={highlighted ? 'true' : undefined}
       title={`${node.name} (${node.family}) ${state}${node.reason === '' ? '' : `: ${node.reason}`}${jobs === '' ? '' : ` · jobs: ${jobs}`}`}
     >
@@ -292,7 +309,7 @@ function NodeTile({ node, job }: { node: TopologyNode; job: string | undefined }
       <span
         className="cells"
         role="img"
-        aria-label={`${node.name}: ${state}, ${cells.filter((c) => c.state === 'allocated').length} of ${cells.length} accelerators allocated`}
+        aria-label={`${node.name} (${node.family}): ${state}, ${held} of ${counted(cells.length, 'accelerator', 'accelerators')} allocated`}
       >
         {cells.map((c, i) => (
           <span
