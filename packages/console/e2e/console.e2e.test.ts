@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bin, killed, up, until, type Up } from '@zhisuan/cli/testing'
 import { storeWithJobs } from './many-jobs.js'
-import { accessibilityProblems, barsOutside } from './page-checks.js'
+import { accessibilityProblems, barsOutside, pluralMistakes } from './page-checks.js'
 
 /** Debian's Chromium; the suite fails (never skips) without it. */
 const chromiumPath = process.env['ZHISUAN_CHROMIUM'] ?? '/usr/bin/chromium'
@@ -152,6 +152,7 @@ describe('the web console in Chromium', () => {
     expect(missing.status).toBe(404)
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not-found')
     expect((await fetch(`${server.url}/docs/json`)).status).toBe(200)
+    expect((await fetch(`${server.url}/docs`, { redirect: 'follow' })).status).toBe(200)
     expect((await fetch(`${server.url}/metrics`)).headers.get('content-type')).toContain(
       'text/plain',
     )
@@ -170,6 +171,8 @@ describe('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByTestId('who').waitFor()
     expect(await page.getByTestId('who').textContent()).toContain('alpha · member')
+    // the API's own docs, one click from every page
+    expect(await page.getByRole('link', { name: 'API docs' }).getAttribute('href')).toBe('/docs')
     await context.close()
   })
 
@@ -563,6 +566,7 @@ describe('the web console in Chromium', () => {
       const check = async (page: Page, where: string) => {
         await expect.poll(() => page.locator('.loading').count()).toBe(0)
         problems.push(...(await accessibilityProblems(page)).map((p) => `${where}: ${p}`))
+        problems.push(...(await pluralMistakes(page)).map((p) => `${where}: plural: ${p}`))
       }
       const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
       const signIn = await context.newPage()

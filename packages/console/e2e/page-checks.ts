@@ -95,3 +95,17 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     ...(await page.evaluate<string[]>(lowContrastScript)).map((l) => `contrast: ${l}`),
   ]
 }
+
+/** Nouns the console counts. */
+const counted =
+  'nodes|blocks|pods|jobs|replicas|accelerators|leaves|spines|planes|tiers|checkpoints|failures|problems|switches|samples'
+
+/** "1 blocks"-style mistakes in the page's text: a lone 1 before a plural noun. */
+export async function pluralMistakes(page: Page): Promise<string[]> {
+  const text = await page.locator('body').innerText()
+  const mistake = new RegExp(`(?<![\\d.,])1 (${counted})\\b`, 'g')
+  return [...text.matchAll(mistake)].map((m) => {
+    const at = m.index
+    return text.slice(Math.max(0, at - 30), at + m[0].length + 10).replace(/\s+/g, ' ')
+  })
+}

@@ -56,6 +56,10 @@ export function App() {
             ))}
           </ul>
         </nav>
+        {/* the server's own page (Swagger UI over the OpenAPI document), not a console route */}
+        <a className="docs-link" href="/docs">
+          API docs
+        </a>
         <span className="who" data-testid="who">
           {me.tenant} · {me.role}
           {me.canWrite ? '' : ' (read-only)'}
