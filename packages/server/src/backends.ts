@@ -33,11 +33,15 @@ export type BackendConfig =
 
 /**
  * The twin's cluster model as the reconcile loop needs it (restart delay and checkpoint stall,
- * the simulator's); nothing for a backend that runs real jobs.
+ * the simulator's, and its speed); nothing for a backend that runs real jobs.
  */
 export function lifecycleOf(config: BackendConfig): ReconcilerOptions['lifecycle'] {
   return config.kind === 'twin'
-    ? { restartS: config.restartS ?? 0, checkpointStallS: config.checkpointStallS ?? 0 }
+    ? {
+        restartS: config.restartS ?? 0,
+        checkpointStallS: config.checkpointStallS ?? 0,
+        speed: config.speed,
+      }
     : undefined
 }
 

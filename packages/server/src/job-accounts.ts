@@ -15,12 +15,18 @@ export async function attemptWorkKept(
 ): Promise<{ keptS: number; sinceCheckpointS: number }> {
   const start = job.attemptStartedAt ?? now
   const latest = await state.options.store.checkpoints.latestCommitted(job.id)
+  // the twin runs `speed` simulated seconds per wall second: the attempt's timeline (delay,
+  // work, stalls) is the simulator's, compressed; count it in simulated seconds
+  const speed = state.options.lifecycle?.speed ?? 1
+  const simulated = (t: number) => start + (t - start) * speed
   const { keptS, unkeptWallS } = keptWork(
     { startedAt: start, delayS: startDelayOf(state, job), pace: 1 },
     checkpointPlanOf(state, job),
     Math.max(0, specOf(state, job).durationS - job.doneS),
-    now,
-    latest?.committedAt ?? undefined,
+    simulated(now),
+    latest?.committedAt === undefined || latest.committedAt === null
+      ? undefined
+      : simulated(latest.committedAt),
   )
   return { keptS, sinceCheckpointS: unkeptWallS }
 }

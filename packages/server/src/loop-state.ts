@@ -24,9 +24,14 @@ export interface ReconcilerOptions {
   /**
    * The cluster model of a backend that runs no real code (the twin), as the simulator's: seconds
    * a restarted attempt spends before its work resumes, and seconds each checkpoint stalls a job;
-   * both default 0.
+   * both default 0; and its speed, simulated seconds per wall second (the twin's `speed`), by
+   * which the loop turns the wall time an attempt has run into the work it did (default 1).
    */
-  readonly lifecycle?: { readonly restartS?: number; readonly checkpointStallS?: number }
+  readonly lifecycle?: {
+    readonly restartS?: number
+    readonly checkpointStallS?: number
+    readonly speed?: number
+  }
 }
 
 /**

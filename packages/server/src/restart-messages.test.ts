@@ -43,9 +43,9 @@ describe('what a restarted or requeued job says', () => {
     events: (await inject('GET', `/api/v1/jobs/${id}/events`))['items'] as Seen['events'],
   })
 
-  const start = async () => {
+  const start = async (speed?: number) => {
     store = await Store.open(':memory:')
-    fx = await appFixture(store)
+    fx = await appFixture(store, undefined, speed === undefined ? {} : { speed })
     member = await fx.token('system', 'member')
   }
   afterEach(async () => {
@@ -64,6 +64,20 @@ describe('what a restarted or requeued job says', () => {
     expect(events.at(-1)).toMatchObject({
       kind: 'restarted',
       detail: { resumeFrom: null, doneS: 0, lostS: 150 * 8 },
+    })
+  })
+
+  it('counts kept and lost work at the twin’s speed, not in wall seconds', async () => {
+    await start(10) // 10 s of work per wall second
+    const { id, node } = await running({ checkpoint: { intervalS: 60 } })
+    fx.advance(15) // 150 s of work: 2 periods of 60 s kept, 30 s lost on 8 accelerators
+    await fx.twin.faultNode(node, 'NCCL timeout')
+    await fx.reconciler.pass()
+    const { message, events } = await seen(id)
+    expect(message).toMatch(/^restarted in place at 120 of 1,000 s of work /)
+    expect(events.at(-1)).toMatchObject({
+      kind: 'restarted',
+      detail: { resumeFrom: null, doneS: 120, lostS: 30 * 8 },
     })
   })
 

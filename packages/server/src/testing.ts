@@ -56,7 +56,15 @@ export async function appFixture(
     catalog: defaultCatalog(),
     clock,
     holder: 'test',
-    ...(lifecycle === undefined ? {} : { lifecycle }),
+    // the loop counts an attempt's work at the twin's speed, as `zhisuan up` tells it
+    ...(lifecycle === undefined && twinOptions.speed === undefined
+      ? {}
+      : {
+          lifecycle: {
+            ...lifecycle,
+            ...(twinOptions.speed === undefined ? {} : { speed: twinOptions.speed }),
+          },
+        }),
   })
   const admin = newToken()
   await store.createToken({
