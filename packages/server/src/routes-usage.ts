@@ -43,8 +43,9 @@ export function usageRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const to = q.to ?? ctx.clock()
       const from = q.from ?? to - 30 * 86_400
       if (!(from < to)) {
-        throw new ZhisuanError('invalid-input', 'querystring/from: must be before to', {
-          issues: [{ path: '/from', message: 'must be before to' }],
+        const message = `must be before ?to; got from ${from} ≥ to ${to} (unix seconds)`
+        throw new ZhisuanError('invalid-input', `invalid request: ?from: ${message}`, {
+          issues: [{ path: '?from', message }],
         })
       }
       const rows = await ctx.store.usage(from, to)

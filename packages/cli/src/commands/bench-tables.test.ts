@@ -19,11 +19,24 @@ describe('zhisuan bench scheduler', () => {
     expect(line(report, '8 accelerators')).not.toMatch(/met|missed/)
   })
 
-  it('judges "no worse than first fit" strictly, as measured', () => {
+  it('judges "no worse than first fit" within its slack: 1 point of utilization, 10% of wait', () => {
     const tree = report.slice(report.indexOf('tree-64'))
-    expect(line(tree, 'mean queue wait')).toMatch(/3\.29 h .*3\.13 h .*≤ first fit .*│ missed /)
-    expect(line(tree, 'utilization')).toMatch(/84\.5% .*84\.4% .*≥ first fit .*│ met /)
-    expect(line(report, 'utilization')).toMatch(/77\.1% .*77\.2% .*│ missed /)
+    // 3.29 h is 5% above 3.13 h: within 10%
+    expect(line(tree, 'mean queue wait')).toMatch(/3\.29 h .*3\.13 h .*≤ first fit \+ 10% .*│ met /)
+    expect(line(tree, 'utilization')).toMatch(/84\.5% .*84\.4% .*≥ first fit − 1 pt .*│ met /)
+    // 77.1% against 77.2%: a tenth of a point, noise
+    expect(line(report, 'utilization')).toMatch(/77\.1% .*77\.2% .*│ met /)
+    const worse = schedulerBenchReport({
+      ...schedulerFigures,
+      tree64: {
+        ...schedulerFigures.tree64,
+        utilization: { zhisuan: 0.833, firstFit: 0.844 },
+        meanWaitHours: { zhisuan: 3.13 * 1.11, firstFit: 3.13 },
+      },
+    })
+    const worseTree = worse.slice(worse.indexOf('tree-64'))
+    expect(line(worseTree, 'mean queue wait')).toMatch(/│ missed /)
+    expect(line(worseTree, 'utilization')).toMatch(/│ missed /)
   })
 })
 
