@@ -11,7 +11,6 @@ import {
 import { table, tableWidth } from '../table.js'
 import { displayWidth, wrapWords } from '../text-width.js'
 import type { PlanFlags } from './plan-input.js'
-import type { comparison } from './plan.js'
 
 const labelWidth = 13
 
@@ -191,4 +190,24 @@ export function describeComparison(
     'each network is planned on its own, with its best parallelism:',
     ...best,
   ].join('\n')
+}
+
+/** One row per network in `--compare-nics`, with the change against the first. */
+export function comparison(plans: readonly PlanResult[], labels: readonly string[]) {
+  const first = plans[0]
+  const change = (x: number | null | undefined, base: number | null | undefined) =>
+    x === null || x === undefined || base === null || base === undefined || base === 0
+      ? null
+      : x / base - 1
+  return plans.map((plan, i) => ({
+    nics: labels[i] ?? '',
+    stepTimeS: plan.stepTimeS,
+    commShare: plan.commShare,
+    mfu: plan.mfu,
+    daysToTrain: plan.daysToTrain,
+    cost: plan.cost.total,
+    stepTimeChange: change(plan.stepTimeS, first?.stepTimeS),
+    mfuChange: plan.mfu - (first?.mfu ?? plan.mfu),
+    costChange: change(plan.cost.total, first?.cost.total),
+  }))
 }

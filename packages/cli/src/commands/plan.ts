@@ -1,28 +1,8 @@
 import type { Command } from 'commander'
-import { planTraining, type PlanResult } from '@zhisuan/perf'
+import { planTraining } from '@zhisuan/perf'
 import type { Io } from '../output.js'
 import { planInputs, type PlanFlags } from './plan-input.js'
-import { describeComparison, describePlan } from './plan-report.js'
-
-/** One row per network in `--compare-nics`, with the change against the first. */
-export function comparison(plans: readonly PlanResult[], labels: readonly string[]) {
-  const first = plans[0]
-  const change = (x: number | null | undefined, base: number | null | undefined) =>
-    x === null || x === undefined || base === null || base === undefined || base === 0
-      ? null
-      : x / base - 1
-  return plans.map((plan, i) => ({
-    nics: labels[i] ?? '',
-    stepTimeS: plan.stepTimeS,
-    commShare: plan.commShare,
-    mfu: plan.mfu,
-    daysToTrain: plan.daysToTrain,
-    cost: plan.cost.total,
-    stepTimeChange: change(plan.stepTimeS, first?.stepTimeS),
-    mfuChange: plan.mfu - (first?.mfu ?? plan.mfu),
-    costChange: change(plan.cost.total, first?.cost.total),
-  }))
-}
+import { comparison, describeComparison, describePlan } from './plan-report.js'
 
 /** Runs `zhisuan plan`. */
 export async function runPlan(io: Io, flags: PlanFlags): Promise<void> {
