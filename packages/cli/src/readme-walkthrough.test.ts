@@ -108,7 +108,7 @@ describe('README walk-through of zhisuan up', () => {
     // `why` right after the submission: it runs, or says why it waits
     expect(out).toMatch(/job-\S+ is (running: running on 2 nodes: best-fit|pending)/)
     // `jobs` after the sleep: red's job has finished
-    expect(out).toMatch(/│ job-\S+ +│ llama-70b-sft +│ red +│ succeeded /)
+    expect(out).toMatch(/│ job-\S+ +│ llama-70b-sft +│ succeeded /)
     expect(out).toMatch(/job-\S+ cancelled/)
     expect(out).toContain('h100-003 drained')
     expect(out).toContain('h100-003 active')

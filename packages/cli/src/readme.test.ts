@@ -20,7 +20,7 @@ describe('README: A short tour', () => {
       const result = await run(...line.args)
       expect(result.err, line.line).not.toMatch(/^zhisuan: /m)
       expect(result.code, `${line.line}\n${result.err}`).toBe(0)
-      for (const [quoted] of line.comment.matchAll(/\d[\d,.]*\s+[a-z]+/g)) {
+      for (const [quoted] of line.comment.matchAll(/(?<![\w.])\d(?:[\d,.]*\d)?\s+[a-z]+/g)) {
         expect(result.out, `"${quoted}" quoted by: ${line.line}`).toContain(quoted)
       }
     },
