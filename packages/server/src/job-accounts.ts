@@ -4,7 +4,8 @@ import type { JobRecord } from '@zhisuan/store'
 import { specOf, type LoopState } from './loop-state.js'
 
 /**
- * Work a job keeps from its current attempt, and what it loses, as the engine counts them: up to
+ * Work a job keeps from its current attempt (work seconds), and the wall seconds since what it
+ * keeps, which it loses, as the engine counts them: up to
  * its newest committed checkpoint of this attempt when the registry has one, else whole
  * checkpoint periods of its policy (the twin's jobs write none), else nothing.
  */
@@ -28,7 +29,9 @@ export async function attemptWorkKept(
       ? undefined
       : simulated(latest.committedAt),
   )
-  return { keptS, sinceCheckpointS: unkeptWallS }
+  // kept work stays in work seconds (the twin runs what is left); lost time goes back to wall
+  // seconds, the accelerator time that was held for nothing (what usage bills and ETTR divides)
+  return { keptS, sinceCheckpointS: unkeptWallS / speed }
 }
 
 /** The newest committed checkpoint of a job, as a launch passes it on. */

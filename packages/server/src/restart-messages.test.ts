@@ -70,14 +70,15 @@ describe('what a restarted or requeued job says', () => {
   it('counts kept and lost work at the twin’s speed, not in wall seconds', async () => {
     await start(10) // 10 s of work per wall second
     const { id, node } = await running({ checkpoint: { intervalS: 60 } })
-    fx.advance(15) // 150 s of work: 2 periods of 60 s kept, 30 s lost on 8 accelerators
+    // 150 s of work: 2 periods of 60 s kept; the last 30 s of work, 3 wall s on 8 accelerators, lost
+    fx.advance(15)
     await fx.twin.faultNode(node, 'NCCL timeout')
     await fx.reconciler.pass()
     const { message, events } = await seen(id)
     expect(message).toMatch(/^restarted in place at 120 of 1,000 s of work /)
     expect(events.at(-1)).toMatchObject({
       kind: 'restarted',
-      detail: { resumeFrom: null, doneS: 120, lostS: 30 * 8 },
+      detail: { resumeFrom: null, doneS: 120, lostS: 3 * 8 },
     })
   })
 
