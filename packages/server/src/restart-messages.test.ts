@@ -80,6 +80,9 @@ describe('what a restarted or requeued job says', () => {
       kind: 'restarted',
       detail: { resumeFrom: null, doneS: 120, lostS: 3 * 8 },
     })
+    // the overview's ETTR of running jobs: 24 accelerator-s lost of 8 × 15 held
+    const summary = await inject('GET', '/api/v1/cluster/summary')
+    expect(summary['ettrRunning']).toBeCloseTo(1 - 24 / 120, 9)
   })
 
   it('names the checkpoint it restarts from, and its step', async () => {
