@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
 import { startServer, type RunningServer } from '@zhisuan/server'
 import { run } from './cli.test-support.js'
@@ -139,4 +139,19 @@ describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', (
       'warning: /quotas/llm-train/guaranteed: 100000 SCU is more than the cluster has in llm-train',
     )
   }, 20_000)
+})
+
+describe('the client commands with an empty ZHISUAN_SERVER', () => {
+  it('take it as unset, as an empty ZHISUAN_TOKEN, and go to the default address', async () => {
+    vi.stubEnv('ZHISUAN_SERVER', '')
+    try {
+      const result = await run('why', 'job-none', '--token', 'not-a-token')
+      expect(result.code).toBe(1)
+      // it used to fetch '' + path: "Failed to parse URL from /api/v1/jobs/…"
+      expect(result.err).not.toContain('parse URL')
+      expect(result.err).not.toMatch(/control plane at :|at \//)
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
 })

@@ -22,6 +22,9 @@ const codes: Record<number, ErrorCode> = {
   503: 'unavailable',
 }
 
+/** Where the client commands find the control plane when neither --server nor ZHISUAN_SERVER says. */
+const defaultServer = 'http://127.0.0.1:7070'
+
 /** The token: the flag, else ZHISUAN_TOKEN, else the admin token `zhisuan up` wrote here. */
 async function tokenOf(flags: ClientFlags): Promise<string> {
   const token = flags.token ?? process.env['ZHISUAN_TOKEN']
@@ -49,10 +52,13 @@ export async function api(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<unknown> {
-  const server = (flags.server ?? process.env['ZHISUAN_SERVER'] ?? 'http://127.0.0.1:7070').replace(
-    /\/$/,
-    '',
-  )
+  // an empty ZHISUAN_SERVER counts as unset, as an empty ZHISUAN_TOKEN does
+  const fromEnv = process.env['ZHISUAN_SERVER']
+  const server = (
+    flags.server ??
+    (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ??
+    defaultServer
+  ).replace(/\/$/, '')
   const token = await tokenOf(flags)
   let response: Response
   try {
