@@ -81,7 +81,7 @@ function allocateRequest(s: Session, job: JobSpec, req: FamilyRequest, now: numb
   ) {
     s.cycleFailures.set(key, { replicas: req.replicas, reason })
   }
-  return { reason, request: req }
+  return { reason, request: req, shape: key }
 }
 
 function capacityReason(

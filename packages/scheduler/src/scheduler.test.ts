@@ -201,6 +201,36 @@ describe('the classic failures of peer schedulers', () => {
     ).toBe(true)
   })
 
+  it('tries preemption for each shape: one shape that could not preempt does not stop another', () => {
+    const ascend = { kind: 'family', family: 'Ascend910B' } as const
+    const s = testScheduler(
+      testCluster({ pods: 1, blocksPerPod: 1, nodesPerBlock: 2, ascendNodes: 1 }),
+      {
+        ...openConfig,
+        preemptionWindowS: 0,
+      },
+    )
+    s.submit(job('top-0', { priority: 10 }))
+    s.submit(job('top-1', { priority: 10 }))
+    s.submit(job('low-ascend', { priority: 1, chips: ascend, archs: ['aarch64'] }))
+    expect(places(s.schedule(0).decisions)).toHaveLength(3)
+    // first in order: an H800 job that outranks nothing running on H800
+    s.submit(job('blocked', { priority: 8, submittedAt: 1 }))
+    // then an Ascend job that outranks the Ascend job: it must preempt
+    s.submit(
+      job('urgent-ascend', {
+        priority: 7,
+        submittedAt: 2,
+        chips: ascend,
+        archs: ['aarch64'],
+      }),
+    )
+    const { decisions, pending } = s.schedule(10)
+    expect(decisions.find((d) => d.kind === 'preempt')).toMatchObject({ jobId: 'low-ascend' })
+    expect(placed(decisions, 'urgent-ascend')).toBeDefined()
+    expect(pending.get('blocked')?.kind).toBe('insufficient-capacity')
+  })
+
   it('does not preempt when the preemptor would still not fit', () => {
     const s = testScheduler()
     for (let n = 0; n < 16; n++) {

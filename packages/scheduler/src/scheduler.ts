@@ -164,8 +164,12 @@ export class Scheduler {
           decisions.push(attempt.placed)
           continue
         }
-        const { request, shape = '' } = attempt
-        if (request !== undefined && attempt.reason.kind === 'insufficient-capacity') {
+        const { request, shape } = attempt
+        if (
+          request !== undefined &&
+          shape !== undefined &&
+          attempt.reason.kind === 'insufficient-capacity'
+        ) {
           if (!noPreemption.has(shape)) {
             const preempted = preempt(s, job, request, now)
             if (preempted.length > 0) {
