@@ -19,6 +19,11 @@
 #   ZHISUAN_SLURM_NODE_PORT_BASE  slurmd of node NNN listens on base+NNN (17000)
 #   ZHISUAN_SLURM_NODES           fake nodes (8)      } keep these in step with
 #   ZHISUAN_SLURM_NODES_PER_LEAF  nodes per leaf (4)  } examples/clusters/slurm-dev-8.yaml
+#   ZHISUAN_SLURM_LEAVES_PER_SPINE  leaves under each spine switch (0: all under one spine, no
+#                                 core); with N > 0 the tree has 3 tiers: spines of N leaves
+#                                 under one core switch (as a Zhisuan pod of N blocks)
+#   ZHISUAN_SLURM_SCHED_PARAMS    extra SchedulerParameters, comma-separated (a time-compressed
+#                                 replay wants e.g. bf_interval=1,sched_interval=1)
 #   ZHISUAN_SLURM_KEEP_STATE=1    keep the controller's saved jobs/nodes (default: start empty)
 #   ZHISUAN_SLURM_TOKEN_LIFESPAN  lifetime of the printed SLURM_JWT, seconds (86400)
 #   ZHISUAN_SLURM_TIMEOUT         seconds to wait for each daemon to be ready (60)
@@ -32,6 +37,8 @@ CTLD_PORT="${ZHISUAN_SLURM_CTLD_PORT:-6817}"
 NODE_PORT_BASE="${ZHISUAN_SLURM_NODE_PORT_BASE:-17000}"
 NODES="${ZHISUAN_SLURM_NODES:-8}"
 PER_LEAF="${ZHISUAN_SLURM_NODES_PER_LEAF:-4}"
+PER_SPINE="${ZHISUAN_SLURM_LEAVES_PER_SPINE:-0}"
+SCHED_PARAMS="${ZHISUAN_SLURM_SCHED_PARAMS:-}"
 TOKEN_LIFESPAN="${ZHISUAN_SLURM_TOKEN_LIFESPAN:-86400}"
 TIMEOUT="${ZHISUAN_SLURM_TIMEOUT:-60}"
 
@@ -101,6 +108,8 @@ stop_pid() {
   rm -f "$1"
 }
 
+[[ "$PER_SPINE" =~ ^[0-9]+$ ]] || die "ZHISUAN_SLURM_LEAVES_PER_SPINE must be a whole number, got '$PER_SPINE'"
+[[ "$SCHED_PARAMS" =~ ^[A-Za-z0-9_=,.:-]*$ ]] || die "ZHISUAN_SLURM_SCHED_PARAMS: comma-separated key=value words only, got '$SCHED_PARAMS'"
 [ "$(id -u)" = 0 ] || die "must run as root (slurmd runs as root; configs are written for user slurm)"
 
 if [ "${1:-}" = --restart ]; then
@@ -235,7 +244,7 @@ SlurmdParameters=config_overrides
 ReturnToService=1
 SchedulerType=sched/backfill
 # Submit → running in ~1 s instead of 1–3 s.
-SchedulerParameters=batch_sched_delay=0
+SchedulerParameters=batch_sched_delay=0${SCHED_PARAMS:+,$SCHED_PARAMS}
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 # Without it a job with no --mem takes the whole node.
@@ -263,8 +272,11 @@ AutoDetect=off
 NodeName=${all_nodes} Name=gpu Type=${GPU_TYPE} File=${fakegpu}/nvidia[0-$((GPUS - 1))]
 EOF
 
-# One leaf per Zhisuan block (nodesPerBlock consecutive nodes), all under one spine.
+# One leaf per Zhisuan block (nodesPerBlock consecutive nodes); all under one spine, or with
+# ZHISUAN_SLURM_LEAVES_PER_SPINE, spines of that many leaves (Zhisuan pods) under one core.
 leaves=$(( (NODES + PER_LEAF - 1) / PER_LEAF ))
+# switches <prefix> <first> <last>: leaf0 or leaf[0-3]
+switches() { if (( $2 == $3 )); then echo "$1$2"; else echo "$1[$2-$3]"; fi; }
 {
   for ((l = 0; l < leaves; l++)); do
     a=$(( l * PER_LEAF + 1 ))
@@ -272,7 +284,18 @@ leaves=$(( (NODES + PER_LEAF - 1) / PER_LEAF ))
     (( b > NODES )) && b=$NODES
     if (( a == b )); then echo "SwitchName=leaf$l Nodes=$(node "$a")"; else echo "SwitchName=leaf$l Nodes=$(range "$a" "$b")"; fi
   done
-  if (( leaves == 1 )); then echo "SwitchName=spine0 Switches=leaf0"; else echo "SwitchName=spine0 Switches=leaf[0-$((leaves - 1))]"; fi
+  if (( PER_SPINE == 0 )); then
+    echo "SwitchName=spine0 Switches=$(switches leaf 0 $((leaves - 1)))"
+  else
+    spines=$(( (leaves + PER_SPINE - 1) / PER_SPINE ))
+    for ((p = 0; p < spines; p++)); do
+      a=$(( p * PER_SPINE ))
+      b=$(( (p + 1) * PER_SPINE - 1 ))
+      (( b >= leaves )) && b=$(( leaves - 1 ))
+      echo "SwitchName=spine$p Switches=$(switches leaf "$a" "$b")"
+    done
+    echo "SwitchName=core0 Switches=$(switches spine 0 $((spines - 1)))"
+  fi
 } >"$etc/topology.conf"
 chmod 0644 "$conf" "$etc/gres.conf" "$etc/topology.conf"
 export SLURM_CONF="$conf"

@@ -20,6 +20,7 @@ export { nodeHealth } from './node-health.js'
 export { buildSubmission, jobName, shellQuote, type SubmissionOptions } from './submission.js'
 export { SlurmRestClient, SlurmRestError, type SlurmRestClientOptions } from './client.js'
 export { compressHostlist, expandHostlist } from './hostlist.js'
+export { parseJobComp, type JobCompRecord } from './jobcomp.js'
 export {
   Scontrol,
   execFileAsync,
