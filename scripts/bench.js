@@ -1,4 +1,4 @@
-// Runs every bench/*.bench.js in its own Node process (clean heap, --expose-gc) and stops on
+// Runs every bench/*.bench.js (or those whose name holds the argument, *.slurm-bench.js too) in its own Node process (clean heap, --expose-gc) and stops on
 // the first failure. Each bench prints its figures and the targets it checks.
 import { readdirSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url'
 const dir = fileURLToPath(new URL('../bench/', import.meta.url))
 const only = process.argv[2]
 const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.bench.js') && (only === undefined || f.includes(only)))
+  // *.slurm-bench.js need root and a Slurm they start: only when named (npm run bench -- NAME)
+  .filter((f) =>
+    only === undefined
+      ? f.endsWith('.bench.js')
+      : /\.(slurm-)?bench\.js$/.test(f) && f.includes(only),
+  )
   .sort()
 let failed = 0
 for (const [i, file] of files.entries()) {

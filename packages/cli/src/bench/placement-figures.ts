@@ -1,0 +1,207 @@
+import { nodeTier, tierRank, type Cluster, type Tier } from '@zhisuan/domain'
+import {
+  jobsFromTrace,
+  simulate,
+  withGangs,
+  type SimConfig,
+  type SimJob,
+  type TraceRow,
+} from '@zhisuan/sim'
+
+/**
+ * The side-by-side placement figures of one job sequence run by two schedulers on one fabric
+ * (issue #16): how much of each multi-node gang's ring crosses a spine or the core, the highest
+ * tier it spans, waits and utilization — overall and per gang size. One function computes them
+ * for every world from the same per-job runs, so Slurm and Zhisuan are measured alike.
+ */
+
+/** One job as a world ran it: its nodes (fabric indices, in the order its ring visits them) and times, seconds. */
+export interface JobRun {
+  readonly id: string
+  readonly accelerators: number
+  readonly nodes: readonly number[]
+  readonly submitS: number
+  readonly startS: number
+  readonly endS: number
+}
+
+/** The figures of one group of jobs. */
+export interface PlacementFigures {
+  readonly jobs: number
+  /** Multi-node jobs among them. */
+  readonly gangs: number
+  /** Ring edges crossing a spine (or the core), accelerator-weighted over multi-node jobs. */
+  readonly spineShare: number
+  /** Ring edges crossing the core, accelerator-weighted over multi-node jobs. */
+  readonly coreShare: number
+  /** Mean highest tier of multi-node jobs (leaf 2, spine 3, core 4); NaN with none. */
+  readonly meanTopTier: number
+  readonly meanWaitH: number
+  readonly p99WaitH: number
+}
+
+/** Figures overall and per gang size, and the utilization of the whole run. */
+export interface PlacementReport {
+  readonly overall: PlacementFigures
+  /** By accelerators per job: '1–8 GPUs' (one node), then each multi-node size ('16 GPUs'). */
+  readonly bySize: Readonly<Record<string, PlacementFigures>>
+  /** Allocated accelerator-time over capacity, from the first submission to the last start. */
+  readonly utilization: number
+}
+
+/**
+ * A job's size class: every one-node job together, each multi-node size on its own ('1–8 GPUs',
+ * '16 GPUs'; not bare numbers, which an object would reorder).
+ */
+export const sizeClass = (accelerators: number, perNode: number): string =>
+  `${accelerators <= perNode ? `1–${perNode}` : String(accelerators)} GPUs`
+
+function figuresOf(cluster: Cluster, runs: readonly JobRun[]): PlacementFigures {
+  let weight = 0
+  let spine = 0
+  let core = 0
+  let topTiers = 0
+  let gangs = 0
+  for (const run of runs) {
+    const ring = [...new Set(run.nodes)]
+    if (ring.length <= 1) {
+      continue
+    }
+    gangs++
+    let crossSpine = 0
+    let crossCore = 0
+    let top: Tier = 'leaf'
+    for (let i = 0; i < ring.length; i++) {
+      const t = nodeTier(cluster.fabric, ring[i] ?? 0, ring[(i + 1) % ring.length] ?? 0)
+      if (tierRank(t) > tierRank(top)) {
+        top = t
+      }
+      crossSpine += t === 'spine' || t === 'core' ? 1 : 0
+      crossCore += t === 'core' ? 1 : 0
+    }
+    weight += run.accelerators
+    spine += (run.accelerators * crossSpine) / ring.length
+    core += (run.accelerators * crossCore) / ring.length
+    topTiers += tierRank(top)
+  }
+  const waits = runs.map((r) => (r.startS - r.submitS) / 3600).sort((a, b) => a - b)
+  return {
+    jobs: runs.length,
+    gangs,
+    spineShare: weight > 0 ? spine / weight : 0,
+    coreShare: weight > 0 ? core / weight : 0,
+    meanTopTier: gangs > 0 ? topTiers / gangs : Number.NaN,
+    meanWaitH: waits.reduce((s, w) => s + w, 0) / Math.max(1, waits.length),
+    p99WaitH: waits[Math.min(waits.length - 1, Math.floor(0.99 * waits.length))] ?? 0,
+  }
+}
+
+/**
+ * The report of one run of a sequence.
+ * @param perNode accelerators per node, for the one-node size class.
+ */
+export function placementReport(
+  cluster: Cluster,
+  runs: readonly JobRun[],
+  perNode: number,
+): PlacementReport {
+  const groups = new Map<string, JobRun[]>()
+  for (const run of runs) {
+    const key = sizeClass(run.accelerators, perNode)
+    groups.set(key, [...(groups.get(key) ?? []), run])
+  }
+  const order = [...groups.keys()].sort((a, b) => Number.parseInt(a) - Number.parseInt(b))
+  const first = Math.min(...runs.map((r) => r.submitS))
+  const lastStart = Math.max(...runs.map((r) => r.startS))
+  let allocated = 0
+  for (const r of runs) {
+    allocated += r.accelerators * Math.max(0, Math.min(r.endS, lastStart) - r.startS)
+  }
+  const window = cluster.fabric.acceleratorCount * Math.max(1, lastStart - first)
+  return {
+    overall: figuresOf(cluster, runs),
+    bySize: Object.fromEntries(order.map((k) => [k, figuresOf(cluster, groups.get(k) ?? [])])),
+    utilization: allocated / window,
+  }
+}
+
+/** How a sequence is made: which trace jobs, how many gangs of which sizes, at what load. */
+export interface SequenceOptions {
+  /** Trace jobs of at most this many hours (a multi-day tail leaves the cluster idle after the submissions). */
+  readonly maxHours: number
+  readonly traceJobs: number
+  readonly gangs: number
+  readonly gangSizes: readonly number[]
+  readonly gangHours: readonly [number, number]
+  readonly load: number
+  readonly capacity: number
+  readonly perNode: number
+  readonly seed: number
+  /**
+   * Runtime limits are whole multiples of this (Slurm's `-t` counts minutes; a replay compressed
+   * ×C can only give limits of C minutes of trace time): every job's limit is its work × `limitFactor`, rounded up.
+   */
+  readonly limitStepS: number
+  readonly limitFactor: number
+}
+
+/** The heavy sequence of issue #16: the Philly window's first 400 jobs of ≤ 12 h and 117 gangs of 16–64 GPUs at 80% of 512. */
+export const heavySequence: Omit<SequenceOptions, 'limitStepS'> = {
+  maxHours: 12,
+  traceJobs: 400,
+  gangs: 117,
+  gangSizes: [16, 32, 64],
+  gangHours: [0.5, 8],
+  load: 0.8,
+  capacity: 512,
+  perNode: 8,
+  seed: 7,
+  limitFactor: 1.5,
+}
+
+/**
+ * A job sequence from a trace plus synthetic gangs (`withGangs`), each job given a runtime limit
+ * both worlds see alike. Deterministic for the options.
+ */
+export function placementSequence(rows: readonly TraceRow[], o: SequenceOptions): SimJob[] {
+  const short = rows.filter((r) => r.durationS <= o.maxHours * 3600).slice(0, o.traceJobs)
+  const jobs = withGangs(jobsFromTrace(short, o.perNode), {
+    gangs: o.gangs,
+    sizes: o.gangSizes,
+    perNode: o.perNode,
+    hours: o.gangHours,
+    load: o.load,
+    capacity: o.capacity,
+    seed: o.seed,
+  })
+  return jobs.map((j) => ({
+    ...j,
+    timeLimitS: Math.max(1, Math.ceil((j.workS * o.limitFactor) / o.limitStepS)) * o.limitStepS,
+  }))
+}
+
+/**
+ * The sequence run through the simulator with a policy (no failures, no checkpoint cost): the
+ * same scheduler and lifecycle as `zhisuan up`, on the cluster's fabric.
+ */
+export function simulatedRuns(
+  cluster: Cluster,
+  jobs: readonly SimJob[],
+  policy: SimConfig['policy'],
+): JobRun[] {
+  const result = simulate(cluster, jobs, {
+    seed: 1,
+    policy,
+    failures: null,
+    checkpoint: { intervalS: 'auto', stallS: 0, restartS: 0 },
+    jobResults: true,
+  })
+  return (result.accounts ?? []).map((a) => ({
+    id: a.id,
+    accelerators: a.accelerators,
+    nodes: a.nodes,
+    submitS: a.submitS,
+    startS: a.firstStartS ?? Number.NaN,
+    endS: a.endS ?? Number.NaN,
+  }))
+}
