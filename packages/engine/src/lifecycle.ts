@@ -154,7 +154,11 @@ export class Engine {
     this.apply(result.decisions, t, effects)
     let wake = Number.POSITIVE_INFINITY
     for (const reason of result.pending.values()) {
-      if (reason.kind === 'waiting-for-reservation' && reason.until > t) {
+      // a reservation's start, or when a gang waiting for a better placement takes what is free
+      if (
+        (reason.kind === 'waiting-for-reservation' || reason.kind === 'waiting-for-placement') &&
+        reason.until > t
+      ) {
         wake = Math.min(wake, reason.until)
       }
     }

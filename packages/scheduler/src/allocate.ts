@@ -1,6 +1,7 @@
 import { clusterRefusal, quotaRefusal, topologyRefusal } from './admit.js'
 import { mayBackfill, placeWithReservedNodes, reservationReason } from './backfill.js'
 import { commitPlacement } from './commit.js'
+import { placementWait } from './placement-wait.js'
 import type { GangRequest, PlacementResult } from './placement.js'
 import { familyRequests, type FamilyRequest } from './requests.js'
 import { gangOf, placeGang, type Session } from './session.js'
@@ -72,7 +73,10 @@ function allocateRequest(s: Session, job: JobSpec, req: FamilyRequest, now: numb
     result = placeWithReservedNodes(s, gang)
   }
   if (result.ok) {
-    return { placed: commitPlacement(s, job, req, result, now) }
+    const wait = placementWait(s, job, req, result.score, now)
+    return wait === undefined
+      ? { placed: commitPlacement(s, job, req, result, now) }
+      : { reason: wait, request: req }
   }
   const reason = capacityReason(s, job, req, gang, result)
   if (

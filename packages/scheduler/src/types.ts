@@ -73,6 +73,16 @@ export interface SchedulerConfig {
   readonly placement?: 'topology' | 'first-fit'
   /** Runtime assumed for a job without a limit when reserving for a blocked gang, s; default 7 days. */
   readonly defaultRuntimeLimitS?: number
+  /**
+   * How long a multi-node gang may wait for a placement in the smallest domain that can hold it
+   * (one leaf block, else one spine pod) rather than start now across a higher tier: this share
+   * of its runtime limit (default 0.05), at most `placementWaitMaxS` (default 1 h); 0 never
+   * waits. An estimate, not a measurement: a gang whose traffic crosses a spine runs some percent
+   * slower for all its runtime, so a wait of a few percent of it pays (BENCHMARKS.md, placement
+   * against Slurm). `topology.mode: required` is unaffected (it never starts above its tier).
+   */
+  readonly placementWaitShare?: number
+  readonly placementWaitMaxS?: number
 }
 
 /** Why a pending job is not running, for people and for programs. */
@@ -112,6 +122,17 @@ export type PendingReason =
       readonly workloadClass: WorkloadClass
       readonly requestedScu: number
       readonly ceilingScu: number
+      readonly message: string
+    }
+  /** It fits now only across a higher tier than it needs, and waits a while for a better place. */
+  | {
+      readonly kind: 'waiting-for-placement'
+      /** The tier it would span if it started now. */
+      readonly tier: Tier
+      /** The smallest tier that can hold it. */
+      readonly bestTier: Tier
+      /** When it stops waiting and takes what there is, s. */
+      readonly until: number
       readonly message: string
     }
   | {

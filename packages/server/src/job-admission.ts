@@ -42,6 +42,7 @@ function pathOf(reason: PendingReason, body: JobBody): string {
     case 'quota-exceeded':
     case 'insufficient-capacity':
     case 'waiting-for-reservation':
+    case 'waiting-for-placement':
       return amount
   }
 }

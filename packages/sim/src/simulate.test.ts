@@ -198,6 +198,25 @@ describe('placement', () => {
   })
 })
 
+describe('waiting for a better placement', () => {
+  it('starts a gang across the spine when its wait is over, even with nothing else happening', () => {
+    // lab-64: 2 blocks of 4 nodes; two 3-node gangs leave one free node in each block, so a
+    // 2-node gang fits only across the spine: it waits its hour (no limit: the default's 5%,
+    // capped), and the engine wakes for it then
+    const long = { tenant: 't', submitS: 0, workS: 30 * 86_400, replicas: 3, perReplica: 8 }
+    const jobs: SimJob[] = [
+      { ...long, id: 'x' },
+      { ...long, id: 'y' },
+      { id: 'gang', tenant: 't', submitS: 600, workS: 3600, replicas: 2, perReplica: 8 },
+    ]
+    const result = simulate(lab, jobs, { ...base, jobResults: true, horizonS: 86_400 })
+    const gang = result.accounts?.find((a) => a.id === 'gang')
+    expect(gang?.firstStartS).toBeGreaterThanOrEqual(600 + 3600)
+    expect(gang?.firstStartS).toBeLessThanOrEqual(600 + 3600 + 60)
+    expect(gang?.tier).toBe('spine')
+  })
+})
+
 describe('ends and horizons', () => {
   it('integrates up to the horizon when a job is still running there', () => {
     const job: SimJob = {

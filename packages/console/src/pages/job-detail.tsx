@@ -184,6 +184,8 @@ const pendingKindWords: Record<string, string> = {
   'exceeds-cluster': 'larger than the whole cluster; it waits until the cluster grows',
   'exceeds-quota-ceiling': 'larger than its tenant may ever hold (guarantee + borrowing limit)',
   'waiting-for-reservation': 'it fits only on nodes held for another job that starts there first',
+  'waiting-for-placement':
+    'it fits now only across a higher network tier than it needs, and waits a while for a better place',
   'arch-mismatch': 'no pool has the CPU architecture it asks for',
   'no-such-family': 'no pool has the chip family it asks for',
   'invalid-request': 'the scheduler cannot read its request',

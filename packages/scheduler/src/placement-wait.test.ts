@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import { job, openConfig, testCluster, testScheduler } from './testing.js'
+import type { Decision } from './types.js'
+
+const placed = (decisions: readonly Decision[], id: string) =>
+  decisions.find((d): d is Decision & { kind: 'place' } => d.kind === 'place' && d.jobId === id)
+
+/**
+ * 2 pods × 2 blocks × 4 nodes: one busy node in every block (nodes 0, 4, 8, 12), so no block
+ * holds a 4-node gang now, and each pod holds 6 free nodes.
+ */
+function fragmented(config = openConfig) {
+  const s = testScheduler(testCluster(), config)
+  for (const n of [0, 4, 8, 12]) {
+    s.adopt(job(`busy-${n}`, { runtimeLimitS: 7200 }), [n], 0)
+  }
+  return s
+}
+
+describe('waiting for a better placement', () => {
+  it('holds a gang that would span the spine while one leaf can hold it, and says why and until when', () => {
+    const s = fragmented()
+    s.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000, submittedAt: 100 }))
+    const { decisions, pending } = s.schedule(100)
+    expect(placed(decisions, 'gang')).toBeUndefined()
+    // 5% of a 10 h limit: 30 min from its submission
+    expect(pending.get('gang')).toEqual({
+      kind: 'waiting-for-placement',
+      tier: 'spine',
+      bestTier: 'leaf',
+      until: 100 + 1800,
+      message:
+        'waits for a better placement: now it would span the spine (2 blocks); one leaf block can hold it, and it waits for one 30 min more at most (5% of its 10 h runtime limit, at most 1 h), then takes what is free',
+    })
+  })
+
+  it('takes a leaf that frees up while it waits', () => {
+    const s = fragmented()
+    s.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000, submittedAt: 100 }))
+    s.schedule(100)
+    s.remove('busy-8')
+    const gang = placed(s.schedule(600).decisions, 'gang')
+    expect(gang?.score.tier).toBe('leaf')
+    expect(gang?.nodes).toEqual([8, 9, 10, 11])
+  })
+
+  it('takes what is free when its wait is over', () => {
+    const s = fragmented()
+    s.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000, submittedAt: 100 }))
+    expect(placed(s.schedule(1899).decisions, 'gang')).toBeUndefined()
+    expect(placed(s.schedule(1900).decisions, 'gang')?.score.tier).toBe('spine')
+  })
+
+  it('waits at most an hour, and a job without a limit counts the default limit', () => {
+    const s = fragmented()
+    s.submit(job('long', { replicas: 4, runtimeLimitS: 30 * 86_400 }))
+    s.submit(job('unlimited', { replicas: 4, submittedAt: 5 }))
+    const { pending } = s.schedule(10)
+    expect(pending.get('long')).toMatchObject({ kind: 'waiting-for-placement', until: 3600 })
+    expect(pending.get('unlimited')).toMatchObject({ until: 5 + 3600 })
+  })
+
+  it('never holds a gang whose best tier is the one it would span, a required topology, or with a share of 0', () => {
+    const big = fragmented()
+    // 6 nodes fit no leaf of 4: the spine is its best; it starts now
+    big.submit(job('six', { replicas: 6, runtimeLimitS: 36_000 }))
+    expect(placed(big.schedule(0).decisions, 'six')?.score.tier).toBe('spine')
+    const required = fragmented()
+    required.submit(job('spine-ok', { replicas: 4, topology: { mode: 'required', tier: 'spine' } }))
+    expect(placed(required.schedule(0).decisions, 'spine-ok')).toBeDefined()
+    const never = fragmented({ ...openConfig, placementWaitShare: 0 })
+    never.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000 }))
+    expect(placed(never.schedule(0).decisions, 'gang')?.score.tier).toBe('spine')
+    const firstFit = fragmented({ ...openConfig, placement: 'first-fit' })
+    firstFit.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000 }))
+    expect(placed(firstFit.schedule(0).decisions, 'gang')).toBeDefined()
+  })
+
+  it('lets smaller jobs behind it run meanwhile (it holds no nodes)', () => {
+    const s = fragmented()
+    s.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000, priority: 5 }))
+    s.submit(job('small', { submittedAt: 1 }))
+    const { decisions, pending } = s.schedule(10)
+    expect(pending.get('gang')?.kind).toBe('waiting-for-placement')
+    expect(placed(decisions, 'small')).toBeDefined()
+  })
+})
