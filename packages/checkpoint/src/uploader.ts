@@ -5,7 +5,17 @@ import { withRetry, type BackoffPolicy } from './backoff.js'
 import { manifestFile, scanCheckpoints } from './local-checkpoints.js'
 import type { CheckpointRecord, CheckpointState, ShardReportBody } from './registry-client.js'
 import { copyShard, isLocalProblem } from './shard-copy.js'
-import { registration, sameShards, track, type Tracked, type TrackedShard } from './tracked.js'
+import { UploadStats } from './upload-stats.js'
+import {
+  byStep,
+  compareScan,
+  pendingOf,
+  registration,
+  sameShards,
+  statusOf,
+  type Tracked,
+  type TrackedShard,
+} from './tracked.js'
 import type {
   LocalCheckpointStatus,
   UploaderEvent,
@@ -47,20 +57,7 @@ export class Uploader {
   private chain: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private running = false
-  private active = 0
-  private busyMs = 0
-  private busySince = 0
-  private readonly counts = {
-    bytesSent: 0,
-    bytesDurable: 0,
-    shardsDurable: 0,
-    shardsSkipped: 0,
-    shardsRejected: 0,
-    shardsUnreadable: 0,
-    committed: 0,
-    retries: 0,
-  }
-  private readonly dropped: { step: number; dir: string }[] = []
+  private readonly tally = new UploadStats()
 
   constructor(private readonly options: UploaderOptions) {
     this.policy = { baseMs: 500, maxMs: 60_000, ...options.backoff }
@@ -113,25 +110,12 @@ export class Uploader {
 
   /** Counters since the uploader was made. */
   stats(): UploaderStats {
-    const busy = this.busyMs + (this.active > 0 ? performance.now() - this.busySince : 0)
-    return {
-      ...this.counts,
-      bytesPerSecond: busy > 0 ? (this.counts.bytesSent * 1000) / busy : 0,
-      pendingLocal: this.pending().length,
-      dropped: this.dropped.map((d) => ({ ...d })),
-    }
+    return this.tally.snapshot(pendingOf(this.tracked.values()).length)
   }
 
   /** The local checkpoints being tracked, oldest first. */
   checkpoints(): LocalCheckpointStatus[] {
-    return this.byStep().map((cp) => ({
-      dir: cp.dir,
-      step: cp.manifest.step,
-      checkpointId: cp.id,
-      state: cp.dropped ? 'dropped' : (cp.state ?? 'unregistered'),
-      shards: cp.shards.size,
-      shardsDurable: [...cp.shards.values()].filter((s) => s.state === 'durable').length,
-    }))
+    return byStep(this.tracked.values()).map(statusOf)
   }
 
   private emit(event: UploaderEvent): void {
@@ -144,14 +128,6 @@ export class Uploader {
     }
   }
 
-  private byStep(): Tracked[] {
-    return [...this.tracked.values()].sort((a, b) => a.manifest.step - b.manifest.step)
-  }
-
-  private pending(): Tracked[] {
-    return this.byStep().filter((cp) => !cp.dropped && cp.state !== 'committed')
-  }
-
   /** Scans are one at a time: the timer's and `pass`'s queue behind each other. */
   private tick(): Promise<void> {
     const run = this.chain.then(() => this.scan())
@@ -162,31 +138,18 @@ export class Uploader {
   private async scan(): Promise<void> {
     this.abort.signal.throwIfAborted()
     const found = await scanCheckpoints(this.options.root)
-    const seen = new Set(found.map((c) => c.dir))
-    for (const [dir, cp] of this.tracked) {
-      if (!seen.has(dir)) {
-        // Deleted under us (the job's own retention): stop caring.
-        cp.abort.abort(new ZhisuanError('not-found', `${dir} was deleted`))
-        this.tracked.delete(dir)
-      }
+    const { gone, added, invalid } = compareScan(this.tracked, found)
+    for (const cp of gone) {
+      // Deleted under us (the job's own retention): stop caring.
+      cp.abort.abort(new ZhisuanError('not-found', `${cp.dir} was deleted`))
+      this.tracked.delete(cp.dir)
     }
-    const steps = new Map(this.byStep().map((cp) => [cp.manifest.step, cp.dir]))
-    for (const local of found) {
-      if (this.tracked.has(local.dir)) {
-        continue
-      }
-      if (local.kind === 'invalid') {
-        this.invalid(local.dir, `${manifestFile}: ${local.reason}`)
-        continue
-      }
-      const twin = steps.get(local.manifest.step)
-      if (twin !== undefined) {
-        this.invalid(local.dir, `step ${local.manifest.step} is already in ${twin}`)
-        continue
-      }
-      this.reported.delete(local.dir)
-      steps.set(local.manifest.step, local.dir)
-      this.tracked.set(local.dir, track(local.dir, local.manifest))
+    for (const { dir, reason } of invalid) {
+      this.invalid(dir, reason)
+    }
+    for (const cp of added) {
+      this.reported.delete(cp.dir)
+      this.tracked.set(cp.dir, cp)
     }
     await this.relieve()
     await this.resolve()
@@ -205,7 +168,7 @@ export class Uploader {
   private async relieve(): Promise<void> {
     const limit = this.options.maxPendingLocal ?? 2
     for (;;) {
-      const waiting = this.pending()
+      const waiting = pendingOf(this.tracked.values())
       const oldest = waiting[0]
       if (oldest === undefined || waiting.length <= limit) {
         return
@@ -224,7 +187,7 @@ export class Uploader {
       await rm(join(this.options.root, cp.dir, manifestFile), { force: true })
       await rm(join(this.options.root, cp.dir), { recursive: true, force: true })
       this.tracked.delete(cp.dir)
-      this.dropped.push({ step: cp.manifest.step, dir: cp.dir })
+      this.tally.dropped.push({ step: cp.manifest.step, dir: cp.dir })
       this.emit({ kind: 'dropped', step: cp.manifest.step, dir: cp.dir })
     }
   }
@@ -246,16 +209,16 @@ export class Uploader {
 
   /** Registers (or finds by step) every tracked checkpoint the registry has not answered for. */
   private async resolve(): Promise<void> {
-    const unknown = this.byStep().filter((cp) => cp.state === undefined)
+    const unknown = byStep(this.tracked.values()).filter((cp) => cp.state === undefined)
     if (unknown.length === 0) {
       return
     }
     const { registry, jobId } = this.options
     const attempts = { ...this.policy, attempts: 4 }
     const records = await withRetry(() => registry.list(jobId), attempts, this.retrying('list'))
-    const byStep = new Map(records.map((r) => [r.step, r]))
+    const recordOf = new Map(records.map((r) => [r.step, r]))
     for (const cp of unknown) {
-      const found = byStep.get(cp.manifest.step)
+      const found = recordOf.get(cp.manifest.step)
       if (found !== undefined) {
         this.adopt(cp, found, true)
         continue
@@ -288,7 +251,7 @@ export class Uploader {
       const entry = cp.shards.get(shard.path)
       if (entry !== undefined && shard.state === 'durable') {
         entry.state = 'durable'
-        this.counts.shardsSkipped++
+        this.tally.counts.shardsSkipped++
         this.emit({ kind: 'shard-skipped', step: cp.manifest.step, path: shard.path })
       } else if (entry !== undefined && shard.state === 'corrupt') {
         entry.state = 'rejected'
@@ -306,7 +269,7 @@ export class Uploader {
   }
 
   private enqueue(): void {
-    for (const cp of this.byStep()) {
+    for (const cp of byStep(this.tracked.values())) {
       if (cp.state !== 'pending' || cp.dropped) {
         continue
       }
@@ -322,7 +285,7 @@ export class Uploader {
 
   private pump(): void {
     const limit = this.options.concurrency ?? 4
-    while (this.active < limit && this.queue.length > 0 && !this.abort.signal.aborted) {
+    while (this.tally.active < limit && this.queue.length > 0 && !this.abort.signal.aborted) {
       const next = this.queue.shift()
       if (next === undefined) {
         break
@@ -332,15 +295,9 @@ export class Uploader {
         entry.state = 'todo'
         continue
       }
-      if (this.active === 0) {
-        this.busySince = performance.now()
-      }
-      this.active++
+      this.tally.begin()
       const job = this.upload(cp, entry).finally(() => {
-        this.active--
-        if (this.active === 0) {
-          this.busyMs += performance.now() - this.busySince
-        }
+        this.tally.end()
         this.jobs.delete(job)
         cp.jobs.delete(job)
         this.pump()
@@ -371,7 +328,7 @@ export class Uploader {
             ? {}
             : { readChunkBytes: this.options.readChunkBytes }),
           onBytes: (n) => {
-            this.counts.bytesSent += n
+            this.tally.counts.bytesSent += n
           },
         })
       const copied = await withRetry(copy, this.policy, {
@@ -387,13 +344,13 @@ export class Uploader {
       })
       if (result.shard.state === 'durable') {
         entry.state = 'durable'
-        this.counts.shardsDurable++
-        this.counts.bytesDurable += size
+        this.tally.counts.shardsDurable++
+        this.tally.counts.bytesDurable += size
         const seconds = (performance.now() - started) / 1000
         this.emit({ kind: 'shard-durable', step, path, bytes: size, seconds, ...copied })
       } else {
         entry.state = 'rejected'
-        this.counts.shardsRejected++
+        this.tally.counts.shardsRejected++
         const state = result.shard.state
         this.emit({ kind: 'shard-rejected', step, path, sha256: copied.sha256, state })
       }
@@ -403,7 +360,7 @@ export class Uploader {
         entry.state = 'todo'
       } else if (isLocalProblem(error)) {
         entry.state = 'unreadable'
-        this.counts.shardsUnreadable++
+        this.tally.counts.shardsUnreadable++
         this.emit({ kind: 'shard-unreadable', step, path, reason: message(error) })
       } else {
         entry.state = 'todo'
@@ -416,7 +373,7 @@ export class Uploader {
     const was = cp.state
     cp.state = state
     if (state === 'committed' && was !== 'committed') {
-      this.counts.committed++
+      this.tally.counts.committed++
       const bytes = cp.manifest.shards.reduce((sum, s) => sum + s.size, 0)
       const seconds = (performance.now() - (cp.firstUploadAt ?? performance.now())) / 1000
       this.emit({
@@ -436,7 +393,7 @@ export class Uploader {
     return {
       signal: this.abort.signal,
       onRetry: (error, attempt, delayMs) => {
-        this.counts.retries++
+        this.tally.counts.retries++
         this.emit({ kind: 'retry', operation, attempt, delayMs, reason: message(error) })
       },
     }

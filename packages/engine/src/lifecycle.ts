@@ -1,6 +1,5 @@
 import type { Tier } from '@zhisuan/domain'
 import { Scheduler, type Decision } from '@zhisuan/scheduler'
-import { keptWork, wallSecondsFor } from './checkpoint-work.js'
 import { CycleTimer } from './cycle-timer.js'
 import { lifecycleDefaults } from './defaults.js'
 import type {
@@ -11,25 +10,8 @@ import type {
   InterruptCause,
 } from './engine-types.js'
 import { deeperTier, type JobAccount } from './job-account.js'
+import { newLive, settle, startRun, type Live } from './live-job.js'
 import { placeableNow } from './placeable-now.js'
-
-interface Live {
-  readonly job: EngineJob
-  readonly account: JobAccount
-  readonly accelerators: number
-  remainingS: number
-  running: boolean
-  /** Numbers the job's runs; a run's end event with another number is stale. */
-  run: number
-  startedAt: number
-  delayS: number
-  pace: number
-  endsAt: number
-  /** Delay owed at the next start (the detection time of a gang sent back by a failure). */
-  owedS: number
-  /** Slowdowns have been settled up to here. */
-  slowedUntil: number
-}
 
 /**
  * The job lifecycle, pure and synchronous: jobs, node changes, run ends and time in; the
@@ -99,34 +81,8 @@ export class Engine {
    * sooner already.
    */
   submit(job: EngineJob, now: number): number | undefined {
-    const accelerators = job.spec.replicas * job.spec.acceleratorsPerReplica
     this.scheduler.submit(job.spec)
-    this.jobs.set(job.spec.id, {
-      job,
-      account: {
-        id: job.spec.id,
-        tenant: job.spec.tenant,
-        accelerators,
-        submitS: job.spec.submittedAt,
-        workS: job.workS,
-        state: 'pending',
-        nodes: [],
-        tier: null,
-        restarts: 0,
-        interruptions: 0,
-        lostAcceleratorS: 0,
-      },
-      accelerators,
-      remainingS: job.workS,
-      running: false,
-      run: 0,
-      startedAt: now,
-      delayS: 0,
-      pace: 1,
-      endsAt: Number.POSITIVE_INFINITY,
-      owedS: 0,
-      slowedUntil: 0,
-    })
+    this.jobs.set(job.spec.id, newLive(job, now))
     return this.timer.changed(now)
   }
 
@@ -349,13 +305,13 @@ export class Engine {
     this.allocatedCount += s.accelerators
     effects.push({ kind: 'placed', jobId: s.job.spec.id, nodes, restart })
     this.setPace(s)
-    this.startRun(s, now, restart ? this.options.restartS + s.owedS : 0, effects)
+    startRun(s, now, restart ? this.options.restartS + s.owedS : 0, effects)
     s.owedS = 0
   }
 
   /** Back in the queue with what its checkpoints kept. */
   private requeue(s: Live, cause: InterruptCause, now: number, effects: EngineEffect[]): void {
-    const { keptS, lostAcceleratorS } = this.settle(s, now)
+    const { keptS, lostAcceleratorS } = settle(s, now)
     s.running = false
     s.account.state = 'pending'
     s.account.restarts++
@@ -375,7 +331,7 @@ export class Engine {
     detectionS: number,
     effects: EngineEffect[],
   ): void {
-    const { keptS, lostAcceleratorS } = this.settle(s, now)
+    const { keptS, lostAcceleratorS } = settle(s, now)
     s.account.restarts++
     if (cause !== 'software') {
       const gang = this.scheduler.running().find((r) => r.spec.id === s.job.spec.id)
@@ -391,29 +347,12 @@ export class Engine {
       keptS,
       lostAcceleratorS,
     })
-    this.startRun(s, now, detectionS + this.options.restartS, effects)
-  }
-
-  /** Takes the kept work off what remains and charges the rest of the run as lost. */
-  private settle(s: Live, now: number): { keptS: number; lostAcceleratorS: number } {
-    const { keptS, unkeptWallS } = keptWork(s, s.job.checkpoint, s.remainingS, now)
-    const lostAcceleratorS = unkeptWallS * s.accelerators
-    s.remainingS -= keptS
-    s.account.lostAcceleratorS += lostAcceleratorS
-    return { keptS, lostAcceleratorS }
+    startRun(s, now, detectionS + this.options.restartS, effects)
   }
 
   private setPace(s: Live): void {
     s.pace = this.paceOf(s.job, s.account.nodes)
     this.paceArea += s.pace * s.accelerators
     this.paceWeight += s.accelerators
-  }
-
-  private startRun(s: Live, now: number, delayS: number, effects: EngineEffect[]): void {
-    s.run++
-    s.startedAt = now
-    s.delayS = delayS
-    s.endsAt = now + delayS + wallSecondsFor(s.remainingS, s.pace, s.job.checkpoint)
-    effects.push({ kind: 'run', jobId: s.job.spec.id, run: s.run, endsAt: s.endsAt })
   }
 }
