@@ -8,6 +8,7 @@ export {
 export { closestNames, editDistance, nearestName } from './suggest.js'
 export {
   parseSourceText,
+  pointerSegments,
   pointerToPath,
   validateSchema,
   type SourceDocument,

@@ -57,7 +57,8 @@ export function pointerToPath(segments: readonly (string | number)[]): string {
   return out
 }
 
-function pointerSegments(pointer: string): string[] {
+/** The segments of a JSON pointer (`/chip/family` → chip, family), `~1` and `~0` unescaped. */
+export function pointerSegments(pointer: string): string[] {
   return pointer === ''
     ? []
     : pointer

@@ -2,7 +2,7 @@ import type { WorkloadClass } from '@zhisuan/perf'
 import { ceilingProblem, clusterProblem } from './feasibility.js'
 import { largestDomain, topologyProblem, type FamilyRequest } from './requests.js'
 import type { Session } from './session.js'
-import type { JobSpec, PendingReason } from './types.js'
+import type { JobSpec, PendingReason, TopologyTier } from './types.js'
 
 /**
  * Why a job can never run on a family: more replicas than all its nodes hold together, healthy
@@ -29,13 +29,26 @@ export function topologyRefusal(
   if (required === undefined) {
     return undefined
   }
-  const key = `${req.family}|${req.perReplica}|${required}|${job.archs.join(',')}`
+  return topologyProblem(req, required, cachedLargest(s, job, req, required))
+}
+
+/**
+ * Replicas of the request the largest domain of a tier holds (healthy or not, spares out),
+ * cached in the session until spares change.
+ */
+export function cachedLargest(
+  s: Session,
+  job: JobSpec,
+  req: FamilyRequest,
+  tier: TopologyTier,
+): number {
+  const key = `${req.family}|${req.perReplica}|${tier}|${job.archs.join(',')}`
   let largest = s.largestCache.get(key)
   if (largest === undefined) {
-    largest = largestDomain(s.cluster, req.family, job.archs, req.perReplica, required)
+    largest = largestDomain(s.cluster, req.family, job.archs, req.perReplica, tier)
     s.largestCache.set(key, largest)
   }
-  return topologyProblem(req, required, largest)
+  return largest
 }
 
 /**

@@ -78,7 +78,7 @@ function allocateRequest(s: Session, job: JobSpec, req: FamilyRequest, now: numb
       ? { placed: commitPlacement(s, job, req, result, now) }
       : { reason: wait, request: req }
   }
-  const reason = capacityReason(s, job, req, gang, result)
+  const reason = capacityReason(s, job, req, gang, result, now)
   if (
     reason.kind === 'insufficient-capacity' &&
     (failedAt === undefined || req.replicas < failedAt.replicas)
@@ -94,9 +94,10 @@ function capacityReason(
   req: FamilyRequest,
   gang: GangRequest,
   result: PlacementResult & { ok: false },
+  now: number,
 ): PendingReason {
   return (
-    reservationReason(s, job, req, gang, result.freeReplicas) ?? {
+    reservationReason(s, job, req, gang, result.freeReplicas, now) ?? {
       kind: 'insufficient-capacity',
       family: req.family,
       tier: result.tier,

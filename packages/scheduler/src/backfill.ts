@@ -84,6 +84,7 @@ export function reservationReason(
   req: FamilyRequest,
   gang: GangRequest,
   freeReplicas: number,
+  now: number,
 ): PendingReason | undefined {
   const reserved = s.reservation
   if (
@@ -98,7 +99,7 @@ export function reservationReason(
       kind: 'waiting-for-reservation',
       reservedFor: reserved.jobId,
       until: reserved.until,
-      message: `fits only on nodes held for ${reserved.jobId}, which can start there in ${span(reserved.until - reserved.from)} (when the jobs running there reach their runtime limits); a runtime limit of its own ending before then would let it start now`,
+      message: `fits only on nodes held for ${reserved.jobId}, which can start there in ${span(reserved.until - now)} (when the jobs running there reach their runtime limits); a runtime limit of its own ending before then would let it start now`,
     }
   }
   return undefined

@@ -1,25 +1,28 @@
 import { tierRank, type Tier } from '@zhisuan/domain'
 import { defaultRuntimeLimitS } from './backfill.js'
 import type { PlacementScore } from './types.js'
-import { largestDomain, type FamilyRequest } from './requests.js'
+import { cachedLargest } from './admit.js'
+import type { FamilyRequest } from './requests.js'
 import type { Session } from './session.js'
 import type { JobSpec, PendingReason } from './types.js'
 import { span } from './wording.js'
 
-/** Defaults of `placementWaitShare` and `placementWaitMaxS` (see SchedulerConfig). */
-export const defaultPlacementWaitShare = 0.05
-export const defaultPlacementWaitMaxS = 3600
+/**
+ * Defaults of `placementWaitShare` and `placementWaitMaxS` (see SchedulerConfig). Chosen, not
+ * measured: no figure here says what a spine crossing costs a gang (that is the twin's job in
+ * #16, item 4); 5% of the runtime limit, at most 1 h, is what the placement bench against Slurm
+ * ran with (BENCHMARKS.md, "Placement against a real Slurm", commit 2a06286): 0.4% of gang
+ * traffic over a spine against Slurm's 3.8–6.4%, same utilization, 64-GPU gangs waiting 25%
+ * longer. An earlier try on tree-64 (BENCHMARKS.md, Scheduler) found 5–30 min waits changed
+ * nothing there and 60 min made it worse, before small jobs were packed as they are now.
+ */
+const defaultPlacementWaitShare = 0.05
+const defaultPlacementWaitMaxS = 3600
 
 /** The smallest tier one domain of which can hold the gang on an empty cluster: leaf, spine or core. */
 function bestTier(s: Session, job: JobSpec, req: FamilyRequest): Tier {
   for (const tier of ['leaf', 'spine'] as const) {
-    const key = `${req.family}|${req.perReplica}|${tier}|${job.archs.join(',')}`
-    let largest = s.largestCache.get(key)
-    if (largest === undefined) {
-      largest = largestDomain(s.cluster, req.family, job.archs, req.perReplica, tier)
-      s.largestCache.set(key, largest)
-    }
-    if (largest >= req.replicas) {
+    if (cachedLargest(s, job, req, tier) >= req.replicas) {
       return tier
     }
   }
@@ -54,7 +57,8 @@ export function placementWait(
     return undefined
   }
   const limit = job.runtimeLimitS ?? s.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS
-  const budget = Math.min(share * limit, s.config.placementWaitMaxS ?? defaultPlacementWaitMaxS)
+  const cap = s.config.placementWaitMaxS ?? defaultPlacementWaitMaxS
+  const budget = Math.min(share * limit, cap)
   const until = job.submittedAt + budget
   if (now >= until) {
     return undefined
@@ -65,6 +69,6 @@ export function placementWait(
     tier: score.tier,
     bestTier: best,
     until,
-    message: `waits for a better placement: now it would span the ${score.tier} (${score.blocks.length} blocks); ${where} can hold it, and it waits for one ${span(until - now)} more at most (${Math.round(share * 100)}% of its ${span(limit)} runtime limit, at most ${span(s.config.placementWaitMaxS ?? defaultPlacementWaitMaxS)}), then takes what is free`,
+    message: `waits for a better placement: now it would span the ${score.tier} (${score.blocks.length} blocks); ${where} can hold it, and it waits for one ${span(until - now)} more at most (${Math.round(share * 100)}% of its ${span(limit)} runtime limit, at most ${span(cap)}), then takes what is free`,
   }
 }

@@ -7,8 +7,6 @@ export interface Reservation {
   readonly jobId: string
   readonly nodes: readonly number[]
   readonly until: number
-  /** When it was made (the cycle's time), so a message can say how long the hold lasts. */
-  readonly from: number
 }
 
 /**
@@ -45,7 +43,7 @@ export function findReservation(
     }
     const placed = findPlacement(scratch, gang)
     if (placed.ok) {
-      return { jobId, nodes: placed.nodes, until: Math.max(now, end(job)), from: now }
+      return { jobId, nodes: placed.nodes, until: Math.max(now, end(job)) }
     }
   }
   return undefined

@@ -28,6 +28,7 @@ import { jobRoutes } from './routes-jobs.js'
 import { nodeRoutes } from './routes-nodes.js'
 import { tenantRoutes } from './routes-tenants.js'
 import { tokenRoutes } from './routes-tokens.js'
+import { fieldPath } from './validation-words.js'
 import { usageRoutes } from './routes-usage.js'
 import { ErrorSchema, SummaryView } from './views.js'
 
@@ -212,15 +213,15 @@ export async function buildApp(
  * handler, a row or a reply.
  */
 function rejectNonFinite(app: FastifyInstance): void {
-  const find = (value: unknown, path: string, depth: number): string | undefined => {
+  const find = (value: unknown, at: readonly string[]): string[] | undefined => {
     if (typeof value === 'number') {
-      return Number.isFinite(value) ? undefined : path
+      return Number.isFinite(value) ? undefined : [...at]
     }
-    if (depth > 32 || value === null || typeof value !== 'object') {
+    if (at.length > 32 || value === null || typeof value !== 'object') {
       return undefined
     }
     for (const [k, v] of Object.entries(value)) {
-      const hit = find(v, `${path}/${k}`, depth + 1)
+      const hit = find(v, [...at, k])
       if (hit !== undefined) {
         return hit
       }
@@ -229,9 +230,14 @@ function rejectNonFinite(app: FastifyInstance): void {
   }
   app.addHook('preHandler', (request, _reply, done) => {
     // paths as the validation errors give them: /a/b in the body, ?name in the query string
-    const inQuery = find(request.query, '', 0)
+    const inBody = find(request.body, [])
+    const inQuery = inBody === undefined ? find(request.query, []) : undefined
     const where =
-      find(request.body, '', 0) ?? (inQuery === undefined ? undefined : `?${inQuery.slice(1)}`)
+      inBody !== undefined
+        ? fieldPath('body', inBody)
+        : inQuery === undefined
+          ? undefined
+          : fieldPath('querystring', inQuery)
     const message = 'must be a finite number'
     done(
       where === undefined

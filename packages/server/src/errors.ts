@@ -1,11 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import { ZhisuanError, type ErrorCode } from '@zhisuan/domain'
+import { ZhisuanError, pointerSegments, type ErrorCode } from '@zhisuan/domain'
 import {
   choiceWords,
   errorWords,
   fieldPath,
   literalChoices,
-  pointerSegments,
   unionShapeWords,
   withGot,
   type Located,

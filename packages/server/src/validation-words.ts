@@ -1,4 +1,4 @@
-import { nearestName } from '@zhisuan/domain'
+import { nearestName, pointerSegments } from '@zhisuan/domain'
 
 /**
  * One schema-validator error as ajv reports it with `verbose: true` (Fastify's `error.validation`):
@@ -63,16 +63,6 @@ export function fieldPath(part: RequestPart, at: readonly string[]): string {
     case 'headers':
       return `headers/${at.join('/')}`
   }
-}
-
-/** The segments of a JSON pointer (`/chip/anyOf/0` → chip, anyOf, 0). */
-export function pointerSegments(pointer: string): string[] {
-  return pointer === ''
-    ? []
-    : pointer
-        .slice(1)
-        .split('/')
-        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
 /**
