@@ -20,6 +20,7 @@ import {
   simulatedRuns,
 } from '../packages/cli/dist/bench/placement-figures.js'
 import { slurmReplay } from '../packages/cli/dist/bench/slurm-replay.js'
+import { formatFixed, formatPercent } from '../packages/cli/dist/numbers.js'
 import { phillyTrace, readTrace } from '../packages/cli/dist/trace.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
@@ -101,7 +102,7 @@ for (let r = 1; r <= slurmRuns; r++) {
 step(3 + slurmRuns, 'the figures')
 const names = Object.keys(reports)
 const slurmNames = names.filter((n) => n.startsWith('Slurm'))
-const pct = (x) => `${(x * 100).toFixed(1)}%`
+const pct = (x) => formatPercent(x)
 const rows = []
 const sizes = Object.keys(reports.zhisuan.bySize)
 for (const size of ['all', ...sizes]) {
@@ -111,10 +112,10 @@ for (const size of ['all', ...sizes]) {
   if (size === 'all' || Number.parseInt(size) > perNode) {
     line('spine share', (x) => pct(x.spineShare))
     line('core share', (x) => pct(x.coreShare))
-    line('mean top tier', (x) => (Number.isNaN(x.meanTopTier) ? '' : x.meanTopTier.toFixed(2)))
+    line('mean top tier', (x) => (Number.isNaN(x.meanTopTier) ? '' : formatFixed(x.meanTopTier, 2)))
   }
-  line('mean wait h', (x) => x.meanWaitH.toFixed(2))
-  line('p99 wait h', (x) => x.p99WaitH.toFixed(2))
+  line('mean wait h', (x) => formatFixed(x.meanWaitH, 2))
+  line('p99 wait h', (x) => formatFixed(x.p99WaitH, 2))
 }
 rows.push(['utilization', ...names.map((n) => pct(reports[n].utilization))])
 const widths = [0, ...names].map((_, c) =>

@@ -1,4 +1,5 @@
-import { nodeTier, tierRank, type Cluster, type Tier } from '@zhisuan/domain'
+import { tierRank, type Cluster, type Tier } from '@zhisuan/domain'
+import { percentiles, ringTiers } from './scheduler-bench.js'
 import {
   jobsFromTrace,
   simulate,
@@ -71,8 +72,7 @@ function figuresOf(cluster: Cluster, runs: readonly JobRun[]): PlacementFigures 
     let crossSpine = 0
     let crossCore = 0
     let top: Tier = 'leaf'
-    for (let i = 0; i < ring.length; i++) {
-      const t = nodeTier(cluster.fabric, ring[i] ?? 0, ring[(i + 1) % ring.length] ?? 0)
+    for (const t of ringTiers(cluster, ring)) {
       if (tierRank(t) > tierRank(top)) {
         top = t
       }
@@ -84,7 +84,7 @@ function figuresOf(cluster: Cluster, runs: readonly JobRun[]): PlacementFigures 
     core += (run.accelerators * crossCore) / ring.length
     topTiers += tierRank(top)
   }
-  const waits = runs.map((r) => (r.startS - r.submitS) / 3600).sort((a, b) => a - b)
+  const waits = runs.map((r) => (r.startS - r.submitS) / 3600)
   return {
     jobs: runs.length,
     gangs,
@@ -92,7 +92,7 @@ function figuresOf(cluster: Cluster, runs: readonly JobRun[]): PlacementFigures 
     coreShare: weight > 0 ? core / weight : 0,
     meanTopTier: gangs > 0 ? topTiers / gangs : Number.NaN,
     meanWaitH: waits.reduce((s, w) => s + w, 0) / Math.max(1, waits.length),
-    p99WaitH: waits[Math.min(waits.length - 1, Math.floor(0.99 * waits.length))] ?? 0,
+    p99WaitH: percentiles(waits).p99,
   }
 }
 

@@ -1,4 +1,4 @@
-import { nodeTier, tierRank, type Cluster } from '@zhisuan/domain'
+import { nodeTier, tierRank, type Cluster, type Tier } from '@zhisuan/domain'
 import { findPlacement, type Decision, type JobSpec, type Scheduler } from '@zhisuan/scheduler'
 import { simulate, type SimConfig, type TraceRow } from '@zhisuan/sim'
 
@@ -208,13 +208,17 @@ function countPlacement(
   const fewest = Math.ceil(ring.length / perBlock)
   f.floor += fewest > 1 ? fewest : 0
   f.topTiers += tierRank(d.score.tier)
-  for (let i = 0; i < ring.length; i++) {
-    const t = nodeTier(cluster.fabric, ring[i] ?? 0, ring[(i + 1) % ring.length] ?? 0)
+  for (const t of ringTiers(cluster, ring)) {
     f.ringEdges++
     if (t === 'spine' || t === 'core') {
       f.crossing++
     }
   }
+}
+
+/** The tier each edge of a ring over `ring`'s nodes crosses, the last back to the first. */
+export function ringTiers(cluster: Cluster, ring: readonly number[]): Tier[] {
+  return ring.map((n, i) => nodeTier(cluster.fabric, n, ring[(i + 1) % ring.length] ?? n))
 }
 
 /** The distinct nodes of a placement in ring order (replicas on one node share it). */

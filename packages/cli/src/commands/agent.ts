@@ -22,6 +22,7 @@ import { tableWidth } from '../table.js'
 import { wrapWords } from '../text-width.js'
 import { acceptanceTable, inventoryTable } from './agent-tables.js'
 import { api } from './client.js'
+import { serverAndToken, untilSignalled } from './daemon.js'
 
 /** `15s`, `2m`, `500ms` or plain seconds → milliseconds. */
 function duration(flag: string, text: string): number {
@@ -45,14 +46,7 @@ export function registerAgent(program: Command, io: Io): void {
     .option('--node <name>', 'this node’s name in the cluster (default: the host name)')
     .option('--interval <d>', 'time between reports', '15s')
     .action(async (flags: { server?: string; token?: string; node?: string; interval: string }) => {
-      const server = flags.server ?? process.env['ZHISUAN_SERVER']
-      const token = flags.token ?? process.env['ZHISUAN_TOKEN']
-      if (server === undefined || token === undefined) {
-        throw new ZhisuanError(
-          'invalid-input',
-          'give --server and --token (or ZHISUAN_SERVER and ZHISUAN_TOKEN)',
-        )
-      }
+      const { server, token } = serverAndToken(flags)
       const { hostname } = await import('node:os')
       const node = flags.node ?? hostname()
       const runner = new Agent({
@@ -69,13 +63,7 @@ export function registerAgent(program: Command, io: Io): void {
       })
       io.out(`zhisuan agent for ${node} reporting to ${server} every ${flags.interval}`)
       runner.start()
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          void runner.stop().then(resolve)
-        }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
+      await untilSignalled(() => runner.stop())
     })
 
   agent

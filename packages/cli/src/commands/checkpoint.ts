@@ -15,6 +15,7 @@ import { wrapWords } from '../text-width.js'
 import { checkpointsTable, type CheckpointView } from './api-tables.js'
 import { api } from './client.js'
 import { describeUploadEvent } from './upload-events.js'
+import { serverAndToken, untilSignalled } from './daemon.js'
 
 interface UploadFlags {
   job: string
@@ -73,14 +74,7 @@ export function registerCheckpoint(program: Command, io: Io): void {
     .option('--token <token>', 'a token of the job’s tenant or node (env ZHISUAN_TOKEN)')
     .action(async (flags: UploadFlags) => {
       process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true'
-      const server = flags.server ?? process.env['ZHISUAN_SERVER']
-      const token = flags.token ?? process.env['ZHISUAN_TOKEN']
-      if (server === undefined || token === undefined) {
-        throw new ZhisuanError(
-          'invalid-input',
-          'give --server and --token (or ZHISUAN_SERVER and ZHISUAN_TOKEN)',
-        )
-      }
+      const { server, token } = serverAndToken(flags)
       const uploader = new Uploader({
         jobId: flags.job,
         root: flags.dir,
@@ -97,13 +91,7 @@ export function registerCheckpoint(program: Command, io: Io): void {
         return
       }
       uploader.start()
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          void uploader.stop().then(resolve)
-        }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
+      await untilSignalled(() => uploader.stop())
       io.out(JSON.stringify(uploader.stats(), null, 2))
     })
 

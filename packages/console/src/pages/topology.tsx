@@ -11,6 +11,7 @@ import {
   familiesOf,
   initialExpansion,
   mapView,
+  otherTenantJob,
   spanOf,
   stateLabel,
   type BlockView,
@@ -292,7 +293,7 @@ function NodeTile({ node, job }: { node: TopologyNode; job: string | undefined }
   const highlighted = job !== undefined
   const cells = acceleratorCells(node)
   const jobs = node.jobs
-    .map((j) => (j.id === 'other-tenant' ? 'another tenant’s' : j.id))
+    .map((j) => (j.id === otherTenantJob ? 'another tenant’s' : j.id))
     .join(', ')
   const state =
     node.health === 'failed' ? 'failed' : node.adminState === 'drained' ? 'drained' : 'healthy'
