@@ -95,7 +95,7 @@ export function JobDetailPage({ id }: { id: string }) {
           </>
         )}
       </dl>
-      {j.state === 'pending' ? <WhyPending id={j.id} /> : null}
+      {j.state === 'pending' ? <WhyPending job={j} /> : null}
       {j.progress === null || j.progress === undefined ? null : <Progress progress={j.progress} />}
       <Placement job={j} />
       <h2>State timeline</h2>
@@ -144,28 +144,16 @@ const durationSourceWords: Record<string, string> = {
   default: 'the default; the job gave no hint',
 }
 
-/** Why a pending job waits, in the scheduler's words (`GET /api/v1/jobs/{id}/why`). */
-function WhyPending({ id }: { id: string }) {
-  const why = useQuery({
-    queryKey: ['job', id, 'why'],
-    refetchInterval: 2000,
-    queryFn: async () =>
-      unwrap(await api.GET('/api/v1/jobs/{id}/why', { params: { path: { id } } })),
-  })
-  if (why.isError) {
-    return <ErrorBox error={why.error} title="Cannot ask why the job waits" />
-  }
-  if (why.data === undefined) {
-    return <Loading what="why the job waits" />
-  }
-  const reason = why.data.reason as { kind?: string; message?: string } | null
+/** Why a pending job waits: the scheduler's reason, which the job's own answer carries. */
+function WhyPending({ job }: { job: { reason?: unknown; message: string } }) {
+  const reason = job.reason as { kind?: string; message?: string } | null | undefined
   const kind = reason?.kind
   return (
     <div className="why" role="status" data-testid="why">
       <h2>Why pending</h2>
       <p>
         {reason?.message ??
-          (why.data.message === '' ? 'Waiting for the scheduler’s next pass.' : why.data.message)}
+          (job.message === '' ? 'Waiting for the scheduler’s next pass.' : job.message)}
       </p>
       {kind === undefined ? null : (
         <p className="why-kind">
