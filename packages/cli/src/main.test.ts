@@ -359,6 +359,51 @@ describe('zhisuan sim', () => {
     )
   })
 
+  it('shows what first fit costs on spines oversubscribed 15:1, by tier, in the summary and the report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zhisuan-whatif-'))
+    const { code, out } = await run(
+      'sim',
+      '--cluster',
+      example('tree-512-1to15.yaml'),
+      '--workload',
+      'philly-gangs',
+      '--compare',
+      'policy=zhisuan,first-fit',
+      '--report',
+      dir,
+      '--json',
+    )
+    expect(code).toBe(0)
+    interface Run {
+      jobs: { completed: number }
+      goodputAcceleratorHours: number
+      allocatedAcceleratorHours: number
+      placementSlowdown: number
+      placementByTier: { tier: string; slowdown: number; contentionAcceleratorHours: number }[]
+    }
+    const runs = JSON.parse(out) as Record<string, Run>
+    const ours = runs['policy=zhisuan']
+    const firstFit = runs['policy=first-fit']
+    // the same work done; first fit holds its accelerators longer for it, and all of the extra
+    // is in gangs whose rings climb to the core, where 15:1 uplinks are shared
+    expect(ours?.jobs.completed).toBe(517)
+    expect(firstFit?.goodputAcceleratorHours).toBe(ours?.goodputAcceleratorHours)
+    const goodputShare = (r?: Run) =>
+      (r?.goodputAcceleratorHours ?? 0) / (r?.allocatedAcceleratorHours ?? 1)
+    expect(goodputShare(ours) - goodputShare(firstFit)).toBeGreaterThan(0.01)
+    expect(firstFit?.placementSlowdown).toBeGreaterThan(1.01)
+    expect(ours?.placementSlowdown).toBeLessThan(1.001)
+    const core = firstFit?.placementByTier.find((t) => t.tier === 'core')
+    expect(core?.slowdown).toBeGreaterThan(1.03)
+    const slowed = (r?: Run) =>
+      (r?.placementByTier ?? []).reduce((s, t) => s + t.contentionAcceleratorHours, 0)
+    expect(core?.contentionAcceleratorHours).toBeCloseTo(slowed(firstFit), 3)
+    const md = await readFile(join(dir, 'report.md'), 'utf8')
+    expect(md).toMatch(/## Placement by tier/)
+    expect(md).toMatch(/\| core \| policy=first-fit \| \d+ \| \d+ \| ×1\.0[3-9]\d \|/)
+    expect(await readFile(join(dir, 'placement.svg'), 'utf8')).toMatch(/^<svg/)
+  })
+
   it('writes one row per job with --jobs-out, from which utilization and waits recompute to the summary', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zhisuan-jobs-'))
     const trace = join(dir, 'trace.csv')
@@ -403,6 +448,7 @@ describe('zhisuan sim', () => {
       'tier',
       'restarts',
       'lost_accelerator_s',
+      'contention_s',
       'wait_s',
     ])
     expect(rows.every((r) => r['state'] === 'finished')).toBe(true)

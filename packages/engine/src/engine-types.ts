@@ -27,8 +27,6 @@ export interface EngineOptions {
    * engine never reads one itself. Without it, cycles report 0 s.
    */
   readonly timer?: () => number
-  /** Wall seconds per second of work of a job on these nodes (≥ 1); default 1 (the cluster model's). */
-  readonly paceOf?: (job: EngineJob, nodes: readonly number[]) => number
 }
 
 /** What a scheduling cycle did. */

@@ -26,6 +26,8 @@ export interface JobAccount {
   interruptions: number
   /** Accelerator-seconds held without being kept by a checkpoint (detection, restart, lost work). */
   lostAcceleratorS: number
+  /** Wall seconds its runs lost to a fabric shared with other gangs (see `Engine.repace`). */
+  contentionS: number
 }
 
 const tierRank: Readonly<Record<Tier, number>> = {

@@ -57,6 +57,32 @@ describe('the engine', () => {
     expect(e.account('a')).toMatchObject({ restarts: 1, interruptions: 1, state: 'running' })
   })
 
+  it('moves the end of a run as its contention changes, and keeps only the work done at each pace', () => {
+    const e = engine()
+    e.submit(job('a', 2, 3600), 0)
+    e.cycle(60)
+    // from t = 660 each second of work takes 2 s; at 1,260 back to full speed
+    expect(e.repace('a', 2, 660)).toMatchObject({ endsAt: 660 + 2 * 3000 })
+    expect(e.repace('a', 2, 700)).toBeUndefined() // no change, no new run
+    // 600 s of work done by 660, 300 more by 1,260: 2,700 s left at full speed
+    expect(e.repace('a', 1, 1260)).toMatchObject({ endsAt: 1260 + 2700 })
+    expect(e.account('a')?.contentionS).toBe(300)
+    // a failure at 1,560: 600 + 300 + 300 s of work done, two whole 600 s checkpoint periods
+    const failed = e.nodeFailed(e.account('a')?.nodes[0] ?? -1, true, 1560)
+    expect(failed.effects.find((x) => x.kind === 'restarted')).toMatchObject({ keptS: 1200 })
+    expect(e.ended('a', 999, 99_999).effects).toEqual([])
+  })
+
+  it('refuses a contention below 1 and ignores a job that is not running', () => {
+    const e = engine()
+    e.submit(job('a', 1, 3600), 0)
+    expect(e.repace('a', 2, 10)).toBeUndefined()
+    e.cycle(60)
+    expect(e.repace('a', 0.5, 100)).toBeUndefined()
+    expect(e.repace('a', Number.NaN, 100)).toBeUndefined()
+    expect(e.repace('missing', 2, 100)).toBeUndefined()
+  })
+
   it('sends a gang with nowhere to go back to the queue, owing its detection at the next start', () => {
     const e = engine()
     e.submit(job('big', 8, 7200), 0)

@@ -10,7 +10,7 @@ import type {
   InterruptCause,
 } from './engine-types.js'
 import { deeperTier, type JobAccount } from './job-account.js'
-import { newLive, settle, startRun, type Live } from './live-job.js'
+import { newLive, realizeContention, settle, startRun, type Live } from './live-job.js'
 import { placeableNow } from './placeable-now.js'
 
 /**
@@ -24,16 +24,12 @@ export class Engine {
   readonly scheduler: Scheduler
   private readonly jobs = new Map<string, Live>()
   private readonly timer: CycleTimer
-  private readonly paceOf: (job: EngineJob, nodes: readonly number[]) => number
   private runningCount = 0
   private allocatedCount = 0
-  private paceArea = 0
-  private paceWeight = 0
 
   constructor(private readonly options: EngineOptions) {
     this.scheduler = new Scheduler(options.cluster, options.catalog, options.scheduler)
     this.timer = new CycleTimer(options.cycleS ?? lifecycleDefaults.cycleS, options.cycleGrid)
-    this.paceOf = options.paceOf ?? (() => 1)
   }
 
   /** Jobs running now. */
@@ -44,11 +40,6 @@ export class Engine {
   /** Accelerators held by running jobs now. */
   get allocated(): number {
     return this.allocatedCount
-  }
-
-  /** Mean pace of every placement, accelerator-weighted (1 when there was none). */
-  get meanPace(): number {
-    return this.paceWeight > 0 ? this.paceArea / this.paceWeight : 1
   }
 
   /** When the next cycle is due (infinite when none is). */
@@ -144,6 +135,7 @@ export class Engine {
     if (s === undefined || !s.running || s.run !== run) {
       return { effects: [], cycleAt: undefined }
     }
+    realizeContention(s, now)
     s.running = false
     s.account.state = 'finished'
     s.account.endS = now
@@ -266,6 +258,25 @@ export class Engine {
   }
 
   /**
+   * A running job's pace on the fabric changed at `now` (other gangs started or ended on the
+   * uplinks it shares): from now on each second of its work takes `contention` wall seconds
+   * (≥ 1) until the next change. What it lost before now is charged as delay; its end moves.
+   */
+  repace(jobId: string, contention: number, now: number): EngineEffect | undefined {
+    const s = this.jobs.get(jobId)
+    if (s?.running !== true || !(contention >= 1) || contention === s.contention) {
+      return undefined
+    }
+    realizeContention(s, now)
+    const workFrom = Math.max(now, s.contentionFrom)
+    const baseWallS = Math.max(0, s.endsAt - workFrom) / s.contention
+    s.contention = contention
+    s.endsAt = workFrom + baseWallS * contention
+    s.run++
+    return { kind: 'run', jobId, run: s.run, endsAt: s.endsAt }
+  }
+
+  /**
    * Ids of pending jobs that a cycle now would place on free nodes (no preemption): an audit of
    * work conservation that does not touch this engine's state (see `placeableNow`).
    */
@@ -304,7 +315,6 @@ export class Engine {
     this.runningCount++
     this.allocatedCount += s.accelerators
     effects.push({ kind: 'placed', jobId: s.job.spec.id, nodes, restart })
-    this.setPace(s)
     startRun(s, now, restart ? this.options.restartS + s.owedS : 0, effects)
     s.owedS = 0
   }
@@ -336,7 +346,6 @@ export class Engine {
     if (cause !== 'software') {
       const gang = this.scheduler.running().find((r) => r.spec.id === s.job.spec.id)
       s.account.nodes = gang?.nodes ?? []
-      this.setPace(s)
     }
     const jobId = s.job.spec.id
     effects.push({
@@ -348,11 +357,5 @@ export class Engine {
       lostAcceleratorS,
     })
     startRun(s, now, detectionS + this.options.restartS, effects)
-  }
-
-  private setPace(s: Live): void {
-    s.pace = this.paceOf(s.job, s.account.nodes)
-    this.paceArea += s.pace * s.accelerators
-    this.paceWeight += s.accelerators
   }
 }

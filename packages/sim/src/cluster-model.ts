@@ -1,22 +1,21 @@
-import type { Cluster } from '@zhisuan/domain'
 import { rdmaGoodput } from '@zhisuan/perf'
 import type { FailureCategory } from './failures.js'
 import type { NetworkEvents, SimJob } from './sim-job.js'
 
 /**
- * How much slower a gang runs on these nodes than packed: its plan's spread ratio, scaled by
- * how many more blocks it spans than the fewest its nodes fit in, over the most it could span.
+ * Share of a multi-node trace job's step spent in scale-out communication when it carries no
+ * plan of its own: 0.1, an estimate from Horovod's published scaling efficiency of about 90%
+ * for ResNet-101 and Inception V3 on 128 GPUs (Sergeev and Del Balso, arXiv:1802.05799, fig. 6),
+ * the models of the Philly era. Not measured on any trace.
  */
-export function placementPace(cluster: Cluster, job: SimJob, nodes: readonly number[]): number {
-  const slowdown = job.spreadSlowdown ?? 1
-  if (slowdown <= 1) {
-    return 1
-  }
-  const distinct = new Set(nodes)
-  const spanned = new Set([...distinct].map((n) => cluster.fabric.nodeBlock[n] ?? 0)).size
-  const fewest = Math.ceil(distinct.size / cluster.fabric.spec.nodesPerBlock)
-  const most = Math.min(distinct.size, cluster.fabric.blocks.length)
-  return most > fewest ? 1 + ((slowdown - 1) * (spanned - fewest)) / (most - fewest) : 1
+export const traceNetworkShare = 0.1
+
+/**
+ * A job's communication share: its plan's (`networkShare`) or, for a trace job, the trace
+ * default. A job on one node sends nothing over the fabric either way (see `ringLoads`).
+ */
+export function networkShareOf(job: SimJob): number {
+  return job.networkShare ?? traceNetworkShare
 }
 
 /** RDMA goodput during a loss episode (go-back-N); 0 for a link flap (loss ≥ 1). */

@@ -1,5 +1,5 @@
 export { failurePresets, llama3Mix, type FailureCategory, type FailureModel } from './failures.js'
-export { quantile, summarize, type JobRecord, type SimResult } from './metrics.js'
+export { quantile, summarize, type JobRecord, type SimResult, type TierFigures } from './metrics.js'
 export { createRng, type Rng, type Stream } from './rng.js'
 export { type NetworkEvents, type SimJob } from './sim-job.js'
 export type {

@@ -18,6 +18,8 @@ export interface JobResultRow {
   readonly tier: string | null
   readonly restarts: number
   readonly lost_accelerator_s: number
+  /** Wall seconds its runs lost to uplinks shared with other gangs. */
+  readonly contention_s: number
   /** First start less submission; empty when it never started. */
   readonly wait_s: number | null
 }
@@ -35,6 +37,7 @@ export const jobResultColumns = [
   'tier',
   'restarts',
   'lost_accelerator_s',
+  'contention_s',
   'wait_s',
 ] as const satisfies readonly (keyof JobResultRow)[]
 
@@ -58,6 +61,7 @@ export function jobResultRows(cluster: Cluster, accounts: readonly JobAccount[])
     tier: a.tier,
     restarts: a.restarts,
     lost_accelerator_s: round3(a.lostAcceleratorS),
+    contention_s: round3(a.contentionS),
     wait_s: a.firstStartS === undefined ? null : round3(a.firstStartS - a.submitS),
   }))
 }

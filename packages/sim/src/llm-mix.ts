@@ -2,7 +2,6 @@ import { ZhisuanError, type Cluster } from '@zhisuan/domain'
 import {
   chipOf,
   clusterJobNetwork,
-  evaluate,
   modelPreset,
   modernStack,
   searchParallelism,
@@ -57,8 +56,8 @@ export const llmMix: readonly LlmJobClass[] = [
  * Generates `days` of llm-mix arrivals for a cluster: Poisson per class, at rates that offer
  * `load` × the cluster's accelerators; each job's productive time is its tokens over the
  * tokens/s the performance model plans for it on the cluster's first pool (so the network and
- * the chip set job durations), and its plan's slowdown when spread one node per block (so
- * placement changes them too). Deterministic for the seed.
+ * the chip set job durations), and its plan's share of a step in scale-out communication (so
+ * uplinks shared with other gangs slow it; see `SharedUplinks`). Deterministic for the seed.
  */
 export function llmMixJobs(
   cluster: Cluster,
@@ -79,11 +78,7 @@ export function llmMixJobs(
     (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
     0,
   )
-  const spread = { ...net, placement: 'spread' as const }
-  const plans = new Map<
-    string,
-    { tokensPerSecond: number; networkShare: number; spreadSlowdown: number }
-  >()
+  const plans = new Map<string, { tokensPerSecond: number; networkShare: number }>()
   const planOf = (model: string, gpus: number) => {
     const key = `${model}|${gpus}`
     let value = plans.get(key)
@@ -93,18 +88,9 @@ export function llmMixJobs(
       const step = best?.step
       const network =
         step === undefined ? 0 : (step.dpCommS + step.ppCommS + step.cpCommS) / step.stepTimeS
-      // the same plan with its nodes one per block: every group crosses the spine
-      const spreadStep =
-        best === undefined
-          ? undefined
-          : evaluate(shape, chip, spread, best.parallelism, best.software).step
       value = {
         tokensPerSecond: best?.tokensPerSecond ?? 1,
         networkShare: Math.round(network * 1e4) / 1e4,
-        spreadSlowdown:
-          step === undefined || spreadStep === undefined
-            ? 1
-            : Math.round(Math.max(1, spreadStep.stepTimeS / step.stepTimeS) * 1e4) / 1e4,
       }
       plans.set(key, value)
     }
@@ -157,7 +143,6 @@ export function llmMixJobs(
         submitS: Math.round(t),
         workS: Math.round(tokens / tokensPerSecond(cls.model, gpus)),
         networkShare: planOf(cls.model, gpus).networkShare,
-        spreadSlowdown: planOf(cls.model, gpus).spreadSlowdown,
         replicas: gpus > perNode ? gpus / perNode : 1,
         perReplica: Math.min(gpus, perNode),
       })

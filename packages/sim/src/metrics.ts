@@ -1,3 +1,4 @@
+import { tierRank, type Tier } from '@zhisuan/domain'
 import type { JobAccount } from '@zhisuan/engine'
 
 /** What the twin remembers of each job: the engine's account of it. */
@@ -33,10 +34,59 @@ export interface SimResult {
   readonly simulatedDays: number
   readonly events: number
   /**
-   * Mean slowdown of placements against packed ones (1 = every gang as packed as its plan
-   * assumes), accelerator-weighted over every placement and replacement.
+   * Wall time of completed jobs' work over what it would take on uplinks of their own (1 = no
+   * gang ever shared a full uplink), accelerator-weighted.
    */
   readonly placementSlowdown: number
+  /** Completed jobs by the highest tier their placements spanned, with what sharing cost them. */
+  readonly placementByTier: readonly TierFigures[]
+}
+
+/** Completed jobs whose placements reached one tier. */
+export interface TierFigures {
+  readonly tier: string
+  readonly jobs: number
+  /** Their productive accelerator-hours. */
+  readonly acceleratorHours: number
+  /** Accelerator-weighted wall time over work (1 = never slowed by a shared uplink). */
+  readonly slowdown: number
+  /** Accelerator-hours they held while slowed by shared uplinks. */
+  readonly contentionAcceleratorHours: number
+}
+
+/** Completed jobs grouped by tier, lowest first. */
+function byTier(done: readonly JobRecord[]): TierFigures[] {
+  const groups = new Map<Tier, JobRecord[]>()
+  for (const r of done) {
+    const tier: Tier = r.tier ?? 'node'
+    groups.set(tier, [...(groups.get(tier) ?? []), r])
+  }
+  return [...groups.entries()]
+    .sort((a, b) => tierRank(a[0]) - tierRank(b[0]))
+    .map(([tier, rs]) => ({
+      tier,
+      jobs: rs.length,
+      acceleratorHours: round(
+        rs.reduce((s, r) => s + (r.workS * r.accelerators) / 3600, 0),
+        3,
+      ),
+      slowdown: round(contentionSlowdown(rs)),
+      contentionAcceleratorHours: round(
+        rs.reduce((s, r) => s + (r.contentionS * r.accelerators) / 3600, 0),
+        3,
+      ),
+    }))
+}
+
+/** (work + contention) / work, accelerator-weighted; 1 for none. */
+function contentionSlowdown(rs: readonly JobRecord[]): number {
+  let work = 0
+  let slowed = 0
+  for (const r of rs) {
+    work += r.workS * r.accelerators
+    slowed += (r.workS + r.contentionS) * r.accelerators
+  }
+  return work > 0 ? slowed / work : 1
 }
 
 /** The value below which a fraction `q` of the (sorted) samples lie. */
@@ -77,7 +127,6 @@ export function summarize(input: {
   readonly byCategory: ReadonlyMap<string, number>
   readonly interruptions: number
   readonly events: number
-  readonly placementSlowdown: number
 }): SimResult {
   const done = input.records.filter((r) => r.endS !== undefined && r.firstStartS !== undefined)
   const waits = input.records
@@ -123,6 +172,7 @@ export function summarize(input: {
     allocatedAcceleratorHours: round(input.allocatedArea / 3600, 3),
     simulatedDays: round(days),
     events: input.events,
-    placementSlowdown: round(input.placementSlowdown),
+    placementSlowdown: round(contentionSlowdown(done)),
+    placementByTier: byTier(done),
   }
 }

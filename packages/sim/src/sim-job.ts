@@ -8,17 +8,11 @@ export interface SimJob {
   readonly perReplica: number
   readonly priority?: number
   /**
-   * Fraction of the job's step time spent in scale-out communication (what packet loss slows);
-   * default 0.1. The llm-mix generator takes it from the performance model's plan.
+   * Fraction of the job's step time spent in scale-out communication: what packet loss and a
+   * shared uplink slow (see `SharedUplinks`); default `traceNetworkShare`. The llm-mix generator
+   * takes it from the performance model's plan.
    */
   readonly networkShare?: number
-  /**
-   * Step-time ratio of the job's plan when its nodes sit one per block instead of packed into
-   * as few blocks as they fill (≥ 1; default 1: a trace job's speed does not depend on where it
-   * runs). The twin slows a gang by this ratio times how far its placement is from packed; the
-   * llm-mix generator takes it from the performance model.
-   */
-  readonly spreadSlowdown?: number
   /**
    * The user's runtime estimate, s (Slurm's `-t`): the scheduler backfills a job with one ahead
    * of a reservation when it ends in time. Absent: the job cannot be backfilled.

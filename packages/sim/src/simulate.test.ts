@@ -165,9 +165,20 @@ describe('network loss episodes', () => {
 })
 
 describe('placement', () => {
-  it('slows a gang by how far it is spread beyond the blocks it fills, as its plan says', () => {
-    // lab-64: 2 blocks of 4 nodes. One node is busy for long; then a 4-node gang arrives. The
-    // topology policy packs it into the free block; first-fit takes nodes 1–4 across both.
+  // lab-64 with its leaves cabled 8:1: a block's uplink carries 4 nodes × 3.2 Tb/s / 8, half of
+  // one node's NICs, so a ring that leaves a block runs at half its NIC rate
+  const oversubscribed = parseClusterFile(
+    'lab-64-8to1.yaml',
+    readFileSync(
+      new URL('../../../examples/clusters/lab-64.yaml', import.meta.url),
+      'utf8',
+    ).replace('oversubscription: { leaf: 1 }', 'oversubscription: { leaf: 8 }'),
+    defaultCatalog(),
+  )
+
+  it('slows a gang whose ring leaves its block by its communication share over its uplink share', () => {
+    // One node is busy for long; then a 4-node gang arrives. The topology policy packs it into
+    // the free block; first fit takes nodes 1–4, across both blocks.
     const jobs: SimJob[] = [
       { id: 'long', tenant: 't', submitS: 0, workS: 100 * 86_400, replicas: 1, perReplica: 8 },
       {
@@ -177,24 +188,75 @@ describe('placement', () => {
         workS: 86_400,
         replicas: 4,
         perReplica: 8,
-        spreadSlowdown: 1.5,
+        networkShare: 0.2,
       },
     ]
     const config: SimConfig = {
       ...base,
       checkpoint: { intervalS: 3600, stallS: 0, restartS: 0 },
       horizonS: 20 * 86_400,
+      jobResults: true,
     }
-    const packed = simulate(lab, jobs, config)
-    const spread = simulate(lab, jobs, { ...config, policy: 'first-fit' })
+    const packed = simulate(oversubscribed, jobs, config)
+    const spread = simulate(oversubscribed, jobs, { ...config, policy: 'first-fit' })
     expect(packed.jobs.completed).toBe(1)
     expect(spread.jobs.completed).toBe(1)
     expect(packed.placementSlowdown).toBe(1)
-    // both blocks spanned where one would do, out of at most 2: the plan's full 1.5
-    expect(spread.placementSlowdown).toBeCloseTo((1 * 8 + 1.5 * 32) / 40, 6)
+    // half the NIC rate doubles the communication share: 0.8 + 0.2 × 2 = 1.2
+    expect(spread.placementSlowdown).toBeCloseTo(1.2, 6)
+    expect(spread.placementByTier).toEqual([
+      {
+        tier: 'spine',
+        jobs: 1,
+        acceleratorHours: 768,
+        slowdown: 1.2,
+        contentionAcceleratorHours: 153.6, // 0.2 × 768
+      },
+    ])
     // placed in the cycle at t = 60 s (the first arrival asked for it), 50 s after it arrived
     expect(packed.jctS.p50).toBeCloseTo(50 + 86_400, 3)
-    expect(spread.jctS.p50).toBeCloseTo(50 + 1.5 * 86_400, 3)
+    expect(spread.jctS.p50).toBeCloseTo(50 + 1.2 * 86_400, 3)
+    const gang = spread.accounts?.find((a) => a.id === 'gang')
+    expect(gang?.contentionS).toBeCloseTo(0.2 * 86_400, 3)
+    // on the non-blocking lab the same spread costs nothing
+    expect(simulate(lab, jobs, { ...config, policy: 'first-fit' }).placementSlowdown).toBe(1)
+  })
+
+  it('charges only the gang whose ring leaves its block', () => {
+    // Node 0 is busy, so first fit puts gang a on nodes 1–2 (block 0), b on 3–4 (across both
+    // blocks) and c on 5–6 (block 1): only b's ring leaves a block.
+    const two = (id: string, submitS: number, workS: number): SimJob => ({
+      id,
+      tenant: 't',
+      submitS,
+      workS,
+      replicas: 2,
+      perReplica: 8,
+      networkShare: 0.5,
+    })
+    const jobs: SimJob[] = [
+      { id: 'long', tenant: 't', submitS: 0, workS: 100 * 86_400, replicas: 1, perReplica: 8 },
+      two('a', 10, 86_400),
+      two('b', 10, 86_400),
+      two('c', 10, 43_200),
+    ]
+    const config: SimConfig = {
+      ...base,
+      policy: 'first-fit',
+      checkpoint: { intervalS: 3600, stallS: 0, restartS: 0 },
+      horizonS: 20 * 86_400,
+      jobResults: true,
+    }
+    const result = simulate(oversubscribed, jobs, config)
+    const byId = new Map(result.accounts?.map((a) => [a.id, a]))
+    // b (nodes 3, 4) leaves each block once: half its NIC rate, 0.5 + 0.5 × 2 = 1.5
+    expect(byId.get('a')?.contentionS).toBe(0)
+    expect(byId.get('c')?.contentionS).toBe(0)
+    expect(byId.get('b')?.contentionS).toBeCloseTo(0.5 * 86_400, 3)
+    expect((byId.get('b')?.endS ?? 0) - (byId.get('b')?.firstStartS ?? 0)).toBeCloseTo(
+      1.5 * 86_400,
+      3,
+    )
   })
 })
 

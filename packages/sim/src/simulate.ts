@@ -3,11 +3,12 @@ import { ZhisuanError, defaultCatalog, type Cluster } from '@zhisuan/domain'
 import { dalyInterval } from '@zhisuan/perf'
 import type { SchedulerConfig } from '@zhisuan/scheduler'
 import { Engine, lifecycleDefaults, type EngineEffect, type EngineJob } from '@zhisuan/engine'
-import { episodeGoodput, episodeLoss, pickCause, placementPace } from './cluster-model.js'
+import { episodeGoodput, episodeLoss, networkShareOf, pickCause } from './cluster-model.js'
 import type { SimConfig, SimOutcome, Timeline } from './sim-config.js'
 import type { SimJob } from './sim-job.js'
 import { createRng } from './rng.js'
 import { summarize } from './metrics.js'
+import { SharedUplinks } from './uplinks.js'
 
 type Event =
   | { readonly t: number; readonly seq: number; readonly kind: 'arrival'; readonly index: number }
@@ -57,6 +58,9 @@ export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimC
 /** One run of `simulate`: the event heap and the cluster model around the engine. */
 class Simulation {
   private readonly engine: Engine
+  private readonly uplinks: SharedUplinks
+  /** The contention last given to each gang that climbs an uplink. */
+  private readonly paced = new Map<string, number>()
   private readonly events = new Heap<Event>((a, b) => a.t - b.t || a.seq - b.seq)
   private seq = 0
   private readonly simJobs = new Map<string, SimJob>()
@@ -104,11 +108,8 @@ class Simulation {
       ...(config.cycleS === undefined ? {} : { cycleS: config.cycleS }),
       ...(config.cycleTimer === undefined ? {} : { timer: config.cycleTimer }),
       ...(config.cycleGrid === undefined ? {} : { cycleGrid: config.cycleGrid }),
-      paceOf: (job, nodes) => {
-        const sim = this.simJobs.get(job.spec.id)
-        return sim === undefined ? 1 : placementPace(cluster, sim, nodes)
-      },
     })
+    this.uplinks = new SharedUplinks(cluster.fabric)
     this.rng = createRng(config.seed)
     this.failureTimes = this.rng.stream('failure-times')
     this.failureNodes = this.rng.stream('failure-accelerators')
@@ -147,9 +148,47 @@ class Simulation {
   }
 
   private carryOut(effects: readonly EngineEffect[]): void {
+    let moved = false
     for (const e of effects) {
       if (e.kind === 'run') {
         this.push({ t: e.endsAt, kind: 'complete', id: e.jobId, run: e.run })
+      } else if (e.kind === 'placed' || e.kind === 'restarted') {
+        // a new run starts at full speed: its contention is given again below
+        this.paced.delete(e.jobId)
+        const job = this.simJobs.get(e.jobId)
+        const share = job === undefined ? 0 : networkShareOf(job)
+        moved = this.uplinks.set(e.jobId, e.nodes, share) || moved
+      } else {
+        moved = this.uplinks.remove(e.jobId) || moved
+        this.paced.delete(e.jobId)
+      }
+    }
+    if (moved) {
+      this.rebalance()
+    }
+  }
+
+  /** Gives every gang on a shared uplink its max-min share now that a gang started or ended. */
+  private rebalance(): void {
+    const paces = this.uplinks.paces()
+    // gangs that no longer climb an uplink run at full speed again
+    for (const id of this.paced.keys()) {
+      if (!paces.has(id)) {
+        paces.set(id, 1)
+      }
+    }
+    for (const [id, pace] of paces) {
+      if (pace === (this.paced.get(id) ?? 1)) {
+        continue
+      }
+      if (pace > 1) {
+        this.paced.set(id, pace)
+      } else {
+        this.paced.delete(id)
+      }
+      const effect = this.engine.repace(id, pace, this.now)
+      if (effect?.kind === 'run') {
+        this.push({ t: effect.endsAt, kind: 'complete', id: effect.jobId, run: effect.run })
       }
     }
   }
@@ -224,6 +263,7 @@ class Simulation {
         if (effects.length > 0) {
           this.finished++
         }
+        this.carryOut(effects)
         this.cycleAt(cycleAt)
         return false
       }
@@ -362,7 +402,8 @@ class Simulation {
       if (overlap <= 0) {
         continue
       }
-      const share = this.simJobs.get(r.spec.id)?.networkShare ?? 0.1
+      const sim = this.simJobs.get(r.spec.id)
+      const share = sim === undefined ? 0 : networkShareOf(sim)
       const effect = this.engine.slowed(
         r.spec.id,
         episodeLoss(this.goodput, share, overlap),
@@ -386,7 +427,6 @@ class Simulation {
       byCategory: this.byCategory,
       interruptions: accounts.reduce((s, a) => s + a.interruptions, 0),
       events: this.processed,
-      placementSlowdown: this.engine.meanPace,
     })
     return {
       ...summary,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { Presets, SingleBar } from 'cli-progress'
-import { ZhisuanError } from '@zhisuan/domain'
+import { ZhisuanError, tiers } from '@zhisuan/domain'
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -32,6 +32,7 @@ import type { Io } from '../output.js'
 import { table, tableWidth } from '../table.js'
 import { wrapWords } from '../text-width.js'
 import { phillyTrace, readTrace } from '../trace.js'
+import { heavySequence, placementSequence } from '../bench/placement-figures.js'
 import {
   prepareReportDir,
   writeAtomic,
@@ -150,7 +151,19 @@ function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
 
 const hours = (s: number) => `${formatFixed(s / 3600, 2)} h`
 
-const rows = (r: SimResult, price: number): [string, string][] => [
+/** One row per tier any run's jobs reached: what sharing uplinks cost the jobs that spanned it. */
+const tierRows = (r: SimResult, tiers: readonly string[]): [string, string][] =>
+  tiers.map((tier) => {
+    const t = r.placementByTier.find((x) => x.tier === tier)
+    return [
+      `  jobs reaching ${tier}: count · slowdown · acc-h slowed`,
+      t === undefined
+        ? '–'
+        : `${formatCount(t.jobs)} · ×${t.slowdown.toFixed(3)} · ${formatCount(t.contentionAcceleratorHours)}`,
+    ]
+  })
+
+const rows = (r: SimResult, price: number, tiers: readonly string[]): [string, string][] => [
   [
     'jobs submitted / completed',
     `${formatCount(r.jobs.submitted)} / ${formatCount(r.jobs.completed)}`,
@@ -163,7 +176,8 @@ const rows = (r: SimResult, price: number): [string, string][] => [
     `${formatCount(r.failures.count)} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
   ],
   ['interruptions of running jobs', formatCount(r.interruptions)],
-  ['placement slowdown against packed', `×${r.placementSlowdown.toFixed(4)}`],
+  ['slowdown on shared uplinks', `×${r.placementSlowdown.toFixed(4)}`],
+  ...tierRows(r, tiers),
   [
     'ETTR overall / largest 1% of jobs',
     `${formatPercent(r.ettr.overall)} / ${formatPercent(r.ettr.largestJobs)}`,
@@ -213,7 +227,7 @@ function jobsCsv(runs: readonly { label: string; rows: readonly JobResultRow[] }
 /** Runs `zhisuan sim`. */
 export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   const { cluster } = await loadClusterFile(flags.cluster)
-  const workload = choiceOption('--workload', flags.workload, ['llm-mix'] as const)
+  const workload = choiceOption('--workload', flags.workload, ['llm-mix', 'philly-gangs'] as const)
   if (workload !== undefined && flags.trace !== undefined) {
     throw new ZhisuanError('invalid-input', 'give --trace or --workload, not both')
   }
@@ -221,6 +235,17 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   if (workload === 'llm-mix') {
     const days = numberOption('--days', flags.days, 0.001) ?? 30
     jobs = llmMixJobs(cluster, { days, seed: intOption('--seed', flags.seed, 0) ?? 1 })
+  } else if (workload === 'philly-gangs') {
+    // the placement bench's heavy sequence, its gangs at 80% of this cluster
+    jobs = placementSequence(await readTrace(phillyTrace), {
+      ...heavySequence,
+      capacity: cluster.pools.reduce(
+        (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
+        0,
+      ),
+      perNode: Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode)),
+      limitStepS: 60,
+    })
   } else {
     const perNode = Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode))
     jobs = jobsFromTrace(await readTrace(flags.trace ?? phillyTrace), perNode)
@@ -328,7 +353,14 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   io.out(
     `${cluster.name}: ${plural(cluster.fabric.acceleratorCount, 'accelerator')}, ${plural(jobs.length, 'job')} from ${workload ?? flags.trace ?? 'data/traces/philly'}`,
   )
-  const columns = results.map((r) => rows(r.result, price))
+  const reached = new Set(results.flatMap((r) => r.result.placementByTier.map((t) => t.tier)))
+  const columns = results.map((r) =>
+    rows(
+      r.result,
+      price,
+      tiers.filter((t) => reached.has(t)),
+    ),
+  )
   io.out(
     table(
       ['figure', ...results.map((r) => r.label)],
@@ -349,7 +381,7 @@ export function registerSim(program: Command, io: Io): void {
     .option('--trace <csv>', 'trace in the normalized schema (default: the shipped Philly window)')
     .option(
       '--workload <name>',
-      'llm-mix: synthetic pre-training, fine-tuning and experiments (with --days)',
+      'llm-mix: synthetic pre-training, fine-tuning and experiments (with --days); philly-gangs: the Philly window with 16–64-accelerator gangs at 80% load',
     )
     .option('--days <d>', 'stop after this many simulated days')
     .option('--seed <n>', 'random seed (default 1)')

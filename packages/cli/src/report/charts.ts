@@ -34,7 +34,7 @@ export function timeChart(
 ): string {
   return renderSvg({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
+    legend: { bottom: 0, itemGap: 24 },
     grid: { left: 70, right: 30, top: 40, bottom: 60 },
     xAxis: { type: 'value', name: 'day', nameLocation: 'middle', nameGap: 25 },
     yAxis: { type: 'value', name: yName, ...(percent ? { max: 100 } : {}) },
@@ -52,13 +52,14 @@ export function barChart(
   title: string,
   categories: readonly string[],
   bars: readonly { name: string; values: readonly number[] }[],
+  unit = 'jobs',
 ): string {
   return renderSvg({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
+    legend: { bottom: 0, itemGap: 24 },
     grid: { left: 70, right: 30, top: 40, bottom: 60 },
     xAxis: { type: 'category', data: [...categories] },
-    yAxis: { type: 'value', name: 'jobs' },
+    yAxis: { type: 'value', name: unit },
     series: bars.map((b) => ({ type: 'bar', name: b.name, data: [...b.values] })),
   })
 }

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs'
 import { access, mkdir, rename, stat, writeFile } from 'node:fs/promises'
-import { ZhisuanError } from '@zhisuan/domain'
+import { ZhisuanError, tiers, type Tier } from '@zhisuan/domain'
 import { join } from 'node:path'
 import type { JobResultRow, SimResult, Timeline } from '@zhisuan/sim'
 import { barChart, svgToPng, timeChart, type Line } from './charts.js'
@@ -84,7 +84,7 @@ function markdown(
       (r) => `${r.failures.count} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
     ],
     ['interruptions', (r) => String(r.interruptions)],
-    ['placement slowdown against packed', (r) => `×${r.placementSlowdown.toFixed(4)}`],
+    ['slowdown on shared uplinks', (r) => `×${r.placementSlowdown.toFixed(4)}`],
     [
       'ETTR overall / largest jobs',
       (r) => `${(r.ettr.overall * 100).toFixed(1)}% / ${(r.ettr.largestJobs * 100).toFixed(1)}%`,
@@ -100,12 +100,39 @@ function markdown(
     .map(([k, v]) => `- ${k}: ${v}`)
     .join('\n')
   const images = charts.map((c) => `![${c}](${c}.svg)`).join('\n\n')
-  return `# ${title}\n\n${settingLines}\n\n${head}\n${body}\n\n${images}\n`
+  return `# ${title}\n\n${settingLines}\n\n${head}\n${body}\n\n${tierTable(runs)}\n\n${images}\n`
+}
+
+/** The tiers any run's completed jobs reached, lowest first. */
+const reachedTiers = (runs: readonly ReportRun[]): Tier[] => {
+  const reached = new Set(runs.flatMap((r) => r.result.placementByTier.map((t) => t.tier)))
+  return tiers.filter((t) => reached.has(t))
+}
+
+/** Completed jobs by the highest tier they spanned: how many, and what shared uplinks cost them. */
+function tierTable(runs: readonly ReportRun[]): string {
+  const lines = reachedTiers(runs).flatMap((tier) =>
+    runs.map((r) => {
+      const t = r.result.placementByTier.find((x) => x.tier === tier)
+      return t === undefined
+        ? `| ${tier} | ${r.label} | 0 | 0 | ×1.000 | 0.0 |`
+        : `| ${tier} | ${r.label} | ${t.jobs} | ${t.acceleratorHours.toFixed(0)} | ×${t.slowdown.toFixed(3)} | ${t.contentionAcceleratorHours.toFixed(1)} |`
+    }),
+  )
+  return [
+    '## Placement by tier',
+    '',
+    'Completed jobs by the highest fabric tier their placements spanned; the slowdown is their wall time over their work when gangs share uplinks (max-min fair), and the last column the accelerator-hours they held while slowed.',
+    '',
+    '| tier | run | jobs | work (acc-h) | slowdown | acc-h slowed |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...lines,
+  ].join('\n')
 }
 
 /**
  * Writes `report.json`, `report.md` and the charts (utilization, queue length, failures, ETTR
- * distribution) as SVG and PNG into `dir`. `report.json` holds no wall-clock figure, so the same
+ * distribution, accelerator-hours slowed by tier) as SVG and PNG into `dir`. `report.json` holds no wall-clock figure, so the same
  * seed and inputs give the same bytes.
  */
 export async function writeSimReport(
@@ -136,6 +163,18 @@ export async function writeSimReport(
       'Jobs by ETTR',
       Object.keys(runs[0]?.result.ettr.histogram ?? {}).map((b) => `≥ ${b}`),
       runs.map((r) => ({ name: r.label, values: Object.values(r.result.ettr.histogram) })),
+    ),
+    placement: barChart(
+      'Accelerator-hours slowed by shared uplinks, by highest tier',
+      reachedTiers(runs),
+      runs.map((r) => ({
+        name: r.label,
+        values: reachedTiers(runs).map(
+          (tier) =>
+            r.result.placementByTier.find((x) => x.tier === tier)?.contentionAcceleratorHours ?? 0,
+        ),
+      })),
+      'acc-h',
     ),
   }
   const written: string[] = []

@@ -85,7 +85,7 @@ export function reportRows(report: SimReport): { figure: string; values: string[
       (r) => `${r.failures.count} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
     ],
     ['interruptions', (r) => String(r.interruptions)],
-    ['placement slowdown against packed', (r) => `×${r.placementSlowdown.toFixed(4)}`],
+    ['slowdown on shared uplinks', (r) => `×${r.placementSlowdown.toFixed(4)}`],
     [
       'ETTR overall / largest jobs',
       (r) => `${(r.ettr.overall * 100).toFixed(1)}% / ${(r.ettr.largestJobs * 100).toFixed(1)}%`,

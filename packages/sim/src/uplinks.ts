@@ -1,0 +1,153 @@
+import { blockUplinkGbps, nodeInjectionGbps, podUplinkGbps, type Fabric } from '@zhisuan/domain'
+
+/** How many of a gang's ring hops leave one block (link < blocks) or one pod (blocks + pod). */
+export interface RingLoad {
+  readonly link: number
+  readonly hops: number
+}
+
+/**
+ * The uplinks a ring all-reduce over `nodes`, in their order, climbs: each hop from a node to
+ * the next (the last back to the first) that leaves a block loads that block's uplink, and one
+ * that leaves a pod that pod's uplink to the core. Every hop of a ring carries the same rate, so
+ * a link's load is its hop count times the gang's rate. Repeated nodes count once.
+ */
+export function ringLoads(fabric: Fabric, nodes: readonly number[]): RingLoad[] {
+  const ring = [...new Set(nodes)]
+  if (ring.length < 2) {
+    return []
+  }
+  const hops = new Map<number, number>()
+  const blocks = fabric.blocks.length
+  ring.forEach((from, i) => {
+    const to = ring[(i + 1) % ring.length] ?? from
+    const fromBlock = fabric.nodeBlock[from] ?? 0
+    if (fromBlock !== (fabric.nodeBlock[to] ?? 0)) {
+      hops.set(fromBlock, (hops.get(fromBlock) ?? 0) + 1)
+      const fromPod = fabric.nodePod[from] ?? 0
+      if (fabric.spec.tiers === 3 && fromPod !== (fabric.nodePod[to] ?? 0)) {
+        hops.set(blocks + fromPod, (hops.get(blocks + fromPod) ?? 0) + 1)
+      }
+    }
+  })
+  return [...hops.entries()].sort((a, b) => a[0] - b[0]).map(([link, n]) => ({ link, hops: n }))
+}
+
+/** A gang on the fabric: its ring's loads and the rate its NICs allow, Gb/s. */
+export interface GangFlow {
+  readonly id: string
+  readonly nicGbps: number
+  readonly loads: readonly RingLoad[]
+}
+
+/**
+ * Max-min fair rates (progressive filling): every gang's rate rises together until it reaches
+ * its NIC rate or one of its links is full (the sum over gangs of hops × rate equals the link's
+ * capacity); gangs on a full link stop there, the rest go on. Returns each gang's rate, Gb/s.
+ */
+export function maxMinRates(
+  capacityGbps: readonly number[],
+  gangs: readonly GangFlow[],
+): Map<string, number> {
+  const rate = new Map<string, number>(gangs.map((g) => [g.id, 0]))
+  const left = [...capacityGbps]
+  let active = gangs.filter((g) => g.nicGbps > 0)
+  for (const g of gangs) {
+    if (!(g.nicGbps > 0)) {
+      rate.set(g.id, 0)
+    }
+  }
+  while (active.length > 0) {
+    // hops of the still-rising gangs on each link
+    const weight = new Map<number, number>()
+    for (const g of active) {
+      for (const l of g.loads) {
+        weight.set(l.link, (weight.get(l.link) ?? 0) + l.hops)
+      }
+    }
+    let step = Math.min(...active.map((g) => g.nicGbps - (rate.get(g.id) ?? 0)))
+    for (const [link, w] of weight) {
+      step = Math.min(step, Math.max(0, left[link] ?? 0) / w)
+    }
+    for (const g of active) {
+      rate.set(g.id, (rate.get(g.id) ?? 0) + step)
+    }
+    for (const [link, w] of weight) {
+      left[link] = (left[link] ?? 0) - step * w
+    }
+    const full = new Set(
+      [...weight.keys()].filter((link) => (left[link] ?? 0) <= 1e-9 * (capacityGbps[link] ?? 1)),
+    )
+    active = active.filter(
+      (g) =>
+        (rate.get(g.id) ?? 0) < g.nicGbps * (1 - 1e-12) && !g.loads.some((l) => full.has(l.link)),
+    )
+  }
+  return rate
+}
+
+/** Uplink capacity of every block, then of every pod, Gb/s (the links `ringLoads` names). */
+export function uplinkCapacities(fabric: Fabric): number[] {
+  return [
+    ...fabric.blocks.map((b) => blockUplinkGbps(fabric, b.index)),
+    ...fabric.pods.map((p) => podUplinkGbps(fabric, p.index)),
+  ]
+}
+
+/** The NIC rate of the slowest of these nodes, Gb/s. */
+export function gangNicGbps(fabric: Fabric, nodes: readonly number[]): number {
+  let slowest = Number.POSITIVE_INFINITY
+  for (const n of nodes) {
+    const group = fabric.groups[fabric.nodeGroup[n] ?? 0]
+    if (group !== undefined) {
+      slowest = Math.min(slowest, nodeInjectionGbps(group.nic))
+    }
+  }
+  return Number.isFinite(slowest) ? slowest : 0
+}
+
+/**
+ * The fabric the twin's gangs share: each running multi-node gang's ring loads, and from them,
+ * at every start and end, each gang's max-min share of its uplinks. A gang's pace is
+ * `1 − share + share × nic / rate` for its communication share: the part of its step spent in
+ * scale-out communication slows by how far its rate falls below its NIC's.
+ */
+export class SharedUplinks {
+  private readonly capacity: number[]
+  private readonly gangs = new Map<string, GangFlow & { readonly share: number }>()
+
+  constructor(private readonly fabric: Fabric) {
+    this.capacity = uplinkCapacities(fabric)
+  }
+
+  /**
+   * A gang now runs on `nodes`; its communication share of a step is `share` (0–1). True when it
+   * climbs an uplink now or did before (the shares must be given again).
+   */
+  set(id: string, nodes: readonly number[], share: number): boolean {
+    const loads = ringLoads(this.fabric, nodes)
+    if (loads.length === 0 || !(share > 0)) {
+      return this.gangs.delete(id)
+    }
+    this.gangs.set(id, { id, nicGbps: gangNicGbps(this.fabric, nodes), loads, share })
+    return true
+  }
+
+  /** The gang stopped; true when it climbed an uplink. */
+  remove(id: string): boolean {
+    return this.gangs.delete(id)
+  }
+
+  /** Every gang that climbs an uplink, with its pace (wall seconds per second of work, ≥ 1). */
+  paces(): Map<string, number> {
+    const gangs = [...this.gangs.values()]
+    const rates = maxMinRates(this.capacity, gangs)
+    const paces = new Map<string, number>()
+    for (const g of gangs) {
+      const rate = rates.get(g.id) ?? 0
+      const slower = rate > 0 ? g.nicGbps / rate : Number.POSITIVE_INFINITY
+      paces.set(g.id, Math.max(1, 1 - g.share + g.share * slower))
+    }
+    return paces
+  }
+}
