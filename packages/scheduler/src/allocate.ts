@@ -1,5 +1,5 @@
 import { clusterRefusal, quotaRefusal, topologyRefusal } from './admit.js'
-import { mayBackfill, placeWithReservedNodes, reservationReason } from './backfill.js'
+import { backfillKey, placeWithReservedNodes, reservationReason } from './backfill.js'
 import { commitPlacement } from './commit.js'
 import { placementWait } from './placement-wait.js'
 import type { GangRequest, PlacementResult } from './placement.js'
@@ -19,8 +19,8 @@ export type Attempt =
 /**
  * Tries to place a pending job on each family it accepts, in order, and commits the first
  * placement found. A request is skipped when the cluster or its required tier can never hold it
- * or its tenant's quota refuses it; a job that ends before the cycle's reservation may backfill
- * onto it.
+ * or its tenant's quota refuses it; a job that ends before some of the cycle's reservations
+ * start may backfill onto their nodes.
  */
 export function allocate(s: Session, job: JobSpec, now: number): Attempt {
   const requests = familyRequests(job, s.families, s.cluster)
@@ -52,9 +52,9 @@ export function allocate(s: Session, job: JobSpec, now: number): Attempt {
 /** Places one admitted request of a job, or says why it found no room. */
 function allocateRequest(s: Session, job: JobSpec, req: FamilyRequest, now: number): Attempt {
   const gang = gangOf(job, req)
-  const backfill = mayBackfill(s, job, now)
+  const usable = backfillKey(s, job, now)
   // Within a cycle, a gang no smaller than one that found no room finds none either.
-  const key = `${req.family}|${req.perReplica}|${gang.maxTier ?? ''}|${job.archs.join(',')}|${backfill}`
+  const key = `${req.family}|${req.perReplica}|${gang.maxTier ?? ''}|${job.archs.join(',')}|${usable}`
   const failedAt = s.cycleFailures.get(key)
   if (failedAt !== undefined && req.replicas >= failedAt.replicas) {
     return {
@@ -68,9 +68,9 @@ function allocateRequest(s: Session, job: JobSpec, req: FamilyRequest, now: numb
     }
   }
   let result = placeGang(s, gang)
-  if (!result.ok && backfill) {
-    // Backfill: a job that ends before the reservation starts may use the reserved nodes.
-    result = placeWithReservedNodes(s, gang)
+  if (!result.ok && usable !== '') {
+    // Backfill: a job may use the nodes of the reservations that start after it ends.
+    result = placeWithReservedNodes(s, job, gang, now)
   }
   if (result.ok) {
     const wait = placementWait(s, job, req, result.score, now)

@@ -1,17 +1,32 @@
 import type { GangRequest, PlacementResult } from './placement.js'
-import { findReservation } from './reservation.js'
+import { findReservation, type Reservation } from './reservation.js'
 import { span } from './wording.js'
 import type { FamilyRequest } from './requests.js'
 import { gangOf, placeGang, type Session } from './session.js'
-import type { Decision, JobSpec, PendingReason } from './types.js'
+import type { Decision, JobSpec, PendingReason, TopologyTier } from './types.js'
 
 /** Runtime assumed for jobs without a limit when reserving for a blocked gang: 7 days. */
 export const defaultRuntimeLimitS = 7 * 24 * 3600
 
 /**
+ * Gangs that may hold a reservation in one cycle. Chosen, not measured: Slurm's backfill tests
+ * up to 500 jobs (`bf_max_job_test`), but each reservation here replays the running jobs' ends
+ * once, and the first few are the ones the next ends serve; see BENCHMARKS.md, placement
+ * against Slurm, for what 1 and 8 gave.
+ */
+const defaultReservationDepth = 8
+
+/** Whether this cycle may still plan a reservation. */
+export function mayReserve(s: Session): boolean {
+  return s.reservations.length < (s.config.reservationDepth ?? defaultReservationDepth)
+}
+
+/**
  * Reserves nodes for a blocked gang until running jobs' ends make room for it, hiding them from
- * placement for the rest of the cycle, and records the `reserve` decision; false when no end of
- * running jobs makes room.
+ * placement for the rest of the cycle (later reservations plan around them), and records the
+ * `reserve` decision; false when no end of running jobs makes room. `maxTier` keeps the nodes
+ * within one domain of that tier (a gang waiting for a better placement reserves the first leaf
+ * or pod that frees up).
  */
 export function reserve(
   s: Session,
@@ -19,10 +34,11 @@ export function reserve(
   req: FamilyRequest,
   now: number,
   decisions: Decision[],
+  maxTier?: TopologyTier,
 ): boolean {
   const reservation = findReservation(
     s.cluster,
-    gangOf(job, req),
+    { ...gangOf(job, req), ...(maxTier === undefined ? {} : { maxTier }) },
     [...s.running.values()],
     job.id,
     now,
@@ -31,7 +47,7 @@ export function reserve(
   if (reservation === undefined) {
     return false
   }
-  s.reservation = reservation
+  s.reservations.push(reservation)
   for (const node of new Set(reservation.nodes)) {
     s.cluster.hide(node)
   }
@@ -44,24 +60,45 @@ export function reserve(
   return true
 }
 
-/** Shows the reserved nodes again at the end of a cycle; the next cycle starts without one. */
+/** Shows the reserved nodes again at the end of a cycle; the next cycle starts without any. */
 export function unreserve(s: Session): void {
-  for (const n of s.reservation?.nodes ?? []) {
-    s.cluster.unhide(n)
+  for (const r of s.reservations) {
+    for (const n of r.nodes) {
+      s.cluster.unhide(n)
+    }
   }
+  s.reservations.length = 0
 }
 
-/** Whether a job ends, by its runtime limit, before the reservation starts: it may backfill. */
-export function mayBackfill(s: Session, job: JobSpec, now: number): boolean {
-  return (
-    s.reservation !== undefined &&
-    now + (job.runtimeLimitS ?? Number.POSITIVE_INFINITY) <= s.reservation.until
-  )
+/** When a job would end by its runtime limit if it started now (never, without one). */
+const endsBy = (job: JobSpec, now: number) => now + (job.runtimeLimitS ?? Number.POSITIVE_INFINITY)
+
+/**
+ * The reservations a job ends before, by its runtime limit, as a key ('' for none): it may
+ * backfill onto their nodes. Jobs with the same key see the same nodes.
+ */
+export function backfillKey(s: Session, job: JobSpec, now: number): string {
+  const end = endsBy(job, now)
+  return s.reservations.flatMap((r, i) => (end <= r.until ? [String(i)] : [])).join(' ')
 }
 
-/** Where a gang fits if the reserved nodes were free too; they are hidden again afterwards. */
-export function placeWithReservedNodes(s: Session, gang: GangRequest): PlacementResult {
-  const nodes = s.reservation === undefined ? [] : [...new Set(s.reservation.nodes)]
+/**
+ * Where a gang fits if the nodes of the reservations matching `usable` were free too; they are
+ * hidden again afterwards. A node held by two reservations is usable only if both match.
+ */
+function placeWithReservations(
+  s: Session,
+  gang: GangRequest,
+  usable: (r: Reservation) => boolean,
+): PlacementResult {
+  const held = new Set<number>()
+  const freed = new Set<number>()
+  for (const r of s.reservations) {
+    for (const n of r.nodes) {
+      ;(usable(r) ? freed : held).add(n)
+    }
+  }
+  const nodes = [...freed].filter((n) => !held.has(n))
   for (const n of nodes) {
     s.cluster.unhide(n)
   }
@@ -74,9 +111,21 @@ export function placeWithReservedNodes(s: Session, gang: GangRequest): Placement
   }
 }
 
+/** Backfill: where a job fits if it may use the nodes of every reservation it ends before. */
+export function placeWithReservedNodes(
+  s: Session,
+  job: JobSpec,
+  gang: GangRequest,
+  now: number,
+): PlacementResult {
+  const end = endsBy(job, now)
+  return placeWithReservations(s, gang, (r) => end <= r.until)
+}
+
 /**
- * Why a gang that found no room waits: it would fit if the nodes reserved for another job were
- * free, but no runtime limit of its own ends before the reservation; undefined when that is not why.
+ * Why a gang that found no room waits: it would fit if the nodes reserved for other jobs were
+ * free, but no runtime limit of its own ends before those reservations; undefined when that is
+ * not why. The reason names the reservation holding the first node it would need.
  */
 export function reservationReason(
   s: Session,
@@ -86,21 +135,28 @@ export function reservationReason(
   freeReplicas: number,
   now: number,
 ): PendingReason | undefined {
-  const reserved = s.reservation
+  const others = s.reservations.filter((r) => r.jobId !== job.id)
+  const reservedNodes = new Set(others.flatMap((r) => r.nodes)).size
   if (
-    reserved !== undefined &&
-    reserved.jobId !== job.id &&
+    others.length === 0 ||
     // cheap bound first: each reserved node takes at most (node size / replica size) replicas
-    freeReplicas + reserved.nodes.length * Math.floor((s.cluster.width - 1) / req.perReplica) >=
-      req.replicas &&
-    placeWithReservedNodes(s, gang).ok
+    freeReplicas + reservedNodes * Math.floor((s.cluster.width - 1) / req.perReplica) < req.replicas
   ) {
-    return {
-      kind: 'waiting-for-reservation',
-      reservedFor: reserved.jobId,
-      until: reserved.until,
-      message: `fits only on nodes held for ${reserved.jobId}, which can start there in ${span(reserved.until - now)} (when the jobs running there reach their runtime limits); a runtime limit of its own ending before then would let it start now`,
-    }
+    return undefined
   }
-  return undefined
+  const placed = placeWithReservations(s, gang, (r) => r.jobId !== job.id)
+  if (!placed.ok) {
+    return undefined
+  }
+  const used = new Set(placed.nodes)
+  const reserved = others.find((r) => r.nodes.some((n) => used.has(n))) ?? others[0]
+  if (reserved === undefined) {
+    return undefined
+  }
+  return {
+    kind: 'waiting-for-reservation',
+    reservedFor: reserved.jobId,
+    until: reserved.until,
+    message: `fits only on nodes held for ${reserved.jobId}, which can start there in ${span(reserved.until - now)} (when the jobs running there reach their runtime limits); a runtime limit of its own ending before then would let it start now`,
+  }
 }

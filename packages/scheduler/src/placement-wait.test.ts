@@ -7,12 +7,13 @@ const placed = (decisions: readonly Decision[], id: string) =>
 
 /**
  * 2 pods × 2 blocks × 4 nodes: one busy node in every block (nodes 0, 4, 8, 12), so no block
- * holds a 4-node gang now, and each pod holds 6 free nodes.
+ * holds a 4-node gang now, and each pod holds 6 free nodes. The busy jobs' limits say they end
+ * at 2 h, but node 8's at 20 min (`soon`): its block is the first expected to free up.
  */
-function fragmented(config = openConfig) {
+function fragmented(config = openConfig, soon = 1200) {
   const s = testScheduler(testCluster(), config)
   for (const n of [0, 4, 8, 12]) {
-    s.adopt(job(`busy-${n}`, { runtimeLimitS: 7200 }), [n], 0)
+    s.adopt(job(`busy-${n}`, { runtimeLimitS: n === 8 ? soon : 7200 }), [n], 0)
   }
   return s
 }
@@ -30,8 +31,30 @@ describe('waiting for a better placement', () => {
       bestTier: 'leaf',
       until: 100 + 1800,
       message:
-        'waits for a better placement: now it would span the spine (2 blocks); one leaf block can hold it, and it waits for one 30 min more at most (5% of its 10 h runtime limit, at most 1 h), then takes what is free',
+        'waits for a better placement: now it would span the spine (2 blocks); one leaf block can hold it (the first is expected to free up in 18 min, by the runtime limits of the jobs there), and it waits for one 30 min more at most (5% of its 10 h runtime limit, at most 1 h), then takes what is free',
     })
+  })
+
+  it('starts across the spine at once when no leaf is expected to free up within its budget', () => {
+    // node 8's job ends at 2 h too: no leaf before 2 h, past the gang's 30 min
+    const s = fragmented(openConfig, 7200)
+    s.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000, submittedAt: 100 }))
+    expect(placed(s.schedule(100).decisions, 'gang')?.score.tier).toBe('spine')
+  })
+
+  it('waits its budget before crossing the core, whatever the leaves are expected to do', () => {
+    // pod 0 keeps nodes 5–7 free and pod 1 nodes 13–15: a 4-node gang fits only across the core
+    const s = testScheduler(testCluster(), openConfig)
+    for (const n of [0, 1, 2, 3, 4, 8, 9, 10, 11, 12]) {
+      s.adopt(job(`busy-${n}`, { runtimeLimitS: 7200 }), [n], 0)
+    }
+    s.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000, submittedAt: 100 }))
+    expect(s.schedule(100).pending.get('gang')).toMatchObject({
+      kind: 'waiting-for-placement',
+      tier: 'core',
+      until: 1900,
+    })
+    expect(placed(s.schedule(1900).decisions, 'gang')?.score.tier).toBe('core')
   })
 
   it('takes a leaf that frees up while it waits', () => {
@@ -54,10 +77,13 @@ describe('waiting for a better placement', () => {
   it('waits at most an hour, and a job without a limit counts the default limit', () => {
     const s = fragmented()
     s.submit(job('long', { replicas: 4, runtimeLimitS: 30 * 86_400 }))
-    s.submit(job('unlimited', { replicas: 4, submittedAt: 5 }))
-    const { pending } = s.schedule(10)
-    expect(pending.get('long')).toMatchObject({ kind: 'waiting-for-placement', until: 3600 })
-    expect(pending.get('unlimited')).toMatchObject({ until: 5 + 3600 })
+    expect(s.schedule(10).pending.get('long')).toMatchObject({
+      kind: 'waiting-for-placement',
+      until: 3600,
+    })
+    const t = fragmented()
+    t.submit(job('unlimited', { replicas: 4, submittedAt: 5 }))
+    expect(t.schedule(10).pending.get('unlimited')).toMatchObject({ until: 5 + 3600 })
   })
 
   it('never holds a gang whose best tier is the one it would span, a required topology, or with a share of 0', () => {
@@ -76,12 +102,21 @@ describe('waiting for a better placement', () => {
     expect(placed(firstFit.schedule(0).decisions, 'gang')).toBeDefined()
   })
 
-  it('lets smaller jobs behind it run meanwhile (it holds no nodes)', () => {
+  it('holds the leaf it waits for, and lets smaller jobs behind it run elsewhere meanwhile', () => {
     const s = fragmented()
     s.submit(job('gang', { replicas: 4, runtimeLimitS: 36_000, priority: 5 }))
     s.submit(job('small', { submittedAt: 1 }))
     const { decisions, pending } = s.schedule(10)
     expect(pending.get('gang')?.kind).toBe('waiting-for-placement')
-    expect(placed(decisions, 'small')).toBeDefined()
+    // the leaf of node 8 frees first: its free nodes are held for the gang from 1,200 s
+    expect(decisions).toContainEqual({
+      kind: 'reserve',
+      jobId: 'gang',
+      nodes: [8, 9, 10, 11],
+      until: 1200,
+    })
+    const small = placed(decisions, 'small')
+    expect(small).toBeDefined()
+    expect(small?.nodes.some((n) => n >= 8 && n < 12)).toBe(false)
   })
 })

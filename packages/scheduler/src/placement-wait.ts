@@ -6,6 +6,8 @@ import type { FamilyRequest } from './requests.js'
 import type { Session } from './session.js'
 import type { JobSpec, PendingReason } from './types.js'
 import { span } from './wording.js'
+import { findReservation } from './reservation.js'
+import { gangOf } from './session.js'
 
 /**
  * Defaults of `placementWaitShare` and `placementWaitMaxS` (see SchedulerConfig). Chosen, not
@@ -32,9 +34,11 @@ function bestTier(s: Session, job: JobSpec, req: FamilyRequest): Tier {
 /**
  * Why a multi-node gang that fits now, but only across a higher tier than it needs, waits for a
  * better placement instead: while it has waited less than its budget (a share of its runtime
- * limit, capped). Undefined when it should start now: it fits in its best tier, its topology is
- * required (placement already kept it there), its budget is spent, or the placement is the
- * first-fit baseline (which takes the first nodes with room, by definition).
+ * limit, capped) — across a spine only if a domain of its best tier is expected to free up
+ * within that budget; across the core in any case. Undefined when it should start now: it fits
+ * in its best tier, its topology is required (placement already kept it there), its budget is
+ * spent or no better domain frees in time, or the placement is the first-fit baseline (which
+ * takes the first nodes with room, by definition).
  */
 export function placementWait(
   s: Session,
@@ -63,12 +67,44 @@ export function placementWait(
   if (now >= until) {
     return undefined
   }
+  // Across a spine it waits only when the first domain of its best tier expected to free up
+  // (running jobs ending at their runtime limits) frees within its budget; across the core it
+  // waits its budget regardless, a core uplink being where fabrics are oversubscribed.
+  const expected = score.tier === 'core' ? undefined : expectedStart(s, job, req, best, now)
+  if (score.tier !== 'core' && !(expected !== undefined && expected <= until)) {
+    return undefined
+  }
   const where = best === 'leaf' ? 'one leaf block' : 'one spine pod'
+  const when =
+    expected === undefined
+      ? ''
+      : ` (the first is expected to free up in ${span(Math.max(0, expected - now))}, by the runtime limits of the jobs there)`
   return {
     kind: 'waiting-for-placement',
     tier: score.tier,
     bestTier: best,
     until,
-    message: `waits for a better placement: now it would span the ${score.tier} (${score.blocks.length} blocks); ${where} can hold it, and it waits for one ${span(until - now)} more at most (${Math.round(share * 100)}% of its ${span(limit)} runtime limit, at most ${span(cap)}), then takes what is free`,
+    message: `waits for a better placement: now it would span the ${score.tier} (${score.blocks.length} blocks); ${where} can hold it${when}, and it waits for one ${span(until - now)} more at most (${Math.round(share * 100)}% of its ${span(limit)} runtime limit, at most ${span(cap)}), then takes what is free`,
   }
+}
+
+/**
+ * When one domain of `tier` could first hold the gang if running jobs end at their runtime
+ * limits (the reservation a blocked gang would get there); undefined when none ever does.
+ */
+function expectedStart(
+  s: Session,
+  job: JobSpec,
+  req: FamilyRequest,
+  tier: Tier,
+  now: number,
+): number | undefined {
+  return findReservation(
+    s.cluster,
+    { ...gangOf(job, req), maxTier: tier === 'spine' ? 'spine' : 'leaf' },
+    [...s.running.values()],
+    job.id,
+    now,
+    s.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS,
+  )?.until
 }

@@ -2,7 +2,7 @@ import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
 import type { WorkloadClass } from '@zhisuan/perf'
 import { adopt } from './adopt.js'
 import { allocate } from './allocate.js'
-import { reserve, unreserve } from './backfill.js'
+import { mayReserve, reserve, unreserve } from './backfill.js'
 import { changeNode } from './capacity.js'
 import type { ClusterState } from './cluster-state.js'
 import { releaseJob } from './commit.js'
@@ -142,8 +142,9 @@ export class Scheduler {
   /**
    * One scheduling cycle. Pending jobs go in order — priority, then the tenant's dominant share
    * (DRF over SCU and accelerator memory), then submission — and each is placed, placed after
-   * preempting, or given a reason. The first job blocked for capacity gets a reservation: later
-   * jobs may use the reserved nodes only if their runtime limit ends before it (backfill).
+   * preempting, or given a reason. The first jobs blocked for capacity (up to
+   * `reservationDepth`) get reservations: later jobs may use reserved nodes only if their
+   * runtime limit ends before those reservations start (backfill).
    */
   schedule(now: number): CycleResult {
     const s = this.session
@@ -182,11 +183,26 @@ export class Scheduler {
             }
             noPreemption.add(shape)
           }
-          if (s.reservation === undefined && !noReservation.has(shape)) {
+          if (mayReserve(s) && !noReservation.has(shape)) {
             if (!reserve(s, job, request, now, decisions)) {
               noReservation.add(shape)
             }
           }
+        } else if (
+          request !== undefined &&
+          attempt.reason.kind === 'waiting-for-placement' &&
+          mayReserve(s)
+        ) {
+          // a gang waiting for a better placement holds the domain that frees up first, so jobs
+          // that would outlast its wait do not fill it meanwhile
+          reserve(
+            s,
+            job,
+            request,
+            now,
+            decisions,
+            attempt.reason.bestTier === 'spine' ? 'spine' : 'leaf',
+          )
         }
         reasons.set(job.id, attempt.reason)
       }
@@ -198,7 +214,7 @@ export class Scheduler {
 
   /** Forgets what the last cycle learnt; notes who could be preempted in this one. */
   private startCycle(): void {
-    this.session.reservation = undefined
+    this.session.reservations.length = 0
     this.session.cycleFailures.clear()
     notePreemptible(this.session)
   }

@@ -43,8 +43,11 @@ export interface Session {
   totals: { scu: number; memoryGB: number }
   /** The largest domain per family, replica size, tier and archs, until spares change. */
   readonly largestCache: Map<string, number>
-  /** Per cycle: the nodes held for the first gang blocked for capacity. */
-  reservation: Reservation | undefined
+  /**
+   * Per cycle: the nodes held for the first gangs blocked for capacity (or waiting for a better
+   * placement), earliest planned first, at most `reservationDepth` of them.
+   */
+  readonly reservations: Reservation[]
   /** Per cycle: the smallest gang of each shape that found no room, and why. */
   readonly cycleFailures: Map<string, CycleFailure>
   /** Per cycle: the lowest priority running, and whether any tenant borrows (who could be preempted). */
@@ -72,7 +75,7 @@ export function createSession(
     capacity,
     totals,
     largestCache: new Map(),
-    reservation: undefined,
+    reservations: [],
     cycleFailures: new Map(),
     preemptible: { minPriority: Number.POSITIVE_INFINITY, borrowers: false },
   }

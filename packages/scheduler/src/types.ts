@@ -74,6 +74,12 @@ export interface SchedulerConfig {
   /** Runtime assumed for a job without a limit when reserving for a blocked gang, s; default 7 days. */
   readonly defaultRuntimeLimitS?: number
   /**
+   * How many blocked gangs get a reservation in one cycle (as Slurm's backfill plans start times
+   * for many pending jobs); default 8. Each holds its nodes from later jobs that would not end,
+   * by their runtime limits, before it starts.
+   */
+  readonly reservationDepth?: number
+  /**
    * How long a multi-node gang may wait for a placement in the smallest domain that can hold it
    * (one leaf block, else one spine pod) rather than start now across a higher tier: this share
    * of its runtime limit (default 0.05), at most `placementWaitMaxS` (default 1 h); 0 never

@@ -263,11 +263,12 @@ describe('placement', () => {
 describe('waiting for a better placement', () => {
   it('starts a gang across the spine when its wait is over, even with nothing else happening', () => {
     // lab-64: 2 blocks of 4 nodes; two 3-node gangs leave one free node in each block, so a
-    // 2-node gang fits only across the spine: it waits its hour (no limit: the default's 5%,
-    // capped), and the engine wakes for it then
+    // 2-node gang fits only across the spine. x's limit says its block frees in 30 min, so the
+    // gang waits its hour (no limit: the default's 5%, capped) — but x runs on past its limit,
+    // and the engine wakes for the gang when the hour is over
     const long = { tenant: 't', submitS: 0, workS: 30 * 86_400, replicas: 3, perReplica: 8 }
     const jobs: SimJob[] = [
-      { ...long, id: 'x' },
+      { ...long, id: 'x', timeLimitS: 1800 },
       { ...long, id: 'y' },
       { id: 'gang', tenant: 't', submitS: 600, workS: 3600, replicas: 2, perReplica: 8 },
     ]
