@@ -1,6 +1,10 @@
 // Placement against a real Slurm (issue #16), side by side on one job sequence and one fabric:
 // `npm run bench -- placement-vs-slurm` (not part of a plain `npm run bench`, nor of CI: it needs
 // root and Debian's Slurm 22.05, from `npm run slurm:install`; about 12 minutes).
+// `ZHISUAN_BENCH_SEQUENCE=light` replays the light sequence instead: the same 400 Philly jobs at
+// their own times, no gangs (about 3 minutes). `ZHISUAN_BENCH_SACCT=DIR` runs Slurm with
+// slurmdbd (`npm run slurm:install -- --accounting`) and keeps each run's history in DIR: its
+// `sacct --parsable2 --allocations` output and its jobcomp log.
 //
 // The sequence: the Philly window's first 400 jobs of ≤ 12 h plus 117 synthetic gangs of 16, 32
 // and 64 GPUs (seed 7), offered at 80% of 512 GPUs, each job given a runtime limit of 1.5× its
@@ -15,7 +19,9 @@ import { fileURLToPath } from 'node:url'
 import { defaultCatalog, parseClusterFile, clusterNodes } from '@zhisuan/domain'
 import {
   heavySequence,
+  lightSequence,
   placementReport,
+  placementRows,
   placementSequence,
   simulatedRuns,
 } from '../packages/cli/dist/bench/placement-figures.js'
@@ -25,6 +31,13 @@ import { phillyTrace, readTrace } from '../packages/cli/dist/trace.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 const compress = Number(process.env.ZHISUAN_BENCH_COMPRESS ?? 600)
+// heavy (default): 400 Philly jobs + 117 gangs at 80%; light: the 400 Philly jobs at their own times
+const sequenceName = process.env.ZHISUAN_BENCH_SEQUENCE ?? 'heavy'
+const sequence = { heavy: heavySequence, light: lightSequence }[sequenceName]
+if (sequence === undefined) {
+  console.error(`ZHISUAN_BENCH_SEQUENCE: heavy or light, got "${sequenceName}"`)
+  process.exit(1)
+}
 const slurmRuns = Number(process.env.ZHISUAN_BENCH_SLURM_RUNS ?? 2)
 const dir = process.env.ZHISUAN_BENCH_SLURM_DIR ?? '/tmp/zhisuan-bench-slurm'
 const step = (i, text) => console.log(`[${i}/${3 + slurmRuns}] ${text}`)
@@ -43,11 +56,13 @@ const cluster = parseClusterFile(
   defaultCatalog(),
 )
 const jobs = placementSequence(await readTrace(phillyTrace), {
-  ...heavySequence,
+  ...sequence,
   limitStepS: 60 * compress,
 })
-const perNode = heavySequence.perNode
-console.log(`    ${jobs.length} jobs on ${cluster.fabric.acceleratorCount} GPUs, ×${compress}`)
+const perNode = sequence.perNode
+console.log(
+  `    the ${sequenceName} sequence: ${jobs.length} jobs on ${cluster.fabric.acceleratorCount} GPUs, ×${compress}`,
+)
 
 step(2, 'Zhisuan and first fit in the simulator')
 const reports = {
@@ -67,6 +82,13 @@ const slurmEnv = {
   // at ×600 Slurm's default 30 s backfill interval would be 5 trace hours
   ZHISUAN_SLURM_SCHED_PARAMS: 'bf_interval=1,sched_interval=1,bf_resolution=1',
 }
+// ZHISUAN_BENCH_SACCT=DIR: run Slurm with slurmdbd and keep each run's sacct history
+const keep = process.env.ZHISUAN_BENCH_SACCT
+if (keep !== undefined) {
+  slurmEnv.ZHISUAN_SLURM_ACCOUNTING = 'slurmdbd'
+}
+const sacctColumns =
+  'JobID,JobName,Submit,Start,End,Timelimit,NNodes,AllocTRES,NodeList,State,Account,Partition'
 for (let r = 1; r <= slurmRuns; r++) {
   step(2 + r, `Slurm run ${r} of ${slurmRuns}: a fresh 64-node cluster, the sequence by sbatch`)
   const up = spawnSync('bash', [`${root}scripts/slurm/up.sh`], { env: slurmEnv, encoding: 'utf8' })
@@ -94,6 +116,26 @@ for (let r = 1; r <= slurmRuns; r++) {
     })
     process.stdout.write('\n')
     reports[`Slurm run ${r}`] = placementReport(cluster, runs, perNode)
+    if (keep !== undefined) {
+      mkdirSync(keep, { recursive: true })
+      const sacct = spawnSync(
+        'sacct',
+        [
+          '--parsable2',
+          '--allocations',
+          '--allusers',
+          '--starttime=2000-01-01',
+          `--format=${sacctColumns}`,
+        ],
+        { env: { ...process.env, SLURM_CONF: `${dir}/etc/slurm.conf` }, encoding: 'utf8' },
+      )
+      writeFileSync(`${keep}/sacct-${sequenceName}-run${r}.txt`, sacct.stdout)
+      writeFileSync(
+        `${keep}/jobcomp-${sequenceName}-run${r}.log`,
+        readFileSync(`${dir}/log/jobcomp.log`, 'utf8'),
+      )
+      console.log(`    kept the sacct history and the jobcomp log in ${keep}`)
+    }
   } finally {
     spawnSync('bash', [`${root}scripts/slurm/down.sh`, '--wipe'], { env: slurmEnv })
   }
@@ -102,44 +144,35 @@ for (let r = 1; r <= slurmRuns; r++) {
 step(3 + slurmRuns, 'the figures')
 const names = Object.keys(reports)
 const slurmNames = names.filter((n) => n.startsWith('Slurm'))
-const pct = (x) => formatPercent(x)
-const rows = []
-const sizes = Object.keys(reports.zhisuan.bySize)
-for (const size of ['all', ...sizes]) {
-  const of = (n) => (size === 'all' ? reports[n].overall : reports[n].bySize[size])
-  const line = (label, f) =>
-    rows.push([`${size} ${label}`, ...names.map((n) => (of(n) ? f(of(n)) : ''))])
-  if (size === 'all' || Number.parseInt(size) > perNode) {
-    line('spine share', (x) => pct(x.spineShare))
-    line('core share', (x) => pct(x.coreShare))
-    line('mean top tier', (x) => (Number.isNaN(x.meanTopTier) ? '' : formatFixed(x.meanTopTier, 2)))
-  }
-  line('mean wait h', (x) => formatFixed(x.meanWaitH, 2))
-  line('p99 wait h', (x) => formatFixed(x.p99WaitH, 2))
-}
-rows.push(['utilization', ...names.map((n) => pct(reports[n].utilization))])
-const widths = [0, ...names].map((_, c) =>
-  Math.max(...[['figure', ...names], ...rows].map((r) => String(r[c]).length)),
-)
-for (const r of [['figure', ...names], ...rows]) {
+const rows = placementRows(reports, perNode, { percent: formatPercent, fixed: formatFixed })
+const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)))
+for (const r of rows) {
   console.log(r.map((cell, c) => String(cell).padEnd(widths[c])).join('  '))
 }
 const mean = (f) => slurmNames.reduce((s, n) => s + f(reports[n]), 0) / slurmNames.length
 const z = reports.zhisuan
-console.log(
-  `\nZhisuan / Slurm (mean of ${slurmNames.length}): spine share ${(z.overall.spineShare / mean((r) => r.overall.spineShare)).toFixed(2)} (target ≤ 0.8), ` +
-    `core share ${(
-      z.overall.coreShare /
-      Math.max(
-        1e-9,
-        mean((r) => r.overall.coreShare),
-      )
-    ).toFixed(2)} (≤ 1), ` +
-    `mean wait ${(z.overall.meanWaitH / mean((r) => r.overall.meanWaitH)).toFixed(2)} (≤ 1.1), ` +
-    `utilization ${(z.utilization - mean((r) => r.utilization)).toFixed(3)} (within ±0.01)`,
-)
+if (z.overall.gangs === 0) {
+  console.log(
+    `\nZhisuan / Slurm (mean of ${slurmNames.length}), no multi-node jobs: ` +
+      `mean wait ${(z.overall.meanWaitH / mean((r) => r.overall.meanWaitH)).toFixed(2)} (≤ 1.1), ` +
+      `utilization ${(z.utilization - mean((r) => r.utilization)).toFixed(3)} (within ±0.01)`,
+  )
+} else {
+  console.log(
+    `\nZhisuan / Slurm (mean of ${slurmNames.length}): spine share ${(z.overall.spineShare / mean((r) => r.overall.spineShare)).toFixed(2)} (target ≤ 0.8), ` +
+      `core share ${(
+        z.overall.coreShare /
+        Math.max(
+          1e-9,
+          mean((r) => r.overall.coreShare),
+        )
+      ).toFixed(2)} (≤ 1), ` +
+      `mean wait ${(z.overall.meanWaitH / mean((r) => r.overall.meanWaitH)).toFixed(2)} (≤ 1.1), ` +
+      `utilization ${(z.utilization - mean((r) => r.utilization)).toFixed(3)} (within ±0.01)`,
+  )
+}
 mkdirSync(`${root}bench-results`, { recursive: true })
 writeFileSync(
-  `${root}bench-results/placement-vs-slurm.json`,
-  `${JSON.stringify({ compress, jobs: jobs.length, reports }, null, 2)}\n`,
+  `${root}bench-results/placement-vs-slurm${sequenceName === 'heavy' ? '' : `-${sequenceName}`}.json`,
+  `${JSON.stringify({ sequence: sequenceName, compress, jobs: jobs.length, reports }, null, 2)}\n`,
 )

@@ -75,6 +75,9 @@ if [ -d "$run" ]; then
     kill -9 $(descendants "$pid") "$pid" 2>/dev/null && log "killed orphaned slurmstepd ($pid)"
   done
   stop "$run/slurmctld.pid" slurmctld
+  # accounting (ZHISUAN_SLURM_ACCOUNTING=slurmdbd): slurmdbd, then its MariaDB
+  stop "$run/slurmdbd.pid" slurmdbd
+  stop "$run/mariadbd.pid" mariadbd
   # munged: only when up.sh started it (it leaves a munged already running alone).
   stop "$run/munged.pid" munged
 fi

@@ -5,6 +5,14 @@
 set -euo pipefail
 
 packages=(slurmctld slurmd slurmrestd slurm-client munge slurm-wlm-jwt-plugin curl iproute2 procps)
+# --accounting: also slurmdbd and MariaDB, for up.sh's ZHISUAN_SLURM_ACCOUNTING=slurmdbd (real
+# `sacct` history; CI does not need it)
+for arg in "$@"; do
+  case "$arg" in
+    --accounting) packages+=(slurmdbd mariadb-server) ;;
+    *) echo "install.sh: unknown argument '$arg' (only --accounting)" >&2; exit 2 ;;
+  esac
+done
 
 if [ "$(id -u)" != 0 ]; then
   echo "install.sh: must run as root" >&2

@@ -24,6 +24,10 @@
 #                                 under one core switch (as a Zhisuan pod of N blocks)
 #   ZHISUAN_SLURM_SCHED_PARAMS    extra SchedulerParameters, comma-separated (a time-compressed
 #                                 replay wants e.g. bf_interval=1,sched_interval=1)
+#   ZHISUAN_SLURM_ACCOUNTING      none (default: finished jobs in a jobcomp log only) or slurmdbd:
+#                                 a private MariaDB and slurmdbd, so `sacct` has the whole history
+#                                 with each job's GPUs (needs scripts/slurm/install.sh --accounting)
+#   ZHISUAN_SLURM_DBD_PORT        slurmdbd port (6819); MariaDB listens on 127.0.0.1:(this + 1000)
 #   ZHISUAN_SLURM_KEEP_STATE=1    keep the controller's saved jobs/nodes (default: start empty)
 #   ZHISUAN_SLURM_TOKEN_LIFESPAN  lifetime of the printed SLURM_JWT, seconds (86400)
 #   ZHISUAN_SLURM_TIMEOUT         seconds to wait for each daemon to be ready (60)
@@ -39,6 +43,8 @@ NODES="${ZHISUAN_SLURM_NODES:-8}"
 PER_LEAF="${ZHISUAN_SLURM_NODES_PER_LEAF:-4}"
 PER_SPINE="${ZHISUAN_SLURM_LEAVES_PER_SPINE:-0}"
 SCHED_PARAMS="${ZHISUAN_SLURM_SCHED_PARAMS:-}"
+ACCOUNTING="${ZHISUAN_SLURM_ACCOUNTING:-none}"
+DBD_PORT="${ZHISUAN_SLURM_DBD_PORT:-6819}"
 TOKEN_LIFESPAN="${ZHISUAN_SLURM_TOKEN_LIFESPAN:-86400}"
 TIMEOUT="${ZHISUAN_SLURM_TIMEOUT:-60}"
 
@@ -110,6 +116,9 @@ stop_pid() {
 
 [[ "$PER_SPINE" =~ ^[0-9]+$ ]] || die "ZHISUAN_SLURM_LEAVES_PER_SPINE must be a whole number, got '$PER_SPINE'"
 [[ "$SCHED_PARAMS" =~ ^[A-Za-z0-9_=,.:-]*$ ]] || die "ZHISUAN_SLURM_SCHED_PARAMS: comma-separated key=value words only, got '$SCHED_PARAMS'"
+[[ "$ACCOUNTING" =~ ^(none|slurmdbd)$ ]] || die "ZHISUAN_SLURM_ACCOUNTING must be none or slurmdbd, got '$ACCOUNTING'"
+{ [[ "$DBD_PORT" =~ ^[1-9][0-9]{2,4}$ ]] && (( DBD_PORT + 1000 < 65536 )); } ||
+  die "ZHISUAN_SLURM_DBD_PORT must be a port below 64536, got '$DBD_PORT'"
 [ "$(id -u)" = 0 ] || die "must run as root (slurmd runs as root; configs are written for user slurm)"
 
 if [ "${1:-}" = --restart ]; then
@@ -141,9 +150,11 @@ if [ "${1:-}" = --restart ]; then
   exit 0
 fi
 [ $# = 0 ] || die "unknown arguments: $* (only --restart slurmrestd|<node>)"
-for bin in slurmctld slurmd slurmrestd scontrol sinfo munged mungekey curl ss; do
+bins=(slurmctld slurmd slurmrestd scontrol sinfo munged mungekey curl ss)
+[ "$ACCOUNTING" = slurmdbd ] && bins+=(slurmdbd sacctmgr mariadbd mariadb-install-db mariadb)
+for bin in "${bins[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] ||
-    die "$bin not found: run scripts/slurm/install.sh first"
+    die "$bin not found: run scripts/slurm/install.sh first (--accounting for slurmdbd)"
 done
 case "$STATE_DIR" in /*) ;; *) die "ZHISUAN_SLURM_DIR must be an absolute path" ;; esac
 [ "$STATE_DIR" != / ] || die "ZHISUAN_SLURM_DIR must not be /"
@@ -161,6 +172,7 @@ all_nodes="$(range 1 "$NODES")"
 [ "$NODES" = 1 ] && all_nodes="$(node 1)"
 
 ports=("$CTLD_PORT" "$REST_PORT")
+[ "$ACCOUNTING" = slurmdbd ] && ports+=("$DBD_PORT" "$((DBD_PORT + 1000))")
 for ((i = 1; i <= NODES; i++)); do ports+=("$((NODE_PORT_BASE + i))"); done
 listening="$(ss -Hltn | awk '{print $4}')"
 for p in "${ports[@]}"; do
@@ -210,6 +222,64 @@ jwt_key="$etc/jwt_hs256.key"
 chown slurm:slurm "$jwt_key"
 chmod 0600 "$jwt_key"
 
+# ---- accounting (ZHISUAN_SLURM_ACCOUNTING=slurmdbd): a private MariaDB, then slurmdbd ---------
+db_dir="$STATE_DIR/mariadb"
+dbd_conf="$etc/slurmdbd.conf"
+accounting_conf() {
+  if [ "$ACCOUNTING" = slurmdbd ]; then
+    printf '%s\n' "AccountingStorageType=accounting_storage/slurmdbd" \
+      "AccountingStorageHost=${host}" "AccountingStoragePort=${DBD_PORT}" \
+      "AccountingStorageTRES=gres/gpu"
+  else
+    echo "AccountingStorageType=accounting_storage/none"
+  fi
+}
+start_accounting() {
+  # its socket, log and pid file live in its own dir: it runs as mysql, and $run and $logs are slurm's
+  local sock="$db_dir/mariadb.sock"
+  if [ ! -d "$db_dir/mysql" ]; then
+    install -d -o mysql -g mysql -m 0700 "$db_dir"
+    mariadb-install-db --user=mysql --datadir="$db_dir" --auth-root-authentication-method=socket \
+      --skip-test-db >"$logs/mariadb-install.log" 2>&1 ||
+      { tail_log "$logs/mariadb-install.log"; die "mariadb-install-db failed"; }
+  fi
+  setsid nohup mariadbd --user=mysql --datadir="$db_dir" --socket="$sock" \
+    --bind-address=127.0.0.1 --port=$((DBD_PORT + 1000)) --pid-file="$db_dir/mariadbd.pid" \
+    --log-error="$db_dir/mariadb.log" --innodb-buffer-pool-size=64M </dev/null >/dev/null 2>&1 &
+  wait_for "$TIMEOUT" mariadb --socket="$sock" -e 'select 1' ||
+    { tail_log "$db_dir/mariadb.log"; die "MariaDB not answering within ${TIMEOUT}s"; }
+  cp "$db_dir/mariadbd.pid" "$run/mariadbd.pid" # down.sh stops it
+  mariadb --socket="$sock" -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY 'zhisuan-dev';
+    CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1' IDENTIFIED BY 'zhisuan-dev';
+    GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';
+    GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';" || die "could not create MariaDB user slurm"
+  {
+    echo "# Written by scripts/slurm/up.sh; rewritten on every start."
+    echo "AuthType=auth/munge"
+    echo "DbdHost=${host}"
+    echo "DbdAddr=127.0.0.1"
+    echo "DbdPort=${DBD_PORT}"
+    echo "SlurmUser=slurm"
+    echo "PidFile=${run}/slurmdbd.pid"
+    echo "LogFile=${logs}/slurmdbd.log"
+    echo "DebugLevel=info"
+    echo "StorageType=accounting_storage/mysql"
+    echo "StorageHost=127.0.0.1"
+    echo "StoragePort=$((DBD_PORT + 1000))"
+    echo "StorageUser=slurm"
+    echo "StoragePass=zhisuan-dev"
+    echo "StorageLoc=slurm_acct_db"
+  } >"$dbd_conf"
+  chown slurm:slurm "$dbd_conf"
+  chmod 0600 "$dbd_conf"
+  # slurmdbd reads slurmdbd.conf beside $SLURM_CONF
+  /usr/sbin/slurmdbd || { tail_log "$logs/slurmdbd.log"; die "slurmdbd failed to start"; }
+  # shellcheck disable=SC2317 # called through wait_for
+  dbd_up() { sacctmgr -n -P list cluster format=cluster; }
+  wait_for "$TIMEOUT" dbd_up || { tail_log "$logs/slurmdbd.log"; die "slurmdbd not answering within ${TIMEOUT}s"; }
+  sacctmgr -i add cluster zhisuan-dev >/dev/null 2>&1 || true
+}
+
 # ---- configs --------------------------------------------------------------------------------
 cat >"$conf" <<EOF
 # Written by scripts/slurm/up.sh; rewritten on every start.
@@ -255,7 +325,7 @@ TopologyPlugin=topology/tree
 # squeue -t all / scontrol / REST. (AccountingStorageTRES=gres/gpu would need slurmdbd.)
 JobCompType=jobcomp/filetxt
 JobCompLoc=${logs}/jobcomp.log
-AccountingStorageType=accounting_storage/none
+$(accounting_conf)
 JobAcctGatherType=jobacct_gather/none
 SlurmctldTimeout=30
 SlurmdTimeout=20
@@ -299,6 +369,8 @@ switches() { if (( $2 == $3 )); then echo "$1$2"; else echo "$1[$2-$3]"; fi; }
 } >"$etc/topology.conf"
 chmod 0644 "$conf" "$etc/gres.conf" "$etc/topology.conf"
 export SLURM_CONF="$conf"
+
+[ "$ACCOUNTING" = slurmdbd ] && start_accounting
 
 # ---- slurmctld ------------------------------------------------------------------------------
 /usr/sbin/slurmctld -f "$conf" || { tail_log "$logs/slurmctld.log"; die "slurmctld failed to start"; }

@@ -37,3 +37,11 @@ export {
   type SlurmNodePosition,
   type SlurmSwitch,
 } from './topology.js'
+export {
+  parseSacct,
+  sacctColumns,
+  sacctCommand,
+  slurmDurationS,
+  tresGpus,
+  type SacctRecord,
+} from './sacct.js'

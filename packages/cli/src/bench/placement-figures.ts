@@ -160,20 +160,31 @@ export const heavySequence: Omit<SequenceOptions, 'limitStepS'> = {
 }
 
 /**
+ * The light sequence of issue #16: the same 400 Philly jobs at their own submission times, no
+ * gangs added (about 9% of 512 GPUs over 6.9 h; none spans more than one node).
+ */
+export const lightSequence: Omit<SequenceOptions, 'limitStepS'> = { ...heavySequence, gangs: 0 }
+
+/**
  * A job sequence from a trace plus synthetic gangs (`withGangs`), each job given a runtime limit
- * both worlds see alike. Deterministic for the options.
+ * both worlds see alike; with no gangs, the trace's jobs at their own times. Deterministic for
+ * the options.
  */
 export function placementSequence(rows: readonly TraceRow[], o: SequenceOptions): SimJob[] {
   const short = rows.filter((r) => r.durationS <= o.maxHours * 3600).slice(0, o.traceJobs)
-  const jobs = withGangs(jobsFromTrace(short, o.perNode), {
-    gangs: o.gangs,
-    sizes: o.gangSizes,
-    perNode: o.perNode,
-    hours: o.gangHours,
-    load: o.load,
-    capacity: o.capacity,
-    seed: o.seed,
-  })
+  const traced = jobsFromTrace(short, o.perNode)
+  const jobs =
+    o.gangs === 0
+      ? traced
+      : withGangs(traced, {
+          gangs: o.gangs,
+          sizes: o.gangSizes,
+          perNode: o.perNode,
+          hours: o.gangHours,
+          load: o.load,
+          capacity: o.capacity,
+          seed: o.seed,
+        })
   return jobs.map((j) => ({
     ...j,
     timeLimitS: Math.max(1, Math.ceil((j.workS * o.limitFactor) / o.limitStepS)) * o.limitStepS,
@@ -204,4 +215,46 @@ export function simulatedRuns(
     startS: a.firstStartS ?? Number.NaN,
     endS: a.endS ?? Number.NaN,
   }))
+}
+
+/**
+ * The side-by-side table of several worlds' reports: placement shares and mean top tier for all
+ * jobs and each multi-node size, waits for every size, and utilization. Rows of text cells, the
+ * first the header.
+ */
+export function placementRows(
+  reports: Readonly<Record<string, PlacementReport>>,
+  perNode: number,
+  format: {
+    readonly percent: (x: number) => string
+    readonly fixed: (x: number, d: number) => string
+  },
+): string[][] {
+  const names = Object.keys(reports)
+  const sizes = [...new Set(Object.values(reports).flatMap((r) => Object.keys(r.bySize)))].sort(
+    (a, b) => Number.parseInt(a) - Number.parseInt(b),
+  )
+  const rows: string[][] = [['figure', ...names]]
+  for (const size of ['all', ...sizes]) {
+    const of = (n: string) => (size === 'all' ? reports[n]?.overall : reports[n]?.bySize[size])
+    const line = (label: string, f: (x: PlacementFigures) => string) =>
+      rows.push([
+        `${size} ${label}`,
+        ...names.map((n) => {
+          const x = of(n)
+          return x === undefined ? '' : f(x)
+        }),
+      ])
+    if (size === 'all' || Number.parseInt(size) > perNode) {
+      line('spine share', (x) => format.percent(x.spineShare))
+      line('core share', (x) => format.percent(x.coreShare))
+      line('mean top tier', (x) =>
+        Number.isNaN(x.meanTopTier) ? '' : format.fixed(x.meanTopTier, 2),
+      )
+    }
+    line('mean wait h', (x) => format.fixed(x.meanWaitH, 2))
+    line('p99 wait h', (x) => format.fixed(x.p99WaitH, 2))
+  }
+  rows.push(['utilization', ...names.map((n) => format.percent(reports[n]?.utilization ?? 0))])
+  return rows
 }

@@ -1,13 +1,9 @@
 import type { Command } from 'commander'
 import { Presets, SingleBar } from 'cli-progress'
 import { ZhisuanError, tiers } from '@zhisuan/domain'
-import { constants } from 'node:fs'
-import { access, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
 import {
   failurePresets,
   jobResultRows,
-  jobResultsCsv,
   jobsFromTrace,
   llmMixJobs,
   simulate,
@@ -20,19 +16,26 @@ import {
 import { loadClusterFile } from '../load.js'
 import { choiceOption, intOption, numberOption } from '../options.js'
 import { priceBasis, defaultPricePerAcceleratorHour } from '../cost.js'
-import {
-  formatCount,
-  formatFixed,
-  formatNumber,
-  formatPercent,
-  formatUsd,
-  plural,
-} from '../numbers.js'
+import { formatCount, formatFixed, formatNumber, formatPercent, plural } from '../numbers.js'
 import type { Io } from '../output.js'
 import { table, tableWidth } from '../table.js'
 import { wrapWords } from '../text-width.js'
 import { phillyTrace, readTrace } from '../trace.js'
-import { heavySequence, placementSequence } from '../bench/placement-figures.js'
+import {
+  heavySequence,
+  placementReport,
+  placementRows,
+  placementSequence,
+  type PlacementReport,
+} from '../bench/placement-figures.js'
+import {
+  looksLikeSacct,
+  readTraceText,
+  sacctReplay,
+  twinRuns,
+  type SacctReplay,
+} from '../sacct-replay.js'
+import { jobsCsv, prepareJobsOut, summaryRows } from './sim-output.js'
 import {
   prepareReportDir,
   writeAtomic,
@@ -56,6 +59,7 @@ interface SimFlags {
   report?: string
   jobsOut?: string
   price?: string
+  timeScale?: string
   lossEpisodes?: string
   episodeLoss?: string
   episodeMinutes?: string
@@ -149,81 +153,6 @@ function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
   }))
 }
 
-const hours = (s: number) => `${formatFixed(s / 3600, 2)} h`
-
-/** One row per tier any run's jobs reached: what sharing uplinks cost the jobs that spanned it. */
-const tierRows = (r: SimResult, tiers: readonly string[]): [string, string][] =>
-  tiers.map((tier) => {
-    const t = r.placementByTier.find((x) => x.tier === tier)
-    return [
-      `  jobs reaching ${tier}: count · slowdown · acc-h slowed`,
-      t === undefined
-        ? '–'
-        : `${formatCount(t.jobs)} · ×${t.slowdown.toFixed(3)} · ${formatCount(t.contentionAcceleratorHours)}`,
-    ]
-  })
-
-const rows = (r: SimResult, price: number, tiers: readonly string[]): [string, string][] => [
-  [
-    'jobs submitted / completed',
-    `${formatCount(r.jobs.submitted)} / ${formatCount(r.jobs.completed)}`,
-  ],
-  ['accelerator utilization', formatPercent(r.utilization)],
-  ['queue wait p50 / p99', `${hours(r.queueWaitS.p50)} / ${hours(r.queueWaitS.p99)}`],
-  ['job completion time p50 / p99', `${hours(r.jctS.p50)} / ${hours(r.jctS.p99)}`],
-  [
-    'failures (per 1,000 accelerators per day)',
-    `${formatCount(r.failures.count)} (${r.failures.per1000AcceleratorDays.toFixed(3)})`,
-  ],
-  ['interruptions of running jobs', formatCount(r.interruptions)],
-  ['slowdown on shared uplinks', `×${r.placementSlowdown.toFixed(4)}`],
-  ...tierRows(r, tiers),
-  [
-    'ETTR overall / largest 1% of jobs',
-    `${formatPercent(r.ettr.overall)} / ${formatPercent(r.ettr.largestJobs)}`,
-  ],
-  ['goodput, accelerator-hours', formatCount(r.goodputAcceleratorHours)],
-  ['held accelerator-hours', formatCount(r.allocatedAcceleratorHours)],
-  ['cost of held accelerator-hours, USD', formatUsd(r.allocatedAcceleratorHours * price)],
-  ['simulated time / events', `${formatFixed(r.simulatedDays, 2)} days / ${formatCount(r.events)}`],
-]
-
-/**
- * Checks before a long run that the `--jobs-out` file can be written: its folder exists and is
- * writable, and the path is not a folder.
- * @throws ZhisuanError `invalid-input` naming the path and the reason.
- */
-async function prepareJobsOut(path: string): Promise<void> {
-  try {
-    await access(dirname(path), constants.W_OK)
-    const existing = await stat(path).catch(() => undefined)
-    if (existing !== undefined && !existing.isFile()) {
-      throw new Error('it is not a file')
-    }
-  } catch (cause) {
-    throw new ZhisuanError(
-      'invalid-input',
-      `--jobs-out: cannot write ${path}: ${(cause as Error).message}`,
-      { cause },
-    )
-  }
-}
-
-/** One CSV for every run: with `--compare`, a first column names the run of each row. */
-function jobsCsv(runs: readonly { label: string; rows: readonly JobResultRow[] }[]): string {
-  const only = runs[0]
-  if (runs.length === 1 && only !== undefined) {
-    return jobResultsCsv(only.rows)
-  }
-  const [header = '', ...lines] = runs.flatMap((r, i) => {
-    const [head = '', ...body] = jobResultsCsv(r.rows).trimEnd().split('\n')
-    return i === 0
-      ? [`run,${head}`, ...body.map((l) => `${r.label},${l}`)]
-      : body.map((l) => `${r.label},${l}`)
-  })
-  return `${[header, ...lines].join('\n')}\n`
-}
-
 /** Runs `zhisuan sim`. */
 export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   const { cluster } = await loadClusterFile(flags.cluster)
@@ -232,6 +161,8 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     throw new ZhisuanError('invalid-input', 'give --trace or --workload, not both')
   }
   let jobs: SimJob[]
+  let replay: SacctReplay | undefined
+  const perNode = Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode))
   if (workload === 'llm-mix') {
     const days = numberOption('--days', flags.days, 0.001) ?? 30
     jobs = llmMixJobs(cluster, { days, seed: intOption('--seed', flags.seed, 0) ?? 1 })
@@ -243,12 +174,29 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
         (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
         0,
       ),
-      perNode: Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode)),
+      perNode,
       limitStepS: 60,
     })
   } else {
-    const perNode = Math.max(...cluster.pools.map((p) => p.scaleUp.acceleratorsPerNode))
-    jobs = jobsFromTrace(await readTrace(flags.trace ?? phillyTrace), perNode)
+    const text = flags.trace === undefined ? undefined : await readTraceText(flags.trace)
+    if (flags.trace !== undefined && text !== undefined && looksLikeSacct(text)) {
+      replay = sacctReplay(
+        text,
+        flags.trace,
+        cluster,
+        numberOption('--time-scale', flags.timeScale, 1) ?? 1,
+      )
+      jobs = replay.jobs
+      const left = [...replay.skipped].map(([why, n]) => `${formatCount(n)} ${why}`).join(', ')
+      io.err(
+        `sacct: ${plural(jobs.length, 'allocation')} to replay${left === '' ? '' : ` (left out: ${left})`}`,
+      )
+    } else {
+      if (flags.timeScale !== undefined) {
+        throw new ZhisuanError('invalid-input', '--time-scale applies to a sacct trace only')
+      }
+      jobs = jobsFromTrace(await readTrace(flags.trace ?? phillyTrace), perNode)
+    }
   }
   // Check every flag, and that the report can be written, before a long run starts.
   const sides = compareSides(flags).map((side) => ({ ...side, config: configOf(side.flags) }))
@@ -259,7 +207,10 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   if (flags.jobsOut !== undefined) {
     await prepareJobsOut(flags.jobsOut)
   }
-  const perJob = flags.report !== undefined || flags.jobsOut !== undefined
+  const perJob = flags.report !== undefined || flags.jobsOut !== undefined || replay !== undefined
+  // with a Slurm history: Slurm's placement and waits from its NodeList and Start, then each run's
+  const againstSlurm: Record<string, PlacementReport> =
+    replay === undefined ? {} : { 'Slurm (sacct)': placementReport(cluster, replay.slurm, perNode) }
   const jobRows: { label: string; rows: JobResultRow[] }[] = []
   const results: { label: string; result: SimResult & { wallSeconds: number } }[] = []
   const reportRuns: ReportRun[] = []
@@ -302,6 +253,13 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     progress.update(progressTotal)
     progress.stop()
     const { accounts, ...withTimeline } = result
+    if (replay !== undefined) {
+      againstSlurm[sides.length === 1 ? 'Zhisuan' : `Zhisuan ${side.label}`] = placementReport(
+        cluster,
+        twinRuns(accounts ?? []),
+        perNode,
+      )
+    }
     const rowsOfRun = jobResultRows(cluster, accounts ?? [])
     if (perJob) {
       jobRows.push({ label: side.label, rows: rowsOfRun })
@@ -339,15 +297,11 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     io.err(`jobs: ${plural(count, 'row')} in ${flags.jobsOut}`)
   }
   if (flags.json === true) {
-    io.out(
-      JSON.stringify(
-        results.length === 1
-          ? results[0]?.result
-          : Object.fromEntries(results.map((r) => [r.label, r.result])),
-        null,
-        2,
-      ),
-    )
+    const summary =
+      results.length === 1
+        ? results[0]?.result
+        : Object.fromEntries(results.map((r) => [r.label, r.result]))
+    io.out(JSON.stringify(replay === undefined ? summary : { ...summary, againstSlurm }, null, 2))
     return
   }
   io.out(
@@ -355,7 +309,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   )
   const reached = new Set(results.flatMap((r) => r.result.placementByTier.map((t) => t.tier)))
   const columns = results.map((r) =>
-    rows(
+    summaryRows(
       r.result,
       price,
       tiers.filter((t) => reached.has(t)),
@@ -368,6 +322,20 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     ),
   )
   io.out(wrapWords(`cost: ${priceBasis(price, flags.price !== undefined)}`, tableWidth))
+  if (replay !== undefined) {
+    const [head = [], ...body] = placementRows(againstSlurm, perNode, {
+      percent: formatPercent,
+      fixed: formatFixed,
+    })
+    io.out('\nWhat Slurm did (its NodeList and Start) beside the twin, on the same jobs:')
+    io.out(table(head, body))
+    io.out(
+      wrapWords(
+        "share: of each multi-node job's ring (its nodes in order) the hops that cross a spine or the core, GPU-weighted; top tier: leaf 2, spine 3, core 4",
+        tableWidth,
+      ),
+    )
+  }
 }
 
 /** Registers `zhisuan sim`. */
@@ -378,10 +346,17 @@ export function registerSim(program: Command, io: Io): void {
       'replay a job trace on a cluster in the digital twin: utilization, waits, failures, ETTR',
     )
     .requiredOption('--cluster <file>', 'cluster file')
-    .option('--trace <csv>', 'trace in the normalized schema (default: the shipped Philly window)')
+    .option(
+      '--trace <file>',
+      'trace in the normalized CSV schema, or sacct --parsable2 --allocations output (default: the shipped Philly window)',
+    )
     .option(
       '--workload <name>',
       'llm-mix: synthetic pre-training, fine-tuning and experiments (with --days); philly-gangs: the Philly window with 16–64-accelerator gangs at 80% load',
+    )
+    .option(
+      '--time-scale <n>',
+      'with a sacct trace: stretch its times and limits by n (a history recorded time-compressed ×n)',
     )
     .option('--days <d>', 'stop after this many simulated days')
     .option('--seed <n>', 'random seed (default 1)')
