@@ -24,7 +24,7 @@ function twoBlocked(reservationDepth?: number) {
 
 describe('backfill around several reservations', () => {
   it('plans a start for each blocked gang, the later around the earlier', () => {
-    const { decisions } = twoBlocked().schedule(0)
+    const { decisions } = twoBlocked(8).schedule(0)
     expect(decisions.filter((d) => d.kind === 'reserve')).toEqual([
       { kind: 'reserve', jobId: 'g1', nodes: [0, 1, 2, 3, 4, 5, 6, 7], until: 1000 },
       { kind: 'reserve', jobId: 'g2', nodes: [8, 9, 10, 11, 12, 13, 14, 15], until: 5000 },
@@ -32,7 +32,7 @@ describe('backfill around several reservations', () => {
   })
 
   it('lets a job use the nodes of the reservations it ends before, and no others', () => {
-    const s = twoBlocked()
+    const s = twoBlocked(8)
     // ends at 2,000 s: after g1's start, before g2's
     s.submit(job('mid', { runtimeLimitS: 2000, submittedAt: 1 }))
     s.submit(job('none', { submittedAt: 2 }))
@@ -47,8 +47,8 @@ describe('backfill around several reservations', () => {
     })
   })
 
-  it('plans for one gang only when the depth is 1, as before', () => {
-    const s = twoBlocked(1)
+  it('plans for one gang only by default (depth 1)', () => {
+    const s = twoBlocked()
     s.submit(job('long', { runtimeLimitS: 9000, submittedAt: 1 }))
     const { decisions } = s.schedule(0)
     expect(decisions.filter((d) => d.kind === 'reserve').map((d) => d.jobId)).toEqual(['g1'])

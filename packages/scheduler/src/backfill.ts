@@ -9,12 +9,13 @@ import type { Decision, JobSpec, PendingReason, TopologyTier } from './types.js'
 export const defaultRuntimeLimitS = 7 * 24 * 3600
 
 /**
- * Gangs that may hold a reservation in one cycle. Chosen, not measured: Slurm's backfill tests
- * up to 500 jobs (`bf_max_job_test`), but each reservation here replays the running jobs' ends
- * once, and the first few are the ones the next ends serve; see BENCHMARKS.md, placement
- * against Slurm, for what 1 and 8 gave.
+ * Gangs that may hold a reservation in one cycle. Measured (BENCHMARKS.md, placement against
+ * Slurm, 2026-12-07): 8 left the heavy replay against Slurm unchanged, made the tree-64 Philly
+ * replay wait longer (3.51 h against 3.10) and cut the 100k replay from 26,000 to 9,400
+ * decisions/s (each reservation replays the running jobs' ends); so one, as before. Slurm's
+ * backfill plans for up to 500 (`bf_max_job_test`).
  */
-const defaultReservationDepth = 8
+const defaultReservationDepth = 1
 
 /** Whether this cycle may still plan a reservation. */
 export function mayReserve(s: Session): boolean {

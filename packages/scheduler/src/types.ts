@@ -75,7 +75,7 @@ export interface SchedulerConfig {
   readonly defaultRuntimeLimitS?: number
   /**
    * How many blocked gangs get a reservation in one cycle (as Slurm's backfill plans start times
-   * for many pending jobs); default 8. Each holds its nodes from later jobs that would not end,
+   * for many pending jobs); default 1. Each holds its nodes from later jobs that would not end,
    * by their runtime limits, before it starts.
    */
   readonly reservationDepth?: number
