@@ -42,6 +42,7 @@ export function commitPlacement(
   }
   s.ledger.add(job.tenant, cls, running.scu)
   s.running.set(job.id, running)
+  s.uplinks.add(running.nodes, 1)
   s.pending.delete(job.id)
   return {
     kind: 'place',
@@ -58,6 +59,7 @@ export function releaseJob(s: Session, job: RunningJob): void {
   s.cluster.release(job.accelerators)
   s.ledger.add(job.spec.tenant, job.spec.workloadClass ?? 'llm-train', -job.scu)
   s.running.delete(job.spec.id)
+  s.uplinks.add(job.nodes, -1)
 }
 
 /** Stops a running job and puts it back in the queue (preempted, or its node lost). */

@@ -7,6 +7,13 @@ export { familiesOf, familyRequests, type FamilyInfo, type FamilyRequest } from 
 export { findReservation, type Reservation } from './reservation.js'
 export { expectedEnd, lostWork, type RunningJob } from './running.js'
 export { Scheduler, type CycleResult } from './scheduler.js'
+export {
+  UplinkLoad,
+  gangNicGbps,
+  ringLoads,
+  uplinkCapacities,
+  type RingLoad,
+} from './uplink-load.js'
 export { checkJobSpec } from './validate.js'
 export type {
   ChipRequirement,

@@ -1,5 +1,6 @@
 import type { CpuArch, Tier } from '@zhisuan/domain'
 import type { ClusterState } from './cluster-state.js'
+import type { UplinkLoad } from './uplink-load.js'
 import type { PlacementScore, TopologyTier } from './types.js'
 import { counted, nodeName, replicasOf } from './wording.js'
 
@@ -13,6 +14,11 @@ export interface GangRequest {
   readonly maxTier?: TopologyTier
   /** Restricts placement to some blocks (preemption looks at one domain at a time). */
   readonly blocks?: (block: number) => boolean
+  /**
+   * The uplinks running gangs load (on a fabric where some can fill): a gang that must span
+   * blocks or pods goes, among the candidates that fit as tightly, where its ring gets the most.
+   */
+  readonly uplinks?: UplinkLoad
 }
 
 export type PlacementResult =
@@ -82,44 +88,90 @@ export function findPlacement(state: ClusterState, req: GangRequest): PlacementR
     return { ok: false, freeReplicas: Math.max(...candidates.map((c) => c.slots)), tier: 'leaf' }
   }
   const pods = groupByPod(state, candidates)
-  const pod = bestFit(
-    pods.map((p) => ({ block: p.pod, slots: p.slots })),
-    req.replicas,
-  )
-  if (pod !== undefined) {
-    const blocks = pods.find((p) => p.pod === pod.block)?.blocks ?? []
-    const nodes = takeBlocks(state, blocks, k, req.replicas)
+  const fitting = pods
+    .filter((p) => p.slots >= req.replicas)
+    .sort((a, b) => a.slots - b.slots || a.pod - b.pod)
+  if (fitting.length > 0) {
+    // best fit; with loaded uplinks, the pod of the first few where the ring gets the most
+    const options = fitting.slice(0, req.uplinks === undefined ? 1 : scoredCandidates)
+    const scored = options.map((p) => {
+      const nodes = takeBlocks(state, p.blocks, k, req.replicas)
+      return { p, nodes, share: req.uplinks?.rateShare(nodes) ?? 1 }
+    })
+    const pick = scored.reduce((a, b) => (b.share > a.share ? b : a))
     return done(
       state,
-      nodes,
-      pod.slots,
-      `best-fit pod ${pod.block}: room for ${replicasOf(pod.slots, k)}, ${req.replicas} asked; fewest blocks`,
+      pick.nodes,
+      pick.p.slots,
+      `${pick === scored[0] ? 'best-fit' : 'least-loaded'} pod ${pick.p.pod}: room for ${replicasOf(pick.p.slots, k)}, ${req.replicas} asked; fewest blocks${uplinkNote(pick.share)}`,
     )
   }
   if (cap < 3) {
     return { ok: false, freeReplicas: Math.max(...pods.map((p) => p.slots)), tier: 'spine' }
   }
+  const fewest = acrossPods(state, pods, k, req.replicas)
+  const fewestShare = req.uplinks?.rateShare(fewest) ?? 1
+  if (req.uplinks !== undefined && fewestShare < 1) {
+    // the same, taking pods whose uplinks to the core carry the least first
+    const uplinks = req.uplinks
+    const byLoad = [...pods].sort(
+      (a, b) => uplinks.podHeadroom(b.pod) - uplinks.podHeadroom(a.pod) || a.pod - b.pod,
+    )
+    const light = acrossPods(state, byLoad, k, req.replicas, false)
+    const lightShare = uplinks.rateShare(light)
+    if (lightShare > fewestShare) {
+      return done(
+        state,
+        light,
+        total,
+        `spans pods: least-loaded core uplinks first for ${replicasOf(req.replicas, k)}${uplinkNote(lightShare)}`,
+      )
+    }
+  }
+  return done(
+    state,
+    fewest,
+    total,
+    `spans pods: fewest pods and blocks for ${replicasOf(req.replicas, k)}${uplinkNote(fewestShare)}`,
+  )
+}
+
+/** Pods a spanning gang weighs by its ring's share of the uplinks (the best fits first). */
+const scoredCandidates = 4
+
+/** A placement's note on its ring's share of the uplinks, when it is below the NICs' rate. */
+function uplinkNote(share: number): string {
+  return share < 1
+    ? `; its ring gets ${Math.round(share * 100)}% of its NIC rate on the uplinks it shares`
+    : ''
+}
+
+/**
+ * Nodes for a gang over several pods: with `fit`, the best-fit pod for what remains when one
+ * holds it, else the largest; without, pods in the order given. Fewest blocks inside each.
+ */
+function acrossPods(
+  state: ClusterState,
+  pods: readonly { pod: number; slots: number; blocks: Slots[] }[],
+  k: number,
+  replicas: number,
+  fit = true,
+): number[] {
   const nodes: number[] = []
-  let need = req.replicas
+  let need = replicas
   const remaining = [...pods]
   while (need > 0 && remaining.length > 0) {
-    const pick =
-      bestFit(
-        remaining.map((p) => ({ block: p.pod, slots: p.slots })),
-        need,
-      ) ?? largest(remaining.map((p) => ({ block: p.pod, slots: p.slots })))
+    const options = remaining.map((p) => ({ block: p.pod, slots: p.slots }))
+    const pick = fit
+      ? (bestFit(options, need) ?? largest(options))
+      : (options.find((o) => o.slots > 0) ?? largest(options))
     const at = remaining.findIndex((p) => p.pod === pick.block)
     const chosen = remaining.splice(at, 1)[0]
     const take = Math.min(need, pick.slots)
     nodes.push(...takeBlocks(state, chosen?.blocks ?? [], k, take))
     need -= take
   }
-  return done(
-    state,
-    nodes,
-    total,
-    `spans pods: fewest pods and blocks for ${replicasOf(req.replicas, k)}`,
-  )
+  return nodes
 }
 
 /**

@@ -45,7 +45,9 @@ export function replace(
   }
   const gained = s.cluster.allocate(replacement.node, need, slot)
   job.accelerators = [...job.accelerators.filter((a) => !lost.includes(a)), ...gained]
+  s.uplinks.add(job.nodes, -1)
   job.nodes = job.nodes.map((n) => (n === failed ? replacement.node : n))
+  s.uplinks.add(job.nodes, 1)
   return {
     kind: 'replace',
     jobId: job.spec.id,

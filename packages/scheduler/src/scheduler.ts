@@ -10,7 +10,8 @@ import { orderPending } from './order.js'
 import { notePreemptible, preempt } from './preempt.js'
 import { replace } from './replace.js'
 import type { RunningJob } from './running.js'
-import { checkNewJob, createSession, type Session } from './session.js'
+import { checkNewJob, createSession, placeGang, type Session } from './session.js'
+import type { GangRequest, PlacementResult } from './placement.js'
 import type { Decision, JobSpec, NodeHealth, PendingReason, SchedulerConfig } from './types.js'
 import { nodeName } from './wording.js'
 
@@ -82,6 +83,14 @@ export class Scheduler {
   /** Running jobs, in the order they were placed. */
   running(): readonly RunningJob[] {
     return [...this.session.running.values()]
+  }
+
+  /**
+   * Where a gang would go now, as a cycle would place it (uplink scoring included), without
+   * placing it: for benchmarks and what-ifs.
+   */
+  placementFor(gang: GangRequest): PlacementResult {
+    return placeGang(this.session, gang)
   }
 
   /** Pending jobs, in the order they were queued (or sent back to the queue). */

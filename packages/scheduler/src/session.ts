@@ -10,6 +10,7 @@ import {
 } from './placement.js'
 import { QuotaLedger } from './quota.js'
 import type { Reservation } from './reservation.js'
+import { UplinkLoad } from './uplink-load.js'
 import { familiesOf, type FamilyInfo, type FamilyRequest } from './requests.js'
 import type { RunningJob } from './running.js'
 import type { JobSpec, PendingReason, SchedulerConfig } from './types.js'
@@ -48,6 +49,8 @@ export interface Session {
    * placement), earliest planned first, at most `reservationDepth` of them.
    */
   readonly reservations: Reservation[]
+  /** Ring hops of running gangs on each uplink, to score placements on a blocking fabric. */
+  readonly uplinks: UplinkLoad
   /** Per cycle: the smallest gang of each shape that found no room, and why. */
   readonly cycleFailures: Map<string, CycleFailure>
   /** Per cycle: the lowest priority running, and whether any tenant borrows (who could be preempted). */
@@ -76,6 +79,7 @@ export function createSession(
     totals,
     largestCache: new Map(),
     reservations: [],
+    uplinks: new UplinkLoad(cluster.fabric),
     cycleFailures: new Map(),
     preemptible: { minPriority: Number.POSITIVE_INFINITY, borrowers: false },
   }
@@ -105,7 +109,8 @@ export function gangOf(job: JobSpec, req: FamilyRequest): GangRequest {
 
 /** Where a gang fits now, by the configured placement (topology-aware unless `first-fit`). */
 export function placeGang(s: Session, gang: GangRequest): PlacementResult {
-  return s.config.placement === 'first-fit'
-    ? firstFitPlacement(s.cluster, gang)
-    : findPlacement(s.cluster, gang)
+  if (s.config.placement === 'first-fit') {
+    return firstFitPlacement(s.cluster, gang)
+  }
+  return findPlacement(s.cluster, s.uplinks.blocking ? { ...gang, uplinks: s.uplinks } : gang)
 }

@@ -13,6 +13,8 @@ export function testCluster(
     nodesPerBlock?: number
     ascendNodes?: number
     spareNodes?: number
+    /** Leaf and spine oversubscription (default 1:1). */
+    oversubscription?: { leaf?: number; spine?: number }
   } = {},
 ): Cluster {
   const pods = options.pods ?? 2
@@ -35,7 +37,7 @@ export function testCluster(
 name: test
 pools:
 ${pools.join('\n')}
-fabric: { design: rail-optimized, tiers: 3, switchRadix: 128, nodesPerBlock: ${nodesPerBlock}, blocksPerPod: ${blocksPerPod}, nic: { count: 8, gbps: 400 } }
+fabric: { design: rail-optimized, tiers: 3, switchRadix: 128, nodesPerBlock: ${nodesPerBlock}, blocksPerPod: ${blocksPerPod}, oversubscription: { leaf: ${options.oversubscription?.leaf ?? 1}, spine: ${options.oversubscription?.spine ?? 1} }, nic: { count: 8, gbps: 400 } }
 storage: []
 `
   return parseClusterFile('test.yaml', text, defaultCatalog())

@@ -1,37 +1,7 @@
-import { blockUplinkGbps, nodeInjectionGbps, podUplinkGbps, type Fabric } from '@zhisuan/domain'
+import type { Fabric } from '@zhisuan/domain'
+import { gangNicGbps, ringLoads, uplinkCapacities, type RingLoad } from '@zhisuan/scheduler'
 
-/** How many of a gang's ring hops leave one block (link < blocks) or one pod (blocks + pod). */
-export interface RingLoad {
-  readonly link: number
-  readonly hops: number
-}
-
-/**
- * The uplinks a ring all-reduce over `nodes`, in their order, climbs: each hop from a node to
- * the next (the last back to the first) that leaves a block loads that block's uplink, and one
- * that leaves a pod that pod's uplink to the core. Every hop of a ring carries the same rate, so
- * a link's load is its hop count times the gang's rate. Repeated nodes count once.
- */
-export function ringLoads(fabric: Fabric, nodes: readonly number[]): RingLoad[] {
-  const ring = [...new Set(nodes)]
-  if (ring.length < 2) {
-    return []
-  }
-  const hops = new Map<number, number>()
-  const blocks = fabric.blocks.length
-  ring.forEach((from, i) => {
-    const to = ring[(i + 1) % ring.length] ?? from
-    const fromBlock = fabric.nodeBlock[from] ?? 0
-    if (fromBlock !== (fabric.nodeBlock[to] ?? 0)) {
-      hops.set(fromBlock, (hops.get(fromBlock) ?? 0) + 1)
-      const fromPod = fabric.nodePod[from] ?? 0
-      if (fabric.spec.tiers === 3 && fromPod !== (fabric.nodePod[to] ?? 0)) {
-        hops.set(blocks + fromPod, (hops.get(blocks + fromPod) ?? 0) + 1)
-      }
-    }
-  })
-  return [...hops.entries()].sort((a, b) => a[0] - b[0]).map(([link, n]) => ({ link, hops: n }))
-}
+export { ringLoads, uplinkCapacities, type RingLoad }
 
 /** A gang on the fabric: its ring's loads and the rate its NICs allow, Gb/s. */
 export interface GangFlow {
@@ -84,26 +54,6 @@ export function maxMinRates(
     )
   }
   return rate
-}
-
-/** Uplink capacity of every block, then of every pod, Gb/s (the links `ringLoads` names). */
-export function uplinkCapacities(fabric: Fabric): number[] {
-  return [
-    ...fabric.blocks.map((b) => blockUplinkGbps(fabric, b.index)),
-    ...fabric.pods.map((p) => podUplinkGbps(fabric, p.index)),
-  ]
-}
-
-/** The NIC rate of the slowest of these nodes, Gb/s. */
-export function gangNicGbps(fabric: Fabric, nodes: readonly number[]): number {
-  let slowest = Number.POSITIVE_INFINITY
-  for (const n of nodes) {
-    const group = fabric.groups[fabric.nodeGroup[n] ?? 0]
-    if (group !== undefined) {
-      slowest = Math.min(slowest, nodeInjectionGbps(group.nic))
-    }
-  }
-  return Number.isFinite(slowest) ? slowest : 0
 }
 
 /**

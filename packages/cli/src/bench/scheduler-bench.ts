@@ -1,5 +1,5 @@
 import { nodeTier, tierRank, type Cluster, type Tier } from '@zhisuan/domain'
-import { findPlacement, type Decision, type JobSpec, type Scheduler } from '@zhisuan/scheduler'
+import type { Decision, JobSpec, Scheduler } from '@zhisuan/scheduler'
 import { simulate, type SimConfig, type TraceRow } from '@zhisuan/sim'
 
 /** Large gangs added to the trace's jobs: size (accelerators), count, hours each runs. */
@@ -250,7 +250,7 @@ export function samplePlacement(
   for (const size of sizes) {
     const perReplica = Math.min(size, perNode)
     const started = performance.now()
-    findPlacement(scheduler.state, {
+    scheduler.placementFor({
       family,
       archs: ['x86_64', 'aarch64'],
       replicas: size / perReplica,
