@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { UplinkLoad } from './uplink-load.js'
 import { job, openConfig, testCluster, testScheduler } from './testing.js'
@@ -70,5 +71,30 @@ describe('placement scored by what the ring gets on shared uplinks', () => {
     load.add([0, 8], -1)
     expect(load.rateShare([7, 15])).toBe(1)
     expect(load.podHeadroom(2)).toBeCloseTo(1, 12)
+  })
+
+  it('never gives a ring more as others join, and forgets every ring that leaves', () => {
+    const fabric = testCluster({ pods: 4, oversubscription: { leaf: 2, spine: 8 } }).fabric
+    const ring = fc.uniqueArray(fc.nat(31), { minLength: 2, maxLength: 8 })
+    fc.assert(
+      fc.property(fc.array(ring, { maxLength: 12 }), ring, (others, probe) => {
+        const load = new UplinkLoad(fabric)
+        const alone = load.rateShare(probe)
+        expect(alone).toBeLessThanOrEqual(1)
+        let last = alone
+        for (const r of others) {
+          load.add(r, 1)
+          const now = load.rateShare(probe)
+          expect(now).toBeLessThanOrEqual(last)
+          expect(now).toBeGreaterThan(0)
+          last = now
+        }
+        for (const r of [...others].reverse()) {
+          load.add(r, -1)
+        }
+        expect(load.rateShare(probe)).toBeCloseTo(alone, 12)
+        expect(load.podHeadroom(0)).toBeCloseTo(new UplinkLoad(fabric).podHeadroom(0), 9)
+      }),
+    )
   })
 })
