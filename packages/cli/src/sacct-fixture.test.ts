@@ -47,18 +47,22 @@ const rounded = (report: unknown): unknown =>
     ),
   ) as unknown
 
+/** `zhisuan sim` on the fixture, on its cluster, read back ×600. */
+const simOnFixture = (...extra: string[]) =>
+  run(
+    'sim',
+    '--cluster',
+    clusterFile.pathname,
+    '--trace',
+    sacctFile.pathname,
+    '--time-scale',
+    '600',
+    ...extra,
+  )
+
 describe('zhisuan sim on a real sacct history', () => {
   it('reproduces Slurm’s own placement figures from its NodeList, and sets Zhisuan’s beside them', async () => {
-    const { code, out, err } = await run(
-      'sim',
-      '--cluster',
-      clusterFile.pathname,
-      '--trace',
-      sacctFile.pathname,
-      '--time-scale',
-      '600',
-      '--json',
-    )
+    const { code, out, err } = await simOnFixture('--json')
     expect(code, err).toBe(0)
     expect(err).toMatch(/sacct: 517 allocations to replay/)
     const result = JSON.parse(out) as {
@@ -78,15 +82,7 @@ describe('zhisuan sim on a real sacct history', () => {
   })
 
   it('prints the side-by-side table', async () => {
-    const { code, out } = await run(
-      'sim',
-      '--cluster',
-      clusterFile.pathname,
-      '--trace',
-      sacctFile.pathname,
-      '--time-scale',
-      '600',
-    )
+    const { code, out } = await simOnFixture()
     expect(code).toBe(0)
     expect(out).toMatch(
       /What Slurm did \(its NodeList and Start\) beside the twin, on the same jobs/,

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
 import { ZhisuanError, clusterNodes, type Cluster } from '@zhisuan/domain'
-import type { JobAccount } from '@zhisuan/engine'
 import type { SimJob } from '@zhisuan/sim'
 import { parseSacct } from '@zhisuan/slurm'
 import type { JobRun } from './bench/placement-figures.js'
@@ -111,16 +110,4 @@ export function sacctReplay(
   }
   jobs.sort((a, b) => a.submitS - b.submitS || (a.id < b.id ? -1 : 1))
   return { jobs, slurm, skipped }
-}
-
-/** The twin's runs of the same jobs, from its accounts, to measure beside Slurm's. */
-export function twinRuns(accounts: readonly JobAccount[]): JobRun[] {
-  return accounts.map((a) => ({
-    id: a.id,
-    accelerators: a.accelerators,
-    nodes: a.nodes,
-    submitS: a.submitS,
-    startS: a.firstStartS ?? Number.NaN,
-    endS: a.endS ?? Number.NaN,
-  }))
 }

@@ -1,4 +1,5 @@
 import { tierRank, type Cluster, type Tier } from '@zhisuan/domain'
+import type { JobRecord } from '@zhisuan/sim'
 import { percentiles, ringTiers } from './scheduler-bench.js'
 import {
   jobsFromTrace,
@@ -207,7 +208,12 @@ export function simulatedRuns(
     checkpoint: { intervalS: 'auto', stallS: 0, restartS: 0 },
     jobResults: true,
   })
-  return (result.accounts ?? []).map((a) => ({
+  return runsOf(result.accounts ?? [])
+}
+
+/** The twin's runs of its jobs, from the engine's accounts (NaN for what never started or ended). */
+export function runsOf(accounts: readonly JobRecord[]): JobRun[] {
+  return accounts.map((a) => ({
     id: a.id,
     accelerators: a.accelerators,
     nodes: a.nodes,

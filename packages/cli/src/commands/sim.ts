@@ -26,15 +26,10 @@ import {
   placementReport,
   placementRows,
   placementSequence,
+  runsOf,
   type PlacementReport,
 } from '../bench/placement-figures.js'
-import {
-  looksLikeSacct,
-  readTraceText,
-  sacctReplay,
-  twinRuns,
-  type SacctReplay,
-} from '../sacct-replay.js'
+import { looksLikeSacct, readTraceText, sacctReplay, type SacctReplay } from '../sacct-replay.js'
 import { jobsCsv, prepareJobsOut, summaryRows } from './sim-output.js'
 import {
   prepareReportDir,
@@ -256,7 +251,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     if (replay !== undefined) {
       againstSlurm[sides.length === 1 ? 'Zhisuan' : `Zhisuan ${side.label}`] = placementReport(
         cluster,
-        twinRuns(accounts ?? []),
+        runsOf(accounts ?? []),
         perNode,
       )
     }
