@@ -23,6 +23,7 @@ import {
   placementReport,
   placementRows,
   placementSequence,
+  reactionS,
   simulatedRuns,
 } from '../packages/cli/dist/bench/placement-figures.js'
 import { slurmReplay } from '../packages/cli/dist/bench/slurm-replay.js'
@@ -65,9 +66,11 @@ console.log(
 )
 
 step(2, 'Zhisuan and first fit in the simulator')
+// Zhisuan answers a change as its control plane would, compressed as Slurm's clock is
+const cycleS = reactionS * compress
 const reports = {
-  zhisuan: placementReport(cluster, simulatedRuns(cluster, jobs, 'zhisuan'), perNode),
-  'first fit': placementReport(cluster, simulatedRuns(cluster, jobs, 'first-fit'), perNode),
+  zhisuan: placementReport(cluster, simulatedRuns(cluster, jobs, 'zhisuan', cycleS), perNode),
+  'first fit': placementReport(cluster, simulatedRuns(cluster, jobs, 'first-fit', cycleS), perNode),
 }
 
 const index = new Map(

@@ -2,11 +2,11 @@ import type { GangRequest, PlacementResult } from './placement.js'
 import { findReservation, type Reservation } from './reservation.js'
 import { span } from './wording.js'
 import type { FamilyRequest } from './requests.js'
-import { gangOf, placeGang, type Session } from './session.js'
+import { defaultRuntimeLimitS } from './running.js'
+import { gangOf, placeGang, replanned, runningByEnd, type Session } from './session.js'
 import type { Decision, JobSpec, PendingReason, TopologyTier } from './types.js'
 
-/** Runtime assumed for jobs without a limit when reserving for a blocked gang: 7 days. */
-export const defaultRuntimeLimitS = 7 * 24 * 3600
+export { defaultRuntimeLimitS }
 
 /**
  * Gangs that may hold a reservation in one cycle. Measured (BENCHMARKS.md, placement against
@@ -17,17 +17,66 @@ export const defaultRuntimeLimitS = 7 * 24 * 3600
  */
 const defaultReservationDepth = 1
 
-/** Whether this cycle may still plan a reservation. */
+/** Whether this cycle may still plan a reservation for a gang blocked for capacity. */
 export function mayReserve(s: Session): boolean {
-  return s.reservations.length < (s.config.reservationDepth ?? defaultReservationDepth)
+  const blocked = s.reservations.filter((r) => r.forWait !== true).length
+  return blocked < (s.config.reservationDepth ?? defaultReservationDepth)
+}
+
+/** Whether this cycle may still hold a domain for a gang waiting for a better placement (one). */
+export function mayHoldForWait(s: Session): boolean {
+  return !s.reservations.some((r) => r.forWait === true)
+}
+
+/**
+ * A hold for a gang waiting for a better placement: the first domain of `maxTier` that frees up,
+ * only when it frees by `notAfter` (the end of the gang's wait). It does not count against
+ * `reservationDepth`.
+ */
+export interface WaitHold {
+  readonly maxTier: TopologyTier
+  readonly notAfter: number
+}
+
+/**
+ * Where and when one domain of `tier` could first hold the gang if running jobs end at their
+ * runtime limits; undefined when none does by `by`. Kept until running jobs or reservations
+ * change: a gang waiting for a better placement asks once, then holds what it was told.
+ */
+export function plannedStart(
+  s: Session,
+  job: JobSpec,
+  req: FamilyRequest,
+  tier: TopologyTier,
+  now: number,
+  by: number,
+): Reservation | undefined {
+  const key = `${req.family}|${req.perReplica}|${req.replicas}|${tier}|${job.archs.join(',')}`
+  const known = s.planned.starts.get(key)
+  if (known !== undefined && (known.found !== undefined || known.by >= by)) {
+    return known.found !== undefined && known.found.until <= by
+      ? { ...known.found, jobId: job.id }
+      : undefined
+  }
+  const found = findReservation(
+    s.cluster,
+    { ...gangOf(job, req), maxTier: tier },
+    runningByEnd(s),
+    job.id,
+    now,
+    s.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS,
+    by,
+    true,
+  )
+  s.planned.starts.set(key, { found, by })
+  return found
 }
 
 /**
  * Reserves nodes for a blocked gang until running jobs' ends make room for it, hiding them from
  * placement for the rest of the cycle (later reservations plan around them), and records the
- * `reserve` decision; false when no end of running jobs makes room. `maxTier` keeps the nodes
- * within one domain of that tier (a gang waiting for a better placement reserves the first leaf
- * or pod that frees up).
+ * `reserve` decision; false when no end of running jobs makes room (or, for a `hold`, not by
+ * its end).
  */
 export function reserve(
   s: Session,
@@ -35,20 +84,26 @@ export function reserve(
   req: FamilyRequest,
   now: number,
   decisions: Decision[],
-  maxTier?: TopologyTier,
+  hold?: WaitHold,
 ): boolean {
-  const reservation = findReservation(
-    s.cluster,
-    { ...gangOf(job, req), ...(maxTier === undefined ? {} : { maxTier }) },
-    [...s.running.values()],
-    job.id,
-    now,
-    s.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS,
-  )
+  const reservation =
+    hold === undefined
+      ? findReservation(
+          s.cluster,
+          gangOf(job, req),
+          runningByEnd(s),
+          job.id,
+          now,
+          s.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS,
+          Number.POSITIVE_INFINITY,
+          true,
+        )
+      : plannedStart(s, job, req, hold.maxTier, now, hold.notAfter)
   if (reservation === undefined) {
     return false
   }
-  s.reservations.push(reservation)
+  s.reservations.push(hold === undefined ? reservation : { ...reservation, forWait: true })
+  replanned(s)
   for (const node of new Set(reservation.nodes)) {
     s.cluster.hide(node)
   }
@@ -69,6 +124,7 @@ export function unreserve(s: Session): void {
     }
   }
   s.reservations.length = 0
+  replanned(s)
 }
 
 /** When a job would end by its runtime limit if it started now (never, without one). */
@@ -92,14 +148,22 @@ function placeWithReservations(
   gang: GangRequest,
   usable: (r: Reservation) => boolean,
 ): PlacementResult {
-  const held = new Set<number>()
-  const freed = new Set<number>()
-  for (const r of s.reservations) {
-    for (const n of r.nodes) {
-      ;(usable(r) ? freed : held).add(n)
+  let key = ''
+  s.reservations.forEach((r, i) => {
+    key += usable(r) ? `${i} ` : ''
+  })
+  let nodes = s.planned.freed.get(key)
+  if (nodes === undefined) {
+    const held = new Set<number>()
+    const freed = new Set<number>()
+    for (const r of s.reservations) {
+      for (const n of r.nodes) {
+        ;(usable(r) ? freed : held).add(n)
+      }
     }
+    nodes = [...freed].filter((n) => !held.has(n))
+    s.planned.freed.set(key, nodes)
   }
-  const nodes = [...freed].filter((n) => !held.has(n))
   for (const n of nodes) {
     s.cluster.unhide(n)
   }
@@ -136,11 +200,14 @@ export function reservationReason(
   freeReplicas: number,
   now: number,
 ): PendingReason | undefined {
-  const others = s.reservations.filter((r) => r.jobId !== job.id)
-  const reservedNodes = new Set(others.flatMap((r) => r.nodes)).size
+  // cheap bound first (no allocation: this runs for every job that finds no room): each
+  // reserved node takes at most (node size / replica size) replicas
+  let reservedNodes = 0
+  for (const r of s.reservations) {
+    reservedNodes += r.jobId === job.id ? 0 : r.nodes.length
+  }
   if (
-    others.length === 0 ||
-    // cheap bound first: each reserved node takes at most (node size / replica size) replicas
+    reservedNodes === 0 ||
     freeReplicas + reservedNodes * Math.floor((s.cluster.width - 1) / req.perReplica) < req.replicas
   ) {
     return undefined
@@ -150,6 +217,7 @@ export function reservationReason(
     return undefined
   }
   const used = new Set(placed.nodes)
+  const others = s.reservations.filter((r) => r.jobId !== job.id)
   const reserved = others.find((r) => r.nodes.some((n) => used.has(n))) ?? others[0]
   if (reserved === undefined) {
     return undefined

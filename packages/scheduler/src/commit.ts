@@ -1,7 +1,7 @@
 import type { PlacementResult } from './placement.js'
 import type { FamilyRequest } from './requests.js'
 import type { RunningJob } from './running.js'
-import type { Session } from './session.js'
+import { replanned, type Session } from './session.js'
 import type { Decision, JobSpec } from './types.js'
 
 /**
@@ -42,6 +42,8 @@ export function commitPlacement(
   }
   s.ledger.add(job.tenant, cls, running.scu)
   s.running.set(job.id, running)
+  s.endOrder = undefined
+  replanned(s)
   s.uplinks.add(running.nodes, 1)
   s.pending.delete(job.id)
   return {
@@ -59,6 +61,8 @@ export function releaseJob(s: Session, job: RunningJob): void {
   s.cluster.release(job.accelerators)
   s.ledger.add(job.spec.tenant, job.spec.workloadClass ?? 'llm-train', -job.scu)
   s.running.delete(job.spec.id)
+  s.endOrder = undefined
+  replanned(s)
   s.uplinks.add(job.nodes, -1)
 }
 

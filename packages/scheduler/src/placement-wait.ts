@@ -1,13 +1,11 @@
 import { tierRank, type Tier } from '@zhisuan/domain'
-import { defaultRuntimeLimitS } from './backfill.js'
+import { defaultRuntimeLimitS, plannedStart } from './backfill.js'
 import type { PlacementScore } from './types.js'
 import { cachedLargest } from './admit.js'
 import type { FamilyRequest } from './requests.js'
 import type { Session } from './session.js'
 import type { JobSpec, PendingReason } from './types.js'
 import { span } from './wording.js'
-import { findReservation } from './reservation.js'
-import { gangOf } from './session.js'
 
 /**
  * Defaults of `placementWaitShare` and `placementWaitMaxS` (see SchedulerConfig). Chosen, not
@@ -70,7 +68,10 @@ export function placementWait(
   // Across a spine it waits only when the first domain of its best tier expected to free up
   // (running jobs ending at their runtime limits) frees within its budget; across the core it
   // waits its budget regardless, a core uplink being where fabrics are oversubscribed.
-  const expected = score.tier === 'core' ? undefined : expectedStart(s, job, req, best, now)
+  const expected =
+    score.tier === 'core'
+      ? undefined
+      : plannedStart(s, job, req, best === 'spine' ? 'spine' : 'leaf', now, until)?.until
   if (score.tier !== 'core' && !(expected !== undefined && expected <= until)) {
     return undefined
   }
@@ -86,25 +87,4 @@ export function placementWait(
     until,
     message: `waits for a better placement: now it would span the ${score.tier} (${score.blocks.length} blocks); ${where} can hold it${when}, and it waits for one ${span(until - now)} more at most (${Math.round(share * 100)}% of its ${span(limit)} runtime limit, at most ${span(cap)}), then takes what is free`,
   }
-}
-
-/**
- * When one domain of `tier` could first hold the gang if running jobs end at their runtime
- * limits (the reservation a blocked gang would get there); undefined when none ever does.
- */
-function expectedStart(
-  s: Session,
-  job: JobSpec,
-  req: FamilyRequest,
-  tier: Tier,
-  now: number,
-): number | undefined {
-  return findReservation(
-    s.cluster,
-    { ...gangOf(job, req), maxTier: tier === 'spine' ? 'spine' : 'leaf' },
-    [...s.running.values()],
-    job.id,
-    now,
-    s.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS,
-  )?.until
 }

@@ -21,6 +21,9 @@ export function lostWork(job: RunningJob, now: number): number {
   return Math.max(0, now - job.lastCheckpointAt) * job.accelerators.length
 }
 
+/** Runtime assumed for jobs without a limit when reserving for a blocked gang: 7 days. */
+export const defaultRuntimeLimitS = 7 * 24 * 3600
+
 /** When a job will have ended at the latest: its runtime limit, or `defaultLimitS` without one. */
 export function expectedEnd(job: RunningJob, defaultLimitS: number): number {
   return job.startedAt + (job.spec.runtimeLimitS ?? defaultLimitS)

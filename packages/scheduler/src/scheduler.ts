@@ -2,7 +2,7 @@ import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
 import type { WorkloadClass } from '@zhisuan/perf'
 import { adopt } from './adopt.js'
 import { allocate } from './allocate.js'
-import { mayReserve, reserve, unreserve } from './backfill.js'
+import { mayHoldForWait, mayReserve, reserve, unreserve } from './backfill.js'
 import { changeNode } from './capacity.js'
 import type { ClusterState } from './cluster-state.js'
 import { releaseJob } from './commit.js'
@@ -200,18 +200,14 @@ export class Scheduler {
         } else if (
           request !== undefined &&
           attempt.reason.kind === 'waiting-for-placement' &&
-          mayReserve(s)
+          mayHoldForWait(s)
         ) {
-          // a gang waiting for a better placement holds the domain that frees up first, so jobs
-          // that would outlast its wait do not fill it meanwhile
-          reserve(
-            s,
-            job,
-            request,
-            now,
-            decisions,
-            attempt.reason.bestTier === 'spine' ? 'spine' : 'leaf',
-          )
+          // the first gang waiting for a better placement holds the domain that frees up first,
+          // when it does before the wait ends, so jobs that would outlast it do not fill it
+          reserve(s, job, request, now, decisions, {
+            maxTier: attempt.reason.bestTier === 'spine' ? 'spine' : 'leaf',
+            notAfter: attempt.reason.until,
+          })
         }
         reasons.set(job.id, attempt.reason)
       }

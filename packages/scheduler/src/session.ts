@@ -9,10 +9,10 @@ import {
   type PlacementResult,
 } from './placement.js'
 import { QuotaLedger } from './quota.js'
-import type { Reservation } from './reservation.js'
+import { byEnd, type Reservation } from './reservation.js'
 import { UplinkLoad } from './uplink-load.js'
 import { familiesOf, type FamilyInfo, type FamilyRequest } from './requests.js'
-import type { RunningJob } from './running.js'
+import { defaultRuntimeLimitS, type RunningJob } from './running.js'
 import type { JobSpec, PendingReason, SchedulerConfig } from './types.js'
 import { checkJobSpec } from './validate.js'
 
@@ -45,10 +45,21 @@ export interface Session {
   /** The largest domain per family, replica size, tier and archs, until spares change. */
   readonly largestCache: Map<string, number>
   /**
-   * Per cycle: the nodes held for the first gangs blocked for capacity (or waiting for a better
-   * placement), earliest planned first, at most `reservationDepth` of them.
+   * Per cycle: the nodes held for the first gangs blocked for capacity (at most
+   * `reservationDepth`) and for one gang waiting for a better placement (`forWait`).
    */
-  readonly reservations: Reservation[]
+  readonly reservations: (Reservation & { readonly forWait?: true })[]
+  /** Running jobs by expected end, until the running set changes (reservations read it). */
+  endOrder: RunningJob[] | undefined
+  /**
+   * Until running jobs or reservations change: where and when a gang shape is expected to fit
+   * one domain of a tier (`found`, or undefined when not by `by`), and the reserved nodes each set of
+   * reservations frees for a job that may use them. Both are recomputed otherwise, every cycle.
+   */
+  readonly planned: {
+    readonly starts: Map<string, { found: Reservation | undefined; by: number }>
+    readonly freed: Map<string, number[]>
+  }
   /** Ring hops of running gangs on each uplink, to score placements on a blocking fabric. */
   readonly uplinks: UplinkLoad
   /** Per cycle: the smallest gang of each shape that found no room, and why. */
@@ -79,6 +90,8 @@ export function createSession(
     totals,
     largestCache: new Map(),
     reservations: [],
+    endOrder: undefined,
+    planned: { starts: new Map(), freed: new Map() },
     uplinks: new UplinkLoad(cluster.fabric),
     cycleFailures: new Map(),
     preemptible: { minPriority: Number.POSITIVE_INFINITY, borrowers: false },
@@ -113,4 +126,19 @@ export function placeGang(s: Session, gang: GangRequest): PlacementResult {
     return firstFitPlacement(s.cluster, gang)
   }
   return findPlacement(s.cluster, s.uplinks.blocking ? { ...gang, uplinks: s.uplinks } : gang)
+}
+
+/** Running jobs by expected end (for reservations), computed once until the running set changes. */
+export function runningByEnd(s: Session): readonly RunningJob[] {
+  s.endOrder ??= byEnd(
+    [...s.running.values()],
+    s.config.defaultRuntimeLimitS ?? defaultRuntimeLimitS,
+  )
+  return s.endOrder
+}
+
+/** Forgets what was planned from the running jobs and the reservations (they changed). */
+export function replanned(s: Session): void {
+  s.planned.starts.clear()
+  s.planned.freed.clear()
 }

@@ -193,13 +193,22 @@ export function placementSequence(rows: readonly TraceRow[], o: SequenceOptions)
 }
 
 /**
+ * The control plane's reaction to a change, wall seconds: its loop passes within 0.1 s of a
+ * submission or an end (`Reconciler`, packages/server). A replay compressed ×C gives Zhisuan
+ * that latency ×C in trace time, as Slurm's own one-second passes are ×C there.
+ */
+export const reactionS = 0.1
+
+/**
  * The sequence run through the simulator with a policy (no failures, no checkpoint cost): the
- * same scheduler and lifecycle as `zhisuan up`, on the cluster's fabric.
+ * same scheduler and lifecycle as `zhisuan up`, on the cluster's fabric, a cycle `cycleS` after
+ * each change (default: the twin's 60 s).
  */
 export function simulatedRuns(
   cluster: Cluster,
   jobs: readonly SimJob[],
   policy: SimConfig['policy'],
+  cycleS?: number,
 ): JobRun[] {
   const result = simulate(cluster, jobs, {
     seed: 1,
@@ -207,6 +216,7 @@ export function simulatedRuns(
     failures: null,
     checkpoint: { intervalS: 'auto', stallS: 0, restartS: 0 },
     jobResults: true,
+    ...(cycleS === undefined ? {} : { cycleS }),
   })
   return runsOf(result.accounts ?? [])
 }
