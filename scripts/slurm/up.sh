@@ -187,7 +187,8 @@ install -d -m 0755 "$STATE_DIR"
 echo "Slurm dev cluster state, made by scripts/slurm/up.sh; removed by WIPE=1 scripts/slurm/down.sh" \
   >"$STATE_DIR/.zhisuan-slurm"
 if [ "${ZHISUAN_SLURM_KEEP_STATE:-0}" != 1 ]; then
-  rm -rf "$ctld_state" "$spool"
+  # the accounting database too: job ids start again at 1, and sacct keeps one record per id
+  rm -rf "$ctld_state" "$spool" "$STATE_DIR/mariadb"
 fi
 rm -f "$run"/*.pid "$STATE_DIR/env"
 install -d -m 0755 "$etc" "$spool" "$fakegpu"

@@ -91,9 +91,26 @@ describe('zhisuan sim on a real sacct history', () => {
     expect(out).toMatch(/64 GPUs spine share/)
   })
 
-  it('refuses --time-scale with a trace that is not sacct output', async () => {
+  it('refuses --time-scale without a sacct trace', async () => {
     const { code, err } = await run('sim', '--cluster', clusterFile.pathname, '--time-scale', '600')
     expect(code).not.toBe(0)
     expect(err).toMatch(/--time-scale applies to a sacct trace only/)
+    const withWorkload = await run(
+      'sim',
+      '--cluster',
+      clusterFile.pathname,
+      '--workload',
+      'llm-mix',
+      '--time-scale',
+      '2',
+    )
+    expect(withWorkload.code).not.toBe(0)
+    expect(withWorkload.err).toMatch(/--time-scale applies to a sacct trace only/)
+  })
+
+  it('refuses --days with a sacct trace: the comparison needs every job to run', async () => {
+    const { code, err } = await simOnFixture('--days', '0.1')
+    expect(code).not.toBe(0)
+    expect(err).toMatch(/--days cannot cut a sacct replay short/)
   })
 })

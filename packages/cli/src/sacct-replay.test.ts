@@ -48,16 +48,25 @@ describe('an operator’s sacct history as a twin workload', () => {
     expect(replay.jobs[1]?.submitS).toBe((replay.jobs[0]?.submitS ?? 0) + 5 * 600)
   })
 
-  it('names the line of a node the cluster lacks or GPUs that do not split over the nodes', () => {
+  it('names the line of a node the cluster lacks, and leaves out GPUs that do not split over the nodes', () => {
     const bad = (r: string) => () => sacctReplay(`${header}\n${r}\n`, 'h.txt', cluster)
     expect(
       bad(row('9', '00:00', '00:00', '00:01', '1|1|gres/gpu=8|gpu-099|COMPLETED||gpu')),
     ).toThrow(
       /h\.txt:2: NodeList: gpu-099 is not a node of cluster slurm-dev-64 \(its nodes are gpu-001…gpu-064\)/,
     )
-    expect(
-      bad(row('9', '00:00', '00:00', '00:01', '1|2|gres/gpu=9|gpu-[001-002]|COMPLETED||gpu')),
-    ).toThrow(/h\.txt:2: AllocTRES: 9 GPUs do not split evenly over 2 nodes/)
+    // GPUs that do not split evenly over the nodes: left out, counted
+    const uneven = sacctReplay(
+      [
+        header,
+        row('8', '00:00', '00:00', '00:01', '1|1|gres/gpu=8|gpu-001|COMPLETED||gpu'),
+        row('9', '00:00', '00:00', '00:01', '1|2|gres/gpu=9|gpu-[001-002]|COMPLETED||gpu'),
+      ].join('\n'),
+      'h.txt',
+      cluster,
+    )
+    expect(uneven.jobs.map((j) => j.id)).toEqual(['8'])
+    expect([...uneven.skipped]).toEqual([['GPUs not the same on every node', 1]])
     expect(
       bad('3|2026-12-07T10:00:07|Unknown|Unknown|10|1||None assigned|PENDING|nlp|gpu'),
     ).toThrow(/h\.txt: no allocation that ran, ended and held GPUs \(1 never started\)/)

@@ -56,7 +56,11 @@ export function sacctReplay(
   const skipped = new Map<string, number>()
   const skip = (why: string) => skipped.set(why, (skipped.get(why) ?? 0) + 1)
   const records = parseSacct(text, source)
-  const first = Math.min(...records.map((r) => r.submittedAt))
+  // (a loop: a month of a busy cluster is more records than a spread argument list may hold)
+  let first = Number.POSITIVE_INFINITY
+  for (const r of records) {
+    first = Math.min(first, r.submittedAt)
+  }
   const at = (t: number) => first + (t - first) * timeScale
   for (const r of records) {
     if (r.startedAt === undefined) {
@@ -73,10 +77,8 @@ export function sacctReplay(
     }
     const line = `${source}:${r.line}`
     if (r.gpus % r.nodeCount !== 0) {
-      throw new ZhisuanError(
-        'invalid-input',
-        `${line}: AllocTRES: ${r.gpus} GPUs do not split evenly over ${plural(r.nodeCount, 'node')}`,
-      )
+      skip('GPUs not the same on every node')
+      continue
     }
     const nodes = r.nodes.map((name) => {
       const i = index.get(name)

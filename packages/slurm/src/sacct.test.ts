@@ -11,9 +11,11 @@ describe('sacct --parsable2 --allocations', () => {
       '41|train|2026-12-07T10:00:00|2026-12-07T10:05:00|2026-12-07T12:05:00|1-00:00:00|4|billing=32,cpu=32,gres/gpu:h100=32,gres/gpu=32,mem=64G,node=4|gpu-[009-012]|COMPLETED|vision|gpu',
       '42|eval|2026-12-07T10:01:00|Unknown|Unknown|30:00|1||None assigned|PENDING|nlp|gpu',
       '43|x|2026-12-07T10:02:00|2026-12-07T10:02:00|2026-12-07T10:03:00|UNLIMITED|1|cpu=4,gres/gpu:a100=2,node=1|gpu-003|CANCELLED by 0|nlp|gpu',
+      // cancelled while pending: Slurm gives it a Start (its End) but no nodes
+      '44|y|2026-12-07T10:02:00|2026-12-07T10:04:00|2026-12-07T10:04:00|10:00|4||None assigned|CANCELLED by 0|nlp|gpu',
       '',
     ].join('\n')
-    const [a, b, c] = parseSacct(text, 'jobs.txt')
+    const [a, b, c, d] = parseSacct(text, 'jobs.txt')
     expect(a).toMatchObject({
       line: 2,
       jobId: '41',
@@ -29,6 +31,7 @@ describe('sacct --parsable2 --allocations', () => {
     expect(b).toMatchObject({ startedAt: undefined, endedAt: undefined, nodes: [], gpus: 0 })
     expect(b?.timeLimitS).toBe(1800)
     expect(c).toMatchObject({ timeLimitS: undefined, gpus: 2, state: 'CANCELLED' })
+    expect(d).toMatchObject({ startedAt: undefined, nodes: [], nodeCount: 4, state: 'CANCELLED' })
   })
 
   it('names the line and the column of what it cannot read', () => {

@@ -154,7 +154,8 @@ export function parseSacct(text: string, source: string): SacctRecord[] {
         fail('NodeList', (cause as Error).message)
       }
     }
-    const startedAt = time('Start')
+    // a job cancelled while pending has a Start (= its End) but no nodes: it never ran
+    const startedAt = nodes.length === 0 ? undefined : time('Start')
     if (startedAt !== undefined && nodes.length !== nodeCount) {
       fail('NodeList', `names ${nodes.length} nodes, NNodes says ${nodeCount}`)
     }

@@ -152,6 +152,9 @@ function compareSides(flags: SimFlags): { label: string; flags: SimFlags }[] {
 export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   const { cluster } = await loadClusterFile(flags.cluster)
   const workload = choiceOption('--workload', flags.workload, ['llm-mix', 'philly-gangs'] as const)
+  if (workload !== undefined && flags.timeScale !== undefined) {
+    throw new ZhisuanError('invalid-input', '--time-scale applies to a sacct trace only')
+  }
   if (workload !== undefined && flags.trace !== undefined) {
     throw new ZhisuanError('invalid-input', 'give --trace or --workload, not both')
   }
@@ -175,6 +178,12 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   } else {
     const text = flags.trace === undefined ? undefined : await readTraceText(flags.trace)
     if (flags.trace !== undefined && text !== undefined && looksLikeSacct(text)) {
+      if (flags.days !== undefined) {
+        throw new ZhisuanError(
+          'invalid-input',
+          '--days cannot cut a sacct replay short: setting the twin beside Slurm needs every job to run',
+        )
+      }
       replay = sacctReplay(
         text,
         flags.trace,
