@@ -3,7 +3,6 @@ import { ZhisuanError, clusterNodes, type Cluster } from '@zhisuan/domain'
 import type { SimJob } from '@zhisuan/sim'
 import { parseSacct } from '@zhisuan/slurm'
 import type { JobRun } from './bench/placement-figures.js'
-import { plural } from './numbers.js'
 
 /**
  * An operator's own Slurm history (`sacct --parsable2 --allocations`) as a twin workload: each
