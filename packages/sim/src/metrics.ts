@@ -59,7 +59,12 @@ function byTier(done: readonly JobRecord[]): TierFigures[] {
   const groups = new Map<Tier, JobRecord[]>()
   for (const r of done) {
     const tier: Tier = r.tier ?? 'node'
-    groups.set(tier, [...(groups.get(tier) ?? []), r])
+    const group = groups.get(tier)
+    if (group === undefined) {
+      groups.set(tier, [r])
+    } else {
+      group.push(r)
+    }
   }
   return [...groups.entries()]
     .sort((a, b) => tierRank(a[0]) - tierRank(b[0]))

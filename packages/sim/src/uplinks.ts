@@ -1,5 +1,11 @@
 import type { Fabric } from '@zhisuan/domain'
-import { gangNicGbps, ringLoads, uplinkCapacities, type RingLoad } from '@zhisuan/scheduler'
+import {
+  UplinkLoad,
+  gangNicGbps,
+  ringLoads,
+  uplinkCapacities,
+  type RingLoad,
+} from '@zhisuan/scheduler'
 
 export { ringLoads, uplinkCapacities, type RingLoad }
 
@@ -66,8 +72,12 @@ export class SharedUplinks {
   private readonly capacity: number[]
   private readonly gangs = new Map<string, GangFlow & { readonly share: number }>()
 
+  /** Whether any uplink can fill: on a non-blocking fabric no gang is ever slowed or tracked. */
+  private readonly blocking: boolean
+
   constructor(private readonly fabric: Fabric) {
     this.capacity = uplinkCapacities(fabric)
+    this.blocking = new UplinkLoad(fabric).blocking
   }
 
   /**
@@ -75,7 +85,7 @@ export class SharedUplinks {
    * climbs an uplink now or did before (the shares must be given again).
    */
   set(id: string, nodes: readonly number[], share: number): boolean {
-    const loads = ringLoads(this.fabric, nodes)
+    const loads = this.blocking ? ringLoads(this.fabric, nodes) : []
     if (loads.length === 0 || !(share > 0)) {
       return this.gangs.delete(id)
     }
