@@ -119,4 +119,37 @@ describe('waiting for a better placement', () => {
     expect(small).toBeDefined()
     expect(small?.nodes.some((n) => n >= 8 && n < 12)).toBe(false)
   })
+
+  it("honours a preferred topology with a maximum wait, as Slurm's --switches=1@T", () => {
+    // no leaf is expected to free for 2 h, and the cluster's own wait is off: the job's word counts
+    const s = fragmented({ ...openConfig, placementWaitShare: 0 }, 7200)
+    const preferLeaf = { mode: 'preferred', tier: 'leaf', maxWaitS: 3 * 3600 } as const
+    s.submit(job('gang', { replicas: 4, topology: preferLeaf, submittedAt: 100 }))
+    const reason = s.schedule(100).pending.get('gang')
+    expect(reason).toMatchObject({
+      kind: 'waiting-for-placement',
+      tier: 'spine',
+      bestTier: 'leaf',
+      until: 100 + 3 * 3600,
+    })
+    expect(reason?.message).toMatch(/prefers one leaf block for up to 3 h after submission/)
+    expect(placed(s.schedule(100 + 3 * 3600 - 1).decisions, 'gang')).toBeUndefined()
+    expect(placed(s.schedule(100 + 3 * 3600).decisions, 'gang')?.score.tier).toBe('spine')
+    // preferring the spine, it starts across one at once
+    const t = fragmented({ ...openConfig, placementWaitShare: 0 }, 7200)
+    t.submit(
+      job('wide', { replicas: 4, topology: { mode: 'preferred', tier: 'spine', maxWaitS: 3600 } }),
+    )
+    expect(placed(t.schedule(0).decisions, 'wide')?.score.tier).toBe('spine')
+  })
+
+  it('refuses a maximum wait on a required topology, or a negative one', () => {
+    const s = fragmented()
+    expect(() => {
+      s.submit(job('r', { topology: { mode: 'required', tier: 'leaf', maxWaitS: 60 } }))
+    }).toThrow(/topology\.maxWaitS applies to a preferred topology only/)
+    expect(() => {
+      s.submit(job('n', { topology: { mode: 'preferred', tier: 'leaf', maxWaitS: -1 } }))
+    }).toThrow(/topology\.maxWaitS must be a number of seconds ≥ 0, got -1/)
+  })
 })

@@ -36,7 +36,8 @@ function bestTier(s: Session, job: JobSpec, req: FamilyRequest): Tier {
  * within that budget; across the core in any case. Undefined when it should start now: it fits
  * in its best tier, its topology is required (placement already kept it there), its budget is
  * spent or no better domain frees in time, or the placement is the first-fit baseline (which
- * takes the first nodes with room, by definition).
+ * takes the first nodes with room, by definition). A `preferred` topology with `maxWaitS` sets
+ * the tier and the wait itself.
  */
 export function placementWait(
   s: Session,
@@ -45,13 +46,19 @@ export function placementWait(
   score: PlacementScore,
   now: number,
 ): (PendingReason & { kind: 'waiting-for-placement' }) | undefined {
-  const share = s.config.placementWaitShare ?? defaultPlacementWaitShare
   if (
-    share <= 0 ||
     s.config.placement === 'first-fit' ||
     job.topology?.mode === 'required' ||
     score.blocks.length <= 1
   ) {
+    return undefined
+  }
+  const preferred = preferredWait(job, score, now)
+  if (preferred !== null) {
+    return preferred
+  }
+  const share = s.config.placementWaitShare ?? defaultPlacementWaitShare
+  if (share <= 0) {
     return undefined
   }
   const best = bestTier(s, job, req)
@@ -86,5 +93,34 @@ export function placementWait(
     bestTier: best,
     until,
     message: `waits for a better placement: now it would span the ${score.tier} (${score.blocks.length} blocks); ${where} can hold it${when}, and it waits for one ${span(until - now)} more at most (${Math.round(share * 100)}% of its ${span(limit)} runtime limit, at most ${span(cap)}), then takes what is free`,
+  }
+}
+
+/**
+ * A `preferred` topology with a `maxWaitS` (Slurm's `--switches=N@T`): the gang waits for its
+ * tier until that long after its submission, whatever is expected to free, then takes what is
+ * free. Null when the job gives no such wait (the cluster's placement wait decides), undefined
+ * when it should start now.
+ */
+function preferredWait(
+  job: JobSpec,
+  score: PlacementScore,
+  now: number,
+): (PendingReason & { kind: 'waiting-for-placement' }) | undefined | null {
+  const topology = job.topology
+  if (topology?.mode !== 'preferred' || topology.maxWaitS === undefined) {
+    return null
+  }
+  const tier: Tier = topology.tier === 'spine' ? 'spine' : 'leaf'
+  const until = job.submittedAt + topology.maxWaitS
+  if (tierRank(score.tier) <= tierRank(tier) || now >= until) {
+    return undefined
+  }
+  return {
+    kind: 'waiting-for-placement',
+    tier: score.tier,
+    bestTier: tier,
+    until,
+    message: `waits for a better placement: now it would span the ${score.tier} (${score.blocks.length} blocks); its topology prefers one ${tier === 'leaf' ? 'leaf block' : 'spine pod'} for up to ${span(topology.maxWaitS)} after submission, so it waits ${span(until - now)} more at most, then takes what is free`,
   }
 }

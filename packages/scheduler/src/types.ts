@@ -19,6 +19,12 @@ export type TopologyTier = 'node' | 'leaf' | 'spine'
 export interface TopologyPreference {
   readonly mode: 'required' | 'preferred'
   readonly tier: TopologyTier
+  /**
+   * With `preferred`: how long the gang may wait, from its submission, for a placement within
+   * `tier` before it takes what is free (Slurm's `--switches=N@T`); without it the cluster's
+   * placement wait applies (a share of the runtime limit). Not with `required`.
+   */
+  readonly maxWaitS?: number
 }
 
 /** A job: a gang of `replicas` × `acceleratorsPerReplica`, each replica on one node. */

@@ -52,6 +52,19 @@ export function checkJobSpec(job: JobSpec): void {
   if (job.minRuntimeS !== undefined && !(job.minRuntimeS >= 0)) {
     fail(job, 'minRuntimeS', `must be ≥ 0, got ${job.minRuntimeS}`)
   }
+  const maxWait = job.topology?.maxWaitS
+  if (maxWait !== undefined) {
+    if (job.topology?.mode !== 'preferred') {
+      fail(
+        job,
+        'topology.maxWaitS',
+        'applies to a preferred topology only (required never starts above its tier)',
+      )
+    }
+    if (!(maxWait >= 0 && Number.isFinite(maxWait))) {
+      fail(job, 'topology.maxWaitS', `must be a number of seconds ≥ 0, got ${maxWait}`)
+    }
+  }
   if (!Number.isFinite(job.submittedAt)) {
     fail(job, 'submittedAt', 'must be a finite time')
   }

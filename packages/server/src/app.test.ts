@@ -162,6 +162,24 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       expect(chip.body?.error?.message).toContain('/chip/family')
       const wide = await call(alpha, 'POST', '/api/v1/jobs', job({ acceleratorsPerReplica: 16 }))
       expect(wide.status).toBe(400)
+      const waitRequired = await call(
+        alpha,
+        'POST',
+        '/api/v1/jobs',
+        job({ topology: { mode: 'required', tier: 'leaf', maxWaitS: 600 } }),
+      )
+      expect(waitRequired.status).toBe(400)
+      expect(waitRequired.body?.error?.message).toContain('/topology/maxWaitS')
+      const waitPreferred = await call(
+        alpha,
+        'POST',
+        '/api/v1/jobs',
+        job({ topology: { mode: 'preferred', tier: 'leaf', maxWaitS: 600 } }),
+      )
+      expect(waitPreferred.status).toBe(201)
+      // (out of the way of the tests that count this tenant's jobs)
+      const waitId = waitPreferred.body?.['id'] as string
+      expect((await call(alpha, 'DELETE', `/api/v1/jobs/${waitId}`)).status).toBe(200)
       const notJson = await fx.app.inject({
         method: 'POST',
         url: '/api/v1/jobs',

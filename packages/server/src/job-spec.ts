@@ -55,6 +55,7 @@ export const JobBody = Type.Object(
         {
           mode: Type.Union([Type.Literal('required'), Type.Literal('preferred')]),
           tier: Type.Union([Type.Literal('node'), Type.Literal('leaf'), Type.Literal('spine')]),
+          maxWaitS: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400 })),
         },
         { additionalProperties: false },
       ),
@@ -116,7 +117,7 @@ export function clusterFamilies(cluster: Cluster): string[] {
 /**
  * Checks a job body against the cluster and catalog and resolves what submission decides.
  * @throws ZhisuanError `invalid-input` naming the field: an unknown chip family, a gang wider
- * than a node, a model the performance model does not know.
+ * than a node, a maximum wait on a required topology, a model the performance model does not know.
  */
 export function resolveJob(body: JobBody, cluster: Cluster, catalog: Catalog): StoredSpec {
   const known = new Set(catalog.accelerators.map((a) => a.family))
@@ -141,6 +142,13 @@ export function resolveJob(body: JobBody, cluster: Cluster, catalog: Catalog): S
       'invalid-input',
       `/acceleratorsPerReplica: ${body.acceleratorsPerReplica} is more than the largest node holds (${perNode}); use more replicas`,
       { issues: [{ path: '/acceleratorsPerReplica', message: `at most ${perNode}` }] },
+    )
+  }
+  if (body.topology?.maxWaitS !== undefined && body.topology.mode !== 'preferred') {
+    throw new ZhisuanError(
+      'invalid-input',
+      '/topology/maxWaitS: applies to a preferred topology only (required never starts above its tier)',
+      { issues: [{ path: '/topology/maxWaitS', message: 'only with mode preferred' }] },
     )
   }
   const workloadClass =
