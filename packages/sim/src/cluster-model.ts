@@ -1,5 +1,6 @@
-import { rdmaGoodput } from '@zhisuan/perf'
-import type { FailureCategory } from './failures.js'
+import { dalyInterval, rdmaGoodput } from '@zhisuan/perf'
+import type { FailureCategory, FailureModel } from './failures.js'
+import type { SimConfig } from './sim-config.js'
 import type { NetworkEvents, SimJob } from './sim-job.js'
 
 /**
@@ -54,4 +55,28 @@ export function pickCause(
     }
   }
   return mix[mix.length - 1] ?? { name: 'unknown', repairHours: 0 }
+}
+
+/**
+ * A job's checkpoint period, s (compute plus stall): the configured interval, or with `auto`
+ * Daly's optimal interval for the job's MTBF under the failure model (never, without failures).
+ */
+export function checkpointPeriodS(
+  job: SimJob,
+  config: Pick<SimConfig, 'checkpoint' | 'failures'>,
+): number {
+  const { checkpoint, failures } = config
+  if (checkpoint.intervalS !== 'auto') {
+    return checkpoint.intervalS
+  }
+  if (failures === null || failures.per1000PerDay <= 0) {
+    return Number.POSITIVE_INFINITY
+  }
+  const mtbfS = (1000 * 86_400) / (failures.per1000PerDay * job.replicas * job.perReplica)
+  return Math.max(60, dalyInterval(checkpoint.stallS, mtbfS)) + checkpoint.stallS
+}
+
+/** Failures per second over `accelerators` (every one, spares too) under a failure model. */
+export function failuresPerS(model: FailureModel | null, accelerators: number): number {
+  return model === null ? 0 : ((model.per1000PerDay / 1000) * accelerators) / 86_400
 }

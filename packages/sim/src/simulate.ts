@@ -1,14 +1,20 @@
 import { Heap } from 'heap-js'
 import { ZhisuanError, defaultCatalog, type Cluster } from '@zhisuan/domain'
-import { dalyInterval } from '@zhisuan/perf'
 import type { SchedulerConfig } from '@zhisuan/scheduler'
 import { Engine, lifecycleDefaults, type EngineEffect, type EngineJob } from '@zhisuan/engine'
-import { episodeGoodput, episodeLoss, networkShareOf, pickCause } from './cluster-model.js'
+import {
+  checkpointPeriodS,
+  episodeGoodput,
+  episodeLoss,
+  failuresPerS,
+  networkShareOf,
+  pickCause,
+} from './cluster-model.js'
 import type { SimConfig, SimOutcome, Timeline } from './sim-config.js'
 import type { SimJob } from './sim-job.js'
 import { createRng } from './rng.js'
 import { summarize } from './metrics.js'
-import { SharedUplinks } from './uplinks.js'
+import { UplinkPacer } from './uplinks.js'
 
 type Event =
   | { readonly t: number; readonly seq: number; readonly kind: 'arrival'; readonly index: number }
@@ -58,9 +64,7 @@ export function simulate(cluster: Cluster, jobs: readonly SimJob[], config: SimC
 /** One run of `simulate`: the event heap and the cluster model around the engine. */
 class Simulation {
   private readonly engine: Engine
-  private readonly uplinks: SharedUplinks
-  /** The contention last given to each gang that climbs an uplink. */
-  private readonly paced = new Map<string, number>()
+  private readonly pacer: UplinkPacer
   private readonly events = new Heap<Event>((a, b) => a.t - b.t || a.seq - b.seq)
   private seq = 0
   private readonly simJobs = new Map<string, SimJob>()
@@ -109,7 +113,7 @@ class Simulation {
       ...(config.cycleTimer === undefined ? {} : { timer: config.cycleTimer }),
       ...(config.cycleGrid === undefined ? {} : { cycleGrid: config.cycleGrid }),
     })
-    this.uplinks = new SharedUplinks(cluster.fabric)
+    this.pacer = new UplinkPacer(cluster.fabric, this.simJobs)
     this.rng = createRng(config.seed)
     this.failureTimes = this.rng.stream('failure-times')
     this.failureNodes = this.rng.stream('failure-accelerators')
@@ -120,10 +124,7 @@ class Simulation {
       0,
     )
     // Failures strike every accelerator, spares included, so the rate is over all of them.
-    this.failureRate =
-      config.failures === null
-        ? 0
-        : ((config.failures.per1000PerDay / 1000) * cluster.fabric.acceleratorCount) / 86_400
+    this.failureRate = failuresPerS(config.failures, cluster.fabric.acceleratorCount)
     this.episodeRate =
       ((config.network?.perLeafPerDay ?? 0) * cluster.fabric.blocks.length) / 86_400
     this.goodput = episodeGoodput(config.network)
@@ -148,44 +149,13 @@ class Simulation {
   }
 
   private carryOut(effects: readonly EngineEffect[]): void {
-    let moved = false
     for (const e of effects) {
       if (e.kind === 'run') {
         this.push({ t: e.endsAt, kind: 'complete', id: e.jobId, run: e.run })
-      } else if (e.kind === 'placed' || e.kind === 'restarted') {
-        // a new run starts at full speed: its contention is given again below
-        this.paced.delete(e.jobId)
-        const job = this.simJobs.get(e.jobId)
-        const share = job === undefined ? 0 : networkShareOf(job)
-        moved = this.uplinks.set(e.jobId, e.nodes, share) || moved
-      } else {
-        moved = this.uplinks.remove(e.jobId) || moved
-        this.paced.delete(e.jobId)
       }
     }
-    if (moved) {
-      this.rebalance()
-    }
-  }
-
-  /** Gives every gang on a shared uplink its max-min share now that a gang started or ended. */
-  private rebalance(): void {
-    const paces = this.uplinks.paces()
-    // gangs that no longer climb an uplink run at full speed again
-    for (const id of this.paced.keys()) {
-      if (!paces.has(id)) {
-        paces.set(id, 1)
-      }
-    }
-    for (const [id, pace] of paces) {
-      if (pace === (this.paced.get(id) ?? 1)) {
-        continue
-      }
-      if (pace > 1) {
-        this.paced.set(id, pace)
-      } else {
-        this.paced.delete(id)
-      }
+    // gangs that started, moved or stopped change what the others get of shared uplinks
+    for (const [id, pace] of this.pacer.changed(effects)) {
       const effect = this.engine.repace(id, pace, this.now)
       if (effect?.kind === 'run') {
         this.push({ t: effect.endsAt, kind: 'complete', id: effect.jobId, run: effect.run })
@@ -316,21 +286,12 @@ class Simulation {
         ...(job.timeLimitS === undefined ? {} : { runtimeLimitS: job.timeLimitS }),
       },
       workS: job.workS,
-      checkpoint: { intervalS: this.intervalFor(job), stallS: this.config.checkpoint.stallS },
+      checkpoint: {
+        intervalS: checkpointPeriodS(job, this.config),
+        stallS: this.config.checkpoint.stallS,
+      },
     }
     this.cycleAt(this.engine.submit(engineJob, this.now))
-  }
-
-  private intervalFor(job: SimJob): number {
-    const { checkpoint, failures } = this.config
-    if (checkpoint.intervalS !== 'auto') {
-      return checkpoint.intervalS
-    }
-    if (failures === null || failures.per1000PerDay <= 0) {
-      return Number.POSITIVE_INFINITY
-    }
-    const mtbfS = (1000 * 86_400) / (failures.per1000PerDay * job.replicas * job.perReplica)
-    return Math.max(60, dalyInterval(checkpoint.stallS, mtbfS)) + checkpoint.stallS
   }
 
   private failure(): void {

@@ -1,4 +1,7 @@
 import type { Fabric } from '@zhisuan/domain'
+import type { EngineEffect } from '@zhisuan/engine'
+import { networkShareOf } from './cluster-model.js'
+import type { SimJob } from './sim-job.js'
 import {
   UplinkLoad,
   gangNicGbps,
@@ -109,5 +112,64 @@ export class SharedUplinks {
       paces.set(g.id, Math.max(1, 1 - g.share + g.share * slower))
     }
     return paces
+  }
+}
+
+/**
+ * The twin's side of shared uplinks: from the engine's effects (gangs placed, moved, sent back,
+ * finished), the gangs whose pace changed and their new pace, for `Engine.repace`. A new run
+ * starts at full speed, so a placed or restarted gang is given its pace again.
+ */
+export class UplinkPacer {
+  private readonly uplinks: SharedUplinks
+  /** The contention last given to each gang that climbs an uplink. */
+  private readonly paced = new Map<string, number>()
+
+  constructor(
+    fabric: Fabric,
+    private readonly jobs: ReadonlyMap<string, SimJob>,
+  ) {
+    this.uplinks = new SharedUplinks(fabric)
+  }
+
+  private shareOf(jobId: string): number {
+    const job = this.jobs.get(jobId)
+    return job === undefined ? 0 : networkShareOf(job)
+  }
+
+  /** The paces to give after these effects (none when no gang on a shared uplink moved). */
+  changed(effects: readonly EngineEffect[]): Map<string, number> {
+    let moved = false
+    for (const e of effects) {
+      if (e.kind === 'placed' || e.kind === 'restarted') {
+        this.paced.delete(e.jobId)
+        moved = this.uplinks.set(e.jobId, e.nodes, this.shareOf(e.jobId)) || moved
+      } else if (e.kind === 'requeued' || e.kind === 'finished') {
+        moved = this.uplinks.remove(e.jobId) || moved
+        this.paced.delete(e.jobId)
+      }
+    }
+    const changes = new Map<string, number>()
+    if (!moved) {
+      return changes
+    }
+    const paces = this.uplinks.paces()
+    // gangs that no longer climb a full uplink run at full speed again
+    for (const id of this.paced.keys()) {
+      if (!paces.has(id)) {
+        paces.set(id, 1)
+      }
+    }
+    for (const [id, pace] of paces) {
+      if (pace !== (this.paced.get(id) ?? 1)) {
+        if (pace > 1) {
+          this.paced.set(id, pace)
+        } else {
+          this.paced.delete(id)
+        }
+        changes.set(id, pace)
+      }
+    }
+    return changes
   }
 }
