@@ -67,6 +67,8 @@ describe('the engine', () => {
     // 600 s of work done by 660, 300 more by 1,260: 2,700 s left at full speed
     expect(e.repace('a', 1, 1260)).toMatchObject({ endsAt: 1260 + 2700 })
     expect(e.account('a')?.contentionS).toBe(300)
+    // its work began at 60 whatever contention it met since (a loss episode counts from there)
+    expect(e.runOf('a')).toMatchObject({ workFrom: 60, delayS: 300 })
     // a failure at 1,560: 600 + 300 + 300 s of work done, two whole 600 s checkpoint periods
     const failed = e.nodeFailed(e.account('a')?.nodes[0] ?? -1, true, 1560)
     expect(failed.effects.find((x) => x.kind === 'restarted')).toMatchObject({ keptS: 1200 })

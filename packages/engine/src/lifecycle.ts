@@ -58,10 +58,14 @@ export class Engine {
   }
 
   /** The current run of a running job: its clock, for a shell that slows it. */
-  runOf(
-    jobId: string,
-  ):
-    | { readonly startedAt: number; readonly delayS: number; readonly slowedUntil: number }
+  runOf(jobId: string):
+    | {
+        readonly startedAt: number
+        readonly delayS: number
+        /** When its work began, after detection and restart (slowdowns not counted). */
+        readonly workFrom: number
+        readonly slowedUntil: number
+      }
     | undefined {
     const s = this.jobs.get(jobId)
     return s?.running === true ? s : undefined

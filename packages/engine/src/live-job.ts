@@ -13,6 +13,8 @@ export interface Live {
   run: number
   startedAt: number
   delayS: number
+  /** When the run's work began: after its detection and restart delay. */
+  workFrom: number
   /** 1: a slower fabric is charged as delay (`contention`), not as a slower pace of work. */
   readonly pace: 1
   endsAt: number
@@ -54,6 +56,7 @@ export function newLive(job: EngineJob, now: number): Live {
     run: 0,
     startedAt: now,
     delayS: 0,
+    workFrom: now,
     pace: 1,
     endsAt: Number.POSITIVE_INFINITY,
     owedS: 0,
@@ -91,6 +94,7 @@ export function startRun(s: Live, now: number, delayS: number, effects: EngineEf
   s.run++
   s.startedAt = now
   s.delayS = delayS
+  s.workFrom = now + delayS
   s.contention = 1
   s.contentionFrom = now + delayS
   s.endsAt = now + delayS + wallSecondsFor(s.remainingS, s.pace, s.job.checkpoint)

@@ -359,7 +359,7 @@ class Simulation {
         continue
       }
       // episodes on several of the gang's blocks overlap: count each moment once
-      const overlap = this.now - Math.max(from, run.startedAt + run.delayS, run.slowedUntil)
+      const overlap = this.now - Math.max(from, run.workFrom, run.slowedUntil)
       if (overlap <= 0) {
         continue
       }
