@@ -6,10 +6,6 @@ import { ShardHasher } from './hashing.js'
 import type { ManifestShard } from './local-checkpoints.js'
 import type { DurableTier } from './tiers.js'
 
-/** Errors about the local shard itself (missing, changed size), which retrying will not fix. */
-export const isLocalProblem = (error: unknown): boolean =>
-  error instanceof ZhisuanError && (error.code === 'invalid-input' || error.code === 'conflict')
-
 /**
  * Copies one local shard file to `key` on the tier with its SHA-256: the local file is read
  * once, and the checksum is of exactly the bytes the tier stored. A tier with `putFile` (the

@@ -4,7 +4,8 @@ import { ZhisuanError } from '@zhisuan/domain'
 import { withRetry, type BackoffPolicy } from './backoff.js'
 import { manifestFile, scanCheckpoints } from './local-checkpoints.js'
 import type { CheckpointRecord, CheckpointState, ShardReportBody } from './registry-client.js'
-import { copyShard, isLocalProblem } from './shard-copy.js'
+import { copyShard } from './shard-copy.js'
+import { isFinal, messageOf } from './errors.js'
 import { UploadStats } from './upload-stats.js'
 import {
   byStep,
@@ -22,12 +23,6 @@ import type {
   UploaderOptions,
   UploaderStats,
 } from './uploader-types.js'
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error))
-
-/** The registry's answer that registering again will not change. */
-const isRefusal = (error: unknown): boolean =>
-  error instanceof ZhisuanError && (error.code === 'conflict' || error.code === 'invalid-input')
 
 /**
  * Copies a job's finished local checkpoints to a durable tier and records them in the registry.
@@ -73,7 +68,7 @@ export class Uploader {
       this.tick()
         .catch((error: unknown) => {
           if (!this.abort.signal.aborted) {
-            this.emit({ kind: 'error', reason: message(error) })
+            this.emit({ kind: 'error', reason: messageOf(error) })
           }
         })
         .finally(() => {
@@ -227,14 +222,14 @@ export class Uploader {
         const record = await withRetry(
           () => registry.register(jobId, registration(cp.manifest)),
           attempts,
-          { ...this.retrying('register'), retryable: (error) => !isRefusal(error) },
+          { ...this.retrying('register'), retryable: (error) => !isFinal(error) },
         )
         this.adopt(cp, record, false)
       } catch (error) {
-        if (!isRefusal(error)) {
+        if (!isFinal(error)) {
           throw error
         }
-        this.refuse(cp, `the registry refused step ${cp.manifest.step}: ${message(error)}`)
+        this.refuse(cp, `the registry refused step ${cp.manifest.step}: ${messageOf(error)}`)
       }
     }
   }
@@ -333,7 +328,7 @@ export class Uploader {
         })
       const copied = await withRetry(copy, this.policy, {
         signal,
-        retryable: (error) => !isLocalProblem(error),
+        retryable: (error) => !isFinal(error),
         onRetry: this.retrying('upload').onRetry,
       })
       const id = cp.id ?? ''
@@ -358,13 +353,13 @@ export class Uploader {
     } catch (error) {
       if (signal.aborted) {
         entry.state = 'todo'
-      } else if (isLocalProblem(error)) {
+      } else if (isFinal(error)) {
         entry.state = 'unreadable'
         this.tally.counts.shardsUnreadable++
-        this.emit({ kind: 'shard-unreadable', step, path, reason: message(error) })
+        this.emit({ kind: 'shard-unreadable', step, path, reason: messageOf(error) })
       } else {
         entry.state = 'todo'
-        this.emit({ kind: 'error', reason: `${cp.dir}/${path}: ${message(error)}` })
+        this.emit({ kind: 'error', reason: `${cp.dir}/${path}: ${messageOf(error)}` })
       }
     }
   }
@@ -394,7 +389,7 @@ export class Uploader {
       signal: this.abort.signal,
       onRetry: (error, attempt, delayMs) => {
         this.tally.counts.retries++
-        this.emit({ kind: 'retry', operation, attempt, delayMs, reason: message(error) })
+        this.emit({ kind: 'retry', operation, attempt, delayMs, reason: messageOf(error) })
       },
     }
   }
