@@ -162,20 +162,17 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       expect(chip.body?.error?.message).toContain('/chip/family')
       const wide = await call(alpha, 'POST', '/api/v1/jobs', job({ acceleratorsPerReplica: 16 }))
       expect(wide.status).toBe(400)
-      const waitRequired = await call(
-        alpha,
-        'POST',
-        '/api/v1/jobs',
-        job({ topology: { mode: 'required', tier: 'leaf', maxWaitS: 600 } }),
-      )
+      const waitingLeaf = (mode: 'required' | 'preferred') =>
+        call(
+          alpha,
+          'POST',
+          '/api/v1/jobs',
+          job({ topology: { mode, tier: 'leaf', maxWaitS: 600 } }),
+        )
+      const waitRequired = await waitingLeaf('required')
       expect(waitRequired.status).toBe(400)
       expect(waitRequired.body?.error?.message).toContain('/topology/maxWaitS')
-      const waitPreferred = await call(
-        alpha,
-        'POST',
-        '/api/v1/jobs',
-        job({ topology: { mode: 'preferred', tier: 'leaf', maxWaitS: 600 } }),
-      )
+      const waitPreferred = await waitingLeaf('preferred')
       expect(waitPreferred.status).toBe(201)
       // (out of the way of the tests that count this tenant's jobs)
       const waitId = waitPreferred.body?.['id'] as string

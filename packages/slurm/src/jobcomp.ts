@@ -1,5 +1,5 @@
 import { ZhisuanError } from '@zhisuan/domain'
-import { expandHostlist } from './hostlist.js'
+import { slurmNodeList, slurmTimeS } from './slurm-fields.js'
 
 /**
  * One finished job as Slurm's `jobcomp/filetxt` plugin logs it: where it ran (NodeList) and
@@ -52,10 +52,10 @@ export function parseJobComp(text: string, source: string): JobCompRecord[] {
     }
     const time = (key: string): number => {
       const value = fields[key] ?? ''
-      const t = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(value) ? Date.parse(value) : Number.NaN
-      return Number.isFinite(t)
-        ? t / 1000
-        : fail(key, `expected a time like 2026-12-07T12:04:57, got "${value.slice(0, 40)}"`)
+      return (
+        slurmTimeS(value) ??
+        fail(key, `expected a time like 2026-12-07T12:04:57, got "${value.slice(0, 40)}"`)
+      )
     }
     const limit = fields['TimeLimit']
     const timeLimitMin =
@@ -64,14 +64,11 @@ export function parseJobComp(text: string, source: string): JobCompRecord[] {
         : /^\d+$/.test(limit)
           ? Number(limit)
           : fail('TimeLimit', `expected minutes or UNLIMITED, got "${limit.slice(0, 40)}"`)
-    const list = fields['NodeList'] ?? ''
     let nodes: string[] = []
-    if (list !== '' && list !== '(null)' && list !== 'None assigned') {
-      try {
-        nodes = expandHostlist(list)
-      } catch (cause) {
-        fail('NodeList', (cause as Error).message)
-      }
+    try {
+      nodes = slurmNodeList(fields['NodeList'] ?? '')
+    } catch (cause) {
+      fail('NodeList', (cause as Error).message)
     }
     const startedAt = time('StartTime')
     records.push({

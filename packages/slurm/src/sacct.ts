@@ -1,5 +1,5 @@
 import { ZhisuanError } from '@zhisuan/domain'
-import { expandHostlist } from './hostlist.js'
+import { slurmNodeList, slurmTimeS } from './slurm-fields.js'
 
 /**
  * One job allocation as `sacct --parsable2 --allocations` prints it: when it was submitted and
@@ -130,10 +130,10 @@ export function parseSacct(text: string, source: string): SacctRecord[] {
       if (c !== 'Submit' && (value === 'Unknown' || value === 'None' || value === '')) {
         return undefined
       }
-      const t = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(value) ? Date.parse(value) : Number.NaN
-      return Number.isFinite(t)
-        ? t / 1000
-        : fail(c, `expected a time like 2026-12-07T12:04:57, got "${value.slice(0, 40)}"`)
+      return (
+        slurmTimeS(value) ??
+        fail(c, `expected a time like 2026-12-07T12:04:57, got "${value.slice(0, 40)}"`)
+      )
     }
     const limit = slurmDurationS(get('Timelimit'))
     if (limit === null) {
@@ -145,14 +145,11 @@ export function parseSacct(text: string, source: string): SacctRecord[] {
     const nodeCount = /^\d+$/.test(get('NNodes'))
       ? Number(get('NNodes'))
       : fail('NNodes', `expected a whole number, got "${get('NNodes').slice(0, 40)}"`)
-    const list = get('NodeList')
     let nodes: string[] = []
-    if (list !== '' && list !== 'None assigned' && list !== '(null)') {
-      try {
-        nodes = expandHostlist(list)
-      } catch (cause) {
-        fail('NodeList', (cause as Error).message)
-      }
+    try {
+      nodes = slurmNodeList(get('NodeList'))
+    } catch (cause) {
+      fail('NodeList', (cause as Error).message)
     }
     // a job cancelled while pending has a Start (= its End) but no nodes: it never ran
     const startedAt = nodes.length === 0 ? undefined : time('Start')
