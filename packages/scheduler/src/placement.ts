@@ -136,7 +136,11 @@ export function findPlacement(state: ClusterState, req: GangRequest): PlacementR
   )
 }
 
-/** Pods a spanning gang weighs by its ring's share of the uplinks (the best fits first). */
+/**
+ * Pods a spanning gang weighs by its ring's share of the uplinks (the best fits first). Chosen,
+ * not measured: enough to step around a loaded pod, few enough that scoring stays a small part of
+ * a placement (rail-100k-1to7: 21,296 decisions/s with it, BENCHMARKS.md).
+ */
 const scoredCandidates = 4
 
 /** A placement's note on its ring's share of the uplinks, when it is below the NICs' rate. */

@@ -107,13 +107,21 @@ export function placementReport(
   perNode: number,
 ): PlacementReport {
   const groups = new Map<string, JobRun[]>()
+  // (loops, not spreads: a month of an operator's sacct history is more runs than an argument list holds)
+  let first = Number.POSITIVE_INFINITY
+  let lastStart = Number.NEGATIVE_INFINITY
   for (const run of runs) {
     const key = sizeClass(run.accelerators, perNode)
-    groups.set(key, [...(groups.get(key) ?? []), run])
+    const group = groups.get(key)
+    if (group === undefined) {
+      groups.set(key, [run])
+    } else {
+      group.push(run)
+    }
+    first = Math.min(first, run.submitS)
+    lastStart = Math.max(lastStart, run.startS)
   }
   const order = [...groups.keys()].sort((a, b) => Number.parseInt(a) - Number.parseInt(b))
-  const first = Math.min(...runs.map((r) => r.submitS))
-  const lastStart = Math.max(...runs.map((r) => r.startS))
   let allocated = 0
   for (const r of runs) {
     allocated += r.accelerators * Math.max(0, Math.min(r.endS, lastStart) - r.startS)
