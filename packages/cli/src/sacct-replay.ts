@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { ZhisuanError, clusterNodes, type Cluster } from '@zhisuan/domain'
 import type { SimJob } from '@zhisuan/sim'
 import { parseSacct } from '@zhisuan/slurm'
@@ -22,17 +21,6 @@ export interface SacctReplay {
 export function looksLikeSacct(text: string): boolean {
   const first = text.split('\n').find((l) => l.trim() !== '') ?? ''
   return first.includes('|') && first.split('|').includes('JobID')
-}
-
-/** Reads a trace file's text, naming the path when it cannot. */
-export async function readTraceText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (cause) {
-    throw new ZhisuanError('not-found', `cannot read trace ${path}: ${(cause as Error).message}`, {
-      cause,
-    })
-  }
 }
 
 /**

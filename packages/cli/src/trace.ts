@@ -19,14 +19,26 @@ export async function readTrace(
   path: string,
   limit = Number.POSITIVE_INFINITY,
 ): Promise<TraceRow[]> {
-  let text: string
+  return parseTrace(await readTraceText(path), path, limit)
+}
+
+/** Reads a trace file's text, naming the path when it cannot. */
+export async function readTraceText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8')
+    return await readFile(path, 'utf8')
   } catch (cause) {
     throw new ZhisuanError('not-found', `cannot read trace ${path}: ${(cause as Error).message}`, {
       cause,
     })
   }
+}
+
+/** A trace CSV's text as rows (see `readTrace`); `path` names it in messages. */
+export function parseTrace(
+  text: string,
+  path: string,
+  limit = Number.POSITIVE_INFINITY,
+): TraceRow[] {
   const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[]
   const jobs: TraceRow[] = []
   const seen = new Map<string, number>()

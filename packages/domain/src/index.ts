@@ -75,6 +75,7 @@ export {
 } from './topology/fabric-capacity.js'
 export {
   clusterAccelerators,
+  serviceAccelerators,
   parseClusterFile,
   type Cluster,
   type Pool,

@@ -1,4 +1,4 @@
-import { ZhisuanError, type Cluster } from '@zhisuan/domain'
+import { ZhisuanError, serviceAccelerators, type Cluster } from '@zhisuan/domain'
 import {
   chipOf,
   clusterJobNetwork,
@@ -74,10 +74,7 @@ export function llmMixJobs(
     placement: 'packed',
   })
   const perNode = pool.scaleUp.acceleratorsPerNode
-  const capacity = cluster.pools.reduce(
-    (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
-    0,
-  )
+  const capacity = serviceAccelerators(cluster)
   const plans = new Map<string, { tokensPerSecond: number; networkShare: number }>()
   const planOf = (model: string, gpus: number) => {
     const key = `${model}|${gpus}`

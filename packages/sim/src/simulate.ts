@@ -1,5 +1,5 @@
 import { Heap } from 'heap-js'
-import { ZhisuanError, defaultCatalog, type Cluster } from '@zhisuan/domain'
+import { ZhisuanError, defaultCatalog, serviceAccelerators, type Cluster } from '@zhisuan/domain'
 import type { SchedulerConfig } from '@zhisuan/scheduler'
 import { Engine, lifecycleDefaults, type EngineEffect, type EngineJob } from '@zhisuan/engine'
 import {
@@ -119,10 +119,7 @@ class Simulation {
     this.failureNodes = this.rng.stream('failure-accelerators')
     this.failureCauses = this.rng.stream('failure-causes')
     this.episodes = this.rng.stream('network-episodes')
-    this.capacity = cluster.pools.reduce(
-      (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
-      0,
-    )
+    this.capacity = serviceAccelerators(cluster)
     // Failures strike every accelerator, spares included, so the rate is over all of them.
     this.failureRate = failuresPerS(config.failures, cluster.fabric.acceleratorCount)
     this.episodeRate =

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { Presets, SingleBar } from 'cli-progress'
-import { ZhisuanError, tiers } from '@zhisuan/domain'
+import { ZhisuanError, serviceAccelerators, tiers } from '@zhisuan/domain'
 import {
   failurePresets,
   jobResultRows,
@@ -20,7 +20,7 @@ import { formatCount, formatFixed, formatNumber, formatPercent, plural } from '.
 import type { Io } from '../output.js'
 import { table, tableWidth } from '../table.js'
 import { wrapWords } from '../text-width.js'
-import { phillyTrace, readTrace } from '../trace.js'
+import { parseTrace, phillyTrace, readTrace, readTraceText } from '../trace.js'
 import {
   heavySequence,
   placementReport,
@@ -29,7 +29,7 @@ import {
   runsOf,
   type PlacementReport,
 } from '../bench/placement-figures.js'
-import { looksLikeSacct, readTraceText, sacctReplay, type SacctReplay } from '../sacct-replay.js'
+import { looksLikeSacct, sacctReplay, type SacctReplay } from '../sacct-replay.js'
 import { jobsCsv, prepareJobsOut, summaryRows } from './sim-output.js'
 import {
   prepareReportDir,
@@ -168,16 +168,14 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
     // the placement bench's heavy sequence, its gangs at 80% of this cluster
     jobs = placementSequence(await readTrace(phillyTrace), {
       ...heavySequence,
-      capacity: cluster.pools.reduce(
-        (s, p) => s + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
-        0,
-      ),
+      capacity: serviceAccelerators(cluster),
       perNode,
       limitStepS: 60,
     })
   } else {
-    const text = flags.trace === undefined ? undefined : await readTraceText(flags.trace)
-    if (flags.trace !== undefined && text !== undefined && looksLikeSacct(text)) {
+    const path = flags.trace ?? phillyTrace
+    const text = await readTraceText(path)
+    if (looksLikeSacct(text)) {
       if (flags.days !== undefined) {
         throw new ZhisuanError(
           'invalid-input',
@@ -186,7 +184,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
       }
       replay = sacctReplay(
         text,
-        flags.trace,
+        path,
         cluster,
         numberOption('--time-scale', flags.timeScale, 1) ?? 1,
       )
@@ -199,7 +197,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
       if (flags.timeScale !== undefined) {
         throw new ZhisuanError('invalid-input', '--time-scale applies to a sacct trace only')
       }
-      jobs = jobsFromTrace(await readTrace(flags.trace ?? phillyTrace), perNode)
+      jobs = jobsFromTrace(parseTrace(text, path), perNode)
     }
   }
   // Check every flag, and that the report can be written, before a long run starts.

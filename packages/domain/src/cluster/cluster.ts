@@ -200,3 +200,11 @@ function resolvePools(
 export function clusterAccelerators(cluster: Cluster): number {
   return cluster.fabric.acceleratorCount
 }
+
+/** Accelerators that take work: every pool's but the spares'. */
+export function serviceAccelerators(cluster: Cluster): number {
+  return cluster.pools.reduce(
+    (sum, p) => sum + (p.spare ? 0 : p.nodeCount * p.scaleUp.acceleratorsPerNode),
+    0,
+  )
+}
