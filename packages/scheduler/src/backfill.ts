@@ -6,8 +6,6 @@ import { defaultRuntimeLimitS } from './running.js'
 import { gangOf, placeGang, replanned, runningByEnd, type Session } from './session.js'
 import type { Decision, JobSpec, PendingReason, TopologyTier } from './types.js'
 
-export { defaultRuntimeLimitS }
-
 /**
  * Gangs that may hold a reservation in one cycle. Measured (BENCHMARKS.md, placement against
  * Slurm, 2026-12-07): 8 left the heavy replay against Slurm unchanged, made the tree-64 Philly

@@ -1,5 +1,6 @@
 import { tierRank, type Tier } from '@zhisuan/domain'
-import { defaultRuntimeLimitS, plannedStart } from './backfill.js'
+import { plannedStart } from './backfill.js'
+import { defaultRuntimeLimitS } from './running.js'
 import type { PlacementScore } from './types.js'
 import { cachedLargest } from './admit.js'
 import type { FamilyRequest } from './requests.js'
