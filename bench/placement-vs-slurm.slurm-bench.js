@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defaultCatalog, parseClusterFile, clusterNodes } from '@zhisuan/domain'
+import { sacctColumns } from '@zhisuan/slurm'
 import {
   heavySequence,
   lightSequence,
@@ -90,8 +91,8 @@ const keep = process.env.ZHISUAN_BENCH_SACCT
 if (keep !== undefined) {
   slurmEnv.ZHISUAN_SLURM_ACCOUNTING = 'slurmdbd'
 }
-const sacctColumns =
-  'JobID,JobName,Submit,Start,End,Timelimit,NNodes,AllocTRES,NodeList,State,Account,Partition'
+// the columns `zhisuan sim --trace` reads, and the job's name after its id
+const sacctFormat = [sacctColumns[0], 'JobName', ...sacctColumns.slice(1)].join(',')
 for (let r = 1; r <= slurmRuns; r++) {
   step(2 + r, `Slurm run ${r} of ${slurmRuns}: a fresh 64-node cluster, the sequence by sbatch`)
   const up = spawnSync('bash', [`${root}scripts/slurm/up.sh`], { env: slurmEnv, encoding: 'utf8' })
@@ -128,7 +129,7 @@ for (let r = 1; r <= slurmRuns; r++) {
           '--allocations',
           '--allusers',
           '--starttime=2000-01-01',
-          `--format=${sacctColumns}`,
+          `--format=${sacctFormat}`,
         ],
         { env: { ...process.env, SLURM_CONF: `${dir}/etc/slurm.conf` }, encoding: 'utf8' },
       )
