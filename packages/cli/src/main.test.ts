@@ -243,7 +243,7 @@ describe('zhisuan plan', () => {
       ],
       [
         ['--model', 'megatron-1t', '--chip', 'H800', '--gpus', '8'],
-        /no parallel configuration fits: needs [\d.]+ GB per accelerator/,
+        /no parallel configuration fits: even the smallest configuration needs [\d.]+ GB per accelerator/,
       ],
       [
         ['--model', 'llama3-70b', '--chip', 'H800', '--gpus', 'many'],

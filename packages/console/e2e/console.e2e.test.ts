@@ -283,9 +283,9 @@ describe('the web console in Chromium', () => {
   })
 
   step(
-    'shows every issue of a refused job once, and a tenant at 304% of its guarantee as 304%',
+    'shows every issue of a refused job once, and a tenant at 290% of its guarantee as 290%',
     async () => {
-      // gamma: 8 SCU guaranteed; one H100 node's 8 accelerators are 24.32 SCU, 304% of it
+      // gamma: 8 SCU guaranteed; one H100 node's 8 accelerators are 23.2 SCU, 290% of it
       expect(
         (
           await call(admin, 'POST', '/api/v1/tenants', {
@@ -330,10 +330,10 @@ describe('the web console in Chromium', () => {
       const row = tenants.locator('tr[data-tenant="gamma"]')
       await expect
         .poll(async () => row.getByTestId('guarantee-use').textContent(), { timeout: 10_000 })
-        .toContain('304% of the guarantee')
+        .toContain('290% of the guarantee')
       expect(await row.locator('.guarantee-over').count()).toBe(1)
-      expect(await row.getByRole('img', { name: '304% of the guarantee' }).count()).toBe(1)
-      await tenants.screenshot({ path: join(shots, 'tenants-304.png'), fullPage: true })
+      expect(await row.getByRole('img', { name: '290% of the guarantee' }).count()).toBe(1)
+      await tenants.screenshot({ path: join(shots, 'tenants-290.png'), fullPage: true })
       await admins.close()
     },
   )

@@ -23,7 +23,14 @@ export {
   type Resolution,
 } from './catalog/catalog.js'
 export { defaultCatalog } from './catalog/default-catalog.js'
-export type { Accelerator, Confidence, CpuArch, HostCpu, SourcedNumber } from './catalog/schema.js'
+export type {
+  Accelerator,
+  Confidence,
+  CpuArch,
+  HostCpu,
+  SoftwareStack,
+  SourcedNumber,
+} from './catalog/schema.js'
 export {
   scaleUpDomain,
   scaleUpDomainSize,

@@ -27,13 +27,12 @@ export const calibration = {
    */
   memoryEfficiency: 4273.3 / 4800,
   /**
-   * NCCL bus bandwidth over the scale-up link, as a fraction of the per-direction link rate.
-   * H100: ring busbw ~370 of 450 GB/s ("~20% protocol overhead", nccl-tests#212); A100:
-   * 200–208 of 300 GB/s (nccl-tests#149, #178). paper-tables.md §5.2. We take the mean, 0.75.
+   * MEASURED. The calibration chip's best dense BF16 GEMM over its peak: H200 802.3 of 989
+   * TFLOP/s (shared/fixtures/calibration, n = 8192). A chip whose measured best GEMM reaches a
+   * smaller fraction runs its kernels that much below the fit (`Chip.kernelFactor`); the
+   * measured GEMMs and each stack's collective efficiencies live in the catalog.
    */
-  scaleUpBusEfficiency: 0.75,
-  /** Per NIC: 46–48 GB/s busbw on 400 Gb/s NDR (nccl-tests#290, paper-tables.md §5.2) → 0.94. */
-  nicEfficiency: 47 / 50,
+  referenceGemmFraction: 802.3 / 989,
   /** Latency per collective step inside a scale-up domain, s. Estimate (NCCL intra-node ~2–5 µs). */
   scaleUpAlphaS: 3e-6,
   /** Latency per collective step across the network, s, plus 1 µs per switch hop. Estimate. */
@@ -43,4 +42,22 @@ export const calibration = {
   usableMemoryFraction: 0.9,
   /** Bytes per parameter an Adam optimizer step reads and writes (fp32 master, m, v, grad, bf16 copy). */
   optimizerBytesPerParam: 30,
+  /**
+   * PUBLISHED. Share of hosts that are slow: "approximately 0.5% of machines are substantially
+   * slower" (MegaScale, arXiv:2402.15627 §6; paper-tables.md §2.5).
+   */
+  stragglerNodeShare: 0.005,
+  /**
+   * PUBLISHED (derived). What a job with slow hosts loses: removing them gave +0.7 points of MFU
+   * on a >10,000-GPU job at 55.2% MFU (MegaScale, paper-tables.md §2.5): 0.7/55.2 = 1.3%.
+   */
+  stragglerSlowdown: 0.7 / 55.2,
+  /**
+   * ESTIMATE. Fraction of line rate rail traffic keeps when it climbs above the leaf, where
+   * ECMP hashes flows onto uplinks and some collide. Meta measured collisions costing training
+   * "up to more than 30%" and E-ECMP with more queue pairs recovering "up to 40%" of all-reduce
+   * bandwidth (Gangidi et al., SIGCOMM'24; paper-tables.md §5.3): we assume a tuned fabric keeps
+   * 1/1.1 of it, a tenth of that worst case.
+   */
+  ecmpEfficiency: 1 / 1.1,
 } as const

@@ -11,6 +11,20 @@ export interface Chip {
   readonly memoryGBs: number
   /** Scale-up link rate per direction, GB/s. */
   readonly scaleUpGBs: number
+  /**
+   * How much of the calibrated kernel efficiency this chip and its stack reach: its measured best
+   * GEMM's fraction of peak against the calibration chip's (H200, `referenceGemmFraction`; no
+   * more than 1), times the stack's maturity.
+   */
+  readonly kernelFactor: number
+  /** The vendor stack and its collective library, e.g. `rocm` (RCCL). */
+  readonly stack: string
+  readonly collectives: string
+  /** Collective bus bandwidth over the scale-up link rate, and per NIC over its line rate. */
+  readonly scaleUpBusEfficiency: number
+  readonly nicEfficiency: number
+  /** The efficiency figures this chip's answers rest on that are only estimated. */
+  readonly estimates: readonly string[]
 }
 
 /**
@@ -25,6 +39,16 @@ export function chipOf(accelerator: Accelerator): Chip {
       `${accelerator.id} has no BF16/FP16 throughput in the catalog`,
     )
   }
+  const sw = accelerator.software
+  const gemm = accelerator.gemmBf16Tflops
+  const gemmFraction = gemm.value / peak
+  const estimates = [
+    gemm.confidence === 'estimate' ? 'best GEMM' : undefined,
+    sw.maturity.confidence === 'estimate' ? `${sw.id} kernel maturity` : undefined,
+    sw.scaleUpBusEfficiency.confidence === 'estimate'
+      ? `${sw.collectives} scale-up bandwidth`
+      : undefined,
+  ].filter((e): e is string => e !== undefined)
   return {
     id: accelerator.id,
     family: accelerator.family,
@@ -32,18 +56,32 @@ export function chipOf(accelerator: Accelerator): Chip {
     memoryGB: accelerator.memory.gb.value,
     memoryGBs: accelerator.memory.bandwidthGBs.value,
     scaleUpGBs: accelerator.scaleUp.gbpsPerDirection.value,
+    kernelFactor: Math.min(1, gemmFraction / calibration.referenceGemmFraction) * sw.maturity.value,
+    stack: sw.id,
+    collectives: sw.collectives,
+    scaleUpBusEfficiency: sw.scaleUpBusEfficiency.value,
+    nicEfficiency: sw.nicEfficiency.value,
+    estimates,
   }
 }
 
-/** Efficiency of a matmul whose smallest dimension is `d` (see `calibration.matmulHalfSize`). */
+/**
+ * Efficiency of a matmul whose smallest dimension is `d` on the calibration chips (see
+ * `calibration.matmulHalfSize`).
+ */
 export function matmulEfficiency(d: number): number {
   return (calibration.matmulEfficiency * d) / (d + calibration.matmulHalfSize)
+}
+
+/** Efficiency of a matmul whose smallest dimension is `d` on this chip. */
+export function chipMatmulEfficiency(chip: Chip, d: number): number {
+  return matmulEfficiency(d) * chip.kernelFactor
 }
 
 /** Seconds for a matmul of M×K by K×N on one chip. */
 export function matmulSeconds(chip: Chip, m: number, k: number, n: number): number {
   const flops = 2 * m * k * n
-  return flops / (chip.peakTflops * 1e12 * matmulEfficiency(Math.min(m, k, n)))
+  return flops / (chip.peakTflops * 1e12 * chipMatmulEfficiency(chip, Math.min(m, k, n)))
 }
 
 /** Seconds to stream `bytes` through memory (elementwise kernels, optimizer steps). */

@@ -49,6 +49,7 @@ export { lossModelDefaults, rdmaGoodput, type Retransmission } from './packet-lo
 export {
   megatron2021Stack,
   microBatches,
+  llama3Stack,
   modernStack,
   parallelSize,
   type Parallelism,

@@ -65,6 +65,8 @@ export function defaultJobNetwork(
     scaleUpGBs: wholeNodes
       ? accelerator.scaleUp.gbpsPerDirection.value
       : pcieGBs(accelerator.pcieGen.value),
+    scaleUpBusEfficiency: accelerator.software.scaleUpBusEfficiency.value,
+    nicEfficiency: accelerator.software.nicEfficiency.value,
     nicGBsPerGpu: (nics.count * nics.gbps) / 8 / gpusPerNode,
     nodesPerBlock: 64,
     nodesPerPod: 512,
@@ -93,6 +95,8 @@ export function clusterJobNetwork(
     gpusPerNode: perNode,
     domainGpus: perNode * pool.scaleUp.nodesPerDomain,
     scaleUpGBs,
+    scaleUpBusEfficiency: pool.accelerator.software.scaleUpBusEfficiency.value,
+    nicEfficiency: pool.accelerator.software.nicEfficiency.value,
     nicGBsPerGpu: (pool.nic.count * pool.nic.gbps) / 8 / perNode,
     nodesPerBlock: spec.nodesPerBlock,
     nodesPerPod:

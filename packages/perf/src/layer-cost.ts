@@ -1,6 +1,6 @@
 import type { ModelShape } from './model-shape.js'
 import { kvWidth } from './flops.js'
-import { matmulEfficiency, matmulSeconds, memorySeconds, type Chip } from './hardware.js'
+import { chipMatmulEfficiency, matmulSeconds, memorySeconds, type Chip } from './hardware.js'
 import type { Parallelism, Software } from './parallelism.js'
 
 /** Seconds one layer costs one accelerator for one micro-batch, by pass. */
@@ -54,7 +54,7 @@ export function layerCost(
   const attentionFlops = 4 * tokens * shape.seqLen * (h / t) * causal
   const attentionS =
     attentionFlops /
-    (chip.peakTflops * 1e12 * matmulEfficiency(Math.min(tokens, headDim, shape.seqLen)))
+    (chip.peakTflops * 1e12 * chipMatmulEfficiency(chip, Math.min(tokens, headDim, shape.seqLen)))
   const elementwise = memorySeconds(chip, tokens * elementwiseBytesPerToken(shape, t, sw))
   const forwardS = matmuls + attentionS + elementwise
   const backwardS = 2 * forwardS

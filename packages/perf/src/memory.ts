@@ -1,5 +1,5 @@
 import type { ModelShape } from './model-shape.js'
-import { embeddingParams, layerMatmulParams, layerVectorParams } from './flops.js'
+import { embeddingParams, kvWidth, layerMatmulParams, layerVectorParams } from './flops.js'
 import { calibration } from './calibration.js'
 import { microBatches, slowestStageLayers, type Parallelism, type Software } from './parallelism.js'
 
@@ -10,6 +10,10 @@ export interface MemoryUse {
   readonly optimizerGB: number
   readonly activationsGB: number
   readonly totalGB: number
+  /** The pipeline stage (0-based) that needs the most. */
+  readonly stage: number
+  /** Layers × micro-batches whose activations that stage holds at its peak. */
+  readonly layerMicroBatches: number
 }
 
 /** Parameters held by one accelerator of the largest stage (the one with the embedding or output layer). */
@@ -22,50 +26,132 @@ export function paramsPerGpu(shape: ModelShape, par: Parallelism): number {
 }
 
 /**
- * Activation bytes one layer keeps per micro-batch (Korthikanti et al., arXiv:2205.05198):
- * `s·b·h·(10 + 24/t + 5·a·s/(h·t))` without sequence parallelism, `s·b·h·(34/t + 5·a·s/(h·t))`
- * with it; selective recomputation or flash attention drop the score term; full recomputation
- * keeps only the layer input, `2·s·b·h` (split over t with sequence parallelism).
+ * Activation bytes one layer keeps per micro-batch for its backward pass, from the tensors it
+ * saves (the accounting of Korthikanti et al., arXiv:2205.05198 §4, which gives
+ * `s·b·h·(10 + 24/t + 5·a·s/(h·t))` for a GPT layer), generalised to GQA, gated FFNs and no dropout:
+ * - per token, not split by TP unless sequence parallel: each of the two norms keeps its input
+ *   and its output (the next matmul's input), 2 bytes each: 8h; dropout adds a 1-byte mask after
+ *   the attention projection and after the FFN: 2h;
+ * - split by TP: Q (2h), K and V (4·kv) and the attention output (2h); the FFN keeps what its
+ *   matmuls and activation need: 4·f for GELU (its input and output), 6·f for SwiGLU (gate, up
+ *   and their product);
+ * - without flash attention (and without selective recomputation), the score matrix per head:
+ *   softmax output 2·a·s bytes, plus 3·a·s for the dropout mask and output when there is dropout.
+ * Full recomputation keeps only the layer input, `2·s·b·h` (split over t with sequence parallelism).
  */
 export function activationBytesPerLayer(shape: ModelShape, par: Parallelism, sw: Software): number {
   const h = shape.hidden
   const t = par.tp
-  const sbh = (shape.seqLen / par.cp) * par.microBatch * h
+  const tokens = (shape.seqLen / par.cp) * par.microBatch
   if (sw.recompute === 'full') {
-    return (2 * sbh) / (sw.sequenceParallel ? t : 1)
+    return (tokens * 2 * h) / (sw.sequenceParallel ? t : 1)
   }
-  const linear = sw.sequenceParallel ? 34 / t : 10 + 24 / t
-  const scores =
-    sw.recompute === 'selective' || sw.flashAttention
-      ? 0
-      : (5 * shape.heads * shape.seqLen) / (h * t)
-  return sbh * (linear + scores)
+  const replicated = 8 * h + (shape.dropout ? 2 * h : 0)
+  const attention = 4 * h + 4 * kvWidth(shape)
+  const ffn = (shape.gatedFfn ? 6 : 4) * shape.ffnHidden
+  const keepsScores = sw.recompute === 'none' && !sw.flashAttention
+  const scores = keepsScores ? (shape.dropout ? 5 : 2) * shape.heads * shape.seqLen : 0
+  const perToken =
+    (sw.sequenceParallel ? replicated / t : replicated) + (attention + ffn + scores) / t
+  return tokens * perToken
 }
 
 /**
- * Memory of the fullest stage: bf16 weights and gradients plus fp32 Adam states (16 B/param,
- * ZeRO paper; paper-tables.md §6.1), sharded by ZeRO stage; activations of the micro-batches in
- * flight on the first stage (`min(p, m)` of them, × (1 + (p−1)/(p·v)) when interleaved).
+ * Layers in each model chunk, in model order (chunk c runs on stage c mod p, as Megatron-LM
+ * assigns virtual stages). When the layers do not divide evenly, the lighter chunks are the
+ * first and the last — beside the embedding and the output layer — as Llama 3 balanced its
+ * pipeline (arXiv:2407.21783 §3.3.2: one layer fewer on the first and the last stage).
+ */
+export function chunkLayers(shape: ModelShape, par: Parallelism): number[] {
+  const chunks = par.pp * par.interleave
+  const base = Math.floor(shape.layers / chunks)
+  const light = chunks - (shape.layers - base * chunks)
+  const layers = new Array<number>(chunks).fill(base + 1)
+  for (let i = 0; i < light; i++) {
+    layers[i % 2 === 0 ? i / 2 : chunks - 1 - (i - 1) / 2] = base
+  }
+  return layers
+}
+
+/**
+ * Layer-micro-batches whose activations stage `k` holds at its peak. Plain 1F1B runs p − k
+ * forward passes before its first backward; the interleaved schedule (Megatron-LM's) runs
+ * 2·(p − k − 1) + (v − 1)·p + 1 chunk forwards, in groups of p micro-batches per chunk — never
+ * more than the m·v chunk forwards the step has.
+ */
+export function heldLayerMicroBatches(
+  chunks: readonly number[],
+  par: Parallelism,
+  k: number,
+): number {
+  const p = par.pp
+  const v = par.interleave
+  const m = microBatches(par)
+  const chunkOf = (j: number) => chunks[j * p + k] ?? 0
+  if (v === 1) {
+    return Math.min(p - k, m) * chunkOf(0)
+  }
+  const forwards = Math.min(2 * (p - k - 1) + (v - 1) * p + 1, m * v)
+  let held = 0
+  for (let slot = 0; slot < forwards; slot++) {
+    held += chunkOf(Math.floor((slot % (p * v)) / p))
+  }
+  return held
+}
+
+/**
+ * Memory of the fullest stage, the largest over all stages: BF16 weights, gradients in the
+ * stack's precision, FP32 Adam master weights and moments (12 B/param; ZeRO paper,
+ * paper-tables.md §6.1), each sharded by the ZeRO stage; the activations the stage holds
+ * ({@link heldLayerMicroBatches}); the input embedding on the first stage, the output layer and
+ * one micro-batch of FP32 logits on the last.
  */
 export function memoryUse(shape: ModelShape, par: Parallelism, sw: Software): MemoryUse {
-  const params = paramsPerGpu(shape, par)
-  const shard = sw.zero === 3 ? par.dp : 1
-  const weights = (2 * params) / shard
-  const gradients = (2 * params) / shard
-  const optimizer = (12 * params) / (sw.zero >= 1 ? par.dp : 1)
-  const inFlight = Math.min(par.pp, microBatches(par))
-  const interleaving = par.interleave > 1 ? 1 + (par.pp - 1) / (par.pp * par.interleave) : 1
-  const layersHeld = slowestStageLayers(shape, par) * inFlight * interleaving
-  const logits = ((par.microBatch * shape.seqLen) / par.cp) * (shape.vocab / par.tp) * 6
-  const activations = layersHeld * activationBytesPerLayer(shape, par, sw) + logits
+  const chunks = chunkLayers(shape, par)
+  const perLayerParams = layerMatmulParams(shape) / par.tp + layerVectorParams(shape)
+  const perLayerActivation = activationBytesPerLayer(shape, par, sw)
+  const vocabShard = (shape.vocab * shape.hidden) / par.tp
+  const tokens = (par.microBatch * shape.seqLen) / par.cp
   const gb = (bytes: number) => bytes / 1e9
-  return {
-    weightsGB: gb(weights),
-    gradientsGB: gb(gradients),
-    optimizerGB: gb(optimizer),
-    activationsGB: gb(activations),
-    totalGB: gb(weights + gradients + optimizer + activations),
+  let worst: MemoryUse | undefined
+  for (let k = 0; k < par.pp; k++) {
+    let layers = 0
+    for (let j = 0; j < par.interleave; j++) {
+      layers += chunks[j * par.pp + k] ?? 0
+    }
+    const first = k === 0
+    const last = k === par.pp - 1
+    const input = first
+      ? vocabShard + (shape.learnedPositions ? shape.seqLen * shape.hidden : 0)
+      : 0
+    // The output layer: its own matrix, or (tied, PP > 1) a copy of the embedding.
+    const output = last && !(shape.tiedEmbeddings && first) ? vocabShard : 0
+    const params = layers * perLayerParams + input + output + (last ? shape.hidden : 0)
+    const weights = (2 * params) / (sw.zero === 3 ? par.dp : 1)
+    // ZeRO-3 gathers the layer it runs and prefetches the next.
+    const gathered = sw.zero === 3 ? 2 * 2 * perLayerParams : 0
+    const gradients = (sw.gradientBytes * params) / (sw.zero >= 2 ? par.dp : 1)
+    const optimizer = (12 * params) / (sw.zero >= 1 ? par.dp : 1)
+    const held = heldLayerMicroBatches(chunks, par, k)
+    const logits = last ? tokens * (shape.vocab / par.tp) * 6 : 0
+    const activations = held * perLayerActivation + logits
+    const total = weights + gathered + gradients + optimizer + activations
+    if (worst === undefined || gb(total) > worst.totalGB) {
+      worst = {
+        weightsGB: gb(weights + gathered),
+        gradientsGB: gb(gradients),
+        optimizerGB: gb(optimizer),
+        activationsGB: gb(activations),
+        totalGB: gb(total),
+        stage: k,
+        layerMicroBatches: held,
+      }
+    }
   }
+  if (worst === undefined) {
+    throw new Error(`a pipeline of depth ${par.pp} has no stage`)
+  }
+  return worst
 }
 
 /**

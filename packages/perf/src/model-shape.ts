@@ -21,6 +21,11 @@ export const ModelShapeSchema = Type.Object(
     tiedEmbeddings: Type.Boolean(),
     /** Learned absolute positions (GPT) rather than rotary (no parameters). */
     learnedPositions: Type.Boolean(),
+    /**
+     * Trained with dropout (GPT-3, Megatron-LM: 0.1), which keeps a one-byte mask per dropped
+     * activation for the backward pass; Llama-style models train without it.
+     */
+    dropout: Type.Boolean(),
   },
   { additionalProperties: false },
 )
@@ -45,6 +50,7 @@ export const gptShape = (
   biases: true,
   tiedEmbeddings: true,
   learnedPositions: true,
+  dropout: true,
 })
 
 const llama = (
@@ -66,6 +72,7 @@ const llama = (
   biases: false,
   tiedEmbeddings: false,
   learnedPositions: false,
+  dropout: false,
 })
 
 /**
@@ -110,7 +117,13 @@ export function modelPreset(name: string): ModelShape {
  */
 export function parseModelShape(source: string, text: string): ModelShape {
   const doc = parseSourceText(source, text)
-  const base = { gatedFfn: false, biases: true, tiedEmbeddings: true, learnedPositions: true }
+  const base = {
+    gatedFfn: false,
+    biases: true,
+    tiedEmbeddings: true,
+    learnedPositions: true,
+    dropout: true,
+  }
   const data =
     typeof doc.data === 'object' && doc.data !== null ? { ...base, ...doc.data } : doc.data
   if (typeof data === 'object' && data !== null && !('kvHeads' in data) && 'heads' in data) {

@@ -13,6 +13,10 @@ export interface JobNetwork {
   readonly domainGpus: number
   /** Scale-up link rate per direction per accelerator, GB/s. */
   readonly scaleUpGBs: number
+  /** Collective bus bandwidth over the scale-up link rate (the chip's stack: NCCL, RCCL, HCCL). */
+  readonly scaleUpBusEfficiency: number
+  /** Collective bus bandwidth per NIC over its line rate. */
+  readonly nicEfficiency: number
   /** NIC line rate per accelerator, GB/s (e.g. 8 × 400 Gb/s over 8 GPUs = 50). */
   readonly nicGBsPerGpu: number
   readonly nodesPerBlock: number
@@ -45,16 +49,17 @@ export function groupTier(net: JobNetwork, domains: number): Tier {
 
 /**
  * Scale-out bandwidth one accelerator gets for rail-aligned collective traffic that crosses
- * `tier`, GB/s: NIC rate × NCCL efficiency × RDMA goodput at the loss rate, divided by the
- * oversubscription of every tier above the leaf that the traffic climbs.
+ * `tier`, GB/s: NIC rate × the collective library's efficiency × RDMA goodput at the loss rate, divided by the
+ * oversubscription of every tier above the leaf that the traffic climbs, less what ECMP
+ * collisions cost once it leaves the leaf (`calibration.ecmpEfficiency`).
  */
 export function networkGBsPerGpu(net: JobNetwork, tier: Tier): number {
-  const base =
-    net.nicGBsPerGpu * calibration.nicEfficiency * rdmaGoodput(net.lossRate, net.retransmission)
+  const base = net.nicGBsPerGpu * net.nicEfficiency * rdmaGoodput(net.lossRate, net.retransmission)
   const rank = tierRank(tier)
   const leaf = rank >= tierRank('spine') ? net.oversubscription.leaf : 1
   const spine = rank >= tierRank('core') ? net.oversubscription.spine : 1
-  return base / leaf / spine
+  const hashing = rank >= tierRank('spine') ? calibration.ecmpEfficiency : 1
+  return (base * hashing) / leaf / spine
 }
 
 /** Per-step latency of a collective whose traffic crosses `tier`, s. */
@@ -65,7 +70,7 @@ export function networkAlpha(tier: Tier): number {
 
 /** Scale-up bus bandwidth per accelerator, GB/s. */
 export function scaleUpBusGBs(net: JobNetwork): number {
-  return net.scaleUpGBs * calibration.scaleUpBusEfficiency
+  return net.scaleUpGBs * net.scaleUpBusEfficiency
 }
 
 /**

@@ -15,8 +15,12 @@ export interface Parallelism {
   readonly interleave: number
 }
 
-/** ZeRO stage: 0 plain data parallel, 1 distributed optimizer, 3 fully sharded (FSDP). */
-export type ZeroStage = 0 | 1 | 3
+/**
+ * ZeRO stage (Rajbhandari et al., SC'20): 0 plain data parallel, 1 optimizer states sharded
+ * (Megatron's distributed optimizer), 2 gradients sharded as well (FSDP without resharding the
+ * parameters after the forward pass), 3 parameters sharded too (FSDP, gathered per layer).
+ */
+export type ZeroStage = 0 | 1 | 2 | 3
 
 /**
  * What the training software does, declared once per stack (never per row of a table):
@@ -32,6 +36,13 @@ export interface Software {
   readonly tpOverlap: number
   readonly sequenceParallel: boolean
   readonly flashAttention: boolean
+  /**
+   * Bytes per gradient element, as accumulated over micro-batches and reduced across data
+   * parallelism: 4 where the stack keeps and reduces FP32 gradients (Megatron-LM forces it for
+   * BF16, `accumulate_allreduce_grads_in_fp32`; Llama 3 reduce-scatters in FP32,
+   * arXiv:2407.21783 §3.3.2), 2 where it reduces FP16 gradients (Megatron-LM 2021, FP16).
+   */
+  readonly gradientBytes: 2 | 4
 }
 
 /**
@@ -45,6 +56,23 @@ export const modernStack: Software = {
   tpOverlap: 0,
   sequenceParallel: true,
   flashAttention: true,
+  gradientBytes: 4,
+}
+
+/**
+ * Meta's Llama 3 405B stack as its paper describes it (arXiv:2407.21783 §3.3.2): FSDP that
+ * shards optimizer states and gradients but keeps the parameters after the forward pass
+ * (ZeRO-2), FP32 gradient accumulation and reduce-scatter, no activation recomputation at 8K
+ * sequences, tensor parallelism with sequence parallelism, flash attention.
+ */
+export const llama3Stack: Software = {
+  recompute: 'none',
+  zero: 2,
+  dpOverlap: 0.9,
+  tpOverlap: 0,
+  sequenceParallel: true,
+  flashAttention: true,
+  gradientBytes: 4,
 }
 
 /**
@@ -59,6 +87,7 @@ export const megatron2021Stack: Software = {
   tpOverlap: 0,
   sequenceParallel: false,
   flashAttention: false,
+  gradientBytes: 2,
 }
 
 /** Micro-batches per pipeline per step. */

@@ -167,8 +167,22 @@ describe('the plan', () => {
     expect(plan.daysToTrain).toBeLessThan(400)
   })
 
+  it('warns, without failing, when the chip’s efficiency rests on estimates', () => {
+    // H800: the H100 die, but no published GEMM measurement of its own
+    const plan = planTraining(input())
+    expect(plan.efficiency.estimates).toEqual(['best GEMM'])
+    expect(plan.warnings).toEqual([
+      'nvidia-h800-sxm-80gb: best GEMM is an estimate (no published measurement in the catalog): treat the throughput as an upper bound',
+    ])
+    const h100 = catalogAccelerator('nvidia-h100-sxm-80gb')
+    const measured = planTraining(input({ accelerator: h100 }))
+    expect(measured.efficiency).toMatchObject({ stack: 'cuda', collectives: 'NCCL', estimates: [] })
+    expect(measured.warnings).toEqual([])
+  })
+
   it('warns, without failing, when the job is not whole nodes', () => {
-    expect(planTraining(input({ gpus: 1024 })).warnings).toEqual([])
+    const whole = planTraining(input({ gpus: 1024 })).warnings
+    expect(whole.filter((w) => w.includes('whole nodes'))).toEqual([])
     const odd = planTraining(
       input({
         gpus: 12,

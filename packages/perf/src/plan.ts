@@ -65,6 +65,17 @@ export interface PlanResult {
   readonly daysToTrain: number | null
   readonly acceleratorHours: number | null
   readonly cost: { readonly pricePerAcceleratorHour: number; readonly total: number | null }
+  /**
+   * What the chip's kernels and collectives were taken to reach: its vendor stack, the share of
+   * the calibrated kernel efficiency (measured best GEMM × stack maturity) and which of these
+   * figures are estimates rather than measurements.
+   */
+  readonly efficiency: {
+    readonly stack: string
+    readonly collectives: string
+    readonly kernelFactor: number
+    readonly estimates: readonly string[]
+  }
   /** Things worth a look that do not stop the plan (e.g. a job that is not whole nodes). */
   readonly warnings: readonly string[]
   readonly alternatives: readonly {
@@ -150,12 +161,24 @@ export function planTraining(input: PlanInput): PlanResult {
       goodput: rdmaGoodput(input.network.lossRate, input.network.retransmission),
     },
     checkpoint,
-    warnings:
-      input.gpus % input.network.gpusPerNode === 0
+    efficiency: {
+      stack: chip.stack,
+      collectives: chip.collectives,
+      kernelFactor: chip.kernelFactor,
+      estimates: chip.estimates,
+    },
+    warnings: [
+      ...(input.gpus % input.network.gpusPerNode === 0
         ? []
         : [
             `${input.gpus} accelerators are not whole nodes of ${input.network.gpusPerNode}: one node is shared with other work`,
-          ],
+          ]),
+      ...(chip.estimates.length === 0
+        ? []
+        : [
+            `${input.accelerator.id}: ${chip.estimates.join(', ')} ${chip.estimates.length === 1 ? 'is an estimate' : 'are estimates'} (no published measurement in the catalog): treat the throughput as an upper bound`,
+          ]),
+    ],
     reliability: {
       failuresPer1000PerDay: failures,
       mtbfHours: checkpoint.mtbfHours,

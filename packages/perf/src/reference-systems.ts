@@ -15,6 +15,8 @@ export function seleneNetwork(chip: Chip): JobNetwork {
     gpusPerNode: 8,
     domainGpus: 8,
     scaleUpGBs: chip.scaleUpGBs,
+    scaleUpBusEfficiency: chip.scaleUpBusEfficiency,
+    nicEfficiency: chip.nicEfficiency,
     nicGBsPerGpu: 25,
     nodesPerBlock: 20,
     nodesPerPod: Number.POSITIVE_INFINITY,

@@ -43,8 +43,11 @@ describe('standard compute units', () => {
     const h100 = standardComputeUnits(catalog, byId('nvidia-h100-sxm-80gb'))
     const h200 = standardComputeUnits(catalog, byId('nvidia-h200-sxm-141gb'))
     const h20 = standardComputeUnits(catalog, byId('nvidia-h20-96gb'))
-    // same compute: training within a few percent; H200's 4.8 vs 3.35 TB/s wins decoding
-    expect(Math.abs(h200['llm-train'] / h100['llm-train'] - 1)).toBeLessThan(0.1)
+    // same compute: training within the split the H100 pays for its memory (its 80 GB need TP 2
+    // for the 8B model's FP32 gradients, where the H200 holds it whole); H200's 4.8 vs 3.35 TB/s
+    // wins decoding
+    expect(h200['llm-train']).toBeGreaterThanOrEqual(h100['llm-train'])
+    expect(h200['llm-train'] / h100['llm-train'] - 1).toBeLessThan(0.15)
     expect(h200['llm-decode']).toBeGreaterThan(1.2 * h100['llm-decode'])
     // H20: a sixth of H100's compute, more bandwidth: far behind in training, close in decoding
     expect(h20['llm-train']).toBeLessThan(0.25 * h100['llm-train'])

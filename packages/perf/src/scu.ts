@@ -1,7 +1,7 @@
 import { ZhisuanError, type Accelerator, type Catalog } from '@zhisuan/domain'
 import { allReduceSeconds, groupOf } from './collectives.js'
 import { kvWidth, parameterCount } from './flops.js'
-import { chipOf, matmulEfficiency, memorySeconds, type Chip } from './hardware.js'
+import { chipMatmulEfficiency, chipOf, memorySeconds, type Chip } from './hardware.js'
 import { layerCost } from './layer-cost.js'
 import { usableMemoryGB } from './memory.js'
 import { modelPreset } from './model-shape.js'
@@ -93,7 +93,9 @@ function decodeTokensPerSecond(chip: Chip, net: JobNetwork): number {
   // Roofline: stream the weights and the KV cache once per token, or compute, whichever is longer.
   const memory = memorySeconds(chip, weightBytes + batch * kvBytesPerSequence)
   const compute =
-    (2 * parameterCount(shape) * batch) / tp / (chip.peakTflops * 1e12 * matmulEfficiency(batch))
+    (2 * parameterCount(shape) * batch) /
+    tp /
+    (chip.peakTflops * 1e12 * chipMatmulEfficiency(chip, batch))
   const tpComm =
     2 * shape.layers * allReduceSeconds(net, groupOf(net, tp, 1), 2 * batch * shape.hidden)
   return batch / (Math.max(memory, compute) + tpComm) / tp

@@ -72,17 +72,26 @@ export function evaluate(
   }
 }
 
-/** Why a fixed configuration is invalid, or `undefined` when it is valid. */
+/** Why a configuration is invalid, or `undefined` when it is valid: its shape, then its batch. */
 export function configurationProblem(
   shape: ModelShape,
   net: JobNetwork,
   par: Parallelism,
 ): string | undefined {
+  return structuralProblem(shape, net, par) ?? batchProblem(par)
+}
+
+/** Why TP, PP, CP, DP and interleaving cannot split this model on this network, with the arithmetic. */
+export function structuralProblem(
+  shape: ModelShape,
+  net: JobNetwork,
+  par: Omit<Parallelism, 'microBatch' | 'globalBatch'>,
+): string | undefined {
   if (!Number.isInteger(par.dp) || par.dp < 1) {
     return `TP × PP × CP (${par.tp}×${par.pp}×${par.cp}) must divide the accelerator count`
   }
   if (shape.heads % par.tp !== 0) {
-    return `TP ${par.tp} must divide the attention heads (${shape.heads})`
+    return `TP ${par.tp} must divide the attention heads (${shape.heads}): ${shape.heads} / ${par.tp} leaves ${shape.heads % par.tp}`
   }
   if (shape.kvHeads % par.tp !== 0 && par.tp % shape.kvHeads !== 0) {
     return `TP ${par.tp} and the KV heads (${shape.kvHeads}) must divide one another`
@@ -93,20 +102,29 @@ export function configurationProblem(
   if (par.pp > shape.layers) {
     return `PP ${par.pp} exceeds the layers (${shape.layers})`
   }
-  if (par.pp * par.interleave > shape.layers) {
-    return `PP ${par.pp} × interleave ${par.interleave} exceeds the layers (${shape.layers})`
+  // Two chunks may hold no layer: the first (the embedding) and the last (the output layer),
+  // as Llama 3 balanced its pipeline (arXiv:2407.21783 §3.3.2).
+  if (par.pp * par.interleave > shape.layers + 2) {
+    return `PP ${par.pp} × interleave ${par.interleave} = ${par.pp * par.interleave} model chunks exceeds the layers + 2 (${shape.layers} + 2: the embedding and the output layer may have a chunk each)`
   }
   if (par.cp > 1 && shape.seqLen % (2 * par.cp) !== 0) {
-    return `CP ${par.cp} must divide half the sequence (${shape.seqLen})`
+    return `CP ${par.cp} must divide half the sequence (${shape.seqLen} / 2 = ${shape.seqLen / 2})`
   }
   if (par.interleave > 1 && par.pp < 2) {
-    return 'interleaving needs PP ≥ 2'
+    return `interleave ${par.interleave} needs PP ≥ 2 (PP is ${par.pp})`
   }
-  if (par.interleave > 1 && (par.globalBatch / (par.dp * par.microBatch)) % par.pp !== 0) {
-    return 'the interleaved schedule needs the micro-batch count to be a multiple of PP'
+  return undefined
+}
+
+/** Why the batch does not split into whole micro-batches for this schedule, with the arithmetic. */
+export function batchProblem(par: Parallelism): string | undefined {
+  const perStep = par.dp * par.microBatch
+  if (par.globalBatch % perStep !== 0) {
+    return `the global batch (${par.globalBatch}) must be a multiple of DP × micro-batch (${par.dp} × ${par.microBatch} = ${perStep})`
   }
-  if (par.globalBatch % (par.dp * par.microBatch) !== 0) {
-    return `the global batch (${par.globalBatch}) must be a multiple of DP × micro-batch (${par.dp}×${par.microBatch})`
+  const m = par.globalBatch / perStep
+  if (par.interleave > 1 && m % par.pp !== 0) {
+    return `interleave ${par.interleave} needs the micro-batch count to be a multiple of PP: global batch ${par.globalBatch} / (DP ${par.dp} × micro-batch ${par.microBatch}) = ${m} micro-batches, not a multiple of PP ${par.pp}`
   }
   return undefined
 }
@@ -114,7 +132,8 @@ export function configurationProblem(
 /**
  * Searches tensor, pipeline, context and data parallelism, micro-batch, interleaving and
  * recomputation for the highest throughput that fits in memory. Returns the best first.
- * @throws ZhisuanError `invalid-input` when nothing valid fits, with the last reason.
+ * @throws ZhisuanError `invalid-input` when nothing valid fits: what the configuration closest to
+ * fitting needs, or, when none passed the structural checks, the last reason one failed.
  */
 export function searchParallelism(
   shape: ModelShape,
@@ -131,6 +150,7 @@ export function searchParallelism(
   const usable = usableMemoryGB(chip.memoryGB)
   const best: Candidate[] = []
   let reason = 'no configuration divides the accelerator count'
+  let closest: Candidate | undefined
   const recomputes: Recompute[] =
     space.recompute === undefined ? ['none', 'selective', 'full'] : [space.recompute]
   const tps =
@@ -180,7 +200,9 @@ export function searchParallelism(
               const sw = { ...software, recompute }
               const candidate = evaluate(shape, chip, net, par, sw)
               if (candidate.memory.totalGB > usable) {
-                reason = `needs ${candidate.memory.totalGB.toFixed(1)} GB per accelerator, ${usable.toFixed(1)} GB usable (TP ${tp}, PP ${pp}, micro-batch ${microBatch}, recompute ${recompute})`
+                if (closest === undefined || candidate.memory.totalGB < closest.memory.totalGB) {
+                  closest = candidate
+                }
                 continue
               }
               insert(best, candidate, keep)
@@ -191,9 +213,25 @@ export function searchParallelism(
     }
   }
   if (best.length === 0) {
-    throw new ZhisuanError('invalid-input', `no parallel configuration fits: ${reason}`)
+    const why = closest === undefined ? reason : memoryProblem(closest, chip.memoryGB, usable)
+    throw new ZhisuanError('invalid-input', `no parallel configuration fits: ${why}`)
   }
   return best
+}
+
+/** What the configuration closest to fitting needs, part by part, against what the chip has. */
+function memoryProblem(c: Candidate, memoryGB: number, usable: number): string {
+  const m = c.memory
+  const p = c.parallelism
+  const gb = (x: number) => x.toFixed(1)
+  return (
+    `even the smallest configuration needs ${gb(m.totalGB)} GB per accelerator ` +
+    `(weights ${gb(m.weightsGB)} + gradients ${gb(m.gradientsGB)} + optimizer ${gb(m.optimizerGB)} + ` +
+    `activations ${gb(m.activationsGB)} for ${m.layerMicroBatches} layer-micro-batches on stage ${m.stage}), ` +
+    `${gb(usable)} GB usable of ${memoryGB} GB ` +
+    `(TP ${p.tp}, PP ${p.pp}, CP ${p.cp}, DP ${p.dp}, micro-batch ${p.microBatch}, interleave ${p.interleave}, ` +
+    `recompute ${c.software.recompute}, ZeRO ${c.software.zero})`
+  )
 }
 
 /** A problem with the choices the caller fixed, checked before searching the rest. */
@@ -202,23 +240,17 @@ function fixedChoiceProblem(
   net: JobNetwork,
   space: SearchSpace,
 ): string | undefined {
-  const fixed: Parallelism = {
-    tp: space.tp ?? 1,
-    pp: space.pp ?? 1,
-    cp: space.cp ?? 1,
-    dp: 1,
-    microBatch: 1,
-    globalBatch: 1,
-    // an interleave given without a pipeline depth is checked once the depth is chosen
-    interleave: space.pp === undefined ? 1 : (space.interleave ?? 1),
-  }
-  const problem = configurationProblem(shape, net, fixed)
+  const tp = space.tp ?? 1
+  const pp = space.pp ?? 1
+  const cp = space.cp ?? 1
+  // The batch is checked per candidate; an interleave given without a depth once PP is chosen.
+  const interleave = space.pp === undefined ? 1 : (space.interleave ?? 1)
+  const problem = structuralProblem(shape, net, { tp, pp, cp, dp: 1, interleave })
   if (problem !== undefined) {
     return problem
   }
-  const product = fixed.tp * fixed.pp * fixed.cp
-  if (space.gpus % product !== 0) {
-    return `TP × PP × CP (${fixed.tp}×${fixed.pp}×${fixed.cp}) must divide the accelerator count (${space.gpus})`
+  if (space.gpus % (tp * pp * cp) !== 0) {
+    return `TP × PP × CP (${tp}×${pp}×${cp} = ${tp * pp * cp}) must divide the accelerator count (${space.gpus})`
   }
   return undefined
 }

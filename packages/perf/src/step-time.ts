@@ -6,7 +6,13 @@ import { allReduceSeconds, groupOf, p2pSeconds, reduceScatterSeconds } from './c
 import { layerCost, logitForwardSeconds } from './layer-cost.js'
 import { paramsPerGpu } from './memory.js'
 import type { JobNetwork } from './network.js'
-import { microBatches, slowestStageLayers, type Parallelism, type Software } from './parallelism.js'
+import {
+  microBatches,
+  parallelSize,
+  slowestStageLayers,
+  type Parallelism,
+  type Software,
+} from './parallelism.js'
 
 /** Where one training step's time goes, s. Communication figures are the exposed parts. */
 export interface StepBreakdown {
@@ -19,6 +25,8 @@ export interface StepBreakdown {
   /** Pipeline fill and drain: (p − 1)/v stage times. */
   readonly bubbleS: number
   readonly optimizerS: number
+  /** What slow hosts add to the synchronous part at this scale ({@link stragglerSlowdown}). */
+  readonly stragglerS: number
   readonly stepTimeS: number
 }
 
@@ -59,12 +67,7 @@ export function stepTime(
   const ppCommS = par.pp > 1 ? m * 2 * par.interleave * pipelineSendSeconds(shape, net, par) : 0
 
   const params = paramsPerGpu(shape, par)
-  const dpGroup = groupOf(net, par.dp, par.tp * par.cp)
-  const gradBytes = 2 * params
-  const dpFull =
-    sw.zero === 3
-      ? 3 * reduceScatterSeconds(net, dpGroup, gradBytes)
-      : allReduceSeconds(net, dpGroup, gradBytes)
+  const dpFull = dataParallelSeconds(net, par, sw, params)
   const computeS = m * slowest
   const dpCommS = Math.max((1 - sw.dpOverlap) * dpFull, dpFull - computeS)
   const optimizerS = memorySeconds(
@@ -74,8 +77,54 @@ export function stepTime(
 
   const tpCommS = m * layersPerStage * tpPerLayer
   const cpCommS = m * layersPerStage * cpPerLayer
-  const stepTimeS = computeS + tpCommS + cpCommS + bubbleS + ppCommS + dpCommS + optimizerS
-  return { computeS, tpCommS, cpCommS, ppCommS, dpCommS, bubbleS, optimizerS, stepTimeS }
+  const synchronous = computeS + tpCommS + cpCommS + bubbleS + ppCommS
+  const stragglerS = synchronous * stragglerSlowdown(parallelSize(par) / net.gpusPerNode)
+  const stepTimeS = synchronous + stragglerS + dpCommS + optimizerS
+  return {
+    computeS,
+    tpCommS,
+    cpCommS,
+    ppCommS,
+    dpCommS,
+    bubbleS,
+    optimizerS,
+    stragglerS,
+    stepTimeS,
+  }
+}
+
+/**
+ * Data-parallel synchronisation of one step, before overlap: gradients in the stack's precision
+ * all-reduced (ZeRO-0), or reduce-scattered and the updated BF16 parameters all-gathered
+ * (ZeRO-1/2, Megatron-LM's distributed optimizer), and gathered once more for the backward pass
+ * (ZeRO-3).
+ */
+export function dataParallelSeconds(
+  net: JobNetwork,
+  par: Parallelism,
+  sw: Software,
+  params: number,
+): number {
+  const group = groupOf(net, par.dp, par.tp * par.cp)
+  const gradients = sw.gradientBytes * params
+  if (sw.zero === 0) {
+    return allReduceSeconds(net, group, gradients)
+  }
+  const gathers = sw.zero === 3 ? 2 : 1
+  return (
+    reduceScatterSeconds(net, group, gradients) +
+    gathers * reduceScatterSeconds(net, group, 2 * params)
+  )
+}
+
+/**
+ * Expected slowdown of a synchronous job on `nodes` nodes from slow hosts: each node is one with
+ * probability `calibration.stragglerNodeShare`, and a job that has one runs
+ * `calibration.stragglerSlowdown` slower (MegaScale, paper-tables.md §2.5).
+ */
+export function stragglerSlowdown(nodes: number): number {
+  const clean = (1 - calibration.stragglerNodeShare) ** Math.max(1, nodes)
+  return calibration.stragglerSlowdown * (1 - clean)
 }
 
 /** One pipeline send: a micro-batch's activations (split over TP by scatter/gather). */

@@ -1,5 +1,7 @@
 import { defaultCatalog, resolveAccelerator, type Accelerator } from '@zhisuan/domain'
 import { chipOf, type Chip } from './hardware.js'
+import { defaultJobNetwork } from './job-network.js'
+import type { JobNetwork } from './network.js'
 
 /**
  * A catalog accelerator by any name, for tests and scripts.
@@ -16,4 +18,13 @@ export function catalogAccelerator(name: string): Accelerator {
 /** The model's view of a catalog accelerator. */
 export function catalogChip(name: string): Chip {
   return chipOf(catalogAccelerator(name))
+}
+
+/** The default network of 8-accelerator nodes with 8 × 400 Gb/s NICs, lossless, packed. */
+export function catalogNetwork(name: string): JobNetwork {
+  return defaultJobNetwork(
+    catalogAccelerator(name),
+    { count: 8, gbps: 400 },
+    { lossRate: 0, retransmission: 'go-back-n', placement: 'packed' },
+  )
 }

@@ -321,7 +321,7 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       )
       await pass()
       const why = await call(beta, 'GET', `/api/v1/jobs/${small.body?.['id'] as string}/why`)
-      // beta is guaranteed 10 SCU; 8 H100 are 24.3 SCU, and nothing is idle to borrow
+      // beta is guaranteed 10 SCU; 8 H100 are 23.2 SCU, and nothing is idle to borrow
       expect(why.body).toMatchObject({
         state: 'pending',
         reason: { kind: 'quota-exceeded', limitScu: 10 },
@@ -356,9 +356,9 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       // alpha borrows the whole cluster: what it may hold now is what is there
       expect(why.body).toMatchObject({
         state: 'pending',
-        reason: { kind: 'quota-exceeded', usedScu: 194.56 },
+        reason: { kind: 'quota-exceeded', usedScu: 185.6 },
       })
-      expect(why.body?.['message']).toContain('tenant alpha uses 194.56 of 194.56')
+      expect(why.body?.['message']).toContain('tenant alpha uses 185.6 of 185.6')
       await pass(101)
       await pass()
       expect((await call(alpha, 'GET', `/api/v1/jobs/${blockerId}`)).body?.['state']).toBe(

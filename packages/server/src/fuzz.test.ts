@@ -281,8 +281,8 @@ const validJob = fc
 
 /** llm-train, llm-prefill and llm-decode SCU of one H100 (perf's ratings, rounded as it rounds). */
 const h100Scu: Readonly<Record<string, number>> = {
-  'llm-train': 3.04,
-  'llm-prefill': 2.58,
+  'llm-train': 2.9,
+  'llm-prefill': 2.56,
   'llm-decode': 1.49,
 }
 

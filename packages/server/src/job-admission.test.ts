@@ -22,7 +22,7 @@ const job = (over: Record<string, unknown> = {}) => ({
   ...over,
 })
 
-// lab-64: 8 H100 nodes × 8 (x86_64) in two leaf blocks of 4; 3.04 llm-train SCU each, 194.56 in all
+// lab-64: 8 H100 nodes × 8 (x86_64) in two leaf blocks of 4; 2.9 llm-train SCU each, 185.6 in all
 describe.each(testDialects().map((d) => [d.name, d] as const))(
   'admission on %s: a job that can never run is refused, unless an admin admits it anyway',
   (_name, dialect) => {
@@ -120,13 +120,13 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
     })
 
     it('refuses a job larger than its tenant’s quota ceiling (guarantee + borrowing limit)', async () => {
-      // 3 × 8 H100 = 72.96 SCU; capped may hold 30 + 20
+      // 3 × 8 H100 = 69.6 SCU; capped may hold 30 + 20
       const error = await refusal(job({ replicas: 3 }))
       expect(error.details).toEqual([
         {
           path: '/replicas',
           message:
-            'needs 72.96 llm-train SCU (24 H100 accelerators at 3.04 each), more than tenant capped may ever hold: 50 (guaranteed 30 + borrowing limit 20)',
+            'needs 69.6 llm-train SCU (24 H100 accelerators at 2.9 each), more than tenant capped may ever hold: 50 (guaranteed 30 + borrowing limit 20)',
         },
       ])
       // within the ceiling: accepted, though it may wait
@@ -167,7 +167,7 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       })
       expect(created.status).toBe(201)
       expect(created.body.warnings).toEqual([
-        '/quotas/llm-train/guaranteed: 100000 SCU is more than the cluster has in llm-train (194.56 SCU, every node counted); the guarantee can never be met',
+        '/quotas/llm-train/guaranteed: 100000 SCU is more than the cluster has in llm-train (185.6 SCU, every node counted); the guarantee can never be met',
       ])
       const patched = await call(fx.adminToken, 'PATCH', '/api/v1/tenants/greedy', {
         quotas: { 'llm-train': { guaranteed: 100 }, 'llm-decode': { guaranteed: 500 } },

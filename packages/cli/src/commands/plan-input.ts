@@ -11,6 +11,7 @@ import {
   checkpointTiers,
   clusterJobNetwork,
   defaultJobNetwork,
+  llama3Stack,
   megatron2021Stack,
   modelPreset,
   modernStack,
@@ -60,7 +61,11 @@ export interface PlanFlags {
   json?: boolean
 }
 
-const stacks: Record<string, Software> = { modern: modernStack, 'megatron-2021': megatron2021Stack }
+const stacks: Record<string, Software> = {
+  modern: modernStack,
+  llama3: llama3Stack,
+  'megatron-2021': megatron2021Stack,
+}
 
 async function loadModel(name: string): Promise<ModelShape> {
   if (!existsSync(name)) {
@@ -112,14 +117,15 @@ export async function planInputs(
   const accelerator = resolveChip(flags.chip, cluster)
   const gpus = intOption('--gpus', flags.gpus) ?? 0
   const stack =
-    stacks[choiceOption('--stack', flags.stack, ['modern', 'megatron-2021']) ?? 'modern'] ??
-    modernStack
+    stacks[
+      choiceOption('--stack', flags.stack, ['modern', 'llama3', 'megatron-2021']) ?? 'modern'
+    ] ?? modernStack
   const recompute = choiceOption('--recompute', flags.recompute, [
     'none',
     'selective',
     'full',
   ] as const)
-  const zeroText = choiceOption('--zero', flags.zero, ['0', '1', '3'])
+  const zeroText = choiceOption('--zero', flags.zero, ['0', '1', '2', '3'])
   const software: Software = {
     ...stack,
     zero: zeroText === undefined ? stack.zero : (Number(zeroText) as ZeroStage),

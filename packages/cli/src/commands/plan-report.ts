@@ -54,6 +54,7 @@ function stepTable(plan: PlanResult): string {
     ['DP communication (exposed)', b.dpCommS],
     ['pipeline bubble', b.bubbleS],
     ['optimizer step', b.optimizerS],
+    ['slow hosts (expected)', b.stragglerS],
   ]
   return table(
     ['step time', 'time', 'share'],
@@ -127,6 +128,13 @@ export function describePlan(plan: PlanResult, flags: PlanFlags): string {
     section('memory', [
       `${gb(plan.memoryPerGpuGB)} per accelerator (weights ${gb(m.weightsGB)}, gradients ${gb(m.gradientsGB)}, optimizer ${gb(m.optimizerGB)}, activations ${gb(m.activationsGB)})`,
     ]),
+    section('efficiency', [
+      `${plan.efficiency.stack} (${plan.efficiency.collectives})`,
+      `kernels at ${formatPercent(plan.efficiency.kernelFactor)} of the calibrated efficiency (measured best GEMM × stack maturity)`,
+      plan.efficiency.estimates.length === 0
+        ? 'all measured or published'
+        : `estimates: ${plan.efficiency.estimates.join(', ')}`,
+    ]),
     section('network', [
       `${formatFixed(plan.network.nicGBsPerGpu, 1)} GB/s NIC per accelerator`,
       `loss rate ${plan.network.lossRate} (${plan.network.retransmission}) → goodput ${formatPercent(plan.network.goodput)}`,
@@ -147,7 +155,7 @@ export function describePlan(plan: PlanResult, flags: PlanFlags): string {
         plan.alternatives.map((a) => {
           const q = a.parallelism
           return [
-            `TP ${q.tp} PP ${q.pp} DP ${q.dp} CP ${q.cp} mb ${q.microBatch} v ${q.interleave} ${a.recompute}`,
+            `TP ${q.tp} · PP ${q.pp} · DP ${q.dp} · CP ${q.cp} · micro-batch ${q.microBatch} · interleave ${q.interleave} · recompute ${a.recompute}`,
             formatCount(a.tokensPerSecond),
             formatPercent(a.mfu),
           ]

@@ -56,13 +56,16 @@ export function registerPlan(program: Command, io: Io): void {
     .option('--seq-len <n>', 'sequence length (default: the model’s)')
     .option('--interleave <v>', 'virtual pipeline stages (searched)')
     .option('--recompute <mode>', 'none | selective | full (searched)')
-    .option('--zero <stage>', '0 | 1 | 3 (default 1: distributed optimizer)')
+    .option(
+      '--zero <stage>',
+      '0 | 1 | 2 | 3: what DP shards (1 optimizer, the default; 2 and gradients; 3 and weights)',
+    )
     .option(
       '--dp-overlap <f>',
       'fraction of DP gradient communication hidden behind compute (default 0.9)',
     )
     .option('--tp-overlap <f>', 'fraction of TP communication hidden behind compute (default 0)')
-    .option('--stack <name>', 'software stack defaults: modern | megatron-2021')
+    .option('--stack <name>', 'software stack defaults: modern | llama3 | megatron-2021')
     .option(
       '--tokens <n>',
       'tokens to train (default 20 per parameter: Chinchilla-optimal, Hoffmann et al. 2022)',

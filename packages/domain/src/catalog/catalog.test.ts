@@ -139,26 +139,34 @@ describe('catalog validation', () => {
       kind: pcie
       gbpsPerDirection: { value: 32, source: doc, confidence: datasheet }
       domainSize: { value: 1, source: doc, confidence: datasheet }
-    tdpW: { value: 300, source: doc, confidence: datasheet }`
+    tdpW: { value: 300, source: doc, confidence: datasheet }
+    gemmBf16Tflops: { value: 80, source: doc, confidence: secondary }
+    software: *s`
+  const head = `schemaVersion: 1
+stacks:
+  - &s
+    id: s
+    collectives: CCL
+    scaleUpBusEfficiency: { value: 0.7, source: doc, confidence: secondary }
+    nicEfficiency: { value: 0.9, source: doc, confidence: estimate }
+    maturity: { value: 1, source: doc, confidence: estimate }
+accelerators:`
   const cpus = { source: 'cpus.yaml', text: hostCpusYaml }
 
   it('accepts a well-formed catalog', () => {
-    const c = parseCatalog(
-      { source: 'a.yaml', text: `schemaVersion: 1\naccelerators:${one('x')}${one('y')}` },
-      cpus,
-    )
+    const c = parseCatalog({ source: 'a.yaml', text: `${head}${one('x')}${one('y')}` }, cpus)
     expect(c.accelerators.map((a) => a.id)).toEqual(['x', 'y'])
   })
 
   it('rejects a name used by two entries', () => {
-    const text = `schemaVersion: 1\naccelerators:${one('x', 'Shared Name')}${one('y', 'shared-name')}`
+    const text = `${head}${one('x', 'Shared Name')}${one('y', 'shared-name')}`
     expect(() => parseCatalog({ source: 'a.yaml', text }, cpus)).toThrow(
       /a\.yaml:\d+:\d+: accelerators\[1\]: name "sharedname" is already used by x/,
     )
   })
 
   it('rejects a number without a confidence, naming the field', () => {
-    const text = `schemaVersion: 1\naccelerators:${one('x')}`.replace(
+    const text = `${head}${one('x')}`.replace(
       '{ value: 300, source: doc, confidence: datasheet }',
       '{ value: 300, source: doc }',
     )

@@ -45,6 +45,22 @@ export type CpuArch = Static<typeof CpuArch>
 
 const id = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })
 
+/**
+ * A vendor software stack (kernels and collective library) as measured: collective bus
+ * bandwidth over the link rate inside a scale-up domain and per NIC, and how much of the
+ * performance model's (CUDA-fitted) kernel efficiency the stack reaches.
+ */
+export const SoftwareStackSchema = Type.Object(
+  {
+    id,
+    collectives: Type.String({ minLength: 1 }),
+    scaleUpBusEfficiency: sourced(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    nicEfficiency: sourced(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    maturity: sourced(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+)
+
 export const AcceleratorSchema = Type.Object(
   {
     id,
@@ -74,12 +90,19 @@ export const AcceleratorSchema = Type.Object(
       { additionalProperties: false },
     ),
     tdpW: SourcedNumber,
+    /** Best measured dense 16-bit GEMM, TFLOP/s (0 where the chip has no 16-bit matrix unit). */
+    gemmBf16Tflops: SourcedNumber,
+    software: SoftwareStackSchema,
   },
   { additionalProperties: false },
 )
 
 export const AcceleratorFileSchema = Type.Object(
-  { schemaVersion: Type.Literal(1), accelerators: Type.Array(AcceleratorSchema, { minItems: 1 }) },
+  {
+    schemaVersion: Type.Literal(1),
+    stacks: Type.Array(SoftwareStackSchema, { minItems: 1 }),
+    accelerators: Type.Array(AcceleratorSchema, { minItems: 1 }),
+  },
   { additionalProperties: false },
 )
 
@@ -104,5 +127,7 @@ export const HostCpuFileSchema = Type.Object(
 export type Accelerator = Static<typeof AcceleratorSchema>
 /** One host CPU model. */
 export type HostCpu = Static<typeof HostCpuSchema>
+/** A vendor software stack with its measured efficiencies. */
+export type SoftwareStack = Static<typeof SoftwareStackSchema>
 /** A number with provenance. */
 export type SourcedNumber = Static<typeof SourcedNumber>
