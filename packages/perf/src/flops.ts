@@ -8,12 +8,69 @@ export function kvWidth(shape: ModelShape): number {
   return (shape.hidden / shape.heads) * shape.kvHeads
 }
 
-/** Weights of the matrix multiplications in one layer (Q, K, V, O and the FFN). */
-export function layerMatmulParams(shape: ModelShape): number {
+/** Widths of Q, K, V and the attention output, per token (DeepSeek's MLA: after up-projection). */
+export function attentionWidths(shape: ModelShape): { q: number; k: number; v: number; o: number } {
+  const qk = shape.attention?.qkHeadDim ?? shape.hidden / shape.heads
+  const vd = shape.attention?.vHeadDim ?? shape.hidden / shape.heads
+  return {
+    q: shape.heads * qk,
+    k: shape.kvHeads * qk,
+    v: shape.kvHeads * vd,
+    o: shape.heads * vd,
+  }
+}
+
+/** Weights of one layer's attention projections (Q, K, V, O; MLA's down- and up-projections). */
+export function attentionParams(shape: ModelShape): number {
   const h = shape.hidden
-  const attention = 2 * h * h + 2 * h * kvWidth(shape)
-  const ffn = (shape.gatedFfn ? 3 : 2) * h * shape.ffnHidden
-  return attention + ffn
+  return shape.attention?.projectionParams ?? 2 * h * h + 2 * h * kvWidth(shape)
+}
+
+/** Weights of one FFN of width `width`: three matrices when gated (SwiGLU), else two. */
+function ffnParams(shape: ModelShape, width: number): number {
+  return (shape.gatedFfn ? 3 : 2) * shape.hidden * width
+}
+
+/** Layers whose FFN is routed to experts. */
+export function moeLayers(shape: ModelShape): number {
+  return shape.moe === undefined ? 0 : shape.layers - shape.moe.denseLayers
+}
+
+/**
+ * FFN weights of one layer, averaged over the layers, split into what every token uses (dense
+ * FFNs, shared experts, the router) and the routed experts: all of them (`routed`, what memory
+ * holds) and the `topK` a token goes through (`active`, what it computes).
+ */
+export function ffnParamsPerLayer(shape: ModelShape): {
+  dense: number
+  routed: number
+  active: number
+} {
+  const moe = shape.moe
+  if (moe === undefined) {
+    return { dense: ffnParams(shape, shape.ffnHidden), routed: 0, active: 0 }
+  }
+  const expert = ffnParams(shape, moe.expertFfnHidden)
+  const share = moeLayers(shape) / shape.layers
+  return {
+    dense:
+      (moe.denseLayers / shape.layers) * ffnParams(shape, shape.ffnHidden) +
+      share * (moe.sharedExperts * expert + shape.hidden * moe.experts),
+    routed: share * moe.experts * expert,
+    active: share * moe.topK * expert,
+  }
+}
+
+/** Weights of the matrix multiplications in one layer, averaged over layers (attention and every expert). */
+export function layerMatmulParams(shape: ModelShape): number {
+  const ffn = ffnParamsPerLayer(shape)
+  return attentionParams(shape) + ffn.dense + ffn.routed
+}
+
+/** Weights of one layer's matmuls one token goes through (attention, dense FFN or its top-k experts). */
+export function layerActiveParams(shape: ModelShape): number {
+  const ffn = ffnParamsPerLayer(shape)
+  return attentionParams(shape) + ffn.dense + ffn.active
 }
 
 /** Biases and norm weights of one layer: 13h for a GPT layer (Megatron-LM's count), 2h for Llama. */
@@ -46,9 +103,17 @@ export function parameterCount(shape: ModelShape): number {
   )
 }
 
+/** Parameters one token goes through: every dense weight, and the top-k experts of each MoE layer. */
+export function activeParameterCount(shape: ModelShape): number {
+  return (
+    shape.layers * (layerActiveParams(shape) + layerVectorParams(shape)) + embeddingParams(shape)
+  )
+}
+
 /**
- * Forward FLOPs of one layer for one token: the matmuls (2 per weight) and the attention
- * scores and values (2·2·s·h for the full s×s square, as Megatron-LM counts them). With
+ * Forward FLOPs of one layer for one token: the matmuls (2 per weight it goes through: an MoE
+ * layer's top-k experts, not all of them) and the attention scores and values (2·2·s·h for the
+ * full s×s square, as Megatron-LM counts them). With
  * `causal`, only the unmasked half is counted — what flash kernels execute — so that MFU
  * never credits work no kernel does.
  */
@@ -56,8 +121,10 @@ export function layerForwardFlopsPerToken(
   shape: ModelShape,
   causal = false,
 ): { matmul: number; attention: number } {
-  const attention = (causal ? 2 : 4) * shape.seqLen * shape.hidden
-  return { matmul: 2 * layerMatmulParams(shape), attention }
+  // scores q·k over the key width, values over the value width: 2·s·(q + o) for the full square
+  const w = attentionWidths(shape)
+  const attention = (causal ? 1 : 2) * shape.seqLen * (w.q + w.o)
+  return { matmul: 2 * layerActiveParams(shape), attention }
 }
 
 /** Forward FLOPs of the output (logit) layer for one token. */

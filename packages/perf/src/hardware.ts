@@ -17,6 +17,8 @@ export interface Chip {
    * more than 1), times the stack's maturity.
    */
   readonly kernelFactor: number
+  /** Dense FP8 peak, TFLOP/s, and its kernel factor (from the measured FP8 GEMM); null without FP8. */
+  readonly fp8: { readonly peakTflops: number; readonly kernelFactor: number } | null
   /** The vendor stack and its collective library, e.g. `rocm` (RCCL). */
   readonly stack: string
   readonly collectives: string
@@ -49,6 +51,16 @@ export function chipOf(accelerator: Accelerator): Chip {
       ? `${sw.collectives} scale-up bandwidth`
       : undefined,
   ].filter((e): e is string => e !== undefined)
+  const fp8Peak = accelerator.tflops.fp8.value
+  const fp8Gemm = accelerator.gemmFp8Tflops.value
+  const fp8 =
+    fp8Peak === null || fp8Gemm === null
+      ? null
+      : {
+          peakTflops: fp8Peak,
+          kernelFactor:
+            Math.min(1, fp8Gemm / fp8Peak / calibration.referenceGemmFraction) * sw.maturity.value,
+        }
   return {
     id: accelerator.id,
     family: accelerator.family,
@@ -57,6 +69,7 @@ export function chipOf(accelerator: Accelerator): Chip {
     memoryGBs: accelerator.memory.bandwidthGBs.value,
     scaleUpGBs: accelerator.scaleUp.gbpsPerDirection.value,
     kernelFactor: Math.min(1, gemmFraction / calibration.referenceGemmFraction) * sw.maturity.value,
+    fp8,
     stack: sw.id,
     collectives: sw.collectives,
     scaleUpBusEfficiency: sw.scaleUpBusEfficiency.value,
@@ -78,10 +91,26 @@ export function chipMatmulEfficiency(chip: Chip, d: number): number {
   return matmulEfficiency(d) * chip.kernelFactor
 }
 
-/** Seconds for a matmul of M×K by K×N on one chip. */
-export function matmulSeconds(chip: Chip, m: number, k: number, n: number): number {
+/** Numeric format of a matmul's operands. */
+export type Precision = 'bf16' | 'fp8'
+
+/**
+ * Seconds for a matmul of M×K by K×N on one chip, in BF16 or FP8 (FP8 on a chip without it
+ * runs at BF16 speed, as a stack would fall back).
+ */
+export function matmulSeconds(
+  chip: Chip,
+  m: number,
+  k: number,
+  n: number,
+  precision: Precision = 'bf16',
+): number {
   const flops = 2 * m * k * n
-  return flops / (chip.peakTflops * 1e12 * chipMatmulEfficiency(chip, Math.min(m, k, n)))
+  const shape = matmulEfficiency(Math.min(m, k, n))
+  if (precision === 'fp8' && chip.fp8 !== null) {
+    return flops / (chip.fp8.peakTflops * 1e12 * shape * chip.fp8.kernelFactor)
+  }
+  return flops / (chip.peakTflops * 1e12 * shape * chip.kernelFactor)
 }
 
 /** Seconds to stream `bytes` through memory (elementwise kernels, optimizer steps). */

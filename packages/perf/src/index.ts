@@ -12,6 +12,7 @@ export {
   kvWidth,
   layerMatmulParams,
   modelFlopsPerToken,
+  activeParameterCount,
   parameterCount,
   type Recompute,
 } from './flops.js'
@@ -47,6 +48,7 @@ export {
 } from './network.js'
 export { lossModelDefaults, rdmaGoodput, type Retransmission } from './packet-loss.js'
 export {
+  deepseekV3Stack,
   megatron2021Stack,
   microBatches,
   llama3Stack,
@@ -65,6 +67,8 @@ export {
   type SearchSpace,
 } from './search.js'
 export { stepTime, type StepBreakdown } from './step-time.js'
+export { domainsPerToken, expertExchangeSeconds } from './expert-exchange.js'
+export { routingImbalance } from './layer-cost.js'
 export { seleneNetwork, singleLayerSeconds } from './reference-systems.js'
 export {
   checkpointBytesPerParam,

@@ -1,9 +1,9 @@
 import type { ModelShape } from './model-shape.js'
-import { kvWidth } from './flops.js'
+import { attentionParams, attentionWidths, ffnParamsPerLayer, kvWidth, moeLayers } from './flops.js'
 import { chipMatmulEfficiency, matmulSeconds, memorySeconds, type Chip } from './hardware.js'
 import type { Parallelism, Software } from './parallelism.js'
 
-/** Seconds one layer costs one accelerator for one micro-batch, by pass. */
+/** Seconds one layer costs one accelerator for one micro-batch, by pass (averaged over layers). */
 export interface LayerCost {
   /** Matmuls and elementwise kernels of the forward pass. */
   readonly forwardS: number
@@ -15,20 +15,84 @@ export interface LayerCost {
   readonly attentionS: number
   /** Bytes of one tensor-parallel collective (the layer's activations, bf16). */
   readonly tpCollectiveBytes: number
+  /**
+   * Tokens one accelerator sends to the experts of one MoE layer per micro-batch, as hidden
+   * vectors, and how much more the busiest accelerator computes than the average
+   * ({@link routingImbalance}); 0 and 1 for a dense model.
+   */
+  readonly expertTokens: number
+  readonly imbalance: number
 }
 
 /**
  * Elementwise bytes per token of one layer's forward pass, bf16: two norms (read + write h),
  * two bias-dropout-residual adds (7h with dropout, 6h without), the FFN activation, and — without
  * flash attention — softmax and dropout over the score matrix (9 bytes per score). With sequence
- * parallelism the norm and residual work splits over the TP group.
+ * parallelism the norm and residual work splits over the TP group. An MoE layer also permutes its
+ * tokens to the experts and back (read + write 2h for each of its top-k copies, twice).
  */
 export function elementwiseBytesPerToken(shape: ModelShape, tp: number, sw: Software): number {
   const h = shape.hidden
-  const perToken = 8 * h + 2 * (shape.biases ? 7 : 6) * h
-  const activation = ((shape.gatedFfn ? 6 : 4) * shape.ffnHidden) / tp
+  const perToken = 8 * h + 2 * (shape.dropout ? 7 : 6) * h
+  const moe = shape.moe
+  const share = moeLayers(shape) / shape.layers
+  const ffnWidth =
+    moe === undefined
+      ? shape.ffnHidden
+      : (1 - share) * shape.ffnHidden + share * (moe.topK + moe.sharedExperts) * moe.expertFfnHidden
+  const activation = ((shape.gatedFfn ? 6 : 4) * ffnWidth) / tp
+  const permute = moe === undefined ? 0 : (share * moe.topK * 2 * 4 * h) / tp
   const scores = sw.flashAttention ? 0 : (9 * shape.heads * shape.seqLen) / tp
-  return (sw.sequenceParallel ? perToken / tp : perToken) + activation + scores
+  return (sw.sequenceParallel ? perToken / tp : perToken) + activation + permute + scores
+}
+
+/**
+ * How much more routed work the busiest of `ep` accelerators gets than the average when each of
+ * `assignments` token-expert pairs per accelerator lands on a uniformly random one: a binomial
+ * load, mean A, standard deviation √(A(1 − 1/ep)), whose maximum over ep draws is about
+ * √(2 ln ep) deviations above the mean. A capacity factor caps it (the excess is dropped).
+ * This is the floor a perfectly balanced router reaches; real routers are no better.
+ */
+export function routingImbalance(assignments: number, ep: number, capacityFactor?: number): number {
+  if (ep <= 1 || assignments <= 0) {
+    return 1
+  }
+  const spread = Math.sqrt((2 * Math.log(ep) * (1 - 1 / ep)) / assignments)
+  return Math.min(1 + spread, capacityFactor ?? Number.POSITIVE_INFINITY)
+}
+
+/** Seconds of one micro-batch's FFN matmuls on one accelerator, averaged over the layers. */
+function ffnSeconds(
+  shape: ModelShape,
+  chip: Chip,
+  par: Parallelism,
+  sw: Software,
+  tokens: number,
+): { seconds: number; expertTokens: number; imbalance: number } {
+  const h = shape.hidden
+  const t = par.tp
+  const ffn = (width: number, rows: number, split: number) =>
+    matmulSeconds(chip, rows, h, ((shape.gatedFfn ? 2 : 1) * width) / split, sw.precision) +
+    matmulSeconds(chip, rows, width / split, h, sw.precision)
+  const moe = shape.moe
+  if (moe === undefined) {
+    return { seconds: ffn(shape.ffnHidden, tokens, t), expertTokens: 0, imbalance: 1 }
+  }
+  const share = moeLayers(shape) / shape.layers
+  // Experts are not split by TP: each TP rank routes its own 1/t of the tokens (sequence parallel).
+  const local = tokens / t
+  const assignments = local * moe.topK
+  const imbalance = routingImbalance(assignments, par.ep, moe.capacityFactor)
+  const localExperts = moe.experts / par.ep
+  const perExpert = assignments / localExperts
+  const routed = localExperts * ffn(moe.expertFfnHidden, perExpert, 1) * imbalance
+  const shared = moe.sharedExperts * ffn(moe.expertFfnHidden, tokens, t)
+  const router = matmulSeconds(chip, local, h, moe.experts)
+  return {
+    seconds: (1 - share) * ffn(shape.ffnHidden, tokens, t) + share * (routed + shared + router),
+    expertTokens: local,
+    imbalance,
+  }
 }
 
 /** The cost of one layer on one accelerator for one micro-batch. */
@@ -41,22 +105,26 @@ export function layerCost(
   const h = shape.hidden
   const t = par.tp
   const tokens = (par.microBatch * shape.seqLen) / par.cp
-  const ffnOut = (shape.gatedFfn ? 2 : 1) * shape.ffnHidden
-  const matmuls =
-    matmulSeconds(chip, tokens, h, (h + 2 * kvWidth(shape)) / t) +
-    matmulSeconds(chip, tokens, h / t, h) +
-    matmulSeconds(chip, tokens, h, ffnOut / t) +
-    matmulSeconds(chip, tokens, shape.ffnHidden / t, h)
+  const p = sw.precision
+  const projections =
+    shape.attention === undefined
+      ? matmulSeconds(chip, tokens, h, (h + 2 * kvWidth(shape)) / t, p) +
+        matmulSeconds(chip, tokens, h / t, h, p)
+      : matmulSeconds(chip, tokens, h, attentionParams(shape) / h / t, p)
+  const ffn = ffnSeconds(shape, chip, par, sw, tokens)
   // Scores and values: heads/t batched matmuls of tokens × headDim × seqLen. Flash kernels skip
-  // the masked half of a causal square; the unfused path computes all of it.
-  const headDim = h / shape.heads
+  // the masked half of a causal square; the unfused path computes all of it. BF16 always.
+  const widths = attentionWidths(shape)
+  const headDim = widths.q / shape.heads
   const causal = sw.flashAttention ? 0.5 : 1
-  const attentionFlops = 4 * tokens * shape.seqLen * (h / t) * causal
+  const attentionFlops = 2 * tokens * shape.seqLen * ((widths.q + widths.o) / t) * causal
   const attentionS =
     attentionFlops /
     (chip.peakTflops * 1e12 * chipMatmulEfficiency(chip, Math.min(tokens, headDim, shape.seqLen)))
   const elementwise = memorySeconds(chip, tokens * elementwiseBytesPerToken(shape, t, sw))
-  const forwardS = matmuls + attentionS + elementwise
+  // The stack's communication kernels take a share of the compute units.
+  const units = 1 / (1 - sw.commUnitShare)
+  const forwardS = (projections + ffn.seconds + attentionS + elementwise) * units
   const backwardS = 2 * forwardS
   const scoresElementwise = sw.flashAttention
     ? 0
@@ -65,9 +133,17 @@ export function layerCost(
     sw.recompute === 'full'
       ? forwardS
       : sw.recompute === 'selective'
-        ? attentionS + scoresElementwise
+        ? (attentionS + scoresElementwise) * units
         : 0
-  return { forwardS, backwardS, recomputeS, attentionS, tpCollectiveBytes: 2 * tokens * h }
+  return {
+    forwardS,
+    backwardS,
+    recomputeS,
+    attentionS,
+    tpCollectiveBytes: 2 * tokens * h,
+    expertTokens: ffn.expertTokens,
+    imbalance: ffn.imbalance,
+  }
 }
 
 /** Forward seconds of the output layer and its loss for one micro-batch (last stage only). */
@@ -79,4 +155,9 @@ export function logitForwardSeconds(shape: ModelShape, chip: Chip, par: Parallel
     matmulSeconds(chip, tokens, shape.hidden, vocabShard) +
     memorySeconds(chip, tokens * vocabShard * 12)
   )
+}
+
+/** Routed FFN weights one accelerator holds per layer (averaged over layers): its 1/ep of the experts. */
+export function routedParamsPerLayer(shape: ModelShape, par: Parallelism): number {
+  return ffnParamsPerLayer(shape).routed / par.ep
 }

@@ -15,6 +15,7 @@ const par = (p: Partial<Parallelism>): Parallelism => ({
   microBatch: 1,
   globalBatch: 1,
   interleave: 1,
+  ep: 1,
   ...p,
 })
 const sw = (s: Partial<Software>): Software => ({ ...modernStack, ...s })

@@ -1,5 +1,13 @@
 import type { ModelShape } from './model-shape.js'
-import { embeddingParams, kvWidth, layerMatmulParams, layerVectorParams } from './flops.js'
+import {
+  attentionParams,
+  attentionWidths,
+  embeddingParams,
+  ffnParamsPerLayer,
+  layerVectorParams,
+  moeLayers,
+} from './flops.js'
+import { routingImbalance } from './layer-cost.js'
 import { calibration } from './calibration.js'
 import { microBatches, slowestStageLayers, type Parallelism, type Software } from './parallelism.js'
 
@@ -16,13 +24,21 @@ export interface MemoryUse {
   readonly layerMicroBatches: number
 }
 
-/** Parameters held by one accelerator of the largest stage (the one with the embedding or output layer). */
-export function paramsPerGpu(shape: ModelShape, par: Parallelism): number {
-  const layers =
-    slowestStageLayers(shape, par) * (layerMatmulParams(shape) / par.tp + layerVectorParams(shape))
+/**
+ * Parameters held by one accelerator of the largest stage (the one with the embedding or output
+ * layer): `dense` ones split by TP and replicated over data parallelism, `routed` experts split
+ * over the `ep` ranks of expert parallelism (and replicated over the dp/ep others).
+ */
+export function paramsPerGpu(
+  shape: ModelShape,
+  par: Parallelism,
+): { dense: number; routed: number } {
+  const ffn = ffnParamsPerLayer(shape)
+  const layers = slowestStageLayers(shape, par)
+  const perLayer = (attentionParams(shape) + ffn.dense) / par.tp + layerVectorParams(shape)
   // Untied input and output embeddings sit on the first and last stage: one stage holds both when PP = 1.
   const embedding = embeddingParams(shape) / (shape.tiedEmbeddings || par.pp === 1 ? 1 : 2) / par.tp
-  return layers + embedding
+  return { dense: layers * perLayer + embedding, routed: (layers * ffn.routed) / par.ep }
 }
 
 /**
@@ -47,8 +63,22 @@ export function activationBytesPerLayer(shape: ModelShape, par: Parallelism, sw:
     return (tokens * 2 * h) / (sw.sequenceParallel ? t : 1)
   }
   const replicated = 8 * h + (shape.dropout ? 2 * h : 0)
-  const attention = 4 * h + 4 * kvWidth(shape)
-  const ffn = (shape.gatedFfn ? 6 : 4) * shape.ffnHidden
+  const w = attentionWidths(shape)
+  const attention = 2 * (w.q + w.k + w.v + w.o)
+  const perWidth = shape.gatedFfn ? 6 : 4
+  const moe = shape.moe
+  let ffn = perWidth * shape.ffnHidden
+  if (moe !== undefined) {
+    // An MoE layer keeps its shared experts' intermediates, and for each of its top-k copies the
+    // dispatched input and expert output (2h each) and the expert's intermediates; the busiest
+    // accelerator of the expert-parallel group holds `imbalance` times the average.
+    const share = moeLayers(shape) / shape.layers
+    const imbalance = routingImbalance((tokens / t) * moe.topK, par.ep, moe.capacityFactor)
+    const routed = moe.topK * (perWidth * moe.expertFfnHidden + 4 * h) * imbalance
+    ffn =
+      (1 - share) * ffn +
+      share * (moe.sharedExperts * perWidth * moe.expertFfnHidden + routed + 4 * moe.experts)
+  }
   const keepsScores = sw.recompute === 'none' && !sw.flashAttention
   const scores = keepsScores ? (shape.dropout ? 5 : 2) * shape.heads * shape.seqLen : 0
   const perToken =
@@ -108,7 +138,10 @@ export function heldLayerMicroBatches(
  */
 export function memoryUse(shape: ModelShape, par: Parallelism, sw: Software): MemoryUse {
   const chunks = chunkLayers(shape, par)
-  const perLayerParams = layerMatmulParams(shape) / par.tp + layerVectorParams(shape)
+  const ffn = ffnParamsPerLayer(shape)
+  const perLayerParams = (attentionParams(shape) + ffn.dense) / par.tp + layerVectorParams(shape)
+  const perLayerRouted = ffn.routed / par.ep
+  const expertDp = par.dp / par.ep
   const perLayerActivation = activationBytesPerLayer(shape, par, sw)
   const vocabShard = (shape.vocab * shape.hidden) / par.tp
   const tokens = (par.microBatch * shape.seqLen) / par.cp
@@ -127,11 +160,16 @@ export function memoryUse(shape: ModelShape, par: Parallelism, sw: Software): Me
     // The output layer: its own matrix, or (tied, PP > 1) a copy of the embedding.
     const output = last && !(shape.tiedEmbeddings && first) ? vocabShard : 0
     const params = layers * perLayerParams + input + output + (last ? shape.hidden : 0)
-    const weights = (2 * params) / (sw.zero === 3 ? par.dp : 1)
+    const routed = layers * perLayerRouted
+    // Sharded over data parallelism from the ZeRO stage that shards it: dense weights over DP,
+    // routed experts over the DP/EP replicas of each expert.
+    const sharded = (stage: number) =>
+      sw.zero >= stage ? params / par.dp + routed / expertDp : params + routed
+    const weights = 2 * sharded(3)
     // ZeRO-3 gathers the layer it runs and prefetches the next.
-    const gathered = sw.zero === 3 ? 2 * 2 * perLayerParams : 0
-    const gradients = (sw.gradientBytes * params) / (sw.zero >= 2 ? par.dp : 1)
-    const optimizer = (12 * params) / (sw.zero >= 1 ? par.dp : 1)
+    const gathered = sw.zero === 3 ? 2 * 2 * (perLayerParams + perLayerRouted) : 0
+    const gradients = sw.gradientBytes * sharded(2)
+    const optimizer = 12 * sharded(1)
     const held = heldLayerMicroBatches(chunks, par, k)
     const logits = last ? tokens * (shape.vocab / par.tp) * 6 : 0
     const activations = held * perLayerActivation + logits

@@ -1,4 +1,5 @@
 import type { Recompute } from './flops.js'
+import type { Precision } from './hardware.js'
 import type { ModelShape } from './model-shape.js'
 
 /** How a job is split: tensor, pipeline, data and context parallel, and its batch. */
@@ -13,6 +14,11 @@ export interface Parallelism {
   readonly globalBatch: number
   /** Virtual pipeline stages per device (interleaved 1F1B); 1 = plain 1F1B. */
   readonly interleave: number
+  /**
+   * Expert parallelism: the routed experts of each MoE layer are split over `ep` ranks of the
+   * data-parallel group (Megatron-Core's expert-data-parallel layout); 1 for dense models.
+   */
+  readonly ep: number
 }
 
 /**
@@ -43,6 +49,19 @@ export interface Software {
    * arXiv:2407.21783 §3.3.2), 2 where it reduces FP16 gradients (Megatron-LM 2021, FP16).
    */
   readonly gradientBytes: 2 | 4
+  /** Operands of the layers' matmuls (attention scores and the output layer stay BF16). */
+  readonly precision: Precision
+  /**
+   * Fraction of the expert all-to-all hidden behind compute: 0 when dispatch and combine block
+   * (Megatron-Core's default), 1 when a schedule overlaps them with another micro-batch's
+   * compute (DeepSeek's DualPipe), as far as that compute lasts.
+   */
+  readonly epOverlap: number
+  /**
+   * Fraction of the chip's compute units the stack keeps for communication kernels (DeepSeek-V3
+   * dedicates 20 of an H800's 132 SMs to all-to-all); compute runs on the rest.
+   */
+  readonly commUnitShare: number
 }
 
 /**
@@ -57,6 +76,9 @@ export const modernStack: Software = {
   sequenceParallel: true,
   flashAttention: true,
   gradientBytes: 4,
+  precision: 'bf16',
+  epOverlap: 0,
+  commUnitShare: 0,
 }
 
 /**
@@ -73,6 +95,9 @@ export const llama3Stack: Software = {
   sequenceParallel: true,
   flashAttention: true,
   gradientBytes: 4,
+  precision: 'bf16',
+  epOverlap: 0,
+  commUnitShare: 0,
 }
 
 /**
@@ -88,6 +113,9 @@ export const megatron2021Stack: Software = {
   sequenceParallel: false,
   flashAttention: false,
   gradientBytes: 2,
+  precision: 'bf16',
+  epOverlap: 0,
+  commUnitShare: 0,
 }
 
 /** Micro-batches per pipeline per step. */
@@ -103,4 +131,23 @@ export function slowestStageLayers(shape: ModelShape, par: Parallelism): number 
 /** Accelerators the job uses. */
 export function parallelSize(par: Parallelism): number {
   return par.tp * par.pp * par.dp * par.cp
+}
+
+/**
+ * DeepSeek-V3's stack as its report describes it (arXiv:2412.19437 §3.2–3.3): FP8 matmuls,
+ * DualPipe overlapping the expert all-to-all with computation, 20 of the H800's 132 SMs kept
+ * for communication, ZeRO-1 data parallelism, no tensor parallelism by choice, and
+ * recomputation of norms and up-projections only (selective).
+ */
+export const deepseekV3Stack: Software = {
+  recompute: 'selective',
+  zero: 1,
+  dpOverlap: 0.9,
+  tpOverlap: 0,
+  sequenceParallel: true,
+  flashAttention: true,
+  gradientBytes: 4,
+  precision: 'fp8',
+  epOverlap: 1,
+  commUnitShare: 20 / 132,
 }

@@ -38,6 +38,7 @@ const fixed: Parallelism = {
   microBatch: 1,
   globalBatch: 1024,
   interleave: 1,
+  ep: 1,
 }
 const stepOf = (net: JobNetwork, par: Parallelism = fixed) =>
   evaluate(llama70, chipOf(h800), net, par, { ...modernStack, dpOverlap: 0 }).step.stepTimeS

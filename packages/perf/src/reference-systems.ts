@@ -38,9 +38,22 @@ export function singleLayerSeconds(
   seqLen: number,
   microBatch: number,
 ): number {
-  const shape: ModelShape = { ...gptShape('layer', 1, hidden, hidden / 128), seqLen }
+  const shape: ModelShape = {
+    ...gptShape('layer', 1, hidden, hidden / 128),
+    seqLen,
+    dropout: false,
+  }
   const software: Software = { ...modernStack, recompute: 'none' }
-  const par = { tp: 1, pp: 1, dp: 1, cp: 1, microBatch, globalBatch: microBatch, interleave: 1 }
+  const par = {
+    tp: 1,
+    pp: 1,
+    dp: 1,
+    cp: 1,
+    ep: 1,
+    microBatch,
+    globalBatch: microBatch,
+    interleave: 1,
+  }
   const cost = layerCost({ ...shape, biases: true }, chip, par, software)
   return cost.forwardS + cost.backwardS
 }

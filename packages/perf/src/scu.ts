@@ -69,6 +69,7 @@ function prefillTokensPerSecond(chip: Chip, net: JobNetwork): number {
     pp: 1,
     dp: 1,
     cp: 1,
+    ep: 1,
     microBatch: w.prompts,
     globalBatch: w.prompts,
     interleave: 1,

@@ -37,7 +37,16 @@ describe('fixed choices', () => {
   })
 
   it('says which batch rule failed, with the arithmetic', () => {
-    const par = { tp: 8, pp: 8, dp: 4, cp: 1, microBatch: 1, globalBatch: 4 * 12, interleave: 4 }
+    const par = {
+      tp: 8,
+      pp: 8,
+      dp: 4,
+      cp: 1,
+      ep: 1,
+      microBatch: 1,
+      globalBatch: 4 * 12,
+      interleave: 4,
+    }
     expect(batchProblem(par)).toBe(
       'interleave 4 needs the micro-batch count to be a multiple of PP: global batch 48 / (DP 4 × micro-batch 1) = 12 micro-batches, not a multiple of PP 8',
     )

@@ -30,6 +30,8 @@ export interface SearchSpace {
   readonly cp?: number
   readonly microBatch?: number
   readonly interleave?: number
+  /** Expert parallelism (MoE models only); searched over what divides DP and the experts. */
+  readonly ep?: number
   readonly recompute?: Recompute
   /** Sequences per step; when absent, about `defaultBatchTokens` rounded up to a multiple of dp × micro-batch. */
   readonly globalBatch?: number
@@ -113,6 +115,15 @@ export function structuralProblem(
   if (par.interleave > 1 && par.pp < 2) {
     return `interleave ${par.interleave} needs PP ≥ 2 (PP is ${par.pp})`
   }
+  if (par.ep > 1 && shape.moe === undefined) {
+    return `EP ${par.ep} needs a mixture-of-experts model (${shape.name} is dense)`
+  }
+  if (shape.moe !== undefined && shape.moe.experts % par.ep !== 0) {
+    return `EP ${par.ep} must divide the experts (${shape.moe.experts}): ${shape.moe.experts} / ${par.ep} leaves ${shape.moe.experts % par.ep}`
+  }
+  if (par.dp % par.ep !== 0) {
+    return `EP ${par.ep} must divide DP (${par.dp}): experts are split over data-parallel ranks`
+  }
   return undefined
 }
 
@@ -184,13 +195,15 @@ export function searchParallelism(
               : pp > 2
                 ? [1, 2, 3, 4, 5, 6, 8]
                 : [1]
-          for (const interleave of vs) {
+          for (const [interleave, ep] of vs.flatMap((v) =>
+            expertSplits(shape, dp, space).map((e) => [v, e] as const),
+          )) {
             // Default batch: ~defaultBatchTokens, rounded up to whole micro-batches per rank
             // (and to a multiple of PP, which the interleaved schedule needs).
             const unit = dp * microBatch * (interleave > 1 ? pp : 1)
             const globalBatch =
               space.globalBatch ?? Math.ceil(defaultBatchTokens / shape.seqLen / unit) * unit
-            const par: Parallelism = { tp, pp, dp, cp, microBatch, globalBatch, interleave }
+            const par: Parallelism = { tp, pp, dp, cp, ep, microBatch, globalBatch, interleave }
             const problem = configurationProblem(shape, net, par)
             if (problem !== undefined) {
               reason = problem
@@ -229,7 +242,7 @@ function memoryProblem(c: Candidate, memoryGB: number, usable: number): string {
     `(weights ${gb(m.weightsGB)} + gradients ${gb(m.gradientsGB)} + optimizer ${gb(m.optimizerGB)} + ` +
     `activations ${gb(m.activationsGB)} for ${m.layerMicroBatches} layer-micro-batches on stage ${m.stage}), ` +
     `${gb(usable)} GB usable of ${memoryGB} GB ` +
-    `(TP ${p.tp}, PP ${p.pp}, CP ${p.cp}, DP ${p.dp}, micro-batch ${p.microBatch}, interleave ${p.interleave}, ` +
+    `(TP ${p.tp}, PP ${p.pp}, CP ${p.cp}, DP ${p.dp}, EP ${p.ep}, micro-batch ${p.microBatch}, interleave ${p.interleave}, ` +
     `recompute ${c.software.recompute}, ZeRO ${c.software.zero})`
   )
 }
@@ -245,7 +258,8 @@ function fixedChoiceProblem(
   const cp = space.cp ?? 1
   // The batch is checked per candidate; an interleave given without a depth once PP is chosen.
   const interleave = space.pp === undefined ? 1 : (space.interleave ?? 1)
-  const problem = structuralProblem(shape, net, { tp, pp, cp, dp: 1, interleave })
+  const ep = space.ep ?? 1
+  const problem = structuralProblem(shape, net, { tp, pp, cp, dp: ep, ep, interleave })
   if (problem !== undefined) {
     return problem
   }
@@ -253,6 +267,15 @@ function fixedChoiceProblem(
     return `TP × PP × CP (${tp}×${pp}×${cp} = ${tp * pp * cp}) must divide the accelerator count (${space.gpus})`
   }
   return undefined
+}
+
+/** The expert-parallel sizes to try: the one given, or what divides both DP and the experts. */
+function expertSplits(shape: ModelShape, dp: number, space: SearchSpace): number[] {
+  if (space.ep !== undefined) {
+    return [space.ep]
+  }
+  const experts = shape.moe?.experts ?? 1
+  return divisors(dp, experts).filter((e) => experts % e === 0)
 }
 
 function insert(best: Candidate[], candidate: Candidate, keep: number): void {

@@ -3,6 +3,7 @@ import type { Chip } from './hardware.js'
 import { memorySeconds } from './hardware.js'
 import { calibration } from './calibration.js'
 import { allReduceSeconds, groupOf, p2pSeconds, reduceScatterSeconds } from './collectives.js'
+import { expertExchangeSeconds } from './expert-exchange.js'
 import { layerCost, logitForwardSeconds } from './layer-cost.js'
 import { paramsPerGpu } from './memory.js'
 import type { JobNetwork } from './network.js'
@@ -20,6 +21,8 @@ export interface StepBreakdown {
   readonly computeS: number
   readonly tpCommS: number
   readonly cpCommS: number
+  /** Expert all-to-all (dispatch and combine) not hidden behind compute. */
+  readonly epCommS: number
   readonly ppCommS: number
   readonly dpCommS: number
   /** Pipeline fill and drain: (p − 1)/v stage times. */
@@ -58,32 +61,42 @@ export function stepTime(
 
   const cpPerLayer = contextExchangeSeconds(shape, net, par, layer.attentionS)
   const perLayer = layer.forwardS + layer.backwardS + layer.recomputeS
+  // Expert all-to-all, hidden behind compute as far as the schedule overlaps it.
+  const exchange = expertExchangeSeconds(shape, net, par, sw, layer)
+  const epPerLayer = Math.max((1 - sw.epOverlap) * exchange, exchange - sw.epOverlap * perLayer)
   const logits = 3 * logitForwardSeconds(shape, chip, par)
   const slowest = layersPerStage * perLayer + logits
   const average = layersAverage * perLayer + logits / par.pp
-  const commPerMicro = layersPerStage * (tpPerLayer + cpPerLayer)
+  const commPerMicro = layersPerStage * (tpPerLayer + cpPerLayer + epPerLayer)
 
   const bubbleS = ((par.pp - 1) / par.interleave) * (average + commPerMicro)
   const ppCommS = par.pp > 1 ? m * 2 * par.interleave * pipelineSendSeconds(shape, net, par) : 0
 
   const params = paramsPerGpu(shape, par)
-  const dpFull = dataParallelSeconds(net, par, sw, params)
+  const dpFull =
+    dataParallelSeconds(net, par.dp, par.tp * par.cp, sw, params.dense) +
+    dataParallelSeconds(net, par.dp / par.ep, par.tp * par.cp * par.ep, sw, params.routed)
   const computeS = m * slowest
   const dpCommS = Math.max((1 - sw.dpOverlap) * dpFull, dpFull - computeS)
   const optimizerS = memorySeconds(
     chip,
-    (calibration.optimizerBytesPerParam * params) / (sw.zero >= 1 ? par.dp : 1),
+    calibration.optimizerBytesPerParam *
+      (sw.zero >= 1
+        ? params.dense / par.dp + (params.routed * par.ep) / par.dp
+        : params.dense + params.routed),
   )
 
   const tpCommS = m * layersPerStage * tpPerLayer
   const cpCommS = m * layersPerStage * cpPerLayer
-  const synchronous = computeS + tpCommS + cpCommS + bubbleS + ppCommS
+  const epCommS = m * layersPerStage * epPerLayer
+  const synchronous = computeS + tpCommS + cpCommS + epCommS + bubbleS + ppCommS
   const stragglerS = synchronous * stragglerSlowdown(parallelSize(par) / net.gpusPerNode)
   const stepTimeS = synchronous + stragglerS + dpCommS + optimizerS
   return {
     computeS,
     tpCommS,
     cpCommS,
+    epCommS,
     ppCommS,
     dpCommS,
     bubbleS,
@@ -94,18 +107,20 @@ export function stepTime(
 }
 
 /**
- * Data-parallel synchronisation of one step, before overlap: gradients in the stack's precision
+ * Data-parallel synchronisation of one step over a group of `size` replicas `stride` ranks apart,
+ * before overlap: gradients in the stack's precision
  * all-reduced (ZeRO-0), or reduce-scattered and the updated BF16 parameters all-gathered
  * (ZeRO-1/2, Megatron-LM's distributed optimizer), and gathered once more for the backward pass
  * (ZeRO-3).
  */
 export function dataParallelSeconds(
   net: JobNetwork,
-  par: Parallelism,
+  size: number,
+  stride: number,
   sw: Software,
   params: number,
 ): number {
-  const group = groupOf(net, par.dp, par.tp * par.cp)
+  const group = groupOf(net, size, stride)
   const gradients = sw.gradientBytes * params
   if (sw.zero === 0) {
     return allReduceSeconds(net, group, gradients)

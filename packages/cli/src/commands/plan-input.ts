@@ -10,6 +10,7 @@ import {
 import {
   checkpointTiers,
   clusterJobNetwork,
+  deepseekV3Stack,
   defaultJobNetwork,
   llama3Stack,
   megatron2021Stack,
@@ -41,6 +42,7 @@ export interface PlanFlags {
   pp?: string
   dp?: string
   cp?: string
+  ep?: string
   microBatch?: string
   globalBatch?: string
   seqLen?: string
@@ -50,6 +52,7 @@ export interface PlanFlags {
   dpOverlap?: string
   tpOverlap?: string
   stack?: string
+  precision?: string
   tokens?: string
   failureRate?: string
   lossRate?: string
@@ -64,6 +67,7 @@ export interface PlanFlags {
 const stacks: Record<string, Software> = {
   modern: modernStack,
   llama3: llama3Stack,
+  'deepseek-v3': deepseekV3Stack,
   'megatron-2021': megatron2021Stack,
 }
 
@@ -118,7 +122,8 @@ export async function planInputs(
   const gpus = intOption('--gpus', flags.gpus) ?? 0
   const stack =
     stacks[
-      choiceOption('--stack', flags.stack, ['modern', 'llama3', 'megatron-2021']) ?? 'modern'
+      choiceOption('--stack', flags.stack, ['modern', 'llama3', 'deepseek-v3', 'megatron-2021']) ??
+        'modern'
     ] ?? modernStack
   const recompute = choiceOption('--recompute', flags.recompute, [
     'none',
@@ -131,6 +136,8 @@ export async function planInputs(
     zero: zeroText === undefined ? stack.zero : (Number(zeroText) as ZeroStage),
     dpOverlap: numberOption('--dp-overlap', flags.dpOverlap, 0, 1) ?? stack.dpOverlap,
     tpOverlap: numberOption('--tp-overlap', flags.tpOverlap, 0, 1) ?? stack.tpOverlap,
+    precision:
+      choiceOption('--precision', flags.precision, ['bf16', 'fp8'] as const) ?? stack.precision,
   }
   const options: NetworkOptions = {
     lossRate: numberOption('--loss-rate', flags.lossRate, 0, 0.99) ?? 0,
@@ -169,6 +176,7 @@ export async function planInputs(
     ...defined('pp', intOption('--pp', flags.pp)),
     ...defined('dp', intOption('--dp', flags.dp)),
     ...defined('cp', intOption('--cp', flags.cp)),
+    ...defined('ep', intOption('--ep', flags.ep)),
     ...defined('microBatch', intOption('--micro-batch', flags.microBatch)),
     ...defined('globalBatch', intOption('--global-batch', flags.globalBatch)),
     ...defined('interleave', intOption('--interleave', flags.interleave)),

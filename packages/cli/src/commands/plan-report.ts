@@ -50,6 +50,7 @@ function stepTable(plan: PlanResult): string {
     ['compute', b.computeS],
     ['TP communication (exposed)', b.tpCommS],
     ['CP communication (exposed)', b.cpCommS],
+    ['EP all-to-all (exposed)', b.epCommS],
     ['PP communication', b.ppCommS],
     ['DP communication (exposed)', b.dpCommS],
     ['pipeline bubble', b.bubbleS],
@@ -112,6 +113,7 @@ export function describePlan(plan: PlanResult, flags: PlanFlags): string {
       `PP ${p.pp}`,
       `DP ${formatCount(p.dp)}`,
       `CP ${p.cp}`,
+      ...(p.ep > 1 ? [`EP ${p.ep}`] : []),
       `micro-batch ${p.microBatch}`,
       `global batch ${formatCount(p.globalBatch)} sequences`,
       `interleave ${p.interleave}`,
@@ -155,7 +157,7 @@ export function describePlan(plan: PlanResult, flags: PlanFlags): string {
         plan.alternatives.map((a) => {
           const q = a.parallelism
           return [
-            `TP ${q.tp} · PP ${q.pp} · DP ${q.dp} · CP ${q.cp} · micro-batch ${q.microBatch} · interleave ${q.interleave} · recompute ${a.recompute}`,
+            `TP ${q.tp} PP ${q.pp} DP ${q.dp} CP ${q.cp}${q.ep > 1 ? ` EP ${q.ep}` : ''} mb ${q.microBatch} interleave ${q.interleave} ${a.recompute}`,
             formatCount(a.tokensPerSecond),
             formatPercent(a.mfu),
           ]

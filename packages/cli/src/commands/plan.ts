@@ -38,7 +38,7 @@ export function registerPlan(program: Command, io: Io): void {
     )
     .requiredOption(
       '--model <name|file>',
-      'preset (gpt3-175b, megatron-1t, llama3-8b, llama3-70b, llama3-405b, …) or a YAML/JSON model file',
+      'preset (gpt3-175b, llama3-8b/70b/405b, mixtral-8x7b, deepseek-v3, …) or a YAML/JSON model file',
     )
     .option(
       '--chip <name>',
@@ -51,6 +51,7 @@ export function registerPlan(program: Command, io: Io): void {
     .option('--pp <n>', 'pipeline parallel (searched)')
     .option('--dp <n>', 'data parallel (derived)')
     .option('--cp <n>', 'context parallel (searched)')
+    .option('--ep <n>', 'expert parallel, for mixture-of-experts models (searched)')
     .option('--micro-batch <n>', 'sequences per micro-batch (searched)')
     .option('--global-batch <n>', 'sequences per step (default ≈16M tokens)')
     .option('--seq-len <n>', 'sequence length (default: the model’s)')
@@ -65,7 +66,11 @@ export function registerPlan(program: Command, io: Io): void {
       'fraction of DP gradient communication hidden behind compute (default 0.9)',
     )
     .option('--tp-overlap <f>', 'fraction of TP communication hidden behind compute (default 0)')
-    .option('--stack <name>', 'software stack defaults: modern | llama3 | megatron-2021')
+    .option(
+      '--stack <name>',
+      'software stack defaults: modern | llama3 | deepseek-v3 | megatron-2021',
+    )
+    .option('--precision <p>', 'matmul operands: bf16 | fp8 (default: the stack’s)')
     .option(
       '--tokens <n>',
       'tokens to train (default 20 per parameter: Chinchilla-optimal, Hoffmann et al. 2022)',

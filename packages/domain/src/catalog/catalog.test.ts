@@ -141,6 +141,7 @@ describe('catalog validation', () => {
       domainSize: { value: 1, source: doc, confidence: datasheet }
     tdpW: { value: 300, source: doc, confidence: datasheet }
     gemmBf16Tflops: { value: 80, source: doc, confidence: secondary }
+    gemmFp8Tflops: { value: null, source: no FP8, confidence: datasheet }
     software: *s`
   const head = `schemaVersion: 1
 stacks:

@@ -92,6 +92,8 @@ export const AcceleratorSchema = Type.Object(
     tdpW: SourcedNumber,
     /** Best measured dense 16-bit GEMM, TFLOP/s (0 where the chip has no 16-bit matrix unit). */
     gemmBf16Tflops: SourcedNumber,
+    /** Best measured dense FP8 GEMM, TFLOP/s; `null` where the chip has no FP8 matrix unit. */
+    gemmFp8Tflops: SourcedOptionalNumber,
     software: SoftwareStackSchema,
   },
   { additionalProperties: false },
