@@ -1,5 +1,6 @@
 // Parallelism search time: a 1T-parameter model on 100,000 accelerators must plan in < 2 s.
-// Also a 70B model on 1,024, and the whole `planTraining` (search + checkpoints + cost).
+// Also a 70B model on 1,024, DeepSeek-V3 (MoE: EP searched too) on 2,048 and 100,000, and the
+// whole `planTraining` (search + checkpoints + cost).
 import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
 import * as perf from '@zhisuan/perf'
 
@@ -28,6 +29,9 @@ const cases = [
   { label: 'megatron-1t on 100,000 × H800', model: 'megatron-1t', gpus: 100_000 },
   { label: 'llama3-405b on 16,384 × H800', model: 'llama3-405b', gpus: 16_384 },
   { label: 'llama3-70b on 1,024 × H800', model: 'llama3-70b', gpus: 1024 },
+  // mixture of experts: expert parallelism is searched as well
+  { label: 'deepseek-v3 on 2,048 × H800', model: 'deepseek-v3', gpus: 2048 },
+  { label: 'deepseek-v3 on 100,000 × H800', model: 'deepseek-v3', gpus: 100_000 },
 ]
 const results = cases.map((c) => {
   const shape = perf.modelPreset(c.model)
@@ -51,7 +55,7 @@ const results = cases.map((c) => {
     ...c,
     searchMs: search.ms,
     planMs: plan.ms,
-    best: `TP ${p.tp} PP ${p.pp} DP ${p.dp} CP ${p.cp} mb ${p.microBatch} v ${p.interleave} ${best.software.recompute}`,
+    best: `TP ${p.tp} PP ${p.pp} DP ${p.dp} CP ${p.cp}${p.ep > 1 ? ` EP ${p.ep}` : ''} mb ${p.microBatch} v ${p.interleave} ${best.software.recompute}`,
     mfu: plan.result.mfu,
   }
 })

@@ -10,7 +10,7 @@ export const calibration = {
    * (forward + backward, with its transposed operands). Isolated square GEMMs on an H200 reach
    * 0.80–0.81 of peak (793–802 TFLOP/s, shared/fixtures/calibration); a layer's mixed shapes less.
    */
-  matmulEfficiency: 0.702,
+  matmulEfficiency: 0.704,
   /**
    * FITTED (2 of 2). GEMM size at which a matmul runs at half its large-size efficiency:
    * efficiency = matmulEfficiency × d / (d + matmulHalfSize), d = the matmul's smallest

@@ -4,7 +4,7 @@ import { canEverRun, clusterLimits, type Feasibility } from './feasibility.js'
 import { job, testCluster, testScheduler } from './testing.js'
 import type { Quota } from './types.js'
 
-// 2 pods × 2 blocks × 4 nodes × 8 H800 (x86_64), 128 accelerators; H800 is 3.03 llm-train SCU
+// 2 pods × 2 blocks × 4 nodes × 8 H800 (x86_64), 128 accelerators; H800 is 2.86 llm-train SCU
 const limits = clusterLimits(testCluster(), defaultCatalog())
 const mixed = clusterLimits(testCluster({ ascendNodes: 2 }), defaultCatalog())
 
@@ -84,10 +84,10 @@ describe('canEverRun', () => {
       canEverRun(job('scu', { chips: { kind: 'scu', units: 1000 } }), limits, undefined),
     )
     expect(reason?.message).toBe(
-      'needs 336 H800 accelerators (42 replicas of 8, for 1000 llm-train SCU at 3.03 each), the cluster has 128 (16 nodes × 8)',
+      'needs 352 H800 accelerators (44 replicas of 8, for 1000 llm-train SCU at 2.86 each), the cluster has 128 (16 nodes × 8)',
     )
     expect(
-      canEverRun(job('scu', { chips: { kind: 'scu', units: 380 } }), limits, undefined),
+      canEverRun(job('scu', { chips: { kind: 'scu', units: 360 } }), limits, undefined),
     ).toEqual({ ok: true })
   })
 
@@ -118,10 +118,10 @@ describe('canEverRun', () => {
       {
         kind: 'exceeds-quota-ceiling',
         workloadClass: 'llm-train',
-        requestedScu: 48.48,
+        requestedScu: 45.76,
         ceilingScu: 40,
         message:
-          'needs 48.48 llm-train SCU (16 H800 accelerators at 3.03 each), more than tenant a may ever hold: 40 (guaranteed 30 + borrowing limit 10)',
+          'needs 45.76 llm-train SCU (16 H800 accelerators at 2.86 each), more than tenant a may ever hold: 40 (guaranteed 30 + borrowing limit 10)',
       },
     ])
     expect(canEverRun(job('q', { tenant: 'a' }), limits, quota).ok).toBe(true)

@@ -293,10 +293,10 @@ describe('the classic failures of peer schedulers', () => {
       expect(reason.message.length).toBeGreaterThan(20)
     }
     expect(pending.get('quota')?.message).toMatch(
-      /tenant a uses 24.24 of 30 llm-train SCU it may hold now; this job needs 24.24 more/,
+      /tenant a uses 22.88 of 30 llm-train SCU it may hold now; this job needs 22.88 more/,
     )
     expect(pending.get('ceiling')?.message).toBe(
-      'needs 96.96 llm-train SCU (32 H800 accelerators at 3.03 each), more than tenant a may ever hold: 30 (guaranteed 30 + borrowing limit 0)',
+      'needs 91.52 llm-train SCU (32 H800 accelerators at 2.86 each), more than tenant a may ever hold: 30 (guaranteed 30 + borrowing limit 0)',
     )
   })
 })
