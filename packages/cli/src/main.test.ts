@@ -111,6 +111,30 @@ describe('the zhisuan binary', () => {
 })
 
 describe('zhisuan plan', () => {
+  it('plans Llama 3 405B as Meta trained it (TP 8, PP 16, no recomputation) with --stack llama3, and says what is estimated', async () => {
+    const args = ['plan', '--model', 'llama3-405b', '--chip', 'H100', '--gpus', '16384']
+    const fixed = ['--tp', '8', '--pp', '16', '--cp', '1', '--recompute', 'none']
+    const { code, out } = await run(...args, ...fixed, '--stack', 'llama3', '--json')
+    expect(code).toBe(0)
+    const plan = JSON.parse(out) as {
+      recompute: string
+      parallelism: { tp: number; pp: number }
+      efficiency: { stack: string; estimates: string[] }
+    }
+    expect(plan).toMatchObject({ recompute: 'none', parallelism: { tp: 8, pp: 16 } })
+    expect(plan.efficiency).toMatchObject({ stack: 'cuda', estimates: [] })
+    // Megatron-Core's FP32 gradients kept whole do not fit: the refusal is about memory
+    const refused = await run(...args, ...fixed)
+    expect(refused.code).toBe(1)
+    expect(refused.err).toMatch(/needs [\d.]+ GB per accelerator \(weights [\d.]+ \+ gradients/)
+    // an Ascend plan is built on estimates, and says so
+    const ascend = await run('plan', '--model', 'llama3-70b', '--chip', '910B3', '--gpus', '64')
+    expect(ascend.out).toMatch(
+      /estimates: best GEMM, cann kernel maturity, HCCL scale-up bandwidth/,
+    )
+    expect(ascend.err).toMatch(/warning: huawei-ascend-910b3: .* are estimates/)
+  })
+
   it('plans the 1,024-GPU 70B job as JSON with the documented fields', async () => {
     const { code, out } = await run(
       'plan',

@@ -80,13 +80,13 @@ describe('calibration: one H200, one transformer layer forward + backward (BF16)
   }
   const measured = file.layer_fwd_bwd_bf16
 
-  it('reproduces each measured layer time within 5%', () => {
+  it('reproduces each measured layer time within 3%', () => {
     const keys = Object.keys(measured)
     expect(keys).toHaveLength(4)
     for (const key of keys) {
       const [, h = 0, s = 0, b = 0] = (/h(\d+)_s(\d+)_b(\d+)/.exec(key) ?? []).map(Number)
       const predictedMs = singleLayerSeconds(h200, h, s, b) * 1e3
-      expect(Math.abs(predictedMs / (measured[key]?.step_ms ?? 0) - 1), key).toBeLessThan(0.05)
+      expect(Math.abs(predictedMs / (measured[key]?.step_ms ?? 0) - 1), key).toBeLessThan(0.03)
     }
   })
 })

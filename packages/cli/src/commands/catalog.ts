@@ -52,6 +52,12 @@ const columns: readonly Column<CatalogRow>[] = [
   { head: 'model', cell: (r) => r.a.model },
   { head: 'BF16 TF', cell: (r) => num(r.a.tflops.bf16.value) },
   { head: 'FP8 TF', cell: (r) => num(r.a.tflops.fp8.value), wide: true },
+  {
+    head: 'best GEMM TF\n(* estimate)',
+    cell: (r) =>
+      `${num(r.a.gemmBf16Tflops.value)}${r.a.gemmBf16Tflops.confidence === 'estimate' ? '*' : ''} ${r.a.software.id}`,
+    wide: true,
+  },
   { head: 'mem GB', cell: (r) => num(r.a.memory.gb.value) },
   { head: 'mem GB/s', cell: (r) => num(r.a.memory.bandwidthGBs.value), wide: true },
   {
@@ -103,7 +109,7 @@ export function runCatalog(io: Io, options: CatalogOptions): void {
   const notes = [
     `${plural(entries.length, 'model')} from ${plural(vendors, 'vendor')}; dense peak TFLOPS (TF); memory in GB.`,
     `SCU: throughput relative to one A100-SXM-80GB on each class's reference workload (train, prefill, decode); –: the class's reference model does not fit in this chip's memory as the reference runs it, so it earns no SCU in that class (README: Standard compute units).`,
-    `${plural(estimates, 'entry', 'entries')} ${estimates === 1 ? 'holds' : 'hold'} estimated values (see --json for every source)${options.wide === true ? '.' : '; --wide adds FP8, memory bandwidth, scale-up link, TDP and host columns.'}`,
+    `${plural(estimates, 'entry', 'entries')} ${estimates === 1 ? 'holds' : 'hold'} estimated values (see --json for every source)${options.wide === true ? '.' : '; --wide adds FP8, the best measured GEMM and software stack, memory bandwidth, scale-up link, TDP and host columns.'}`,
   ]
   io.out(notes.map((n) => wrapWords(n, tableWidth)).join('\n'))
 }
@@ -114,7 +120,10 @@ export function registerCatalog(program: Command, io: Io): void {
     .command('catalog')
     .description('list the accelerator catalog: peak throughput, memory, scale-up links, sources')
     .option('--vendor <name>', 'only this vendor (e.g. NVIDIA, Huawei, AMD)')
-    .option('--wide', 'every column: FP8, memory bandwidth, scale-up link, TDP, host CPUs')
+    .option(
+      '--wide',
+      'every column: FP8, best measured GEMM and stack, memory bandwidth, scale-up link, TDP, host CPUs',
+    )
     .option('--json', 'print an array of entries with every field, source and confidence')
     .action((options: CatalogOptions) => {
       runCatalog(io, options)
