@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
 import * as perf from '@zhisuan/perf'
+import { table } from './markdown-table.js'
 
 const accelerator = (id) => resolveAccelerator(defaultCatalog(), id).value
 const chip = (id) => perf.chipOf(accelerator(id))
@@ -19,14 +20,6 @@ const config = (c) => {
   const p = c.parallelism
   const ep = p.ep > 1 ? ` EP ${p.ep}` : ''
   return `TP ${p.tp} PP ${p.pp} DP ${p.dp} CP ${p.cp}${ep} mb ${p.microBatch} v ${p.interleave} ${c.software.recompute}`
-}
-const table = (header, rows) => {
-  console.log(`| ${header.join(' | ')} |`)
-  console.log(`| ${header.map(() => '---').join(' | ')} |`)
-  for (const row of rows) {
-    console.log(`| ${row.join(' | ')} |`)
-  }
-  console.log('')
 }
 
 // ---------------------------------------------------------------- dense, at scale

@@ -3,6 +3,7 @@
 // Usage: npm run build && node scripts/validate-vendors.js
 import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
 import * as perf from '@zhisuan/perf'
+import { table } from './markdown-table.js'
 
 const catalog = defaultCatalog()
 const accelerator = (id) => resolveAccelerator(catalog, id).value
@@ -13,14 +14,6 @@ const network = (id, nics = { count: 8, gbps: 400 }) =>
 const best = (shape, id, space, sw, nics) =>
   perf.searchParallelism(shape, chip(id), network(id, nics), space, sw, 1)[0]
 const pct = (x) => `${(x * 100).toFixed(1)}%`
-const table = (header, rows) => {
-  console.log(`| ${header.join(' | ')} |`)
-  console.log(`| ${header.map(() => '---').join(' | ')} |`)
-  for (const row of rows) {
-    console.log(`| ${row.join(' | ')} |`)
-  }
-  console.log('')
-}
 
 // ---------------------------------------------------------------- what each chip is taken to reach
 console.log('## Per chip: measured best GEMM and stack efficiencies (catalog)\n')

@@ -85,20 +85,10 @@ export const modernStack: Software = {
  * Meta's Llama 3 405B stack as its paper describes it (arXiv:2407.21783 §3.3.2): FSDP that
  * shards optimizer states and gradients but keeps the parameters after the forward pass
  * (ZeRO-2), FP32 gradient accumulation and reduce-scatter, no activation recomputation at 8K
- * sequences, tensor parallelism with sequence parallelism, flash attention.
+ * sequences, tensor parallelism with sequence parallelism, flash attention — the modern stack
+ * otherwise.
  */
-export const llama3Stack: Software = {
-  recompute: 'none',
-  zero: 2,
-  dpOverlap: 0.9,
-  tpOverlap: 0,
-  sequenceParallel: true,
-  flashAttention: true,
-  gradientBytes: 4,
-  precision: 'bf16',
-  epOverlap: 0,
-  commUnitShare: 0,
-}
+export const llama3Stack: Software = { ...modernStack, recompute: 'none', zero: 2 }
 
 /**
  * Megatron-LM as published in 2021 (Narayanan et al., SC'21, and its code at the time):
@@ -137,16 +127,10 @@ export function parallelSize(par: Parallelism): number {
  * DeepSeek-V3's stack as its report describes it (arXiv:2412.19437 §3.2–3.3): FP8 matmuls,
  * DualPipe overlapping the expert all-to-all with computation, 20 of the H800's 132 SMs kept
  * for communication, ZeRO-1 data parallelism, no tensor parallelism by choice, and
- * recomputation of norms and up-projections only (selective).
+ * recomputation of norms and up-projections only (selective) — the modern stack otherwise.
  */
 export const deepseekV3Stack: Software = {
-  recompute: 'selective',
-  zero: 1,
-  dpOverlap: 0.9,
-  tpOverlap: 0,
-  sequenceParallel: true,
-  flashAttention: true,
-  gradientBytes: 4,
+  ...modernStack,
   precision: 'fp8',
   epOverlap: 1,
   commUnitShare: 20 / 132,
