@@ -10,7 +10,7 @@ export const calibration = {
    * (forward + backward, with its transposed operands). Isolated square GEMMs on an H200 reach
    * 0.80–0.81 of peak (793–802 TFLOP/s, shared/fixtures/calibration); a layer's mixed shapes less.
    */
-  matmulEfficiency: 0.704,
+  matmulEfficiency: 0.702,
   /**
    * FITTED (2 of 2). GEMM size at which a matmul runs at half its large-size efficiency:
    * efficiency = matmulEfficiency × d / (d + matmulHalfSize), d = the matmul's smallest
@@ -20,7 +20,7 @@ export const calibration = {
    * H200 `layer_fwd_bwd_bf16` measurements (packages/perf/fixtures) and the ten rows of
    * Megatron-LM Table 1 (A100): `node scripts/calibrate-perf.js`.
    */
-  matmulHalfSize: 69,
+  matmulHalfSize: 64,
   /**
    * Achievable fraction of datasheet memory bandwidth for streaming kernels: H200 measured
    * 4,273 GB/s device-to-device (read + write) of 4,800 (shared/fixtures/calibration).

@@ -1,6 +1,6 @@
 import type { ModelShape } from './model-shape.js'
 import { groupOf } from './collectives.js'
-import { moeLayers } from './flops.js'
+import type { Chip } from './hardware.js'
 import type { LayerCost } from './layer-cost.js'
 import {
   groupTier,
@@ -22,15 +22,15 @@ export function domainsPerToken(topK: number, domains: number, limit?: number): 
 }
 
 /**
- * Seconds of one layer's expert all-to-all for one micro-batch on one accelerator, averaged over
- * the layers: dispatch and combine in the forward pass (dispatch in FP8 when the matmuls are),
+ * Seconds of one MoE layer's expert all-to-all for one micro-batch on one accelerator: dispatch and combine in the forward pass (dispatch in FP8 when the matmuls are),
  * their gradients in the backward pass, and the forward again under full recomputation. Each
  * exchange moves every token once to each remote domain its experts sit in, over the NICs, and
  * to each of its top-k experts over the scale-up links; the busiest rank receives
- * `layer.imbalance` times the average. The group is `ep` ranks, `tp·cp` apart.
+ * `layer.imbalance` times the average.
  */
 export function expertExchangeSeconds(
   shape: ModelShape,
+  chip: Chip,
   net: JobNetwork,
   par: Parallelism,
   sw: Software,
@@ -40,7 +40,8 @@ export function expertExchangeSeconds(
   if (moe === undefined || par.ep <= 1 || layer.expertTokens <= 0) {
     return 0
   }
-  const group = groupOf(net, par.ep, par.tp * par.cp)
+  // EP ranks are consecutive ranks of a stage's TP × CP × DP ranks (Megatron-Core's layout).
+  const group = groupOf(net, par.ep, 1)
   const domains = Math.ceil(par.ep / group.perDomain)
   const remote =
     domains > 1
@@ -54,9 +55,9 @@ export function expertExchangeSeconds(
   const exchange = (bytesPerValue: number) =>
     Math.max((values * remote * bytesPerValue) / nic, (values * local * bytesPerValue) / scaleUp) +
     (domains > 1 ? networkAlpha(tier) : 0)
-  const dispatch = exchange(sw.precision === 'fp8' ? 1 : 2)
+  // FP8 dispatch only where the chip computes in FP8
+  const dispatch = exchange(sw.precision === 'fp8' && chip.fp8 !== null ? 1 : 2)
   const bf16 = exchange(2)
   const forward = dispatch + bf16
-  const total = forward + 2 * bf16 + (sw.recompute === 'full' ? forward : 0)
-  return (total * moeLayers(shape)) / shape.layers
+  return forward + 2 * bf16 + (sw.recompute === 'full' ? forward : 0)
 }

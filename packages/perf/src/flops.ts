@@ -36,28 +36,44 @@ export function moeLayers(shape: ModelShape): number {
   return shape.moe === undefined ? 0 : shape.layers - shape.moe.denseLayers
 }
 
+/** A layer with a dense FFN, or one whose FFN is routed to experts. */
+export type LayerKind = 'dense' | 'moe'
+
 /**
- * FFN weights of one layer, averaged over the layers, split into what every token uses (dense
- * FFNs, shared experts, the router) and the routed experts: all of them (`routed`, what memory
+ * FFN weights of one layer of a kind, split into what every token uses (the dense FFN; an MoE
+ * layer's shared experts and router) and the routed experts: all of them (`routed`, what memory
  * holds) and the `topK` a token goes through (`active`, what it computes).
  */
+export function ffnParamsOf(
+  shape: ModelShape,
+  kind: LayerKind,
+): { dense: number; routed: number; active: number } {
+  const moe = shape.moe
+  if (moe === undefined || kind === 'dense') {
+    return { dense: ffnParams(shape, shape.ffnHidden), routed: 0, active: 0 }
+  }
+  const expert = ffnParams(shape, moe.expertFfnHidden)
+  return {
+    dense: moe.sharedExperts * expert + shape.hidden * moe.experts,
+    routed: moe.experts * expert,
+    active: moe.topK * expert,
+  }
+}
+
+/** FFN weights of one layer averaged over the layers (see {@link ffnParamsOf}). */
 export function ffnParamsPerLayer(shape: ModelShape): {
   dense: number
   routed: number
   active: number
 } {
-  const moe = shape.moe
-  if (moe === undefined) {
-    return { dense: ffnParams(shape, shape.ffnHidden), routed: 0, active: 0 }
-  }
-  const expert = ffnParams(shape, moe.expertFfnHidden)
   const share = moeLayers(shape) / shape.layers
+  const d = ffnParamsOf(shape, 'dense')
+  const m = ffnParamsOf(shape, 'moe')
+  const mix = (a: number, b: number) => (1 - share) * a + share * b
   return {
-    dense:
-      (moe.denseLayers / shape.layers) * ffnParams(shape, shape.ffnHidden) +
-      share * (moe.sharedExperts * expert + shape.hidden * moe.experts),
-    routed: share * moe.experts * expert,
-    active: share * moe.topK * expert,
+    dense: mix(d.dense, m.dense),
+    routed: mix(d.routed, m.routed),
+    active: mix(d.active, m.active),
   }
 }
 

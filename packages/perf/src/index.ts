@@ -23,13 +23,15 @@ export {
   logitForwardSeconds,
   type LayerCost,
 } from './layer-cost.js'
+export { activationBytesPerLayer, memoryUse, usableMemoryGB, type MemoryUse } from './memory.js'
 export {
-  activationBytesPerLayer,
-  memoryUse,
+  chunkKinds,
+  chunkLayers,
+  heldLayerMicroBatches,
   paramsPerGpu,
-  usableMemoryGB,
-  type MemoryUse,
-} from './memory.js'
+  stageKinds,
+  type KindCounts,
+} from './pipeline-layout.js'
 export {
   checkModelShape,
   gptShape,

@@ -1,9 +1,9 @@
 import type { ModelShape } from './model-shape.js'
-import { attentionParams, attentionWidths, ffnParamsPerLayer, kvWidth, moeLayers } from './flops.js'
+import { attentionParams, attentionWidths, kvWidth, type LayerKind } from './flops.js'
 import { chipMatmulEfficiency, matmulSeconds, memorySeconds, type Chip } from './hardware.js'
 import type { Parallelism, Software } from './parallelism.js'
 
-/** Seconds one layer costs one accelerator for one micro-batch, by pass (averaged over layers). */
+/** Seconds one layer costs one accelerator for one micro-batch, by pass. */
 export interface LayerCost {
   /** Matmuls and elementwise kernels of the forward pass. */
   readonly forwardS: number
@@ -28,20 +28,23 @@ export interface LayerCost {
  * Elementwise bytes per token of one layer's forward pass, bf16: two norms (read + write h),
  * two bias-dropout-residual adds (7h with dropout, 6h without), the FFN activation, and — without
  * flash attention — softmax and dropout over the score matrix (9 bytes per score). With sequence
- * parallelism the norm and residual work splits over the TP group. An MoE layer also permutes its
- * tokens to the experts and back (read + write 2h for each of its top-k copies, twice).
+ * parallelism the norm and residual work splits over the TP group. An MoE layer's activation is
+ * its top-k and shared experts', and it permutes its tokens to the experts and back (read + write
+ * 2h for each of its top-k copies, twice).
  */
-export function elementwiseBytesPerToken(shape: ModelShape, tp: number, sw: Software): number {
+export function elementwiseBytesPerToken(
+  shape: ModelShape,
+  tp: number,
+  sw: Software,
+  kind: LayerKind = 'dense',
+): number {
   const h = shape.hidden
   const perToken = 8 * h + 2 * (shape.dropout ? 7 : 6) * h
-  const moe = shape.moe
-  const share = moeLayers(shape) / shape.layers
+  const moe = kind === 'moe' ? shape.moe : undefined
   const ffnWidth =
-    moe === undefined
-      ? shape.ffnHidden
-      : (1 - share) * shape.ffnHidden + share * (moe.topK + moe.sharedExperts) * moe.expertFfnHidden
+    moe === undefined ? shape.ffnHidden : (moe.topK + moe.sharedExperts) * moe.expertFfnHidden
   const activation = ((shape.gatedFfn ? 6 : 4) * ffnWidth) / tp
-  const permute = moe === undefined ? 0 : (share * moe.topK * 2 * 4 * h) / tp
+  const permute = moe === undefined ? 0 : (moe.topK * 2 * 4 * h) / tp
   const scores = sw.flashAttention ? 0 : (9 * shape.heads * shape.seqLen) / tp
   return (sw.sequenceParallel ? perToken / tp : perToken) + activation + permute + scores
 }
@@ -61,13 +64,14 @@ export function routingImbalance(assignments: number, ep: number, capacityFactor
   return Math.min(1 + spread, capacityFactor ?? Number.POSITIVE_INFINITY)
 }
 
-/** Seconds of one micro-batch's FFN matmuls on one accelerator, averaged over the layers. */
+/** Seconds of one micro-batch's FFN matmuls on one accelerator, for a layer of a kind. */
 function ffnSeconds(
   shape: ModelShape,
   chip: Chip,
   par: Parallelism,
   sw: Software,
   tokens: number,
+  kind: LayerKind,
 ): { seconds: number; expertTokens: number; imbalance: number } {
   const h = shape.hidden
   const t = par.tp
@@ -75,11 +79,11 @@ function ffnSeconds(
     matmulSeconds(chip, rows, h, ((shape.gatedFfn ? 2 : 1) * width) / split, sw.precision) +
     matmulSeconds(chip, rows, width / split, h, sw.precision)
   const moe = shape.moe
-  if (moe === undefined) {
+  if (moe === undefined || kind === 'dense') {
     return { seconds: ffn(shape.ffnHidden, tokens, t), expertTokens: 0, imbalance: 1 }
   }
-  const share = moeLayers(shape) / shape.layers
-  // Experts are not split by TP: each TP rank routes its own 1/t of the tokens (sequence parallel).
+  // Experts are not split by TP: each TP rank routes its own 1/t of the tokens (sequence
+  // parallel) to the experts of its expert-parallel group.
   const local = tokens / t
   const assignments = local * moe.topK
   const imbalance = routingImbalance(assignments, par.ep, moe.capacityFactor)
@@ -88,19 +92,16 @@ function ffnSeconds(
   const routed = localExperts * ffn(moe.expertFfnHidden, perExpert, 1) * imbalance
   const shared = moe.sharedExperts * ffn(moe.expertFfnHidden, tokens, t)
   const router = matmulSeconds(chip, local, h, moe.experts)
-  return {
-    seconds: (1 - share) * ffn(shape.ffnHidden, tokens, t) + share * (routed + shared + router),
-    expertTokens: local,
-    imbalance,
-  }
+  return { seconds: routed + shared + router, expertTokens: local, imbalance }
 }
 
-/** The cost of one layer on one accelerator for one micro-batch. */
+/** The cost of one layer of a kind (dense, or MoE) on one accelerator for one micro-batch. */
 export function layerCost(
   shape: ModelShape,
   chip: Chip,
   par: Parallelism,
   sw: Software,
+  kind: LayerKind = 'dense',
 ): LayerCost {
   const h = shape.hidden
   const t = par.tp
@@ -111,7 +112,7 @@ export function layerCost(
       ? matmulSeconds(chip, tokens, h, (h + 2 * kvWidth(shape)) / t, p) +
         matmulSeconds(chip, tokens, h / t, h, p)
       : matmulSeconds(chip, tokens, h, attentionParams(shape) / h / t, p)
-  const ffn = ffnSeconds(shape, chip, par, sw, tokens)
+  const ffn = ffnSeconds(shape, chip, par, sw, tokens, kind)
   // Scores and values: heads/t batched matmuls of tokens × headDim × seqLen. Flash kernels skip
   // the masked half of a causal square; the unfused path computes all of it. BF16 always.
   const widths = attentionWidths(shape)
@@ -121,7 +122,7 @@ export function layerCost(
   const attentionS =
     attentionFlops /
     (chip.peakTflops * 1e12 * chipMatmulEfficiency(chip, Math.min(tokens, headDim, shape.seqLen)))
-  const elementwise = memorySeconds(chip, tokens * elementwiseBytesPerToken(shape, t, sw))
+  const elementwise = memorySeconds(chip, tokens * elementwiseBytesPerToken(shape, t, sw, kind))
   // The stack's communication kernels take a share of the compute units.
   const units = 1 / (1 - sw.commUnitShare)
   const forwardS = (projections + ffn.seconds + attentionS + elementwise) * units
@@ -155,9 +156,4 @@ export function logitForwardSeconds(shape: ModelShape, chip: Chip, par: Parallel
     matmulSeconds(chip, tokens, shape.hidden, vocabShard) +
     memorySeconds(chip, tokens * vocabShard * 12)
   )
-}
-
-/** Routed FFN weights one accelerator holds per layer (averaged over layers): its 1/ep of the experts. */
-export function routedParamsPerLayer(shape: ModelShape, par: Parallelism): number {
-  return ffnParamsPerLayer(shape).routed / par.ep
 }

@@ -12,6 +12,13 @@ import { evaluate, searchParallelism } from './search.js'
 
 const deepseek = modelPreset('deepseek-v3')
 const mixtral = modelPreset('mixtral-8x7b')
+const mixtralMoe = mixtral.moe ?? {
+  experts: 8,
+  topK: 2,
+  expertFfnHidden: 14_336,
+  sharedExperts: 0,
+  denseLayers: 0,
+}
 
 describe('mixture-of-experts shapes', () => {
   it('counts DeepSeek-V3 at its published 671B parameters, 37B active (arXiv:2412.19437)', () => {
@@ -33,6 +40,61 @@ describe('mixture-of-experts shapes', () => {
     expect(() => parseModelShape('m.yaml', text(2).replace('experts: 8', 'experts: "8"'))).toThrow(
       /m\.yaml:8:\d+: moe\.experts: expected integer/,
     )
+  })
+})
+
+describe('MoE memory and sync follow the layers each stage holds', () => {
+  const h100 = catalogChip('H100')
+  const net = catalogNetwork('H100')
+  // 8 layers, the first 4 dense: PP 2 puts the dense ones on stage 0 and the experts on stage 1
+  const half = { ...mixtral, layers: 8, moe: { ...mixtralMoe, denseLayers: 4 } }
+  const par: Parallelism = {
+    tp: 1,
+    pp: 2,
+    dp: 8,
+    cp: 1,
+    ep: 1,
+    microBatch: 1,
+    globalBatch: 64,
+    interleave: 1,
+  }
+
+  it('charges the experts to the stage that holds them', () => {
+    const sw = { ...modernStack, zero: 0 as const, recompute: 'full' as const }
+    const m = evaluate(half, h100, net, par, sw).memory
+    expect(m.stage).toBe(1)
+    // 4 MoE layers of 8 experts of 3 × 4096 × 14,336, in BF16, on stage 1
+    expect(m.weightsGB).toBeGreaterThan((2 * 4 * 8 * 3 * 4096 * 14_336) / 1e9)
+  })
+
+  it('synchronises the routed experts over every rank that holds the same ones, TP ranks included', () => {
+    const tp2 = { ...par, tp: 2, ep: 8, globalBatch: 64 }
+    const withTp = evaluate(mixtral, h100, net, tp2, { ...modernStack, dpOverlap: 0 }).step
+    const noRouted = evaluate(
+      { ...mixtral, moe: { ...mixtralMoe, expertFfnHidden: 1 } },
+      h100,
+      net,
+      tp2,
+      { ...modernStack, dpOverlap: 0 },
+    ).step
+    // TP 2 × DP 8 ranks over EP 8: each expert lives on 2 ranks, whose gradients must meet
+    expect(withTp.dpCommS).toBeGreaterThan(noRouted.dpCommS)
+  })
+
+  it('counts the exposed all-to-all in the communication share', () => {
+    const plan = planTraining({
+      shape: mixtral,
+      accelerator: catalogAccelerator('H100'),
+      gpus: 64,
+      network: net,
+      space: { ep: 8, tp: 1, pp: 1, cp: 1 },
+      software: modernStack,
+      checkpointTiers: checkpointTiers(64, 8),
+    })
+    expect(plan.breakdown.epCommS).toBeGreaterThan(0)
+    const b = plan.breakdown
+    const exposed = b.tpCommS + b.cpCommS + b.epCommS + b.ppCommS + b.dpCommS
+    expect(plan.commShare).toBeCloseTo(exposed / plan.stepTimeS, 12)
   })
 })
 

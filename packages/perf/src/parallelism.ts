@@ -1,6 +1,5 @@
 import type { Recompute } from './flops.js'
 import type { Precision } from './hardware.js'
-import type { ModelShape } from './model-shape.js'
 
 /** How a job is split: tensor, pipeline, data and context parallel, and its batch. */
 export interface Parallelism {
@@ -15,8 +14,9 @@ export interface Parallelism {
   /** Virtual pipeline stages per device (interleaved 1F1B); 1 = plain 1F1B. */
   readonly interleave: number
   /**
-   * Expert parallelism: the routed experts of each MoE layer are split over `ep` ranks of the
-   * data-parallel group (Megatron-Core's expert-data-parallel layout); 1 for dense models.
+   * Expert parallelism: the routed experts of each MoE layer are split over `ep` of a stage's
+   * TP × CP × DP ranks (Megatron-Core's layout with expert TP 1), and replicated over the rest;
+   * 1 for dense models.
    */
   readonly ep: number
 }
@@ -111,11 +111,6 @@ export const megatron2021Stack: Software = {
 /** Micro-batches per pipeline per step. */
 export function microBatches(par: Parallelism): number {
   return par.globalBatch / (par.dp * par.microBatch)
-}
-
-/** Layers on the fullest pipeline stage: ceil(l/(p·v)) in each of its v chunks. */
-export function slowestStageLayers(shape: ModelShape, par: Parallelism): number {
-  return Math.ceil(shape.layers / (par.pp * par.interleave)) * par.interleave
 }
 
 /** Accelerators the job uses. */

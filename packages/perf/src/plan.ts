@@ -137,7 +137,12 @@ export function planTraining(input: PlanInput): PlanResult {
   const acceleratorHours = daysToTrain === null ? null : daysToTrain * 24 * input.gpus
   const price = input.pricePerAcceleratorHour ?? 2
   const { stepTimeS, ...breakdown } = best.step
-  const exposed = breakdown.tpCommS + breakdown.cpCommS + breakdown.ppCommS + breakdown.dpCommS
+  const exposed =
+    breakdown.tpCommS +
+    breakdown.cpCommS +
+    breakdown.epCommS +
+    breakdown.ppCommS +
+    breakdown.dpCommS
   return {
     model: { name: input.shape.name, params },
     accelerator: input.accelerator.id,

@@ -30,7 +30,7 @@ export interface SearchSpace {
   readonly cp?: number
   readonly microBatch?: number
   readonly interleave?: number
-  /** Expert parallelism (MoE models only); searched over what divides DP and the experts. */
+  /** Expert parallelism (MoE models only); searched over what divides TP × CP × DP and the experts. */
   readonly ep?: number
   readonly recompute?: Recompute
   /** Sequences per step; when absent, about `defaultBatchTokens` rounded up to a multiple of dp × micro-batch. */
@@ -106,8 +106,9 @@ export function structuralProblem(
   }
   // Two chunks may hold no layer: the first (the embedding) and the last (the output layer),
   // as Llama 3 balanced its pipeline (arXiv:2407.21783 §3.3.2).
-  if (par.pp * par.interleave > shape.layers + 2) {
-    return `PP ${par.pp} × interleave ${par.interleave} = ${par.pp * par.interleave} model chunks exceeds the layers + 2 (${shape.layers} + 2: the embedding and the output layer may have a chunk each)`
+  const chunks = par.pp * par.interleave
+  if (chunks > shape.layers + 2) {
+    return `PP ${par.pp} × interleave ${par.interleave} = ${chunks} model chunks exceeds the layers + 2 (${shape.layers} + 2: the embedding and the output layer may have a chunk each)`
   }
   if (par.cp > 1 && shape.seqLen % (2 * par.cp) !== 0) {
     return `CP ${par.cp} must divide half the sequence (${shape.seqLen} / 2 = ${shape.seqLen / 2})`
@@ -121,8 +122,9 @@ export function structuralProblem(
   if (shape.moe !== undefined && shape.moe.experts % par.ep !== 0) {
     return `EP ${par.ep} must divide the experts (${shape.moe.experts}): ${shape.moe.experts} / ${par.ep} leaves ${shape.moe.experts % par.ep}`
   }
-  if (par.dp % par.ep !== 0) {
-    return `EP ${par.ep} must divide DP (${par.dp}): experts are split over data-parallel ranks`
+  const stageRanks = par.tp * par.cp * par.dp
+  if (stageRanks % par.ep !== 0) {
+    return `EP ${par.ep} must divide TP × CP × DP (${par.tp}×${par.cp}×${par.dp} = ${stageRanks}): experts are split over a stage's ranks`
   }
   return undefined
 }
@@ -196,7 +198,7 @@ export function searchParallelism(
                 ? [1, 2, 3, 4, 5, 6, 8]
                 : [1]
           for (const [interleave, ep] of vs.flatMap((v) =>
-            expertSplits(shape, dp, space).map((e) => [v, e] as const),
+            expertSplits(shape, tp * cp * dp, space).map((e) => [v, e] as const),
           )) {
             // Default batch: ~defaultBatchTokens, rounded up to whole micro-batches per rank
             // (and to a multiple of PP, which the interleaved schedule needs).
@@ -269,13 +271,13 @@ function fixedChoiceProblem(
   return undefined
 }
 
-/** The expert-parallel sizes to try: the one given, or what divides both DP and the experts. */
-function expertSplits(shape: ModelShape, dp: number, space: SearchSpace): number[] {
+/** The expert-parallel sizes to try: the one given, or what divides both a stage's ranks and the experts. */
+function expertSplits(shape: ModelShape, stageRanks: number, space: SearchSpace): number[] {
   if (space.ep !== undefined) {
     return [space.ep]
   }
   const experts = shape.moe?.experts ?? 1
-  return divisors(dp, experts).filter((e) => experts % e === 0)
+  return divisors(stageRanks, experts).filter((e) => experts % e === 0)
 }
 
 function insert(best: Candidate[], candidate: Candidate, keep: number): void {

@@ -5,15 +5,10 @@ import { calibration } from './calibration.js'
 import { allReduceSeconds, groupOf, p2pSeconds, reduceScatterSeconds } from './collectives.js'
 import { expertExchangeSeconds } from './expert-exchange.js'
 import { layerCost, logitForwardSeconds } from './layer-cost.js'
-import { paramsPerGpu } from './memory.js'
+import { attentionWidths, type LayerKind } from './flops.js'
 import type { JobNetwork } from './network.js'
-import {
-  microBatches,
-  parallelSize,
-  slowestStageLayers,
-  type Parallelism,
-  type Software,
-} from './parallelism.js'
+import { microBatches, parallelSize, type Parallelism, type Software } from './parallelism.js'
+import { expertDataParallel, paramsPerGpu, stageKinds } from './pipeline-layout.js'
 
 /** Where one training step's time goes, s. Communication figures are the exposed parts. */
 export interface StepBreakdown {
@@ -48,47 +43,59 @@ export function stepTime(
   sw: Software,
 ): StepBreakdown {
   const m = microBatches(par)
-  const layer = layerCost(shape, chip, par, sw)
-  // An uneven split leaves the slowest stage with ceil(l/(p·v)) layers in each of its v chunks.
-  const layersPerStage = slowestStageLayers(shape, par)
-  const layersAverage = shape.layers / par.pp
   const passes = 2 + (sw.recompute === 'full' ? 1 : 0) // forward, backward (+ recomputed forward)
   const tpGroup = groupOf(net, par.tp, 1)
-  const tpPerLayer =
-    par.tp > 1
-      ? 2 * passes * allReduceSeconds(net, tpGroup, layer.tpCollectiveBytes) * (1 - sw.tpOverlap)
-      : 0
-
-  const cpPerLayer = contextExchangeSeconds(shape, net, par, layer.attentionS)
-  const perLayer = layer.forwardS + layer.backwardS + layer.recomputeS
-  // Expert all-to-all, hidden behind compute as far as the schedule overlaps it.
-  const exchange = expertExchangeSeconds(shape, net, par, sw, layer)
-  const epPerLayer = Math.max((1 - sw.epOverlap) * exchange, exchange - sw.epOverlap * perLayer)
+  // One layer of each kind: its compute, and the communication that is not hidden.
+  const costOf = (kind: LayerKind) => {
+    const layer = layerCost(shape, chip, par, sw, kind)
+    const compute = layer.forwardS + layer.backwardS + layer.recomputeS
+    const tp =
+      par.tp > 1
+        ? 2 * passes * allReduceSeconds(net, tpGroup, layer.tpCollectiveBytes) * (1 - sw.tpOverlap)
+        : 0
+    const cp = contextExchangeSeconds(shape, net, par, layer.attentionS)
+    // Expert all-to-all, hidden behind compute as far as the schedule overlaps it.
+    const exchange = expertExchangeSeconds(shape, chip, net, par, sw, layer)
+    const ep = Math.max((1 - sw.epOverlap) * exchange, exchange - sw.epOverlap * compute)
+    return { compute, tp, cp, ep }
+  }
+  const dense = costOf('dense')
+  const moe = shape.moe === undefined ? dense : costOf('moe')
   const logits = 3 * logitForwardSeconds(shape, chip, par)
-  const slowest = layersPerStage * perLayer + logits
-  const average = layersAverage * perLayer + logits / par.pp
-  const commPerMicro = layersPerStage * (tpPerLayer + cpPerLayer + epPerLayer)
+  // Each stage's time per micro-batch; the slowest sets the pace of the pipeline.
+  const stages = stageKinds(shape, par).map((kinds, k) => {
+    const of = (pick: (c: typeof dense) => number) =>
+      kinds.dense * pick(dense) + kinds.moe * pick(moe)
+    const compute = of((c) => c.compute) + (k === par.pp - 1 ? logits : 0)
+    const tp = of((c) => c.tp)
+    const cp = of((c) => c.cp)
+    const ep = of((c) => c.ep)
+    return { compute, tp, cp, ep, total: compute + tp + cp + ep }
+  })
+  const slowest = stages.reduce((a, b) => (b.total > a.total ? b : a))
+  const average = stages.reduce((sum, st) => sum + st.total, 0) / par.pp
 
-  const bubbleS = ((par.pp - 1) / par.interleave) * (average + commPerMicro)
+  const bubbleS = ((par.pp - 1) / par.interleave) * average
   const ppCommS = par.pp > 1 ? m * 2 * par.interleave * pipelineSendSeconds(shape, net, par) : 0
 
   const params = paramsPerGpu(shape, par)
+  const expertDp = expertDataParallel(par)
   const dpFull =
     dataParallelSeconds(net, par.dp, par.tp * par.cp, sw, params.dense) +
-    dataParallelSeconds(net, par.dp / par.ep, par.tp * par.cp * par.ep, sw, params.routed)
-  const computeS = m * slowest
+    dataParallelSeconds(net, expertDp, par.ep, sw, params.routed)
+  const computeS = m * slowest.compute
   const dpCommS = Math.max((1 - sw.dpOverlap) * dpFull, dpFull - computeS)
   const optimizerS = memorySeconds(
     chip,
     calibration.optimizerBytesPerParam *
       (sw.zero >= 1
-        ? params.dense / par.dp + (params.routed * par.ep) / par.dp
+        ? params.dense / par.dp + params.routed / expertDp
         : params.dense + params.routed),
   )
 
-  const tpCommS = m * layersPerStage * tpPerLayer
-  const cpCommS = m * layersPerStage * cpPerLayer
-  const epCommS = m * layersPerStage * epPerLayer
+  const tpCommS = m * slowest.tp
+  const cpCommS = m * slowest.cp
+  const epCommS = m * slowest.ep
   const synchronous = computeS + tpCommS + cpCommS + epCommS + bubbleS + ppCommS
   const stragglerS = synchronous * stragglerSlowdown(parallelSize(par) / net.gpusPerNode)
   const stepTimeS = synchronous + stragglerS + dpCommS + optimizerS
@@ -164,7 +171,8 @@ function contextExchangeSeconds(
     return 0
   }
   const tokens = (par.microBatch * shape.seqLen) / par.cp
-  const kvBytes = (2 * tokens * 2 * (shape.hidden / shape.heads) * shape.kvHeads * par.cp) / par.tp
+  const w = attentionWidths(shape)
+  const kvBytes = (2 * tokens * (w.k + w.v) * par.cp) / par.tp
   const group = groupOf(net, par.cp, par.tp)
   const forward = reduceScatterSeconds(net, group, kvBytes)
   return Math.max(0, forward - attentionS) + Math.max(0, 2 * forward - 2 * attentionS)
