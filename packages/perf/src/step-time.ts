@@ -30,8 +30,9 @@ export interface StepBreakdown {
 
 /**
  * Step time of one configuration. Stages run 1F1B (interleaved when v > 1): the step is
- * m micro-batches on the slowest stage (the last, which adds the output layer), plus the
- * bubble (p−1)/(v·m) (Narayanan et al.), plus exposed communication and the optimizer step.
+ * m micro-batches on the slowest stage (each stage charged the dense and MoE layers it holds, the
+ * last also the output layer), plus the bubble (p−1)/v average stage times (Narayanan et al.),
+ * plus exposed communication, slow hosts and the optimizer step.
  * TP collectives (2 per layer per pass) are exposed except `tpOverlap`; PP sends are exposed
  * (blocking in 1F1B steady state); DP gradient sync hides `dpOverlap` of itself behind compute.
  */
