@@ -176,7 +176,7 @@ export function searchParallelism(
       : [space.cp]
   for (const tp of tps) {
     for (const cp of cps) {
-      // Any depth up to the layer count; uneven splits put ceil(l/p) layers on the fullest stage.
+      // Any depth up to the layer count; uneven splits leave the first and last chunks lighter.
       const pps =
         space.pp === undefined ? divisors(space.gpus / (tp * cp), shape.layers) : [space.pp]
       for (const pp of pps) {
