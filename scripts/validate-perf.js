@@ -2,20 +2,13 @@
 // calibrated on, and prints how close it comes (the tables of BENCHMARKS.md).
 // Usage: npm run build && node scripts/validate-perf.js
 import { readFileSync } from 'node:fs'
-import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
 import * as perf from '@zhisuan/perf'
-import { table } from './markdown-table.js'
+import { chip, network, pct, table } from './validation-support.js'
 
-const accelerator = (id) => resolveAccelerator(defaultCatalog(), id).value
-const chip = (id) => perf.chipOf(accelerator(id))
 const a100 = chip('nvidia-a100-sxm-80gb')
 const h100 = chip('nvidia-h100-sxm-80gb')
 const selene = perf.seleneNetwork(a100)
-const lossless = { lossRate: 0, retransmission: 'go-back-n', placement: 'packed' }
-const network = (id, nics = { count: 8, gbps: 400 }) =>
-  perf.defaultJobNetwork(accelerator(id), nics, lossless)
 const best = (shape, c, net, space, sw) => perf.searchParallelism(shape, c, net, space, sw, 1)[0]
-const pct = (x) => `${(x * 100).toFixed(1)}%`
 const config = (c) => {
   const p = c.parallelism
   const ep = p.ep > 1 ? ` EP ${p.ep}` : ''

@@ -1,19 +1,11 @@
 // Checks the per-chip and per-stack efficiencies and the mixture-of-experts model, with no
 // retuning, against published results (the vendor and MoE tables of BENCHMARKS.md).
 // Usage: npm run build && node scripts/validate-vendors.js
-import { defaultCatalog, resolveAccelerator } from '@zhisuan/domain'
 import * as perf from '@zhisuan/perf'
-import { table } from './markdown-table.js'
+import { accelerator, catalog, chip, network, pct, table } from './validation-support.js'
 
-const catalog = defaultCatalog()
-const accelerator = (id) => resolveAccelerator(catalog, id).value
-const chip = (id) => perf.chipOf(accelerator(id))
-const lossless = { lossRate: 0, retransmission: 'go-back-n', placement: 'packed' }
-const network = (id, nics = { count: 8, gbps: 400 }) =>
-  perf.defaultJobNetwork(accelerator(id), nics, lossless)
 const best = (shape, id, space, sw, nics) =>
   perf.searchParallelism(shape, chip(id), network(id, nics), space, sw, 1)[0]
-const pct = (x) => `${(x * 100).toFixed(1)}%`
 
 // ---------------------------------------------------------------- what each chip is taken to reach
 console.log('## Per chip: measured best GEMM and stack efficiencies (catalog)\n')

@@ -43,7 +43,9 @@ export function chipOf(accelerator: Accelerator): Chip {
   }
   const sw = accelerator.software
   const gemm = accelerator.gemmBf16Tflops
-  const gemmFraction = gemm.value / peak
+  // The measured best GEMM's fraction of peak against the calibration chip's, times maturity.
+  const factor = (best: number, of: number) =>
+    Math.min(1, best / of / calibration.referenceGemmFraction) * sw.maturity.value
   const estimates = [
     gemm.confidence === 'estimate' ? 'best GEMM' : undefined,
     sw.maturity.confidence === 'estimate' ? `${sw.id} kernel maturity` : undefined,
@@ -56,11 +58,7 @@ export function chipOf(accelerator: Accelerator): Chip {
   const fp8 =
     fp8Peak === null || fp8Gemm === null
       ? null
-      : {
-          peakTflops: fp8Peak,
-          kernelFactor:
-            Math.min(1, fp8Gemm / fp8Peak / calibration.referenceGemmFraction) * sw.maturity.value,
-        }
+      : { peakTflops: fp8Peak, kernelFactor: factor(fp8Gemm, fp8Peak) }
   return {
     id: accelerator.id,
     family: accelerator.family,
@@ -68,7 +66,7 @@ export function chipOf(accelerator: Accelerator): Chip {
     memoryGB: accelerator.memory.gb.value,
     memoryGBs: accelerator.memory.bandwidthGBs.value,
     scaleUpGBs: accelerator.scaleUp.gbpsPerDirection.value,
-    kernelFactor: Math.min(1, gemmFraction / calibration.referenceGemmFraction) * sw.maturity.value,
+    kernelFactor: factor(gemm.value, peak),
     fp8,
     stack: sw.id,
     collectives: sw.collectives,

@@ -64,6 +64,17 @@ export function routingImbalance(assignments: number, ep: number, capacityFactor
   return Math.min(1 + spread, capacityFactor ?? Number.POSITIVE_INFINITY)
 }
 
+/**
+ * The routing imbalance of one MoE layer's micro-batch on one accelerator: each TP rank routes
+ * its own 1/t of the tokens, `topK` copies each, over the `ep` ranks of its group.
+ */
+export function layerImbalance(shape: ModelShape, par: Parallelism, tokens: number): number {
+  const moe = shape.moe
+  return moe === undefined
+    ? 1
+    : routingImbalance((tokens / par.tp) * moe.topK, par.ep, moe.capacityFactor)
+}
+
 /** Seconds of one micro-batch's FFN matmuls on one accelerator, for a layer of a kind. */
 function ffnSeconds(
   shape: ModelShape,
@@ -86,7 +97,7 @@ function ffnSeconds(
   // parallel) to the experts of its expert-parallel group.
   const local = tokens / t
   const assignments = local * moe.topK
-  const imbalance = routingImbalance(assignments, par.ep, moe.capacityFactor)
+  const imbalance = layerImbalance(shape, par, tokens)
   const localExperts = moe.experts / par.ep
   const perExpert = assignments / localExperts
   const routed = localExperts * ffn(moe.expertFfnHidden, perExpert, 1) * imbalance

@@ -6,7 +6,7 @@ import {
   layerVectorParams,
   type LayerKind,
 } from './flops.js'
-import { routingImbalance } from './layer-cost.js'
+import { layerImbalance } from './layer-cost.js'
 import { calibration } from './calibration.js'
 import type { Parallelism, Software } from './parallelism.js'
 import {
@@ -65,8 +65,9 @@ export function activationBytesPerLayer(
   if (moe !== undefined) {
     // An MoE layer keeps its shared experts' intermediates, and for each of its top-k copies the
     // dispatched input and expert output (2h each) and the expert's intermediates; the busiest
-    // accelerator of the expert-parallel group holds `imbalance` times the average.
-    const imbalance = routingImbalance((tokens / t) * moe.topK, par.ep, moe.capacityFactor)
+    // accelerator of the expert-parallel group holds `imbalance` times the average. The router
+    // keeps its FP32 scores for the gate's backward: 4 bytes per expert.
+    const imbalance = layerImbalance(shape, par, tokens)
     const routed = moe.topK * (perWidth * moe.expertFfnHidden + 4 * h) * imbalance
     ffn = moe.sharedExperts * perWidth * moe.expertFfnHidden + routed + 4 * moe.experts
   }
@@ -86,7 +87,7 @@ export function activationBytesPerLayer(
  */
 export function memoryUse(shape: ModelShape, par: Parallelism, sw: Software): MemoryUse {
   const kinds = chunkKinds(shape, par)
-  const stages = stageKinds(shape, par)
+  const stages = stageKinds(shape, par, kinds)
   const denseBytes = activationBytesPerLayer(shape, par, sw, 'dense')
   const moeBytes = shape.moe === undefined ? 0 : activationBytesPerLayer(shape, par, sw, 'moe')
   const chunkBytes = kinds.map((c) => c.dense * denseBytes + c.moe * moeBytes)
@@ -122,14 +123,15 @@ export function memoryUse(shape: ModelShape, par: Parallelism, sw: Software): Me
         activationsGB: gb(activations),
         totalGB: gb(total),
         stage: k,
-        layerMicroBatches: heldLayerMicroBatches(chunkCounts, par, k),
+        layerMicroBatches: 0,
       }
     }
   }
   if (worst === undefined) {
     throw new Error(`a pipeline of depth ${par.pp} has no stage`)
   }
-  return worst
+  // What the fullest stage holds, in layers (counted for it alone)
+  return { ...worst, layerMicroBatches: heldLayerMicroBatches(chunkCounts, par, worst.stage) }
 }
 
 /**

@@ -37,8 +37,11 @@ export function chunkKinds(shape: ModelShape, par: Parallelism): KindCounts[] {
 }
 
 /** Dense and MoE layers on each pipeline stage (its v chunks together). */
-export function stageKinds(shape: ModelShape, par: Parallelism): KindCounts[] {
-  const chunks = chunkKinds(shape, par)
+export function stageKinds(
+  shape: ModelShape,
+  par: Parallelism,
+  chunks: readonly KindCounts[] = chunkKinds(shape, par),
+): KindCounts[] {
   return Array.from({ length: par.pp }, (_, k) => {
     let dense = 0
     let moe = 0
@@ -110,9 +113,11 @@ export function stageParams(
 export function paramsPerGpu(
   shape: ModelShape,
   par: Parallelism,
+  stages: readonly KindCounts[] = stageKinds(shape, par),
 ): { dense: number; routed: number } {
-  const stages = stageKinds(shape, par).map((kinds, k) => stageParams(shape, par, k, kinds))
-  return stages.reduce((a, b) => (b.dense + b.routed > a.dense + a.routed ? b : a))
+  return stages
+    .map((kinds, k) => stageParams(shape, par, k, kinds))
+    .reduce((a, b) => (b.dense + b.routed > a.dense + a.routed ? b : a))
 }
 
 /** Ranks that hold the same experts: the tp·cp·dp ranks of a stage over the `ep` that split them. */

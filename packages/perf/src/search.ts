@@ -261,6 +261,8 @@ function fixedChoiceProblem(
   // The batch is checked per candidate; an interleave given without a depth once PP is chosen.
   const interleave = space.pp === undefined ? 1 : (space.interleave ?? 1)
   const ep = space.ep ?? 1
+  // DP is not known yet: stand it at EP, so that only EP's own rules (a dense model, the experts)
+  // are checked here and its fit into TP × CP × DP per candidate.
   const problem = structuralProblem(shape, net, { tp, pp, cp, dp: ep, ep, interleave })
   if (problem !== undefined) {
     return problem

@@ -64,7 +64,8 @@ export function stepTime(
   const moe = shape.moe === undefined ? dense : costOf('moe')
   const logits = 3 * logitForwardSeconds(shape, chip, par)
   // Each stage's time per micro-batch; the slowest sets the pace of the pipeline.
-  const stages = stageKinds(shape, par).map((kinds, k) => {
+  const layout = stageKinds(shape, par)
+  const stages = layout.map((kinds, k) => {
     const of = (pick: (c: typeof dense) => number) =>
       kinds.dense * pick(dense) + kinds.moe * pick(moe)
     const compute = of((c) => c.compute) + (k === par.pp - 1 ? logits : 0)
@@ -79,7 +80,7 @@ export function stepTime(
   const bubbleS = ((par.pp - 1) / par.interleave) * average
   const ppCommS = par.pp > 1 ? m * 2 * par.interleave * pipelineSendSeconds(shape, net, par) : 0
 
-  const params = paramsPerGpu(shape, par)
+  const params = paramsPerGpu(shape, par, layout)
   const expertDp = expertDataParallel(par)
   const dpFull =
     dataParallelSeconds(net, par.dp, par.tp * par.cp, sw, params.dense) +
