@@ -60,4 +60,10 @@ export const calibration = {
    * 1/1.1 of it, a tenth of that worst case.
    */
   ecmpEfficiency: 1 / 1.1,
+  /**
+   * ESTIMATE. Time per layer per serving step that no roofline counts: kernel launches and the
+   * gaps between them (about 8 kernels a layer at 1–2 µs each under CUDA graphs) and the
+   * scheduler's share. 10 µs: 0.8 ms a step for an 80-layer model.
+   */
+  servingLayerOverheadS: 10e-6,
 } as const

@@ -19,6 +19,11 @@ export interface Chip {
   readonly kernelFactor: number
   /** Dense FP8 peak, TFLOP/s, and its kernel factor (from the measured FP8 GEMM); null without FP8. */
   readonly fp8: { readonly peakTflops: number; readonly kernelFactor: number } | null
+  /**
+   * Dense INT8 peak, TOP/s, and its kernel factor; null without INT8 matrix units. No INT8 GEMM
+   * is measured in the catalog, so its factor is the BF16 one (an estimate, listed when used).
+   */
+  readonly int8: { readonly peakTops: number; readonly kernelFactor: number } | null
   /** The vendor stack and its collective library, e.g. `rocm` (RCCL). */
   readonly stack: string
   readonly collectives: string
@@ -59,6 +64,8 @@ export function chipOf(accelerator: Accelerator): Chip {
     fp8Peak === null || fp8Gemm === null
       ? null
       : { peakTflops: fp8Peak, kernelFactor: factor(fp8Gemm, fp8Peak) }
+  const int8Peak = accelerator.tflops.int8.value
+  const kernelFactor = factor(gemm.value, peak)
   return {
     id: accelerator.id,
     family: accelerator.family,
@@ -66,8 +73,9 @@ export function chipOf(accelerator: Accelerator): Chip {
     memoryGB: accelerator.memory.gb.value,
     memoryGBs: accelerator.memory.bandwidthGBs.value,
     scaleUpGBs: accelerator.scaleUp.gbpsPerDirection.value,
-    kernelFactor: factor(gemm.value, peak),
+    kernelFactor,
     fp8,
+    int8: int8Peak === null ? null : { peakTops: int8Peak, kernelFactor },
     stack: sw.id,
     collectives: sw.collectives,
     scaleUpBusEfficiency: sw.scaleUpBusEfficiency.value,
@@ -90,10 +98,10 @@ export function chipMatmulEfficiency(chip: Chip, d: number): number {
 }
 
 /** Numeric format of a matmul's operands. */
-export type Precision = 'bf16' | 'fp8'
+export type Precision = 'bf16' | 'fp8' | 'int8'
 
 /**
- * Seconds for a matmul of M×K by K×N on one chip, in BF16 or FP8 (FP8 on a chip without it
+ * Seconds for a matmul of M×K by K×N on one chip, in BF16, FP8 or INT8 (a format the chip lacks
  * runs at BF16 speed, as a stack would fall back).
  */
 export function matmulSeconds(
@@ -107,6 +115,9 @@ export function matmulSeconds(
   const shape = matmulEfficiency(Math.min(m, k, n))
   if (precision === 'fp8' && chip.fp8 !== null) {
     return flops / (chip.fp8.peakTflops * 1e12 * shape * chip.fp8.kernelFactor)
+  }
+  if (precision === 'int8' && chip.int8 !== null) {
+    return flops / (chip.int8.peakTops * 1e12 * shape * chip.int8.kernelFactor)
   }
   return flops / (chip.peakTflops * 1e12 * shape * chip.kernelFactor)
 }

@@ -100,3 +100,36 @@ export {
   workloadClasses,
   type WorkloadClass,
 } from './scu.js'
+export {
+  expertsTouched,
+  formatProblem,
+  numberFormats,
+  replicaOf,
+  servingDefaults,
+  servingPrecisions,
+  stepSeconds,
+  type NumberFormat,
+  type Replica,
+  type ServingPrecision,
+  type StepCost,
+  type StepLoad,
+} from './serving-cost.js'
+export {
+  defaultEngineLimits,
+  fixedLength,
+  lengthStats,
+  maxDecodeSeqs,
+  maxRate,
+  poissonQuantile,
+  replicaLoad,
+  saturatedThroughput,
+  sloMiss,
+  type EngineLimits,
+  type LengthStats,
+  type Overload,
+  type Quantiles,
+  type ReplicaLoad,
+  type ServingSlo,
+  type ServingWorkload,
+} from './serving-load.js'
+export { planServing, type ServeInput, type ServeOption, type ServePlan } from './serving-plan.js'

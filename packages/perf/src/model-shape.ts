@@ -58,6 +58,11 @@ export const ModelShapeSchema = Type.Object(
           qkHeadDim: Type.Integer({ minimum: 1 }),
           vHeadDim: Type.Integer({ minimum: 1 }),
           projectionParams: Type.Integer({ minimum: 1 }),
+          /**
+           * Elements one layer caches per token for decoding (MLA: the KV latent and the rotary
+           * key). Absent: the keys and values of every KV head.
+           */
+          cacheWidth: Type.Optional(Type.Integer({ minimum: 1 })),
         },
         { additionalProperties: false },
       ),
@@ -130,6 +135,9 @@ export const modelPresets: Readonly<Record<string, ModelShape>> = {
   'llama3-8b': llama('llama3-8b', 32, 4096, 32, 14_336),
   'llama3-70b': llama('llama3-70b', 80, 8192, 64, 28_672),
   'llama3-405b': llama('llama3-405b', 126, 16_384, 128, 53_248),
+  // Llama 2 70B (Touvron et al. 2023; its config.json): 80 × 8192, 64 heads, 8 KV heads, FFN
+  // 28,672, vocabulary 32,000, 4K context. The model of MLPerf Inference's llama2-70b benchmark.
+  'llama2-70b': { ...llama('llama2-70b', 80, 8192, 64, 28_672), vocab: 32_000, seqLen: 4096 },
   // Mistral's config.json for Mixtral-8x7B-v0.1: 32 layers × 4096, 32 heads, 8 KV heads,
   // 8 experts of 14,336 (SwiGLU), top-2, vocabulary 32,000; 46.7B parameters, 12.9B active.
   'mixtral-8x7b': {
@@ -155,6 +163,8 @@ export const modelPresets: Readonly<Record<string, ModelShape>> = {
       // output 128·128×7168, and the two latent norms (1536 + 512)
       projectionParams:
         7168 * 1536 + 1536 * 128 * 192 + 7168 * 576 + 512 * 128 * 256 + 128 * 128 * 7168 + 2048,
+      // decoding caches the KV latent (512) and the rotary key (64) per token and layer
+      cacheWidth: 576,
     },
     moe: {
       experts: 256,

@@ -1,14 +1,11 @@
 import { ZhisuanError, type Accelerator, type Catalog } from '@zhisuan/domain'
-import { allReduceSeconds, groupOf } from './collectives.js'
-import { kvWidth, parameterCount } from './flops.js'
-import { chipMatmulEfficiency, chipOf, memorySeconds, type Chip } from './hardware.js'
-import { layerCost } from './layer-cost.js'
-import { usableMemoryGB } from './memory.js'
+import { chipOf, type Chip } from './hardware.js'
 import { modelPreset } from './model-shape.js'
 import { defaultJobNetwork } from './job-network.js'
 import type { JobNetwork } from './network.js'
 import { modernStack } from './parallelism.js'
 import { searchParallelism } from './search.js'
+import { replicaOf, stepSeconds, type Replica } from './serving-cost.js'
 
 /** Workload classes that quotas and billing count in. */
 export type WorkloadClass = 'llm-train' | 'llm-prefill' | 'llm-decode'
@@ -20,9 +17,10 @@ export const scuReferenceId = 'nvidia-a100-sxm-80gb'
 /**
  * The reference workloads, each run on one node of 8 accelerators with 8 × 400 Gb/s NICs:
  * - `llm-train`: Llama 3 8B, 4,096-token sequences, 256 per step, modern stack, best parallelism;
- * - `llm-prefill`: Llama 3 70B forward over 8 prompts of 4,096 tokens, TP 8;
- * - `llm-decode`: Llama 3 70B, TP 8, one token for each of up to 64 sequences with 4,096 tokens of
- *   KV cache (bf16), as many sequences as memory holds.
+ * - `llm-prefill`: Llama 3 70B in BF16, TP 8, one serving step prefilling 8 prompts of 4,096 tokens;
+ * - `llm-decode`: Llama 3 70B in BF16, TP 8, one serving step decoding a token for each of up to
+ *   64 sequences with 4,096 tokens of KV cache, as many sequences as the KV cache holds.
+ * Both come from the serving model (`serving-cost.ts`), the one `plan serve` answers with.
  */
 export const scuReferenceWorkloads = {
   'llm-train': { model: 'llama3-8b', seqLen: 4096, globalBatch: 256, accelerators: 8 },
@@ -60,56 +58,63 @@ function trainTokensPerSecond(chip: Chip, net: JobNetwork): number {
   }
 }
 
-function prefillTokensPerSecond(chip: Chip, net: JobNetwork): number {
-  const w = scuReferenceWorkloads['llm-prefill']
-  const shape = { ...modelPreset(w.model), seqLen: w.seqLen }
-  const tp = Math.min(w.tp, net.domainGpus)
-  const par = {
-    tp,
-    pp: 1,
-    dp: 1,
-    cp: 1,
-    ep: 1,
-    microBatch: w.prompts,
-    globalBatch: w.prompts,
-    interleave: 1,
+/** The reference 70B replica of a node (BF16, TP 8 or the chip's domain), or null when it does not fit. */
+function referenceReplica(chip: Chip, net: JobNetwork): Replica | null {
+  const tp = Math.min(scuReferenceWorkloads['llm-prefill'].tp, net.domainGpus)
+  try {
+    return replicaOf(modelPreset(scuReferenceWorkloads['llm-prefill'].model), chip, net, tp, 'bf16')
+  } catch (error) {
+    if (error instanceof ZhisuanError && error.code === 'invalid-input') {
+      return null
+    }
+    throw error
   }
-  const layer = layerCost(shape, chip, par, { ...modernStack, recompute: 'none' })
-  const tpComm = 2 * allReduceSeconds(net, groupOf(net, tp, 1), layer.tpCollectiveBytes)
-  const seconds = shape.layers * (layer.forwardS + tpComm)
-  return (w.prompts * w.seqLen) / seconds / tp
 }
 
-function decodeTokensPerSecond(chip: Chip, net: JobNetwork): number {
+/** Prompt tokens per second per accelerator: one step prefilling 8 prompts (the serving model). */
+function prefillTokensPerSecond(replica: Replica | null): number {
+  if (replica === null) {
+    return 0
+  }
+  const w = scuReferenceWorkloads['llm-prefill']
+  const tokens = w.prompts * w.seqLen
+  const step = stepSeconds(replica, {
+    decodeSeqs: 0,
+    decodeContext: 0,
+    prefillTokens: tokens,
+    prefillContext: w.seqLen / 2,
+  })
+  return tokens / step.seconds / replica.tp
+}
+
+/** Output tokens per second per accelerator: one decode step of as many sequences as fit, ≤ 64. */
+function decodeTokensPerSecond(replica: Replica | null): number {
+  if (replica === null) {
+    return 0
+  }
   const w = scuReferenceWorkloads['llm-decode']
-  const shape = modelPreset(w.model)
-  const tp = Math.min(w.tp, net.domainGpus)
-  const weightBytes = (2 * parameterCount(shape)) / tp
-  const kvBytesPerSequence = (w.context * shape.layers * 2 * kvWidth(shape) * 2) / tp
-  const room = usableMemoryGB(chip.memoryGB) * 1e9 - weightBytes
-  const batch = Math.min(w.maxBatch, Math.floor(room / kvBytesPerSequence))
+  const batch = Math.min(w.maxBatch, Math.floor(replica.kvCapacityTokens / w.context))
   if (batch < 1) {
     return 0
   }
-  // Roofline: stream the weights and the KV cache once per token, or compute, whichever is longer.
-  const memory = memorySeconds(chip, weightBytes + batch * kvBytesPerSequence)
-  const compute =
-    (2 * parameterCount(shape) * batch) /
-    tp /
-    (chip.peakTflops * 1e12 * chipMatmulEfficiency(chip, batch))
-  const tpComm =
-    2 * shape.layers * allReduceSeconds(net, groupOf(net, tp, 1), 2 * batch * shape.hidden)
-  return batch / (Math.max(memory, compute) + tpComm) / tp
+  const step = stepSeconds(replica, {
+    decodeSeqs: batch,
+    decodeContext: w.context,
+    prefillTokens: 0,
+    prefillContext: 0,
+  })
+  return batch / step.seconds / replica.tp
 }
 
 /** Throughput per accelerator on each reference workload (tokens/s). */
 export function referenceThroughput(accelerator: Accelerator): Record<WorkloadClass, number> {
   const chip = chipOf(accelerator)
   const net = referenceNetwork(accelerator)
+  const replica = referenceReplica(chip, net)
   return {
     'llm-train': trainTokensPerSecond(chip, net),
-    'llm-prefill': prefillTokensPerSecond(chip, net),
-    'llm-decode': decodeTokensPerSecond(chip, net),
+    'llm-prefill': prefillTokensPerSecond(replica),
+    'llm-decode': decodeTokensPerSecond(replica),
   }
 }
 

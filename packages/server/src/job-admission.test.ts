@@ -174,7 +174,7 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       })
       expect(patched.status).toBe(200)
       expect(patched.body.warnings).toEqual([
-        '/quotas/llm-decode/guaranteed: 500 SCU is more than the cluster has in llm-decode (95.36 SCU, every node counted); the guarantee can never be met',
+        '/quotas/llm-decode/guaranteed: 500 SCU is more than the cluster has in llm-decode (96.64 SCU, every node counted); the guarantee can never be met',
       ])
     })
   },
