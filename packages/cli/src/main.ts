@@ -21,6 +21,8 @@ export function buildProgram(io: Io): Command {
     )
     .version(version, '-V, --version')
     .showHelpAfterError()
+    // options belong to the command they follow (`plan` and `plan serve` share names)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => {

@@ -33,9 +33,9 @@ import { choiceOption, intOption, numberOption } from '../options.js'
 
 /** The raw flags of `zhisuan plan`, as commander hands them over. */
 export interface PlanFlags {
-  model: string
+  model?: string
   chip?: string
-  gpus: string
+  gpus?: string
   nics?: string
   cluster?: string
   tp?: string
@@ -71,7 +71,7 @@ const stacks: Record<string, Software> = {
   'megatron-2021': megatron2021Stack,
 }
 
-async function loadModel(name: string): Promise<ModelShape> {
+export async function loadModel(name: string): Promise<ModelShape> {
   if (!existsSync(name)) {
     return modelPreset(name)
   }
@@ -115,6 +115,12 @@ export async function planInputs(
 ): Promise<{ inputs: PlanInput[]; nics: (NicOption | undefined)[] }> {
   const cluster =
     flags.cluster === undefined ? undefined : (await loadClusterFile(flags.cluster)).cluster
+  if (flags.model === undefined || flags.gpus === undefined) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `${flags.model === undefined ? '--model' : '--gpus'} is required (zhisuan plan --model M --gpus N; zhisuan plan serve plans a service)`,
+    )
+  }
   const baseShape = await loadModel(flags.model)
   const seqLen = intOption('--seq-len', flags.seqLen)
   const shape = seqLen === undefined ? baseShape : { ...baseShape, seqLen }

@@ -3,6 +3,7 @@ import { planTraining } from '@zhisuan/perf'
 import type { Io } from '../output.js'
 import { planInputs, type PlanFlags } from './plan-input.js'
 import { comparison, describeComparison, describePlan } from './plan-report.js'
+import { registerPlanServe } from './plan-serve.js'
 
 /** Runs `zhisuan plan`. */
 export async function runPlan(io: Io, flags: PlanFlags): Promise<void> {
@@ -31,12 +32,13 @@ export async function runPlan(io: Io, flags: PlanFlags): Promise<void> {
 
 /** Registers `zhisuan plan`. */
 export function registerPlan(program: Command, io: Io): void {
-  program
+  const plan = program
     .command('plan')
     .description(
       'plan a training job: step time, MFU, communication share, memory, checkpoints, ETTR, days and cost',
     )
-    .requiredOption(
+    // required, checked in planInputs: a mandatory option here would bind `plan serve` too
+    .option(
       '--model <name|file>',
       'preset (gpt3-175b, llama3-8b/70b/405b, mixtral-8x7b, deepseek-v3, …) or a YAML/JSON model file',
     )
@@ -44,7 +46,7 @@ export function registerPlan(program: Command, io: Io): void {
       '--chip <name>',
       'accelerator (catalog id, model, alias or family); default: the cluster’s first pool',
     )
-    .requiredOption('--gpus <n>', 'accelerators for the job')
+    .option('--gpus <n>', 'accelerators for the job (required)')
     .option('--nics <AxB>', 'A NICs of B Gb/s per node (default 8x400, or the cluster’s)')
     .option('--cluster <file>', 'cluster file: fabric, pools, storage tiers')
     .option('--tp <n>', 'tensor parallel (searched when absent)')
@@ -92,4 +94,7 @@ export function registerPlan(program: Command, io: Io): void {
     .action(async (flags: PlanFlags) => {
       await runPlan(io, flags)
     })
+  // `plan serve` shares option names with `plan`: they belong to whichever comes first
+  plan.enablePositionalOptions()
+  registerPlanServe(plan, io)
 }
