@@ -97,3 +97,10 @@ export type {
   ExecutionBackend,
   PlacedJob,
 } from './control/backend.js'
+export {
+  ServiceSpecSchema,
+  checkServices,
+  defaultServicePriority,
+  parseServicesFile,
+  type ServiceSpec,
+} from './control/service.js'

@@ -57,6 +57,36 @@ describe('the engine', () => {
     expect(e.account('a')).toMatchObject({ restarts: 1, interruptions: 1, state: 'running' })
   })
 
+  it('stops a running gang: its nodes go back, its run no longer ends, a waiting job takes them', () => {
+    const e = engine()
+    e.submit(job('a', 8, 3600), 0)
+    const placed = e.cycle(60)
+    const run = runOf(placed.effects, 'a')
+    expect(e.allocated).toBe(64)
+    const due = e.submit(job('b', 8, 100, 70), 70) ?? 130
+    expect(e.cycle(due).effects.some((x) => x.kind === 'run')).toBe(false)
+    const stopped = e.stop('a', 500)
+    expect(stopped.effects).toEqual([{ kind: 'finished', jobId: 'a' }])
+    expect(e.allocated).toBe(0)
+    expect(e.account('a')).toMatchObject({ state: 'finished', endS: 500 })
+    // the stopped run's end is stale; a second stop does nothing
+    expect(e.ended('a', run?.run ?? -1, 3660).effects).toEqual([])
+    expect(e.stop('a', 600).effects).toEqual([])
+    expect(stopped.cycleAt).toBe(560)
+    expect(runOf(e.cycle(560).effects, 'b')).toBeDefined()
+  })
+
+  it('stops a pending job: it leaves the queue', () => {
+    const e = engine()
+    e.submit(job('a', 8, 3600), 0)
+    e.submit(job('b', 8, 3600), 0)
+    e.cycle(60)
+    expect(e.scheduler.pending().map((p) => p.id)).toEqual(['b'])
+    e.stop('b', 100)
+    expect(e.scheduler.pending()).toEqual([])
+    expect(e.account('b')?.state).toBe('finished')
+  })
+
   it('moves the end of a run as its contention changes, and keeps only the work done at each pace', () => {
     const e = engine()
     e.submit(job('a', 2, 3600), 0)

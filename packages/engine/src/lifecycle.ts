@@ -149,6 +149,33 @@ export class Engine {
     return { effects: [{ kind: 'finished', jobId }], cycleAt: this.timer.changed(now) }
   }
 
+  /**
+   * Stops a job before its work is done (a service scaled down, a job cancelled): a running gang
+   * gives its nodes back, a pending one leaves the queue; either way it is finished, and a run of
+   * it still in flight no longer ends. Returns the effects and the cycle to schedule; nothing for
+   * a job that is unknown or already finished.
+   */
+  stop(
+    jobId: string,
+    now: number,
+  ): { readonly effects: EngineEffect[]; readonly cycleAt: number | undefined } {
+    const s = this.jobs.get(jobId)
+    if (s === undefined || s.account.state === 'finished') {
+      return { effects: [], cycleAt: undefined }
+    }
+    if (s.running) {
+      realizeContention(s, now)
+      s.running = false
+      s.run++
+      this.runningCount--
+      this.allocatedCount -= s.accelerators
+    }
+    s.account.state = 'finished'
+    s.account.endS = now
+    this.scheduler.remove(jobId)
+    return { effects: [{ kind: 'finished', jobId }], cycleAt: this.timer.changed(now) }
+  }
+
   /** Gangs running on a node now, in the scheduler's order. */
   gangsOn(node: number): string[] {
     return this.scheduler

@@ -1,3 +1,6 @@
+import { defaultCatalog, type Cluster, type Fabric } from '@zhisuan/domain'
+import { Engine, lifecycleDefaults, type EngineEffect } from '@zhisuan/engine'
+import type { SchedulerConfig } from '@zhisuan/scheduler'
 import { dalyInterval, rdmaGoodput } from '@zhisuan/perf'
 import type { FailureCategory, FailureModel } from './failures.js'
 import type { SimConfig } from './sim-config.js'
@@ -79,4 +82,58 @@ export function checkpointPeriodS(
 /** Failures per second over `accelerators` (every one, spares too) under a failure model. */
 export function failuresPerS(model: FailureModel | null, accelerators: number): number {
   return model === null ? 0 : ((model.per1000PerDay / 1000) * accelerators) / 86_400
+}
+
+/**
+ * The slowdowns of a loss episode on one block, at its end: every multi-node gang with a node in
+ * the block lost `lossPerS(job)` of each second it ran during the episode (episodes on several of
+ * its blocks overlap: each moment counts once, from its last start or slowdown).
+ */
+export function episodeSlowdowns(
+  engine: Engine,
+  fabric: Fabric,
+  blockIndex: number,
+  from: number,
+  now: number,
+  lossPerS: (jobId: string) => number,
+): EngineEffect[] {
+  const b = fabric.blocks[blockIndex]
+  const effects: EngineEffect[] = []
+  for (const r of engine.scheduler.running()) {
+    const run = engine.runOf(r.spec.id)
+    const crosses =
+      new Set(r.nodes).size > 1 && r.nodes.some((n) => fabric.nodeBlock[n] === b?.index)
+    if (run === undefined || !crosses) {
+      continue
+    }
+    const overlap = now - Math.max(from, run.workFrom, run.slowedUntil)
+    if (overlap <= 0) {
+      continue
+    }
+    const effect = engine.slowed(r.spec.id, lossPerS(r.spec.id) * overlap, now)
+    if (effect !== undefined) {
+      effects.push(effect)
+    }
+  }
+  return effects
+}
+
+/** The engine of a twin run: the cluster, the catalog, no tenants, the run's policy and clock settings. */
+export function twinEngine(cluster: Cluster, config: SimConfig): Engine {
+  const scheduler: SchedulerConfig = {
+    tenants: [],
+    preemptionWindowS: lifecycleDefaults.preemptionWindowS,
+    strictTenants: false,
+    ...(config.policy === 'first-fit' ? { placement: 'first-fit' as const } : {}),
+  }
+  return new Engine({
+    cluster,
+    catalog: defaultCatalog(),
+    scheduler,
+    restartS: config.checkpoint.restartS,
+    detectionS: config.failures?.detectionS ?? 0,
+    ...(config.cycleS === undefined ? {} : { cycleS: config.cycleS }),
+    ...(config.cycleTimer === undefined ? {} : { timer: config.cycleTimer }),
+    ...(config.cycleGrid === undefined ? {} : { cycleGrid: config.cycleGrid }),
+  })
 }

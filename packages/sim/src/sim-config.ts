@@ -1,4 +1,4 @@
-import type { Engine, CycleOutcome, JobAccount } from '@zhisuan/engine'
+import type { Engine, CycleOutcome, EngineEffect, JobAccount } from '@zhisuan/engine'
 import type { FailureModel } from './failures.js'
 import type { SimResult } from './metrics.js'
 import type { NetworkEvents } from './sim-job.js'
@@ -52,6 +52,23 @@ export interface SimConfig {
   readonly onCycle?: (now: number, cycle: CycleOutcome, engine: Engine) => void
   /** A monotonic clock in milliseconds to time cycles with (`performance.now`); see `onCycle`. */
   readonly cycleTimer?: () => number
+  /** Model services replayed beside the jobs (`ServiceFleet`); the run lasts while they act. */
+  readonly services?: ServiceDriver
+}
+
+/**
+ * Something beside the jobs that acts on the engine at times of its own — a fleet of services
+ * submitting and stopping replicas as their requests come — and watches what the engine does.
+ */
+export interface ServiceDriver {
+  /** When it next needs the clock; undefined when it has nothing more to do. */
+  nextT(): number | undefined
+  /** Acts at `now`: the engine's effects and the cycle to schedule. */
+  act(now: number, engine: Engine): { effects: EngineEffect[]; cycleAt: number | undefined }
+  /** Sees every effect of the engine (its replicas placed, preempted; training preempted). */
+  observe(effects: readonly EngineEffect[], now: number): void
+  /** Whether a job is its own (left out of the run's job figures). */
+  owns(jobId: string): boolean
 }
 
 /** A node change at a set time (see `SimConfig.nodeEvents`). */

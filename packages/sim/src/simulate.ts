@@ -1,14 +1,15 @@
 import { Heap } from 'heap-js'
-import { ZhisuanError, defaultCatalog, serviceAccelerators, type Cluster } from '@zhisuan/domain'
-import type { SchedulerConfig } from '@zhisuan/scheduler'
-import { Engine, lifecycleDefaults, type EngineEffect, type EngineJob } from '@zhisuan/engine'
+import { ZhisuanError, serviceAccelerators, type Cluster } from '@zhisuan/domain'
+import type { Engine, EngineEffect, EngineJob } from '@zhisuan/engine'
 import {
   checkpointPeriodS,
   episodeGoodput,
   episodeLoss,
+  episodeSlowdowns,
   failuresPerS,
   networkShareOf,
   pickCause,
+  twinEngine,
 } from './cluster-model.js'
 import type { SimConfig, SimOutcome, Timeline } from './sim-config.js'
 import type { SimJob } from './sim-job.js'
@@ -37,6 +38,7 @@ type Event =
     }
   | { readonly t: number; readonly seq: number; readonly kind: 'cycle' }
   | { readonly t: number; readonly seq: number; readonly kind: 'node'; readonly index: number }
+  | { readonly t: number; readonly seq: number; readonly kind: 'services' }
 
 type Unsequenced<E> = E extends unknown ? Omit<E, 'seq'> : never
 
@@ -90,6 +92,8 @@ class Simulation {
   private repairs = 0
   private readonly timeline: Timeline = { t: [], utilization: [], pending: [], failures: [] }
   private nextSample: number
+  /** When the services' next event is queued (infinite when none is). */
+  private servicesAt = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly cluster: Cluster,
@@ -97,22 +101,7 @@ class Simulation {
     private readonly config: SimConfig,
   ) {
     this.families = [...new Set(cluster.pools.map((p) => p.accelerator.family))]
-    const schedulerConfig: SchedulerConfig = {
-      tenants: [],
-      preemptionWindowS: lifecycleDefaults.preemptionWindowS,
-      strictTenants: false,
-      ...(config.policy === 'first-fit' ? { placement: 'first-fit' as const } : {}),
-    }
-    this.engine = new Engine({
-      cluster,
-      catalog: defaultCatalog(),
-      scheduler: schedulerConfig,
-      restartS: config.checkpoint.restartS,
-      detectionS: config.failures?.detectionS ?? 0,
-      ...(config.cycleS === undefined ? {} : { cycleS: config.cycleS }),
-      ...(config.cycleTimer === undefined ? {} : { timer: config.cycleTimer }),
-      ...(config.cycleGrid === undefined ? {} : { cycleGrid: config.cycleGrid }),
-    })
+    this.engine = twinEngine(cluster, config)
     this.pacer = new UplinkPacer(cluster.fabric, this.simJobs)
     this.rng = createRng(config.seed)
     this.failureTimes = this.rng.stream('failure-times')
@@ -146,6 +135,8 @@ class Simulation {
   }
 
   private carryOut(effects: readonly EngineEffect[]): void {
+    this.config.services?.observe(effects, this.now)
+    this.scheduleServices()
     for (const e of effects) {
       if (e.kind === 'run') {
         this.push({ t: e.endsAt, kind: 'complete', id: e.jobId, run: e.run })
@@ -157,6 +148,16 @@ class Simulation {
       if (effect?.kind === 'run') {
         this.push({ t: effect.endsAt, kind: 'complete', id: effect.jobId, run: effect.run })
       }
+    }
+  }
+
+  /** Queues the services' next event when it comes before the one queued. */
+  private scheduleServices(): void {
+    const t = this.config.services?.nextT()
+    const at = t === undefined ? t : Math.max(t, this.now)
+    if (at !== undefined && at < this.servicesAt) {
+      this.servicesAt = at
+      this.push({ t: at, kind: 'services' })
     }
   }
 
@@ -179,7 +180,9 @@ class Simulation {
     this.config.nodeEvents?.forEach((e, index) => {
       this.push({ t: e.t, kind: 'node', index })
     })
-    while (this.events.size() > 0 && this.finished < this.jobs.length) {
+    this.scheduleServices()
+    const serving = () => this.config.services?.nextT() !== undefined
+    while (this.events.size() > 0 && (this.finished < this.jobs.length || serving())) {
       const e = this.events.pop()
       if (e === undefined) {
         break
@@ -250,6 +253,18 @@ class Simulation {
       case 'node':
         this.scripted(e.index)
         return false
+      case 'services': {
+        const services = this.config.services
+        if (services === undefined || e.t !== this.servicesAt) {
+          return false // superseded by an earlier one
+        }
+        this.servicesAt = Number.POSITIVE_INFINITY
+        const { effects, cycleAt } = services.act(this.now, this.engine)
+        this.carryOut(effects)
+        this.cycleAt(cycleAt)
+        this.scheduleServices()
+        return false
+      }
       case 'cycle': {
         const cycle = this.engine.cycle(e.t)
         this.carryOut(cycle.effects)
@@ -346,33 +361,24 @@ class Simulation {
 
   /** Gangs that crossed the block's leaves during the episode lost part of that time. */
   private episodeEnd(blockIndex: number, from: number): void {
-    const fabric = this.cluster.fabric
-    const b = fabric.blocks[blockIndex]
-    for (const r of this.engine.scheduler.running()) {
-      const run = this.engine.runOf(r.spec.id)
-      const crosses =
-        new Set(r.nodes).size > 1 && r.nodes.some((n) => fabric.nodeBlock[n] === b?.index)
-      if (run === undefined || !crosses) {
-        continue
-      }
-      // episodes on several of the gang's blocks overlap: count each moment once
-      const overlap = this.now - Math.max(from, run.workFrom, run.slowedUntil)
-      if (overlap <= 0) {
-        continue
-      }
-      const sim = this.simJobs.get(r.spec.id)
-      const share = sim === undefined ? 0 : networkShareOf(sim)
-      const effect = this.engine.slowed(
-        r.spec.id,
-        episodeLoss(this.goodput, share, overlap),
-        this.now,
-      )
-      this.carryOut(effect === undefined ? [] : [effect])
+    const share = (id: string) => {
+      const sim = this.simJobs.get(id)
+      return sim === undefined ? 0 : networkShareOf(sim)
     }
+    const slowed = episodeSlowdowns(
+      this.engine,
+      this.cluster.fabric,
+      blockIndex,
+      from,
+      this.now,
+      (id) => episodeLoss(this.goodput, share(id), 1),
+    )
+    this.carryOut(slowed)
   }
 
   private outcome(start: number): SimOutcome {
-    const accounts = this.engine.accounts()
+    const services = this.config.services
+    const accounts = this.engine.accounts().filter((a) => services?.owns(a.id) !== true)
     const summary = summarize({
       records: accounts,
       submitted: this.jobs.length,

@@ -25,18 +25,19 @@ export function svgToPng(svg: string): Buffer {
   return new Resvg(svg, { fitTo: { mode: 'width', value: size.width } }).render().asPng()
 }
 
-/** A line chart over simulated days. */
+/** A line chart over simulated time (days unless `xName` says otherwise). */
 export function timeChart(
   title: string,
   yName: string,
   lines: readonly Line[],
   percent = false,
+  xName = 'day',
 ): string {
   return renderSvg({
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0, itemGap: 24 },
     grid: { left: 70, right: 30, top: 40, bottom: 60 },
-    xAxis: { type: 'value', name: 'day', nameLocation: 'middle', nameGap: 25 },
+    xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 25 },
     yAxis: { type: 'value', name: yName, ...(percent ? { max: 100 } : {}) },
     series: lines.map((l) => ({
       type: 'line',

@@ -1,0 +1,419 @@
+import {
+  ZhisuanError,
+  defaultServicePriority,
+  type Cluster,
+  type Pool,
+  type ServiceSpec,
+} from '@zhisuan/domain'
+import type { Engine, EngineEffect } from '@zhisuan/engine'
+import {
+  clusterJobNetwork,
+  chipOf,
+  defaultEngineLimits,
+  lengthStats,
+  modelPreset,
+  planServing,
+  replicaOf,
+  type Replica,
+} from '@zhisuan/perf'
+import type { ServiceDriver } from './sim-config.js'
+import { ReplicaServer, type ServedRequest } from './serving-replica.js'
+import { serviceReport, type ServiceReport, type ServiceSample } from './service-report.js'
+
+/** How replicas are set: from observed load and the model's capacity, or held at `minReplicas`. */
+export type Autoscaler = 'model' | 'fixed'
+export const autoscalers: readonly Autoscaler[] = ['model', 'fixed']
+
+export interface FleetOptions {
+  readonly autoscaler: Autoscaler
+  /** Seconds between autoscaler passes. */
+  readonly intervalS: number
+  /** Seconds from placement to serving: loading the weights (an estimate: 140 GB at ~2.5 GB/s). */
+  readonly loadS: number
+  /** Share of a replica's capacity within the SLO that the autoscaler plans to use. */
+  readonly targetUtilization: number
+  /** Seconds the load must stay below what one replica fewer carries before one is removed. */
+  readonly downDelayS: number
+}
+
+export const fleetDefaults: FleetOptions = {
+  autoscaler: 'model',
+  intervalS: 30,
+  loadS: 60,
+  targetUtilization: 0.8,
+  downDelayS: 300,
+}
+
+/** A request of a trace for one service: arrival (s, on the run's clock) and its tokens. */
+export interface RequestRow {
+  readonly arrivalS: number
+  readonly inputTokens: number
+  readonly outputTokens: number
+}
+
+type ReplicaPhase = 'pending' | 'loading' | 'serving' | 'draining'
+
+interface ReplicaState {
+  readonly jobId: string
+  phase: ReplicaPhase
+  readyAt: number
+  placedAt: number | undefined
+  server: ReplicaServer | undefined
+}
+
+interface ServiceState {
+  readonly spec: ServiceSpec
+  readonly pool: Pool
+  readonly replica: Replica
+  /** Requests per second one replica carries within the SLO (the serving model). */
+  readonly capacity: number
+  readonly requests: ServedRequest[]
+  next: number
+  /** Requests no serving replica has taken yet, in arrival order, from `heldHead`. */
+  held: ServedRequest[]
+  heldHead: number
+  readonly replicas: Map<string, ReplicaState>
+  made: number
+  lowSince: number | undefined
+  readonly samples: ServiceSample[]
+  acceleratorS: number
+}
+
+function poolFor(cluster: Cluster, spec: ServiceSpec): Pool {
+  const wanted =
+    'family' in spec.chip ? [spec.chip.family] : 'anyOf' in spec.chip ? spec.chip.anyOf : []
+  const matches = (p: Pool, name: string) =>
+    [p.accelerator.family, p.accelerator.id, ...p.accelerator.aliases].some(
+      (n) => n.toLowerCase() === name.toLowerCase(),
+    )
+  const pools = cluster.pools.filter((p) => !p.spare)
+  const pool =
+    wanted.length === 0
+      ? pools[0]
+      : wanted.map((w) => pools.find((p) => matches(p, w))).find((p) => p !== undefined)
+  if (pool === undefined) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `service ${spec.name}: chip: no pool of ${cluster.name} has ${wanted.join(' or ')} (pools: ${pools.map((p) => p.accelerator.family).join(', ')})`,
+    )
+  }
+  return pool
+}
+
+/**
+ * The services of a twin run: each service's requests replayed against its replicas, which are
+ * gangs in the engine (submitted, placed, preempted and stopped like any job, at the service's
+ * priority, counted in `llm-decode`), each simulated step by step while it serves. An autoscaler
+ * pass every `intervalS` sets each service's replicas from the arrival rate of the last minute
+ * and the serving model's capacity per replica, adding at once and removing one at a time after
+ * `downDelayS` of low load (hysteresis); a removed replica finishes what it holds first.
+ * Deterministic.
+ */
+export class ServiceFleet implements ServiceDriver {
+  private readonly services: ServiceState[]
+  private readonly byJob = new Map<string, [ServiceState, ReplicaState]>()
+  private nextTick: number
+  private readonly start: number
+  private preemptedTraining = 0
+  private trainingLostAcceleratorS = 0
+
+  constructor(
+    cluster: Cluster,
+    specs: readonly ServiceSpec[],
+    requests: ReadonlyMap<string, readonly RequestRow[]>,
+    private readonly options: FleetOptions = fleetDefaults,
+  ) {
+    this.services = specs.map((spec) => {
+      const rows = requests.get(spec.name) ?? []
+      if (rows.length === 0) {
+        throw new ZhisuanError('invalid-input', `service ${spec.name}: no requests to replay`)
+      }
+      const pool = poolFor(cluster, spec)
+      const net = clusterJobNetwork(cluster, pool, {
+        lossRate: 0,
+        retransmission: 'go-back-n',
+        placement: 'packed',
+      })
+      const shape = modelPreset(spec.model)
+      const precision = spec.precision ?? 'bf16'
+      const plan = planServing({
+        shape,
+        accelerator: pool.accelerator,
+        net: { ...net, domainGpus: pool.scaleUp.acceleratorsPerNode },
+        precision,
+        workload: {
+          input: lengthStats(rows.map((r) => r.inputTokens)),
+          output: lengthStats(rows.map((r) => r.outputTokens)),
+        },
+        slo: spec.slo,
+        pricePerAcceleratorHour: 1,
+      })
+      return {
+        spec,
+        pool,
+        replica: replicaOf(shape, chipOf(pool.accelerator), net, plan.tp, precision),
+        capacity: plan.maxRatePerReplica,
+        requests: rows.map((r) => ({ ...r })),
+        next: 0,
+        held: [],
+        heldHead: 0,
+        replicas: new Map(),
+        made: 0,
+        lowSince: undefined,
+        samples: [],
+        acceleratorS: 0,
+      }
+    })
+    this.start = Math.min(...this.services.map((s) => s.requests[0]?.arrivalS ?? 0))
+    // deployed before its traffic: the first pass leaves time to place and load the replicas
+    this.nextTick = this.start - this.options.loadS - 2 * this.options.intervalS
+  }
+
+  owns(jobId: string): boolean {
+    return this.byJob.has(jobId)
+  }
+
+  /** The next moment it needs: a request's arrival, a replica ready, an autoscaler pass. */
+  nextT(): number | undefined {
+    if (this.done()) {
+      return undefined
+    }
+    let t = this.nextTick
+    for (const s of this.services) {
+      const r = s.requests[s.next]
+      if (r !== undefined) {
+        t = Math.min(t, r.arrivalS)
+      }
+      for (const rep of s.replicas.values()) {
+        if (rep.phase === 'loading') {
+          t = Math.min(t, rep.readyAt)
+        }
+      }
+    }
+    return t
+  }
+
+  private done(): boolean {
+    return this.services.every(
+      (s) =>
+        s.next >= s.requests.length &&
+        s.heldHead >= s.held.length &&
+        [...s.replicas.values()].every((r) => r.server === undefined || r.server.load === 0),
+    )
+  }
+
+  act(now: number, engine: Engine): { effects: EngineEffect[]; cycleAt: number | undefined } {
+    const effects: EngineEffect[] = []
+    let cycleAt: number | undefined
+    const keep = (c: number | undefined) => {
+      if (c !== undefined) {
+        cycleAt = cycleAt === undefined ? c : Math.min(cycleAt, c)
+      }
+    }
+    for (const s of this.services) {
+      for (const rep of s.replicas.values()) {
+        rep.server?.advanceTo(now)
+        if (rep.phase === 'loading' && rep.readyAt <= now) {
+          rep.phase = 'serving'
+          rep.server = new ReplicaServer(s.replica, defaultEngineLimits, rep.readyAt)
+        }
+      }
+      this.route(s, now)
+      for (const rep of [...s.replicas.values()]) {
+        if (rep.phase === 'draining' && (rep.server?.load ?? 0) === 0) {
+          const stopped = engine.stop(rep.jobId, now)
+          this.retire(s, rep, now)
+          effects.push(...stopped.effects)
+          keep(stopped.cycleAt)
+        }
+      }
+    }
+    if (now >= this.nextTick) {
+      for (const s of this.services) {
+        keep(this.autoscale(s, now, engine, effects))
+      }
+      this.nextTick = now + this.options.intervalS
+    }
+    if (this.done()) {
+      // every request served: give the replicas back
+      for (const s of this.services) {
+        for (const rep of [...s.replicas.values()]) {
+          const stopped = engine.stop(rep.jobId, now)
+          this.retire(s, rep, now)
+          effects.push(...stopped.effects)
+          keep(stopped.cycleAt)
+        }
+      }
+    }
+    return { effects, cycleAt }
+  }
+
+  /** Arrivals up to now go to the serving replica with the least work left, or wait. */
+  private route(s: ServiceState, now: number): void {
+    for (let r = s.requests[s.next]; r !== undefined && r.arrivalS <= now; r = s.requests[s.next]) {
+      s.held.push(r)
+      s.next++
+    }
+    const serving = [...s.replicas.values()].filter((x) => x.phase === 'serving')
+    while (s.heldHead < s.held.length && serving.length > 0) {
+      const request = s.held[s.heldHead++]
+      let best = serving[0]
+      for (const x of serving) {
+        if ((x.server?.backlogTokens ?? 0) < (best?.server?.backlogTokens ?? 0)) {
+          best = x
+        }
+      }
+      if (request !== undefined) {
+        best?.server?.accept(request)
+      }
+    }
+    if (s.heldHead > 0 && s.heldHead >= s.held.length) {
+      s.held = []
+      s.heldHead = 0
+    }
+  }
+
+  private autoscale(s: ServiceState, now: number, engine: Engine, effects: EngineEffect[]) {
+    const windowS = 60
+    let arrived = 0
+    for (let i = s.next - 1; i >= 0; i--) {
+      const r = s.requests[i]
+      if (r === undefined || r.arrivalS <= now - windowS) {
+        break
+      }
+      arrived++
+    }
+    const rate = arrived / windowS
+    const active = [...s.replicas.values()].filter((r) => r.phase !== 'draining')
+    const perReplica = this.options.targetUtilization * s.capacity
+    const wanted =
+      this.options.autoscaler === 'fixed'
+        ? s.spec.minReplicas
+        : Math.max(Math.ceil(rate / perReplica), s.heldHead < s.held.length ? 1 : 0)
+    const desired = Math.min(s.spec.maxReplicas, Math.max(s.spec.minReplicas, wanted))
+    let cycleAt: number | undefined
+    if (desired > active.length) {
+      s.lowSince = undefined
+      for (let k = active.length; k < desired; k++) {
+        cycleAt = this.launch(s, now, engine) ?? cycleAt
+      }
+    } else if (desired < active.length) {
+      s.lowSince ??= now
+      if (now - s.lowSince >= this.options.downDelayS) {
+        s.lowSince = now
+        // a replica not yet serving goes first; else the one with the least to finish
+        const victim =
+          active.find((r) => r.phase !== 'serving') ??
+          [...active].sort((a, b) => (a.server?.load ?? 0) - (b.server?.load ?? 0))[0]
+        if (victim !== undefined && victim.phase !== 'serving') {
+          const stopped = engine.stop(victim.jobId, now)
+          this.retire(s, victim, now)
+          effects.push(...stopped.effects)
+          cycleAt = stopped.cycleAt ?? cycleAt
+        } else if (victim !== undefined) {
+          victim.phase = 'draining'
+        }
+      }
+    } else {
+      s.lowSince = undefined
+    }
+    const serving = [...s.replicas.values()].filter((r) => r.phase === 'serving').length
+    s.samples.push({ t: now - this.start, replicas: serving, ratePerS: rate })
+    return cycleAt
+  }
+
+  private launch(s: ServiceState, now: number, engine: Engine): number | undefined {
+    const jobId = `svc:${s.spec.name}:${++s.made}`
+    const rep: ReplicaState = {
+      jobId,
+      phase: 'pending',
+      readyAt: Number.POSITIVE_INFINITY,
+      placedAt: undefined,
+      server: undefined,
+    }
+    s.replicas.set(jobId, rep)
+    this.byJob.set(jobId, [s, rep])
+    return engine.submit(
+      {
+        spec: {
+          id: jobId,
+          tenant: s.spec.tenant ?? 'serving',
+          queue: 'default',
+          priority: s.spec.priority ?? defaultServicePriority,
+          replicas: 1,
+          acceleratorsPerReplica: s.replica.tp,
+          chips: { kind: 'family', family: s.pool.accelerator.family },
+          workloadClass: 'llm-decode',
+          archs: ['x86_64', 'aarch64'],
+          submittedAt: now,
+        },
+        // a replica serves until it is stopped
+        workS: 100 * 365 * 86_400,
+        checkpoint: { intervalS: 100 * 365 * 86_400, stallS: 0 },
+      },
+      now,
+    )
+  }
+
+  /** A replica stopped: what it held goes back to the front of its service's queue. */
+  private retire(s: ServiceState, rep: ReplicaState, now: number): void {
+    this.unplace(s, rep, now)
+    s.replicas.delete(rep.jobId)
+  }
+
+  private unplace(s: ServiceState, rep: ReplicaState, now: number): void {
+    if (rep.placedAt !== undefined) {
+      s.acceleratorS += (now - rep.placedAt) * s.replica.tp
+      rep.placedAt = undefined
+    }
+    const back = rep.server?.evict() ?? []
+    rep.server = undefined
+    if (back.length > 0) {
+      s.held = [...back.sort((a, b) => a.arrivalS - b.arrivalS), ...s.held.slice(s.heldHead)]
+      s.heldHead = 0
+    }
+  }
+
+  observe(effects: readonly EngineEffect[], now: number): void {
+    for (const e of effects) {
+      const mine = this.byJob.get(e.jobId)
+      if (mine === undefined) {
+        if (e.kind === 'requeued' && e.cause === 'preempted') {
+          this.preemptedTraining++
+          this.trainingLostAcceleratorS += e.lostAcceleratorS
+        }
+        continue
+      }
+      const [s, rep] = mine
+      if (e.kind === 'placed' || e.kind === 'restarted') {
+        this.unplace(s, rep, now)
+        rep.phase = rep.phase === 'draining' ? 'draining' : 'loading'
+        rep.placedAt = now
+        rep.readyAt = now + this.options.loadS
+      } else if (e.kind === 'requeued') {
+        this.unplace(s, rep, now)
+        rep.phase = 'pending'
+        rep.readyAt = Number.POSITIVE_INFINITY
+      }
+    }
+  }
+
+  /** What each service did, and what training lost to it. */
+  report(now: number): {
+    services: ServiceReport[]
+    trainingPreempted: number
+    trainingLostAcceleratorHours: number
+  } {
+    return {
+      services: this.services.map((s) => {
+        let held = s.acceleratorS
+        for (const rep of s.replicas.values()) {
+          held += rep.placedAt === undefined ? 0 : (now - rep.placedAt) * s.replica.tp
+        }
+        return serviceReport(s.spec, s.replica, s.capacity, s.requests, s.samples, held)
+      }),
+      trainingPreempted: this.preemptedTraining,
+      trainingLostAcceleratorHours: this.trainingLostAcceleratorS / 3600,
+    }
+  }
+}
