@@ -6,6 +6,7 @@ import { registerCatalog } from './commands/catalog.js'
 import { registerCheckpoint } from './commands/checkpoint.js'
 import { registerClient } from './commands/client.js'
 import { registerPlan } from './commands/plan.js'
+import { registerService } from './commands/service.js'
 import { registerSim } from './commands/sim.js'
 import { registerTopology } from './commands/topology.js'
 import { registerUp } from './commands/up.js'
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerSim(program, io)
   registerUp(program, io)
   registerClient(program, io)
+  registerService(program, io)
   registerAgent(program, io)
   registerAccept(program, io)
   registerCheckpoint(program, io)

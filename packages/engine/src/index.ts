@@ -16,3 +16,9 @@ export type {
 } from './engine-types.js'
 export { Engine } from './lifecycle.js'
 export { placeableNow } from './placeable-now.js'
+export {
+  autoscalerDefaults,
+  nextReplicas,
+  wantedReplicas,
+  type AutoscalerSettings,
+} from './autoscaler.js'

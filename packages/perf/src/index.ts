@@ -115,6 +115,7 @@ export {
   type StepLoad,
 } from './serving-cost.js'
 export {
+  azureConversationWorkload,
   defaultEngineLimits,
   fixedLength,
   lengthStats,

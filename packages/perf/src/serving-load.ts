@@ -275,3 +275,13 @@ export function saturatedThroughput(
   }).seconds
   return ((seqs / decodeSteps) * w.output.mean) / t
 }
+
+/**
+ * The request lengths of Azure's production conversation service (one hour, 19,366 requests,
+ * data/traces/azure-llm-2023, CC BY 4.0): what the control plane sizes a service's replicas for
+ * when it is told nothing about its traffic.
+ */
+export const azureConversationWorkload: ServingWorkload = {
+  input: { mean: 1154.7, p50: 1020, p99: 4142, cv: 0.96 },
+  output: { mean: 211.1, p50: 129, p99: 601, cv: 0.771 },
+}

@@ -26,6 +26,7 @@ import { drainRoutes } from './routes-drains.js'
 import { serveConsole } from './console-static.js'
 import { jobRoutes } from './routes-jobs.js'
 import { nodeRoutes } from './routes-nodes.js'
+import { serviceRoutes } from './routes-services.js'
 import { tenantRoutes } from './routes-tenants.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { fieldPath } from './validation-words.js'
@@ -192,6 +193,7 @@ export async function buildApp(
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
 
   jobRoutes(app, context)
+  serviceRoutes(app, context)
   tenantRoutes(app, context)
   tokenRoutes(app, context)
   nodeRoutes(app, context)

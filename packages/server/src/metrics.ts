@@ -49,6 +49,40 @@ export class Metrics implements LoopObserver {
         this.set((await store.countJobsByState())['pending'] ?? 0)
       },
     })
+    new Gauge({
+      name: 'zhisuan_service_replicas',
+      help: 'Replica jobs of each model service by state (pending, running), and the replicas it wants (desired)',
+      labelNames: ['service', 'state'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const svc of await store.services.list()) {
+          const jobs = await store.getJobs(svc.replicaJobs)
+          const counts: Record<string, number> = { pending: 0, running: 0 }
+          for (const j of jobs.values()) {
+            if (j.state in counts) {
+              counts[j.state] = (counts[j.state] ?? 0) + 1
+            }
+          }
+          for (const [state, n] of Object.entries(counts)) {
+            this.set({ service: svc.name, state }, n)
+          }
+          this.set({ service: svc.name, state: 'desired' }, svc.desired)
+        }
+      },
+    })
+    new Gauge({
+      name: 'zhisuan_service_load_rps',
+      help: 'Requests per second each model service last reported',
+      labelNames: ['service'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const svc of await store.services.list()) {
+          this.set({ service: svc.name }, svc.loadRps)
+        }
+      },
+    })
     const totals = new Map<string, number>()
     const byName = new Map<string, NodeInfo>()
     for (const n of nodes) {

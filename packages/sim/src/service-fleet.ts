@@ -5,7 +5,7 @@ import {
   type Pool,
   type ServiceSpec,
 } from '@zhisuan/domain'
-import type { Engine, EngineEffect } from '@zhisuan/engine'
+import { nextReplicas, wantedReplicas, type Engine, type EngineEffect } from '@zhisuan/engine'
 import {
   clusterJobNetwork,
   chipOf,
@@ -285,37 +285,35 @@ export class ServiceFleet implements ServiceDriver {
     }
     const rate = arrived / windowS
     const active = [...s.replicas.values()].filter((r) => r.phase !== 'draining')
-    const perReplica = this.options.targetUtilization * s.capacity
+    const bounds = { min: s.spec.minReplicas, max: s.spec.maxReplicas }
+    const settings = {
+      targetUtilization: this.options.targetUtilization,
+      downDelayS: this.options.downDelayS,
+    }
+    const waiting = s.heldHead < s.held.length
     const wanted =
       this.options.autoscaler === 'fixed'
         ? s.spec.minReplicas
-        : Math.max(Math.ceil(rate / perReplica), s.heldHead < s.held.length ? 1 : 0)
-    const desired = Math.min(s.spec.maxReplicas, Math.max(s.spec.minReplicas, wanted))
+        : wantedReplicas(rate, s.capacity, bounds, waiting, settings)
+    const next = nextReplicas(active.length, wanted, s.lowSince ?? null, now, settings)
+    s.lowSince = next.lowSince ?? undefined
     let cycleAt: number | undefined
-    if (desired > active.length) {
-      s.lowSince = undefined
-      for (let k = active.length; k < desired; k++) {
-        cycleAt = this.launch(s, now, engine) ?? cycleAt
+    for (let k = active.length; k < next.replicas; k++) {
+      cycleAt = this.launch(s, now, engine) ?? cycleAt
+    }
+    if (next.replicas < active.length) {
+      // a replica not yet serving goes first; else the one with the least to finish
+      const victim =
+        active.find((r) => r.phase !== 'serving') ??
+        [...active].sort((a, b) => (a.server?.load ?? 0) - (b.server?.load ?? 0))[0]
+      if (victim !== undefined && victim.phase !== 'serving') {
+        const stopped = engine.stop(victim.jobId, now)
+        this.retire(s, victim, now)
+        effects.push(...stopped.effects)
+        cycleAt = stopped.cycleAt ?? cycleAt
+      } else if (victim !== undefined) {
+        victim.phase = 'draining'
       }
-    } else if (desired < active.length) {
-      s.lowSince ??= now
-      if (now - s.lowSince >= this.options.downDelayS) {
-        s.lowSince = now
-        // a replica not yet serving goes first; else the one with the least to finish
-        const victim =
-          active.find((r) => r.phase !== 'serving') ??
-          [...active].sort((a, b) => (a.server?.load ?? 0) - (b.server?.load ?? 0))[0]
-        if (victim !== undefined && victim.phase !== 'serving') {
-          const stopped = engine.stop(victim.jobId, now)
-          this.retire(s, victim, now)
-          effects.push(...stopped.effects)
-          cycleAt = stopped.cycleAt ?? cycleAt
-        } else if (victim !== undefined) {
-          victim.phase = 'draining'
-        }
-      }
-    } else {
-      s.lowSince = undefined
     }
     const serving = [...s.replicas.values()].filter((r) => r.phase === 'serving').length
     s.samples.push({ t: now - this.start, replicas: serving, ratePerS: rate })

@@ -192,6 +192,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+    '0005-services': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('services')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('tenant', 'text', (c) => c.notNull())
+          .addColumn('spec', 'text', (c) => c.notNull())
+          .addColumn('desired', 'integer', (c) => c.notNull())
+          .addColumn('load_rps', 'double precision', (c) => c.notNull())
+          .addColumn('low_since', 'double precision')
+          .addColumn('replica_jobs', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'double precision', (c) => c.notNull())
+          .addColumn('updated_at', 'double precision', (c) => c.notNull())
+          .execute()
+      },
+    },
   }
 }
 

@@ -17,6 +17,21 @@ export interface Database {
   checkpoints: CheckpointTable
   checkpoint_shards: CheckpointShardTable
   cluster_samples: ClusterSampleTable
+  services: ServiceTable
+}
+
+/** A model service: its body and plan (JSON), the replicas it wants and the jobs that are them. */
+export interface ServiceTable {
+  name: string
+  tenant: string
+  spec: string
+  desired: number
+  load_rps: number
+  low_since: number | null
+  /** JSON array of the ids of its replica jobs, oldest first. */
+  replica_jobs: string
+  created_at: number
+  updated_at: number
 }
 
 export interface CheckpointTable {

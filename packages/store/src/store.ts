@@ -26,6 +26,7 @@ import type { Database } from './schema.js'
 import { TenantRepository } from './tenants.js'
 import { TokenRepository } from './tokens.js'
 import { TwinRunRepository } from './twin-runs.js'
+import { ServiceRegistry } from './services.js'
 import { UsageRepository } from './usage.js'
 
 /**
@@ -41,6 +42,9 @@ export class Store {
 
   /** The overview's time series and the SCU running jobs hold. */
   readonly samples: ClusterSamples
+
+  /** Model services and their replica jobs. */
+  readonly services: ServiceRegistry
 
   private readonly tenants: TenantRepository
   private readonly tokens: TokenRepository
@@ -59,6 +63,7 @@ export class Store {
   ) {
     this.checkpoints = new CheckpointRegistry(db)
     this.samples = new ClusterSamples(db)
+    this.services = new ServiceRegistry(db)
     this.tenants = new TenantRepository(db)
     this.tokens = new TokenRepository(db)
     this.submissions = new JobSubmissions(db)

@@ -6,7 +6,7 @@ import type { Io } from '../output.js'
 import { jobsTable, nodesTable, type JobView, type NodeView } from './api-tables.js'
 
 /** How a command reaches the API: `--server`/`ZHISUAN_SERVER`, `--token`/`ZHISUAN_TOKEN`. */
-interface ClientFlags {
+export interface ClientFlags {
   server?: string
   token?: string
   json?: boolean
@@ -94,7 +94,7 @@ export async function api(
   return parsed
 }
 
-function withClient(command: Command): Command {
+export function withClient(command: Command): Command {
   return command
     .option(
       '--server <url>',
@@ -104,7 +104,7 @@ function withClient(command: Command): Command {
     .option('--json', 'print the API answer as JSON')
 }
 
-async function readJobFile(path: string): Promise<unknown> {
+export async function readJobFile(path: string): Promise<unknown> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -131,7 +131,7 @@ async function readJobFile(path: string): Promise<unknown> {
 }
 
 /** The API's warnings, one line each on stderr. */
-function warn(io: Io, warnings: readonly string[] | undefined): void {
+export function warn(io: Io, warnings: readonly string[] | undefined): void {
   for (const w of warnings ?? []) {
     io.err(`warning: ${w}`)
   }

@@ -1,0 +1,266 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { ServiceSpecSchema, ZhisuanError, type ServiceSpec } from '@zhisuan/domain'
+import type { ServiceRecord } from '@zhisuan/store'
+import { requireWriter, sees, type Caller } from './auth.js'
+import type { ServerContext } from './context.js'
+import {
+  admitReplica,
+  autoscale,
+  planService,
+  reconcileService,
+  type StoredService,
+} from './service-control.js'
+import { ErrorSchema } from './views.js'
+
+const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63 }) })
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema }
+
+/** A service as the API shows it. */
+export const ServiceView = Type.Object({
+  name: Type.String(),
+  tenant: Type.String(),
+  spec: ServiceSpecSchema,
+  family: Type.String(),
+  tp: Type.Integer(),
+  capacityRps: Type.Number({
+    description: 'requests/s one replica carries within the SLO (the serving model)',
+  }),
+  desiredReplicas: Type.Integer(),
+  loadRps: Type.Number(),
+  replicas: Type.Array(Type.Object({ id: Type.String(), state: Type.String() })),
+  createdAt: Type.Number(),
+  updatedAt: Type.Number(),
+  warnings: Type.Optional(Type.Array(Type.String())),
+})
+
+async function view(ctx: ServerContext, r: ServiceRecord) {
+  const s = r.spec as StoredService
+  const jobs = await ctx.store.getJobs(r.replicaJobs)
+  return {
+    name: r.name,
+    tenant: r.tenant,
+    spec: s.body,
+    family: s.family,
+    tp: s.tp,
+    capacityRps: s.capacityRps,
+    desiredReplicas: r.desired,
+    loadRps: r.loadRps,
+    replicas: r.replicaJobs.map((id) => ({ id, state: jobs.get(id)?.state ?? 'gone' })),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  }
+}
+
+/** A service the caller may see, else 404. */
+async function visible(ctx: ServerContext, caller: Caller, name: string): Promise<ServiceRecord> {
+  const r = await ctx.store.services.get(name)
+  if (r === undefined || !sees(caller, r.tenant)) {
+    throw new ZhisuanError('not-found', `no service ${name}`)
+  }
+  return r
+}
+
+/** Writes a service back, its replica jobs reconciled; a concurrent change answers 409. */
+async function save(ctx: ServerContext, caller: Caller, next: ServiceRecord, was: number) {
+  const now = ctx.clock()
+  const { record, refused } = await reconcileService(ctx, caller, { ...next, updatedAt: now }, now)
+  if (!(await ctx.store.services.update(record, was))) {
+    throw new ZhisuanError('conflict', `service ${next.name} changed meanwhile; try again`)
+  }
+  return { record, warnings: refused.map((r) => `a replica was refused: ${r}`) }
+}
+
+async function answer(ctx: ServerContext, saved: { record: ServiceRecord; warnings: string[] }) {
+  const v = await view(ctx, saved.record)
+  return saved.warnings.length === 0 ? v : { ...v, warnings: saved.warnings }
+}
+
+export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.post(
+    '/api/v1/services',
+    {
+      schema: {
+        tags: ['services'],
+        summary:
+          'Create a model service: its replicas are sized by the serving model and placed as gangs',
+        body: ServiceSpecSchema,
+        response: { 201: ServiceView, 409: ErrorSchema, 422: ErrorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const caller = await ctx.auth(request)
+      requireWriter(caller)
+      const body = request.body as ServiceSpec
+      const tenant = body.tenant ?? caller.tenant
+      if (!sees(caller, tenant)) {
+        throw new ZhisuanError(
+          'forbidden',
+          `tenant: a ${caller.tenant} token cannot create services for ${tenant}`,
+        )
+      }
+      const planned = planService(body, ctx.cluster)
+      // refused now rather than created without replicas
+      await admitReplica(ctx, planned, tenant)
+      const now = ctx.clock()
+      const record: ServiceRecord = {
+        name: body.name,
+        tenant,
+        spec: planned,
+        desired: body.minReplicas,
+        loadRps: 0,
+        lowSince: null,
+        replicaJobs: [],
+        createdAt: now,
+        updatedAt: now,
+      }
+      if (!(await ctx.store.services.create(record))) {
+        throw new ZhisuanError('conflict', `name: a service ${body.name} exists`)
+      }
+      const saved = await save(ctx, caller, record, now)
+      await ctx.audit(caller, 'service.create', body.name, {
+        tp: planned.tp,
+        family: planned.family,
+      })
+      return reply.status(201).send(await answer(ctx, saved))
+    },
+  )
+
+  app.get(
+    '/api/v1/services',
+    {
+      schema: {
+        tags: ['services'],
+        summary: 'List the services the caller may see',
+        response: { 200: Type.Object({ services: Type.Array(ServiceView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      const all = await ctx.store.services.list(caller.role === 'admin' ? undefined : caller.tenant)
+      return { services: await Promise.all(all.map((r) => view(ctx, r))) }
+    },
+  )
+
+  app.get(
+    '/api/v1/services/:name',
+    {
+      schema: {
+        tags: ['services'],
+        summary: 'One service, its replicas and their states',
+        params: NameParams,
+        response: { 200: ServiceView, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      return view(ctx, await visible(ctx, caller, (request.params as { name: string }).name))
+    },
+  )
+
+  app.patch(
+    '/api/v1/services/:name',
+    {
+      schema: {
+        tags: ['services'],
+        summary:
+          'Scale a service: set its replicas now (within min and max) or its bounds; an empty body re-syncs its replica jobs',
+        params: NameParams,
+        body: Type.Object(
+          {
+            replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+            minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+            maxReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ServiceView, 409: ErrorSchema, 422: ErrorSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      requireWriter(caller)
+      const r = await visible(ctx, caller, (request.params as { name: string }).name)
+      const patch = request.body as {
+        replicas?: number
+        minReplicas?: number
+        maxReplicas?: number
+      }
+      const s = r.spec as StoredService
+      const body = {
+        ...s.body,
+        minReplicas: patch.minReplicas ?? s.body.minReplicas,
+        maxReplicas: patch.maxReplicas ?? s.body.maxReplicas,
+      }
+      if (body.maxReplicas < body.minReplicas) {
+        throw new ZhisuanError(
+          'invalid-input',
+          `maxReplicas: ${body.maxReplicas} is below minReplicas ${body.minReplicas}`,
+        )
+      }
+      const asked =
+        patch.replicas ?? Math.min(body.maxReplicas, Math.max(body.minReplicas, r.desired))
+      if (asked < body.minReplicas || asked > body.maxReplicas) {
+        throw new ZhisuanError(
+          'invalid-input',
+          `replicas: ${asked} is outside ${body.minReplicas}..${body.maxReplicas}`,
+        )
+      }
+      const saved = await save(
+        ctx,
+        caller,
+        { ...r, spec: { ...s, body }, desired: asked, lowSince: null },
+        r.updatedAt,
+      )
+      await ctx.audit(caller, 'service.scale', r.name, { replicas: asked })
+      return answer(ctx, saved)
+    },
+  )
+
+  app.post(
+    '/api/v1/services/:name/load',
+    {
+      schema: {
+        tags: ['services'],
+        summary:
+          'Report the load a service sees (its gateway, every few seconds); the autoscaler answers',
+        params: NameParams,
+        body: Type.Object(
+          { requestsPerS: Type.Number({ minimum: 0, maximum: 1e7 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ServiceView, 409: ErrorSchema, 422: ErrorSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      requireWriter(caller)
+      const r = await visible(ctx, caller, (request.params as { name: string }).name)
+      const { requestsPerS } = request.body as { requestsPerS: number }
+      const next = autoscale(r, requestsPerS, ctx.clock())
+      return answer(ctx, await save(ctx, caller, next, r.updatedAt))
+    },
+  )
+
+  app.delete(
+    '/api/v1/services/:name',
+    {
+      schema: {
+        tags: ['services'],
+        summary:
+          'Delete a service: its replicas are cancelled and their accelerators go back to the queue',
+        params: NameParams,
+        response: { 200: ServiceView, 409: ErrorSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      requireWriter(caller)
+      const r = await visible(ctx, caller, (request.params as { name: string }).name)
+      const gone = await save(ctx, caller, { ...r, desired: 0 }, r.updatedAt)
+      await ctx.store.services.remove(r.name)
+      await ctx.audit(caller, 'service.delete', r.name, {})
+      return answer(ctx, gone)
+    },
+  )
+}
