@@ -95,6 +95,44 @@ describe('zhisuan sim --services', () => {
     )
   }, 60_000)
 
+  it('compares chip families for the same services', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zhisuan-serve-chips-'))
+    const file = join(dir, 'bf16.yaml')
+    writeFileSync(
+      file,
+      readFileSync('examples/services/chat-70b.yaml', 'utf8').replace(
+        'precision: fp8',
+        'precision: bf16',
+      ),
+    )
+    const args = [
+      ...base.slice(0, -1),
+      file,
+      '--requests',
+      azureConversationTrace,
+      '--compare',
+      'chip=H800,Ascend910B',
+      '--json',
+    ]
+    const { code, out } = await run(...args)
+    expect(code).toBe(0)
+    const runs = JSON.parse(out) as Record<
+      string,
+      ServiceRunJson & { services: { chip: string }[] }
+    >
+    expect(runs['chip=H800']?.services[0]?.chip).toBe('nvidia-h800-sxm-80gb')
+    expect(runs['chip=Ascend910B']?.services[0]?.chip).toBe('huawei-ascend-910b3')
+    for (const r of Object.values(runs)) {
+      expect(r.services[0]?.sloAttainment).toBeGreaterThanOrEqual(0.99)
+    }
+    // the README quotes both
+    const prose = section(readme(), 'The twin serves').replace(/\s+/g, ' ')
+    const pct = (r: ServiceRunJson | undefined) =>
+      `${((r?.services[0]?.sloAttainment ?? 0) * 100).toFixed(2)}%`
+    expect(prose).toContain(`4 × H800 (${pct(runs['chip=H800'])} within the SLO)`)
+    expect(prose).toContain(`8 × Ascend 910B3 (${pct(runs['chip=Ascend910B'])})`)
+  }, 60_000)
+
   it('refuses bad services and bad requests by name, before it runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zhisuan-serve-bad-'))
     const bad = join(dir, 'bad.yaml')
@@ -108,7 +146,7 @@ describe('zhisuan sim --services', () => {
       [['--requests', 'nobody=x.csv'], /--requests: no service named "nobody"/],
       [
         ['--requests', azureConversationTrace, '--compare', 'policy=zhisuan,first-fit'],
-        /expected autoscaler=A,B/,
+        /expected autoscaler=A,B .* or chip=A,B/,
       ],
       [
         ['--requests', azureConversationTrace, '--autoscaler', 'magic'],

@@ -150,22 +150,27 @@ async function diurnal(flag: string, start: number): Promise<RequestRow[]> {
 }
 
 /** The autoscalers to run: one, or the two of `--compare autoscaler=A,B`. */
-function sides(flags: ServiceSimFlags): { label: string; autoscaler: Autoscaler }[] {
+function sides(flags: ServiceSimFlags): { label: string; autoscaler: Autoscaler; chip?: string }[] {
+  const autoscaler = choiceOption('--autoscaler', flags.autoscaler, autoscalers) ?? 'model'
   if (flags.compare === undefined) {
-    const autoscaler = choiceOption('--autoscaler', flags.autoscaler, autoscalers) ?? 'model'
     return [{ label: 'run', autoscaler }]
   }
-  const match = /^autoscaler=([a-z]+),([a-z]+)$/.exec(flags.compare)
-  if (match === null) {
+  const match = /^(autoscaler|chip)=([^,]+),([^,]+)$/.exec(flags.compare)
+  if (match === null || match[2] === match[3]) {
     throw new ZhisuanError(
       'invalid-input',
-      `--compare: with --services, expected autoscaler=A,B (of ${autoscalers.join(', ')}), got "${flags.compare}"`,
+      `--compare: with --services, expected autoscaler=A,B (of ${autoscalers.join(', ')}) or chip=A,B (two chip families), got "${flags.compare}"`,
     )
   }
-  return [match[1], match[2]].map((value) => {
-    const autoscaler = choiceOption('--compare autoscaler', value, autoscalers) ?? 'model'
-    return { label: `autoscaler=${autoscaler}`, autoscaler }
-  })
+  const [, key, a = '', b = ''] = match
+  return [a, b].map((value) =>
+    key === 'chip'
+      ? { label: `chip=${value}`, autoscaler, chip: value }
+      : {
+          label: `autoscaler=${value}`,
+          autoscaler: choiceOption('--compare autoscaler', value, autoscalers) ?? 'model',
+        },
+  )
 }
 
 /**
@@ -215,7 +220,12 @@ export async function runServiceSim(
   const results: ServiceRun[] = []
   for (const side of runs) {
     const started = performance.now()
-    const fleet = new ServiceFleet(cluster, services, requests, {
+    // a chip mix compared: every service on that family instead
+    const onChip =
+      side.chip === undefined
+        ? services
+        : services.map((svc) => ({ ...svc, chip: { family: side.chip ?? '' } }))
+    const fleet = new ServiceFleet(cluster, onChip, requests, {
       ...fleetDefaults,
       autoscaler: side.autoscaler,
     })

@@ -263,7 +263,7 @@ export function registerSim(program: Command, io: Io): void {
     .option('--restart <s>', 'seconds to restart and restore after a failure (default 600)')
     .option(
       '--compare <key=a,b>',
-      'run twice, e.g. policy=zhisuan,first-fit or failure-rate=0.16,0.48',
+      'run twice, e.g. policy=zhisuan,first-fit or failure-rate=0.16,0.48 (with --services: autoscaler=model,fixed or chip=H800,Ascend910B)',
     )
     .option('--loss-episodes <n>', 'loss episodes per leaf switch per day (default none)')
     .option(
