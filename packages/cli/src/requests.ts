@@ -77,7 +77,7 @@ export function parseRequests(text: string, path: string): RequestRow[] {
     }
     return { time, inputTokens: tokens(inputColumn, 1), outputTokens: tokens(outputColumn, 1) }
   })
-  const start = Math.min(...parsed.map((r) => r.time))
+  const start = parsed.reduce((m, r) => Math.min(m, r.time), Infinity)
   return parsed
     .map((r) => ({
       arrivalS: r.time - start,

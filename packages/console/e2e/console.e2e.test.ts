@@ -575,12 +575,33 @@ describe('the web console in Chromium', () => {
       await check(signIn, 'sign-in')
       await context.close()
       const [admins, page] = await signedIn(admin)
+      // a service with a history, for the services page
+      const service = await call(admin, 'POST', '/api/v1/services', {
+        name: 'e2e-chat',
+        model: 'llama3-8b',
+        chip: { family: 'H100' },
+        slo: { ttftP99S: 2, tpotP99S: 0.1 },
+        minReplicas: 1,
+        maxReplicas: 2,
+      })
+      expect(service.status).toBe(201)
+      for (const [rps, within] of [
+        [1, 0.999],
+        [3, 0.995],
+      ] as const) {
+        await call(admin, 'POST', '/api/v1/services/e2e-chat/load', {
+          requestsPerS: rps,
+          sloAttainment: within,
+        })
+        await new Promise((r) => setTimeout(r, 1100))
+      }
       const pages: [string, string][] = [
         ['/', 'Overview'],
         [`/topology?job=${jobId}`, 'Topology'],
         ['/jobs', 'Jobs'],
         [`/jobs/${jobId}`, 'e2e-train'],
         ['/tenants', 'Tenants and quotas'],
+        ['/services', 'Services'],
         ['/nodes', 'Nodes'],
         ['/reports', 'Simulation reports'],
       ]

@@ -4,6 +4,7 @@ import { JobsPage } from './pages/jobs'
 import { NodesPage } from './pages/nodes'
 import { OverviewPage } from './pages/overview'
 import { ReportsPage } from './pages/reports'
+import { ServicesPage } from './pages/services'
 import { TenantsPage } from './pages/tenants'
 import { TopologyPage } from './pages/topology'
 import { Link, useLocation } from './router'
@@ -13,6 +14,7 @@ const pages = [
   { path: '/', label: 'Overview' },
   { path: '/topology', label: 'Topology' },
   { path: '/jobs', label: 'Jobs' },
+  { path: '/services', label: 'Services' },
   { path: '/tenants', label: 'Tenants and quotas' },
   { path: '/nodes', label: 'Nodes' },
   { path: '/reports', label: 'Simulation reports' },
@@ -87,6 +89,8 @@ function Page({ path, search }: { path: string; search: string }) {
       return <TopologyPage search={search} />
     case '/jobs':
       return <JobsPage search={search} />
+    case '/services':
+      return <ServicesPage />
     case '/tenants':
       return <TenantsPage />
     case '/nodes':

@@ -108,6 +108,16 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
         expect(await state(r.id)).toBe('running')
       }
 
+      // the load reports are the service's history
+      await call('POST', '/api/v1/services/chat/load', { requestsPerS: 2, sloAttainment: 0.995 })
+      const samples = (await call('GET', '/api/v1/services/chat/samples')).body['items'] as {
+        desired: number
+        running: number
+        loadRps: number
+        sloAttainment: number | null
+      }[]
+      expect(samples.map((x) => x.desired)).toEqual([3, 3])
+      expect(samples.at(-1)).toMatchObject({ running: 3, loadRps: 2, sloAttainment: 0.995 })
       const metrics = await fx.app.inject({ method: 'GET', url: '/metrics' })
       expect(metrics.body).toMatch(/zhisuan_service_replicas\{service="chat",state="running"\} 3/)
       expect(metrics.body).toMatch(/zhisuan_service_replicas\{service="chat",state="desired"\} 3/)
@@ -175,6 +185,33 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       expect((await call('GET', '/api/v1/services/chat2', undefined, other)).status).toBe(404)
       expect((await call('GET', '/api/v1/services', undefined, other)).body['services']).toEqual([])
       expect((await call('DELETE', '/api/v1/services/chat2')).status).toBe(200)
+    })
+
+    it('leaves no replica without its service when two changes race', async () => {
+      expect((await call('POST', '/api/v1/services', { ...chat, name: 'race' })).status).toBe(201)
+      const answers = await Promise.all([
+        call('PATCH', '/api/v1/services/race', { replicas: 4 }),
+        call('PATCH', '/api/v1/services/race', { replicas: 2 }),
+        call('POST', '/api/v1/services/race/load', { requestsPerS: 0 }),
+      ])
+      expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true)
+      // one more change settles it; then exactly what it wants runs or waits, and nothing else
+      const settled = (await call('PATCH', '/api/v1/services/race', {}))
+        .body as unknown as ServiceJson
+      const jobs = (await call('GET', '/api/v1/jobs?state=pending&limit=500')).body['items'] as {
+        name: string
+      }[]
+      const running = (await call('GET', '/api/v1/jobs?state=running&limit=500')).body['items'] as {
+        name: string
+      }[]
+      const replicas = [...jobs, ...running].filter((j) => j.name.startsWith('race.r'))
+      expect(replicas).toHaveLength(settled.desiredReplicas)
+      expect(settled.replicas).toHaveLength(settled.desiredReplicas)
+      expect((await call('DELETE', '/api/v1/services/race')).status).toBe(200)
+      const left = (await call('GET', '/api/v1/jobs?state=pending&limit=500')).body['items'] as {
+        name: string
+      }[]
+      expect(left.filter((j) => j.name.startsWith('race.r'))).toEqual([])
     })
 
     it('counts replicas against the tenant’s llm-decode quota: refused at creation, or beyond it when scaling', async () => {

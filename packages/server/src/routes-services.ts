@@ -61,14 +61,20 @@ async function visible(ctx: ServerContext, caller: Caller, name: string): Promis
   return r
 }
 
-/** Writes a service back, its replica jobs reconciled; a concurrent change answers 409. */
-async function save(ctx: ServerContext, caller: Caller, next: ServiceRecord, was: number) {
+/**
+ * Writes a service back, then reconciles its replica jobs. The write claims the record first
+ * (its version as read), so of two concurrent changes one answers 409 before touching any job.
+ */
+async function save(ctx: ServerContext, caller: Caller, next: ServiceRecord, version: number) {
   const now = ctx.clock()
-  const { record, refused } = await reconcileService(ctx, caller, { ...next, updatedAt: now }, now)
-  if (!(await ctx.store.services.update(record, was))) {
+  if (!(await ctx.store.services.update({ ...next, updatedAt: now }, version))) {
     throw new ZhisuanError('conflict', `service ${next.name} changed meanwhile; try again`)
   }
-  return { record, warnings: refused.map((r) => `a replica was refused: ${r}`) }
+  const { record, refused } = await reconcileService(ctx, caller, { ...next, updatedAt: now }, now)
+  return {
+    record: { ...record, version: version + 1 },
+    warnings: refused.map((r) => `a replica was refused: ${r}`),
+  }
 }
 
 async function answer(ctx: ServerContext, saved: { record: ServiceRecord; warnings: string[] }) {
@@ -113,11 +119,22 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
         replicaJobs: [],
         createdAt: now,
         updatedAt: now,
+        version: 0,
       }
       if (!(await ctx.store.services.create(record))) {
         throw new ZhisuanError('conflict', `name: a service ${body.name} exists`)
       }
-      const saved = await save(ctx, caller, record, now)
+      let saved
+      try {
+        saved = await save(ctx, caller, record, 0)
+      } catch (error) {
+        // no half-made service: its replicas go, then its record
+        await reconcileService(ctx, caller, { ...record, desired: 0 }, ctx.clock()).catch(
+          () => undefined,
+        )
+        await ctx.store.services.remove(record.name)
+        throw error
+      }
       await ctx.audit(caller, 'service.create', body.name, {
         tp: planned.tp,
         family: planned.family,
@@ -210,7 +227,7 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ctx,
         caller,
         { ...r, spec: { ...s, body }, desired: asked, lowSince: null },
-        r.updatedAt,
+        r.version,
       )
       await ctx.audit(caller, 'service.scale', r.name, { replicas: asked })
       return answer(ctx, saved)
@@ -226,7 +243,17 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
           'Report the load a service sees (its gateway, every few seconds); the autoscaler answers',
         params: NameParams,
         body: Type.Object(
-          { requestsPerS: Type.Number({ minimum: 0, maximum: 1e7 }) },
+          {
+            requestsPerS: Type.Number({ minimum: 0, maximum: 1e7 }),
+            sloAttainment: Type.Optional(
+              Type.Number({
+                minimum: 0,
+                maximum: 1,
+                description:
+                  'share of the window’s requests within the SLO, as the gateway measured it',
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: ServiceView, 409: ErrorSchema, 422: ErrorSchema, ...errors },
@@ -236,9 +263,58 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const caller = await ctx.auth(request)
       requireWriter(caller)
       const r = await visible(ctx, caller, (request.params as { name: string }).name)
-      const { requestsPerS } = request.body as { requestsPerS: number }
-      const next = autoscale(r, requestsPerS, ctx.clock())
-      return answer(ctx, await save(ctx, caller, next, r.updatedAt))
+      const { requestsPerS, sloAttainment } = request.body as {
+        requestsPerS: number
+        sloAttainment?: number
+      }
+      const now = ctx.clock()
+      const saved = await save(ctx, caller, autoscale(r, requestsPerS, now), r.version)
+      const jobs = await ctx.store.getJobs(saved.record.replicaJobs)
+      await ctx.store.services.record(r.name, {
+        at: now,
+        desired: saved.record.desired,
+        running: [...jobs.values()].filter((j) => j.state === 'running').length,
+        loadRps: requestsPerS,
+        sloAttainment: sloAttainment ?? null,
+      })
+      return answer(ctx, saved)
+    },
+  )
+
+  app.get(
+    '/api/v1/services/:name/samples',
+    {
+      schema: {
+        tags: ['services'],
+        summary:
+          'A service over time: replicas wanted and running, load and SLO attainment at each load report',
+        params: NameParams,
+        querystring: Type.Object({
+          since: Type.Optional(
+            Type.Number({ minimum: 0, description: 'Unix seconds; default: the last 24 hours' }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                at: Type.Number(),
+                desired: Type.Integer(),
+                running: Type.Integer(),
+                loadRps: Type.Number(),
+                sloAttainment: Type.Union([Type.Number(), Type.Null()]),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const caller = await ctx.auth(request)
+      const r = await visible(ctx, caller, (request.params as { name: string }).name)
+      const since = (request.query as { since?: number }).since ?? ctx.clock() - 86_400
+      return { items: await ctx.store.services.samples(r.name, since) }
     },
   )
 
@@ -257,7 +333,7 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const caller = await ctx.auth(request)
       requireWriter(caller)
       const r = await visible(ctx, caller, (request.params as { name: string }).name)
-      const gone = await save(ctx, caller, { ...r, desired: 0 }, r.updatedAt)
+      const gone = await save(ctx, caller, { ...r, desired: 0 }, r.version)
       await ctx.store.services.remove(r.name)
       await ctx.audit(caller, 'service.delete', r.name, {})
       return answer(ctx, gone)

@@ -12,7 +12,7 @@ import {
   modelPreset,
   planServing,
 } from '@zhisuan/perf'
-import type { JobRecord, ServiceRecord } from '@zhisuan/store'
+import type { ServiceRecord } from '@zhisuan/store'
 import type { Caller } from './auth.js'
 import type { ServerContext } from './context.js'
 import { admitJob } from './job-admission.js'
@@ -109,12 +109,13 @@ function replicaBody(service: StoredService, index: number): JobBody {
   }
 }
 
-const live = (j: JobRecord | undefined) => j?.state === 'pending' || j?.state === 'running'
-
 /**
  * Brings a service's replica jobs to its desired count: submits the missing ones (quota and
  * feasibility checked as any job's; the first refused stops it, and says why), cancels the extra
- * ones — pending first, then the newest. Returns the record with the replica jobs still alive.
+ * ones — pending first, then the newest. The replicas are the tenant's live jobs named
+ * `NAME.rK`, found in the jobs table, so a replica made by a request that then lost a race is
+ * still counted (and cancelled if it is one too many), never orphaned. Returns the record with
+ * those jobs.
  */
 export async function reconcileService(
   ctx: ServerContext,
@@ -123,10 +124,11 @@ export async function reconcileService(
   now: number,
 ): Promise<{ record: ServiceRecord; refused: string[] }> {
   const service = record.spec as StoredService
-  const jobs = await ctx.store.getJobs(record.replicaJobs)
-  let alive = record.replicaJobs.filter((id) => live(jobs.get(id)))
+  const found = await ctx.store.services.liveReplicas(record.tenant, record.name)
+  let alive = found.map((j) => j.id)
+  const state = new Map(found.map((j) => [j.id, j.state]))
   const tenant = await ctx.store.getTenant(record.tenant)
-  let made = record.replicaJobs.length === 0 ? 0 : maxIndex(record.replicaJobs, jobs)
+  let made = found.reduce((m, j) => Math.max(m, Number(/\.r(\d+)$/.exec(j.name)?.[1] ?? 0)), 0)
   const refused: string[] = []
   while (alive.length < record.desired && refused.length === 0) {
     made += 1
@@ -142,7 +144,7 @@ export async function reconcileService(
         false,
       )
     } catch (error) {
-      // the replicas made so far stay recorded; the answer says why no more were
+      // the replicas made so far stay; the answer says why no more were
       refused.push((error as Error).message)
       break
     }
@@ -167,12 +169,13 @@ export async function reconcileService(
       },
     )
     alive = [...alive, id]
+    state.set(id, 'pending')
   }
   if (alive.length > record.desired) {
     const byAge = [...alive].reverse()
     const order = [
-      ...byAge.filter((id) => jobs.get(id)?.state === 'pending' || !jobs.has(id)),
-      ...byAge.filter((id) => jobs.get(id)?.state === 'running'),
+      ...byAge.filter((id) => state.get(id) !== 'running'),
+      ...byAge.filter((id) => state.get(id) === 'running'),
     ]
     for (const id of order.slice(0, alive.length - record.desired)) {
       await ctx.store.transition(id, {
@@ -191,6 +194,7 @@ export async function reconcileService(
       alive = alive.filter((x) => x !== id)
     }
   }
+  await ctx.store.services.setReplicaJobs(record.name, alive)
   ctx.wake()
   return { record: { ...record, replicaJobs: alive, updatedAt: now }, refused }
 }
@@ -216,16 +220,6 @@ export async function admitReplica(
     ctx.catalog,
     false,
   )
-}
-
-/** The highest replica index a service has used (its jobs are named `NAME.rK`). */
-function maxIndex(ids: readonly string[], jobs: ReadonlyMap<string, JobRecord>): number {
-  let max = ids.length
-  for (const id of ids) {
-    const k = Number(/\.r(\d+)$/.exec(jobs.get(id)?.name ?? '')?.[1] ?? 0)
-    max = Math.max(max, k)
-  }
-  return max
 }
 
 /**

@@ -18,8 +18,9 @@ export const traceNetworkShare = 0.1
  * A job's communication share: its plan's (`networkShare`) or, for a trace job, the trace
  * default. A job on one node sends nothing over the fabric either way (see `ringLoads`).
  */
-export function networkShareOf(job: SimJob): number {
-  return job.networkShare ?? traceNetworkShare
+export function networkShareOf(job: SimJob | undefined): number {
+  // a gang the twin has no job of (a service's replica) sends nothing over the fabric
+  return job === undefined ? 0 : (job.networkShare ?? traceNetworkShare)
 }
 
 /** RDMA goodput during a loss episode (go-back-N); 0 for a link flap (loss ≥ 1). */

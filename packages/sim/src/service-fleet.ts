@@ -115,6 +115,8 @@ export class ServiceFleet implements ServiceDriver {
   private nextTick: number
   private readonly start: number
   private preemptedTraining = 0
+  /** Draining replicas sent back to the queue: stopped at the next act. */
+  private readonly pendingStops: string[] = []
   private trainingLostAcceleratorS = 0
 
   constructor(
@@ -146,6 +148,8 @@ export class ServiceFleet implements ServiceDriver {
           output: lengthStats(rows.map((r) => r.outputTokens)),
         },
         slo: spec.slo,
+        // the twin's replicas reserve a request's whole prompt and output (see ReplicaServer)
+        limits: { ...defaultEngineLimits, admission: 'reserve' },
         pricePerAcceleratorHour: 1,
       })
       return {
@@ -179,7 +183,15 @@ export class ServiceFleet implements ServiceDriver {
       return undefined
     }
     let t = this.nextTick
+    if (this.pendingStops.length > 0) {
+      return Number.NEGATIVE_INFINITY // now
+    }
     for (const s of this.services) {
+      // requests sent back by an eviction go to a serving replica at once
+      const serving = [...s.replicas.values()].some((r) => r.phase === 'serving')
+      if (s.heldHead < s.held.length && serving) {
+        return Number.NEGATIVE_INFINITY
+      }
       const r = s.requests[s.next]
       if (r !== undefined) {
         t = Math.min(t, r.arrivalS)
@@ -209,6 +221,15 @@ export class ServiceFleet implements ServiceDriver {
       if (c !== undefined) {
         cycleAt = cycleAt === undefined ? c : Math.min(cycleAt, c)
       }
+    }
+    for (const jobId of this.pendingStops.splice(0)) {
+      const mine = this.byJob.get(jobId)
+      const stopped = engine.stop(jobId, now)
+      if (mine !== undefined) {
+        this.retire(mine[0], mine[1], now)
+      }
+      effects.push(...stopped.effects)
+      keep(stopped.cycleAt)
     }
     for (const s of this.services) {
       for (const rep of s.replicas.values()) {
@@ -383,6 +404,14 @@ export class ServiceFleet implements ServiceDriver {
         continue
       }
       const [s, rep] = mine
+      // what it served up to now counts before anything is taken from it
+      rep.server?.advanceTo(now)
+      if (e.kind === 'requeued' && rep.phase === 'draining') {
+        // on its way out anyway: it does not come back
+        this.pendingStops.push(rep.jobId)
+        this.unplace(s, rep, now)
+        continue
+      }
       if (e.kind === 'placed' || e.kind === 'restarted') {
         this.unplace(s, rep, now)
         rep.phase = rep.phase === 'draining' ? 'draining' : 'loading'

@@ -83,9 +83,9 @@ export function serviceReport(
     ttftS: { p50: round(quantile(ttfts, 0.5)), p99: round(quantile(ttfts, 0.99)) },
     tpotS: { p50: round(quantile(tpots, 0.5)), p99: round(quantile(tpots, 0.99)) },
     replicas: {
-      min: counts.length === 0 ? 0 : Math.min(...counts),
+      min: counts.length === 0 ? 0 : counts.reduce((a, b) => Math.min(a, b), Infinity),
       mean: round(counts.length === 0 ? 0 : counts.reduce((a, b) => a + b, 0) / counts.length, 2),
-      max: counts.length === 0 ? 0 : Math.max(...counts),
+      max: counts.reduce((a, b) => Math.max(a, b), 0),
     },
     tokensServed: served.reduce((sum, r) => sum + r.outputTokens, 0),
     acceleratorHours: round(acceleratorS / 3600, 3),

@@ -21,7 +21,8 @@ interface InFlight {
  * One model replica serving requests step by step, as a continuous-batching engine does: each
  * step decodes a token for every running sequence and prefills queued prompts (first come,
  * first served) in the token budget left, admitting a request only while the KV cache holds its
- * whole prompt and output and the batch is below the engine's cap. Step times come from the
+ * whole prompt and output (TensorRT-LLM's `GUARANTEED_NO_EVICT`: no request is ever preempted)
+ * and the batch is below the engine's cap; one larger than the whole cache is refused. Step times come from the
  * serving model (`stepSeconds`). Deterministic: no randomness of its own.
  */
 export class ReplicaServer {
@@ -58,8 +59,16 @@ export class ReplicaServer {
     return this.backlog
   }
 
+  /** Requests it could never hold (prompt and output beyond its whole KV cache): never served. */
+  readonly refused: ServedRequest[] = []
+
   /** Takes a request (it arrives at `request.arrivalS`, no later than the shell's time). */
   accept(request: ServedRequest): void {
+    if (request.inputTokens + request.outputTokens > this.replica.kvCapacityTokens) {
+      // first come, first served would wait behind it forever
+      this.refused.push(request)
+      return
+    }
     this.waiting.push({ request, prefilled: 0, left: request.outputTokens })
     this.backlog += request.inputTokens + request.outputTokens
   }

@@ -115,9 +115,8 @@ class Simulation {
       ((config.network?.perLeafPerDay ?? 0) * cluster.fabric.blocks.length) / 86_400
     this.goodput = episodeGoodput(config.network)
     const start = jobs[0]?.submitS ?? 0
-    // Without a horizon the run ends when every job has finished — or, for jobs that can never
-    // finish (a gang larger than the healthy cluster, failures faster than checkpoints), after
-    // ten simulated years.
+    // Without a horizon: when every job has finished, or after ten simulated years for jobs that
+    // never can (a gang larger than the healthy cluster, failures faster than checkpoints).
     this.horizon = start + (config.horizonS ?? 10 * 365 * 86_400)
     this.now = start
     this.lastT = start
@@ -161,6 +160,11 @@ class Simulation {
     }
   }
 
+  /** Whether the run goes on: jobs left to finish, or services still acting. */
+  private more(): boolean {
+    return this.finished < this.jobs.length || this.config.services?.nextT() !== undefined
+  }
+
   /** Failures and loss episodes only matter while something runs or is still to come. */
   private active(): boolean {
     return this.arrived < this.jobs.length || this.engine.running > 0 || this.repairs > 0
@@ -181,8 +185,7 @@ class Simulation {
       this.push({ t: e.t, kind: 'node', index })
     })
     this.scheduleServices()
-    const serving = () => this.config.services?.nextT() !== undefined
-    while (this.events.size() > 0 && (this.finished < this.jobs.length || serving())) {
+    while (this.events.size() > 0 && this.more()) {
       const e = this.events.pop()
       if (e === undefined) {
         break
@@ -254,15 +257,13 @@ class Simulation {
         this.scripted(e.index)
         return false
       case 'services': {
-        const services = this.config.services
-        if (services === undefined || e.t !== this.servicesAt) {
+        if (this.config.services === undefined || e.t !== this.servicesAt) {
           return false // superseded by an earlier one
         }
         this.servicesAt = Number.POSITIVE_INFINITY
-        const { effects, cycleAt } = services.act(this.now, this.engine)
-        this.carryOut(effects)
+        const { effects, cycleAt } = this.config.services.act(this.now, this.engine)
+        this.carryOut(effects) // and queues the services' next event
         this.cycleAt(cycleAt)
-        this.scheduleServices()
         return false
       }
       case 'cycle': {
@@ -321,7 +322,7 @@ class Simulation {
       this.repairs++
       this.cycleAt(cycleAt)
     }
-    if (this.finished < this.jobs.length && this.active()) {
+    if (this.more() && this.active()) {
       this.push({ t: this.now + this.failureTimes.exponential(this.failureRate), kind: 'failure' })
     }
   }
@@ -354,24 +355,20 @@ class Simulation {
       block,
       from: this.now,
     })
-    if (this.finished < this.jobs.length && this.active()) {
+    if (this.more() && this.active()) {
       this.push({ t: this.now + this.episodes.exponential(this.episodeRate), kind: 'episode' })
     }
   }
 
   /** Gangs that crossed the block's leaves during the episode lost part of that time. */
   private episodeEnd(blockIndex: number, from: number): void {
-    const share = (id: string) => {
-      const sim = this.simJobs.get(id)
-      return sim === undefined ? 0 : networkShareOf(sim)
-    }
     const slowed = episodeSlowdowns(
       this.engine,
       this.cluster.fabric,
       blockIndex,
       from,
       this.now,
-      (id) => episodeLoss(this.goodput, share(id), 1),
+      (id) => episodeLoss(this.goodput, networkShareOf(this.simJobs.get(id)), 1),
     )
     this.carryOut(slowed)
   }

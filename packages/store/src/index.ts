@@ -30,4 +30,4 @@ export {
   type UsageRow,
 } from './records.js'
 export type { Database } from './schema.js'
-export { ServiceRegistry, type ServiceRecord } from './services.js'
+export { ServiceRegistry, type ServiceRecord, type ServiceSample } from './services.js'

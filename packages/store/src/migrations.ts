@@ -208,6 +208,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+    '0006-service-samples-version': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('service_samples')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('at', 'double precision', (c) => c.notNull())
+          .addColumn('desired', 'integer', (c) => c.notNull())
+          .addColumn('running', 'integer', (c) => c.notNull())
+          .addColumn('load_rps', 'double precision', (c) => c.notNull())
+          .addColumn('slo_attainment', 'double precision')
+          .addPrimaryKeyConstraint('service_samples_pk', ['name', 'at'])
+          .execute()
+        // optimistic concurrency for services: a counter, not a timestamp a clock may repeat
+        await db.schema
+          .alterTable('services')
+          .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute()
+      },
+    },
   }
 }
 

@@ -18,6 +18,17 @@ export interface Database {
   checkpoint_shards: CheckpointShardTable
   cluster_samples: ClusterSampleTable
   services: ServiceTable
+  service_samples: ServiceSampleTable
+}
+
+/** A service at one moment: what it wanted and ran, the load and SLO attainment reported. */
+export interface ServiceSampleTable {
+  name: string
+  at: number
+  desired: number
+  running: number
+  load_rps: number
+  slo_attainment: number | null
 }
 
 /** A model service: its body and plan (JSON), the replicas it wants and the jobs that are them. */
@@ -30,6 +41,8 @@ export interface ServiceTable {
   low_since: number | null
   /** JSON array of the ids of its replica jobs, oldest first. */
   replica_jobs: string
+  /** Bumped by every update (optimistic concurrency). */
+  version: Generated<number>
   created_at: number
   updated_at: number
 }

@@ -17,11 +17,24 @@ export interface ServiceRecord {
   readonly replicaJobs: readonly string[]
   readonly createdAt: number
   readonly updatedAt: number
+  /** Bumped by every update: what `update` compares. */
+  readonly version: number
+}
+
+/** A service at one moment (what its load reports record). */
+export interface ServiceSample {
+  readonly at: number
+  readonly desired: number
+  readonly running: number
+  readonly loadRps: number
+  /** Share of requests within the SLO, as its gateway measured it; null when not reported. */
+  readonly sloAttainment: number | null
 }
 
 type Row = Database['services']
+type Selected = Omit<Row, 'version'> & { version: number }
 
-const toRecord = (r: Row): ServiceRecord => ({
+const toRecord = (r: Selected): ServiceRecord => ({
   name: r.name,
   tenant: r.tenant,
   spec: JSON.parse(r.spec) as unknown,
@@ -31,9 +44,10 @@ const toRecord = (r: Row): ServiceRecord => ({
   replicaJobs: JSON.parse(r.replica_jobs) as string[],
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  version: r.version,
 })
 
-const toRow = (s: ServiceRecord): Row => ({
+const toRow = (s: ServiceRecord): Omit<Row, 'version'> => ({
   name: s.name,
   tenant: s.tenant,
   spec: JSON.stringify(s.spec),
@@ -77,8 +91,11 @@ export class ServiceRegistry {
     return (await q.execute()).map(toRecord)
   }
 
-  /** Writes a service back whole, if it was not changed since `updatedAt` (false if it was). */
-  async update(service: ServiceRecord, updatedAt: number): Promise<boolean> {
+  /**
+   * Writes a service back whole if no one has since it was read at `version` (false if someone
+   * has); its version goes up by one.
+   */
+  async update(service: ServiceRecord, version: number): Promise<boolean> {
     const row = toRow(service)
     const result = await this.db
       .updateTable('services')
@@ -89,14 +106,89 @@ export class ServiceRegistry {
         low_since: row.low_since,
         replica_jobs: row.replica_jobs,
         updated_at: row.updated_at,
+        version: version + 1,
       })
       .where('name', '=', service.name)
-      .where('updated_at', '=', updatedAt)
+      .where('version', '=', version)
       .executeTakeFirst()
     return Number(result.numUpdatedRows) > 0
   }
 
+  /** Records which jobs are a service's replicas now (what its view lists). */
+  async setReplicaJobs(name: string, ids: readonly string[]): Promise<void> {
+    await this.db
+      .updateTable('services')
+      .set({ replica_jobs: JSON.stringify(ids) })
+      .where('name', '=', name)
+      .execute()
+  }
+
+  /**
+   * A tenant's pending and running jobs named `NAME.rK` — a service's replicas, whatever its
+   * record lists — oldest first.
+   */
+  async liveReplicas(
+    tenant: string,
+    name: string,
+  ): Promise<{ readonly id: string; readonly name: string; readonly state: string }[]> {
+    return this.db
+      .selectFrom('jobs')
+      .select(['id', 'name', 'state'])
+      .where('tenant', '=', tenant)
+      .where('name', 'like', `${name}.r%`)
+      .where('state', 'in', ['pending', 'running'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+  }
+
+  /** Deletes a service and its samples. */
   async remove(name: string): Promise<void> {
     await this.db.deleteFrom('services').where('name', '=', name).execute()
+    await this.db.deleteFrom('service_samples').where('name', '=', name).execute()
+  }
+
+  /** Records a sample (a second one at the same moment replaces the first). */
+  async record(name: string, sample: ServiceSample): Promise<void> {
+    const values = {
+      name,
+      at: sample.at,
+      desired: sample.desired,
+      running: sample.running,
+      load_rps: sample.loadRps,
+      slo_attainment: sample.sloAttainment,
+    }
+    await this.db
+      .insertInto('service_samples')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['name', 'at']).doUpdateSet({
+          desired: values.desired,
+          running: values.running,
+          load_rps: values.load_rps,
+          slo_attainment: values.slo_attainment,
+        }),
+      )
+      .execute()
+  }
+
+  /** A service's samples since `since`, oldest first: the newest `limit` of them. */
+  async samples(name: string, since: number, limit = 10_000): Promise<ServiceSample[]> {
+    const rows = await this.db
+      .selectFrom('service_samples')
+      .selectAll()
+      .where('name', '=', name)
+      .where('at', '>=', since)
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .execute()
+    // the newest `limit`, oldest first
+    return rows.reverse().map((r) => ({
+      at: r.at,
+      desired: r.desired,
+      running: r.running,
+      loadRps: r.load_rps,
+      sloAttainment: r.slo_attainment,
+    }))
   }
 }

@@ -62,12 +62,12 @@ function priceFor(text: string | undefined, accelerator: Accelerator): number {
     return defaultPricePerAcceleratorHour
   }
   if (!text.includes('=')) {
-    return numberOption('--price', text, 0) ?? defaultPricePerAcceleratorHour
+    return numberOption('--price', text, 1e-9) ?? defaultPricePerAcceleratorHour
   }
   for (const part of text.split(',')) {
     const [name = '', value] = part.split('=')
     if (chipByName('--price', name.trim()).id === accelerator.id) {
-      return numberOption(`--price ${name}`, value, 0) ?? defaultPricePerAcceleratorHour
+      return numberOption(`--price ${name}`, value, 1e-9) ?? defaultPricePerAcceleratorHour
     }
   }
   return defaultPricePerAcceleratorHour

@@ -61,8 +61,24 @@ export function registerService(program: Command, io: Io): void {
       ),
   ).action(async (file: string, flags: ClientFlags) => {
     const parsed = await readJobFile(file)
+    const created: ServiceView[] = []
     for (const body of Array.isArray(parsed) ? parsed : [parsed]) {
-      show(io, flags, (await api(flags, 'POST', '/api/v1/services', body)) as ServiceView)
+      try {
+        created.push((await api(flags, 'POST', '/api/v1/services', body)) as ServiceView)
+      } catch (error) {
+        // say which were made before the one refused
+        for (const s of created) {
+          io.err(`created ${s.name}`)
+        }
+        throw error
+      }
+    }
+    if (flags.json === true) {
+      io.out(JSON.stringify(Array.isArray(parsed) ? created : created[0], null, 2))
+      return
+    }
+    for (const s of created) {
+      show(io, flags, s)
     }
   })
   withClient(

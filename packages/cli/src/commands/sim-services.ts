@@ -209,6 +209,25 @@ export async function runServiceSim(
       bar.update(Math.min(minutes, Math.floor((t - runStart) / 60)), { label })
     }
   }
+  // every side's services planned (chip, model, SLO) before the long runs, naming the side
+  const fleets = runs.map((side) => {
+    // a chip mix compared: every service on that family instead
+    const onChip =
+      side.chip === undefined
+        ? services
+        : services.map((svc) => ({ ...svc, chip: { family: side.chip ?? '' } }))
+    const make = () =>
+      new ServiceFleet(cluster, onChip, requests, { ...fleetDefaults, autoscaler: side.autoscaler })
+    try {
+      make()
+    } catch (error) {
+      if (error instanceof ZhisuanError && flags.compare !== undefined) {
+        throw new ZhisuanError(error.code, `--compare ${side.label}: ${error.message}`)
+      }
+      throw error
+    }
+    return make
+  })
   let update = progress('training alone')
   const alone = simulate(cluster, jobs, {
     ...base,
@@ -218,17 +237,9 @@ export async function runServiceSim(
   })
   bar.stop()
   const results: ServiceRun[] = []
-  for (const side of runs) {
+  for (const [i, side] of runs.entries()) {
     const started = performance.now()
-    // a chip mix compared: every service on that family instead
-    const onChip =
-      side.chip === undefined
-        ? services
-        : services.map((svc) => ({ ...svc, chip: { family: side.chip ?? '' } }))
-    const fleet = new ServiceFleet(cluster, onChip, requests, {
-      ...fleetDefaults,
-      autoscaler: side.autoscaler,
-    })
+    const fleet = (fleets[i] as () => ServiceFleet)()
     update = progress(side.label)
     const result = simulate(cluster, jobs, {
       ...base,
@@ -364,7 +375,7 @@ async function writeServiceReport(
       'minute',
     )
     const minutes = runs.flatMap((r) => of(r)?.timeline.minutes ?? [])
-    const end = Math.max(0, ...minutes.map((m) => m.t / 60))
+    const end = minutes.reduce((m, x) => Math.max(m, x.t / 60), 0)
     const slo = of(runs[0] as ServiceRun)?.slo.ttftP99S ?? 0
     charts[`${name}-ttft`] = timeChart(
       `${name}: TTFT p99 per minute of arrival`,

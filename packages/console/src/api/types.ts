@@ -28,3 +28,6 @@ export const jobStates: readonly JobState[] = [
   'failed',
   'cancelled',
 ]
+
+export type Service = Ok<'/api/v1/services/{name}', 'get'>
+export type ServiceSample = Ok<'/api/v1/services/{name}/samples', 'get'>['items'][number]
