@@ -394,7 +394,7 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
     }
   }, 360_000)
 
-  it('serves a model: replicas are Slurm jobs, scaling up preempts training, deleting gives it back', async () => {
+  it('serves a model: replicas are Slurm jobs, scaling up preempts training, scaling down and deleting give it back', async () => {
     const env = Object.fromEntries(
       readFileSync(envFile ?? '', 'utf8')
         .split('\n')
@@ -470,6 +470,15 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
         },
         60_000,
       )
+      // the load falls: scaled down to one, two Slurm jobs end (the newest), one serves on
+      const three = await replicaIds()
+      await call('PATCH', '/api/v1/services/chat', { replicas: 1 })
+      await until(
+        'two replicas gone from Slurm',
+        () => Promise.resolve(three.filter(inSlurm).length === 1 ? true : undefined),
+        60_000,
+      )
+      expect(inSlurm(three[0] ?? '')).toBe(true)
       // the service goes: its Slurm jobs end, and training runs again in Slurm
       const ids = await replicaIds()
       await call('DELETE', '/api/v1/services/chat')
