@@ -5,7 +5,7 @@ import type { Service, ServiceSample } from '../api/types'
 import type { ChartOption } from '../components/chart'
 import { Chart } from '../components/lazy-chart'
 import { Empty, ErrorBox, Loading, TableHead } from '../components/common'
-import { count, percent } from '../lib/format'
+import { count, counted, percent } from '../lib/format'
 
 /** Model services: replicas wanted and running, the load reported, and their history. */
 export function ServicesPage() {
@@ -70,11 +70,12 @@ function ServiceTable({
       />
       <tbody>
         {services.map((s) => (
-          <tr key={s.name} aria-selected={s.name === chosen}>
+          <tr key={s.name}>
             <th scope="row">
               <button
                 type="button"
-                className="link-button"
+                className="text-button"
+                aria-pressed={s.name === chosen}
                 onClick={() => {
                   onChoose(s.name)
                 }}
@@ -121,7 +122,7 @@ function ServiceHistory({ name }: { name: string }) {
         <>
           <p>
             Last report: {last?.loadRps.toFixed(2)} requests/s, {count(last?.running ?? 0)} of{' '}
-            {count(last?.desired ?? 0)} replicas running
+            {counted(last?.desired ?? 0, 'replica', 'replicas')} running
             {last?.sloAttainment === null || last === undefined
               ? ''
               : `, ${percent(last.sloAttainment)} of requests within the SLO`}
