@@ -1,40 +1,21 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
-import { startServer, type RunningServer } from '@zhisuan/server'
-import { run } from './cli.test-support.js'
+import { labServer, run, type LabServer } from './cli.test-support.js'
 import { until } from './e2e.test-support.js'
 
-const labFile = new URL('../../../examples/clusters/lab-64.yaml', import.meta.url)
-
 describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', () => {
+  let lab: LabServer
   let dir: string
-  let server: RunningServer
   let admin: string[]
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zhisuan-cli-'))
-    server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      dataDir: dir,
-      store: 'sqlite',
-      cluster: parseClusterFile('lab-64.yaml', await readFile(labFile, 'utf8'), defaultCatalog()),
-      catalog: defaultCatalog(),
-      twinSpeed: 1,
-      tickMs: 50,
-      logger: false,
-      loopThread: false, // vitest runs the sources, which a worker thread cannot load
-    })
-    const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim()
-    admin = ['--server', server.url, '--token', token]
+    lab = await labServer('zhisuan-cli-')
+    ;({ dir, admin } = lab)
   })
 
   afterAll(async () => {
-    await server.close()
-    await rm(dir, { recursive: true, force: true })
+    await lab.close()
   })
 
   it('drains a node with --evacuate and the job it ran moves; resume returns it', async () => {

@@ -1,41 +1,19 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
-import { startServer, type RunningServer } from '@zhisuan/server'
-import { run } from './cli.test-support.js'
+import { labServer, run, type LabServer } from './cli.test-support.js'
 import { until } from './e2e.test-support.js'
 
-const labFile = new URL('../../../examples/clusters/lab-64.yaml', import.meta.url)
-
 describe('zhisuan service (create, list, describe, scale, load, delete) against a control plane', () => {
-  let dir: string
-  let server: RunningServer
+  let lab: LabServer
   let admin: string[]
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zhisuan-svc-'))
-    server = await startServer({
-      port: 0,
-      host: '127.0.0.1',
-      dataDir: dir,
-      store: 'sqlite',
-      cluster: parseClusterFile('lab-64.yaml', await readFile(labFile, 'utf8'), defaultCatalog()),
-      catalog: defaultCatalog(),
-      twinSpeed: 1,
-      tickMs: 50,
-      logger: false,
-      loopThread: false,
-    })
-    const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim()
-    admin = ['--server', server.url, '--token', token]
+    lab = await labServer('zhisuan-svc-')
+    admin = lab.admin
   })
 
   afterAll(async () => {
-    await server.close()
-    await rm(dir, { recursive: true, force: true })
+    await lab.close()
   })
 
   it('creates a service whose replicas run, scales it by hand and by load, and deletes it', async () => {

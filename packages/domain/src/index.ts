@@ -102,5 +102,6 @@ export {
   checkServices,
   defaultServicePriority,
   parseServicesFile,
+  replicaBoundsProblem,
   type ServiceSpec,
 } from './control/service.js'

@@ -134,3 +134,4 @@ export {
   type ServingWorkload,
 } from './serving-load.js'
 export { planServing, type ServeInput, type ServeOption, type ServePlan } from './serving-plan.js'
+export { planServiceOn, servicePool, type ServicePlan } from './serving-service.js'

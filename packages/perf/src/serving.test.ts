@@ -56,9 +56,11 @@ describe('serving cost', () => {
   it('keeps the KV heads whole when TP exceeds them, and the MLA latent on every rank', () => {
     const h200 = chipOf(accelerator('H200'))
     const net = network('H200')
-    // 8 KV heads: TP 8 keeps one per rank, TP 16 cannot split further (checked at TP 8 here)
+    // 8 KV heads: TP 8 keeps one per rank; with 4 KV heads TP 8 still keeps one (replicated)
     const tp8 = replicaOf(llama70, h200, net, 8, 'bf16')
     expect(tp8.kvBytesPerToken).toBe(80 * 1 * 128 * 2 * 2)
+    const fewer = replicaOf({ ...llama70, kvHeads: 4 }, h200, net, 8, 'bf16')
+    expect(fewer.kvBytesPerToken).toBe(80 * 1 * 128 * 2 * 2)
     const ds = replicaOf(modelPreset('deepseek-v3'), h200, net, 8, 'fp8')
     expect(ds.kvBytesPerToken).toBe(61 * 576 * 1)
   })

@@ -57,9 +57,8 @@ export class Metrics implements LoopObserver {
       async collect() {
         this.reset()
         for (const svc of await store.services.list()) {
-          const jobs = await store.getJobs(svc.replicaJobs)
           const counts: Record<string, number> = { pending: 0, running: 0 }
-          for (const j of jobs.values()) {
+          for (const j of await store.services.liveReplicas(svc.tenant, svc.name)) {
             if (j.state in counts) {
               counts[j.state] = (counts[j.state] ?? 0) + 1
             }

@@ -1,6 +1,11 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { ServiceSpecSchema, ZhisuanError, type ServiceSpec } from '@zhisuan/domain'
+import {
+  ServiceSpecSchema,
+  ZhisuanError,
+  replicaBoundsProblem,
+  type ServiceSpec,
+} from '@zhisuan/domain'
 import type { ServiceRecord } from '@zhisuan/store'
 import { requireWriter, sees, type Caller } from './auth.js'
 import type { ServerContext } from './context.js'
@@ -34,9 +39,12 @@ export const ServiceView = Type.Object({
   warnings: Type.Optional(Type.Array(Type.String())),
 })
 
-async function view(ctx: ServerContext, r: ServiceRecord) {
+type Replicas = readonly { readonly id: string; readonly state: string }[]
+
+/** A service as the API shows it; its replicas found in the jobs table unless given. */
+async function view(ctx: ServerContext, r: ServiceRecord, given?: Replicas) {
   const s = r.spec as StoredService
-  const jobs = await ctx.store.getJobs(r.replicaJobs)
+  const replicas = given ?? (await ctx.store.services.liveReplicas(r.tenant, r.name))
   return {
     name: r.name,
     tenant: r.tenant,
@@ -46,7 +54,7 @@ async function view(ctx: ServerContext, r: ServiceRecord) {
     capacityRps: s.capacityRps,
     desiredReplicas: r.desired,
     loadRps: r.loadRps,
-    replicas: r.replicaJobs.map((id) => ({ id, state: jobs.get(id)?.state ?? 'gone' })),
+    replicas: replicas.map((x) => ({ id: x.id, state: x.state })),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   }
@@ -77,8 +85,12 @@ async function save(ctx: ServerContext, caller: Caller, next: ServiceRecord, ver
   }
 }
 
-async function answer(ctx: ServerContext, saved: { record: ServiceRecord; warnings: string[] }) {
-  const v = await view(ctx, saved.record)
+async function answer(
+  ctx: ServerContext,
+  saved: { record: ServiceRecord; warnings: string[] },
+  replicas?: Replicas,
+) {
+  const v = await view(ctx, saved.record, replicas)
   return saved.warnings.length === 0 ? v : { ...v, warnings: saved.warnings }
 }
 
@@ -116,7 +128,6 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
         desired: body.minReplicas,
         loadRps: 0,
         lowSince: null,
-        replicaJobs: [],
         createdAt: now,
         updatedAt: now,
         version: 0,
@@ -209,11 +220,9 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
         minReplicas: patch.minReplicas ?? s.body.minReplicas,
         maxReplicas: patch.maxReplicas ?? s.body.maxReplicas,
       }
-      if (body.maxReplicas < body.minReplicas) {
-        throw new ZhisuanError(
-          'invalid-input',
-          `maxReplicas: ${body.maxReplicas} is below minReplicas ${body.minReplicas}`,
-        )
+      const bounds = replicaBoundsProblem(body)
+      if (bounds !== undefined) {
+        throw new ZhisuanError('invalid-input', bounds)
       }
       const asked =
         patch.replicas ?? Math.min(body.maxReplicas, Math.max(body.minReplicas, r.desired))
@@ -269,15 +278,15 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       const now = ctx.clock()
       const saved = await save(ctx, caller, autoscale(r, requestsPerS, now), r.version)
-      const jobs = await ctx.store.getJobs(saved.record.replicaJobs)
+      const replicas = await ctx.store.services.liveReplicas(r.tenant, r.name)
       await ctx.store.services.record(r.name, {
         at: now,
         desired: saved.record.desired,
-        running: [...jobs.values()].filter((j) => j.state === 'running').length,
+        running: replicas.filter((j) => j.state === 'running').length,
         loadRps: requestsPerS,
         sloAttainment: sloAttainment ?? null,
       })
-      return answer(ctx, saved)
+      return answer(ctx, saved, replicas)
     },
   )
 

@@ -1,17 +1,12 @@
 import {
   ZhisuanError,
   defaultServicePriority,
+  replicaBoundsProblem,
   type Cluster,
-  type Pool,
   type ServiceSpec,
 } from '@zhisuan/domain'
 import { nextReplicas, wantedReplicas } from '@zhisuan/engine'
-import {
-  azureConversationWorkload,
-  clusterJobNetwork,
-  modelPreset,
-  planServing,
-} from '@zhisuan/perf'
+import { azureConversationWorkload, planServiceOn } from '@zhisuan/perf'
 import type { ServiceRecord } from '@zhisuan/store'
 import type { Caller } from './auth.js'
 import type { ServerContext } from './context.js'
@@ -31,27 +26,6 @@ export interface StoredService {
 /** A replica runs until it is stopped: the twin runs it for the longest a job may run. */
 const replicaDurationS = 366 * 86_400
 
-function poolFor(cluster: Cluster, spec: ServiceSpec): Pool {
-  const pools = cluster.pools.filter((p) => !p.spare)
-  const wanted =
-    'family' in spec.chip ? [spec.chip.family] : 'anyOf' in spec.chip ? spec.chip.anyOf : []
-  const matches = (p: Pool, name: string) =>
-    [p.accelerator.family, p.accelerator.id, ...p.accelerator.aliases].some(
-      (n) => n.toLowerCase() === name.toLowerCase(),
-    )
-  const pool =
-    wanted.length === 0
-      ? pools[0]
-      : wanted.map((w) => pools.find((p) => matches(p, w))).find((p) => p !== undefined)
-  if (pool === undefined) {
-    throw new ZhisuanError(
-      'invalid-input',
-      `chip: no pool of this cluster has ${wanted.join(' or ')} (families: ${[...new Set(pools.map((p) => p.accelerator.family))].join(', ')})`,
-    )
-  }
-  return pool
-}
-
 /**
  * Sizes a service's replicas with the serving model (`plan serve`): the chip of the first pool
  * it accepts, the tensor-parallel size within a node that gives the most output per
@@ -61,33 +35,17 @@ function poolFor(cluster: Cluster, spec: ServiceSpec): Pool {
  * lacks, a precision the chip lacks, an SLO no replica meets, replicas out of order.
  */
 export function planService(body: ServiceSpec, cluster: Cluster): StoredService {
-  if (body.maxReplicas < body.minReplicas) {
-    throw new ZhisuanError(
-      'invalid-input',
-      `maxReplicas: ${body.maxReplicas} is below minReplicas ${body.minReplicas}`,
-    )
+  const bounds = replicaBoundsProblem(body)
+  if (bounds !== undefined) {
+    throw new ZhisuanError('invalid-input', bounds)
   }
-  let shape
-  try {
-    shape = modelPreset(body.model)
-  } catch (error) {
-    throw new ZhisuanError('invalid-input', `model: ${(error as Error).message}`)
-  }
-  const pool = poolFor(cluster, body)
-  const net = clusterJobNetwork(cluster, pool, {
-    lossRate: 0,
-    retransmission: 'go-back-n',
-    placement: 'packed',
-  })
-  const plan = planServing({
-    shape,
-    accelerator: pool.accelerator,
-    net: { ...net, domainGpus: pool.scaleUp.acceleratorsPerNode },
-    precision: body.precision ?? 'bf16',
-    workload: azureConversationWorkload,
-    slo: body.slo,
-    pricePerAcceleratorHour: 1,
-  })
+  const { pool, plan } = planServiceOn(
+    cluster,
+    body,
+    azureConversationWorkload,
+    undefined,
+    'this cluster',
+  )
   return {
     body,
     family: pool.accelerator.family,
@@ -114,8 +72,7 @@ function replicaBody(service: StoredService, index: number): JobBody {
  * feasibility checked as any job's; the first refused stops it, and says why), cancels the extra
  * ones — pending first, then the newest. The replicas are the tenant's live jobs named
  * `NAME.rK`, found in the jobs table, so a replica made by a request that then lost a race is
- * still counted (and cancelled if it is one too many), never orphaned. Returns the record with
- * those jobs.
+ * still counted (and cancelled if it is one too many), never orphaned.
  */
 export async function reconcileService(
   ctx: ServerContext,
@@ -194,9 +151,8 @@ export async function reconcileService(
       alive = alive.filter((x) => x !== id)
     }
   }
-  await ctx.store.services.setReplicaJobs(record.name, alive)
   ctx.wake()
-  return { record: { ...record, replicaJobs: alive, updatedAt: now }, refused }
+  return { record: { ...record, updatedAt: now }, refused }
 }
 
 /**

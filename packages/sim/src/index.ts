@@ -21,14 +21,14 @@ export {
   type TwinJournal,
   type TwinRun,
 } from './twin-backend.js'
+export { ServiceFleet } from './service-fleet.js'
 export {
-  ServiceFleet,
   autoscalers,
   fleetDefaults,
   type Autoscaler,
   type FleetOptions,
   type RequestRow,
-} from './service-fleet.js'
+} from './fleet-options.js'
 export { ReplicaServer, type ServedRequest } from './serving-replica.js'
 export { serviceReport, type ServiceReport, type ServiceSample } from './service-report.js'
 export { diurnalRequests, type DiurnalLoad } from './request-load.js'

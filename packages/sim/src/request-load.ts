@@ -1,6 +1,6 @@
 import { ZhisuanError } from '@zhisuan/domain'
 import { createRng } from './rng.js'
-import type { RequestRow } from './service-fleet.js'
+import type { RequestRow } from './fleet-options.js'
 
 /** A day-shaped request load: a sinusoid between `troughPerS` and `peakPerS`, highest at `peakHour`. */
 export interface DiurnalLoad {

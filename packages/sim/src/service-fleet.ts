@@ -6,50 +6,11 @@ import {
   type ServiceSpec,
 } from '@zhisuan/domain'
 import { nextReplicas, wantedReplicas, type Engine, type EngineEffect } from '@zhisuan/engine'
-import {
-  clusterJobNetwork,
-  chipOf,
-  defaultEngineLimits,
-  lengthStats,
-  modelPreset,
-  planServing,
-  replicaOf,
-  type Replica,
-} from '@zhisuan/perf'
+import { defaultEngineLimits, lengthStats, planServiceOn, type Replica } from '@zhisuan/perf'
+import { fleetDefaults, type FleetOptions, type RequestRow } from './fleet-options.js'
 import type { ServiceDriver } from './sim-config.js'
 import { ReplicaServer, type ServedRequest } from './serving-replica.js'
 import { serviceReport, type ServiceReport, type ServiceSample } from './service-report.js'
-
-/** How replicas are set: from observed load and the model's capacity, or held at `minReplicas`. */
-export type Autoscaler = 'model' | 'fixed'
-export const autoscalers: readonly Autoscaler[] = ['model', 'fixed']
-
-export interface FleetOptions {
-  readonly autoscaler: Autoscaler
-  /** Seconds between autoscaler passes. */
-  readonly intervalS: number
-  /** Seconds from placement to serving: loading the weights (an estimate: 140 GB at ~2.5 GB/s). */
-  readonly loadS: number
-  /** Share of a replica's capacity within the SLO that the autoscaler plans to use. */
-  readonly targetUtilization: number
-  /** Seconds the load must stay below what one replica fewer carries before one is removed. */
-  readonly downDelayS: number
-}
-
-export const fleetDefaults: FleetOptions = {
-  autoscaler: 'model',
-  intervalS: 30,
-  loadS: 60,
-  targetUtilization: 0.8,
-  downDelayS: 300,
-}
-
-/** A request of a trace for one service: arrival (s, on the run's clock) and its tokens. */
-export interface RequestRow {
-  readonly arrivalS: number
-  readonly inputTokens: number
-  readonly outputTokens: number
-}
 
 type ReplicaPhase = 'pending' | 'loading' | 'serving' | 'draining'
 
@@ -77,27 +38,6 @@ interface ServiceState {
   lowSince: number | undefined
   readonly samples: ServiceSample[]
   acceleratorS: number
-}
-
-function poolFor(cluster: Cluster, spec: ServiceSpec): Pool {
-  const wanted =
-    'family' in spec.chip ? [spec.chip.family] : 'anyOf' in spec.chip ? spec.chip.anyOf : []
-  const matches = (p: Pool, name: string) =>
-    [p.accelerator.family, p.accelerator.id, ...p.accelerator.aliases].some(
-      (n) => n.toLowerCase() === name.toLowerCase(),
-    )
-  const pools = cluster.pools.filter((p) => !p.spare)
-  const pool =
-    wanted.length === 0
-      ? pools[0]
-      : wanted.map((w) => pools.find((p) => matches(p, w))).find((p) => p !== undefined)
-  if (pool === undefined) {
-    throw new ZhisuanError(
-      'invalid-input',
-      `service ${spec.name}: chip: no pool of ${cluster.name} has ${wanted.join(' or ')} (pools: ${pools.map((p) => p.accelerator.family).join(', ')})`,
-    )
-  }
-  return pool
 }
 
 /**
@@ -130,33 +70,29 @@ export class ServiceFleet implements ServiceDriver {
       if (rows.length === 0) {
         throw new ZhisuanError('invalid-input', `service ${spec.name}: no requests to replay`)
       }
-      const pool = poolFor(cluster, spec)
-      const net = clusterJobNetwork(cluster, pool, {
-        lossRate: 0,
-        retransmission: 'go-back-n',
-        placement: 'packed',
-      })
-      const shape = modelPreset(spec.model)
-      const precision = spec.precision ?? 'bf16'
-      const plan = planServing({
-        shape,
-        accelerator: pool.accelerator,
-        net: { ...net, domainGpus: pool.scaleUp.acceleratorsPerNode },
-        precision,
-        workload: {
-          input: lengthStats(rows.map((r) => r.inputTokens)),
-          output: lengthStats(rows.map((r) => r.outputTokens)),
-        },
-        slo: spec.slo,
-        // the twin's replicas reserve a request's whole prompt and output (see ReplicaServer)
-        limits: { ...defaultEngineLimits, admission: 'reserve' },
-        pricePerAcceleratorHour: 1,
-      })
+      let planned
+      try {
+        planned = planServiceOn(
+          cluster,
+          spec,
+          {
+            input: lengthStats(rows.map((r) => r.inputTokens)),
+            output: lengthStats(rows.map((r) => r.outputTokens)),
+          },
+          // the twin's replicas reserve a request's whole prompt and output (see ReplicaServer)
+          { ...defaultEngineLimits, admission: 'reserve' },
+        )
+      } catch (error) {
+        if (error instanceof ZhisuanError) {
+          throw new ZhisuanError(error.code, `service ${spec.name}: ${error.message}`)
+        }
+        throw error
+      }
       return {
         spec,
-        pool,
-        replica: replicaOf(shape, chipOf(pool.accelerator), net, plan.tp, precision),
-        capacity: plan.maxRatePerReplica,
+        pool: planned.pool,
+        replica: planned.replica,
+        capacity: planned.plan.maxRatePerReplica,
         requests: rows.map((r) => ({ ...r })),
         next: 0,
         held: [],

@@ -18,7 +18,8 @@ import {
   replicaOf,
 } from '@zhisuan/perf'
 import { diurnalRequests } from './request-load.js'
-import { ServiceFleet, fleetDefaults, type RequestRow } from './service-fleet.js'
+import { fleetDefaults, type RequestRow } from './fleet-options.js'
+import { ServiceFleet } from './service-fleet.js'
 import { ReplicaServer, type ServedRequest } from './serving-replica.js'
 import { simulate } from './simulate.js'
 import type { SimJob } from './sim-job.js'

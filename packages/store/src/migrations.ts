@@ -202,13 +202,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('desired', 'integer', (c) => c.notNull())
           .addColumn('load_rps', 'double precision', (c) => c.notNull())
           .addColumn('low_since', 'double precision')
-          .addColumn('replica_jobs', 'text', (c) => c.notNull())
           .addColumn('created_at', 'double precision', (c) => c.notNull())
           .addColumn('updated_at', 'double precision', (c) => c.notNull())
+          // optimistic concurrency: a counter, not a timestamp a clock may repeat
+          .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
           .execute()
       },
     },
-    '0006-service-samples-version': {
+    '0006-service-samples': {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('service_samples')
@@ -219,11 +220,6 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('load_rps', 'double precision', (c) => c.notNull())
           .addColumn('slo_attainment', 'double precision')
           .addPrimaryKeyConstraint('service_samples_pk', ['name', 'at'])
-          .execute()
-        // optimistic concurrency for services: a counter, not a timestamp a clock may repeat
-        await db.schema
-          .alterTable('services')
-          .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
           .execute()
       },
     },

@@ -31,7 +31,7 @@ export interface ServiceSampleTable {
   slo_attainment: number | null
 }
 
-/** A model service: its body and plan (JSON), the replicas it wants and the jobs that are them. */
+/** A model service: its body and plan (JSON) and the replicas it wants (its jobs are `NAME.rK`). */
 export interface ServiceTable {
   name: string
   tenant: string
@@ -39,8 +39,6 @@ export interface ServiceTable {
   desired: number
   load_rps: number
   low_since: number | null
-  /** JSON array of the ids of its replica jobs, oldest first. */
-  replica_jobs: string
   /** Bumped by every update (optimistic concurrency). */
   version: Generated<number>
   created_at: number

@@ -13,8 +13,6 @@ export interface ServiceRecord {
   readonly loadRps: number
   /** Since when the load has wanted fewer replicas than it has (scale-down hysteresis). */
   readonly lowSince: number | null
-  /** Its replica jobs, oldest first (finished ones are dropped as they are seen). */
-  readonly replicaJobs: readonly string[]
   readonly createdAt: number
   readonly updatedAt: number
   /** Bumped by every update: what `update` compares. */
@@ -41,7 +39,6 @@ const toRecord = (r: Selected): ServiceRecord => ({
   desired: r.desired,
   loadRps: r.load_rps,
   lowSince: r.low_since,
-  replicaJobs: JSON.parse(r.replica_jobs) as string[],
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   version: r.version,
@@ -54,7 +51,6 @@ const toRow = (s: ServiceRecord): Omit<Row, 'version'> => ({
   desired: s.desired,
   load_rps: s.loadRps,
   low_since: s.lowSince,
-  replica_jobs: JSON.stringify(s.replicaJobs),
   created_at: s.createdAt,
   updated_at: s.updatedAt,
 })
@@ -104,7 +100,6 @@ export class ServiceRegistry {
         desired: row.desired,
         load_rps: row.load_rps,
         low_since: row.low_since,
-        replica_jobs: row.replica_jobs,
         updated_at: row.updated_at,
         version: version + 1,
       })
@@ -114,18 +109,9 @@ export class ServiceRegistry {
     return Number(result.numUpdatedRows) > 0
   }
 
-  /** Records which jobs are a service's replicas now (what its view lists). */
-  async setReplicaJobs(name: string, ids: readonly string[]): Promise<void> {
-    await this.db
-      .updateTable('services')
-      .set({ replica_jobs: JSON.stringify(ids) })
-      .where('name', '=', name)
-      .execute()
-  }
-
   /**
-   * A tenant's pending and running jobs named `NAME.rK` — a service's replicas, whatever its
-   * record lists — oldest first.
+   * A service's replicas: its tenant's pending and running jobs named `NAME.rK`, oldest first.
+   * Found, not recorded, so a replica made by a change that then lost a race is still one.
    */
   async liveReplicas(
     tenant: string,

@@ -43,6 +43,16 @@ export type ServiceSpec = Static<typeof ServiceSpecSchema>
 /** Default priority of a service: above training (0) so that scaling up may preempt it. */
 export const defaultServicePriority = 100
 
+/** Why a service's replica bounds are out of order (`maxReplicas: 2 is below minReplicas 3`), if they are. */
+export function replicaBoundsProblem(s: {
+  readonly minReplicas: number
+  readonly maxReplicas: number
+}): string | undefined {
+  return s.maxReplicas < s.minReplicas
+    ? `maxReplicas: ${s.maxReplicas} is below minReplicas ${s.minReplicas}`
+    : undefined
+}
+
 /**
  * Checks what the schema cannot: replicas in order, names unique.
  * @throws ZhisuanError `invalid-config` naming the service and field.
@@ -50,11 +60,9 @@ export const defaultServicePriority = 100
 export function checkServices(source: string, services: readonly ServiceSpec[]): void {
   const seen = new Set<string>()
   services.forEach((s, i) => {
-    if (s.maxReplicas < s.minReplicas) {
-      throw new ZhisuanError(
-        'invalid-config',
-        `${source}: /${i}/maxReplicas: ${s.maxReplicas} is below minReplicas ${s.minReplicas}`,
-      )
+    const bounds = replicaBoundsProblem(s)
+    if (bounds !== undefined) {
+      throw new ZhisuanError('invalid-config', `${source}: /${i}/${bounds}`)
     }
     if (seen.has(s.name)) {
       throw new ZhisuanError('invalid-config', `${source}: /${i}/name: "${s.name}" is used twice`)
