@@ -30,6 +30,7 @@ import { serviceRoutes } from './routes-services.js'
 import { tenantRoutes } from './routes-tenants.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { fieldPath } from './validation-words.js'
+import { answerClientError, installStrictInput, strictSchemaController } from './strict-input.js'
 import { usageRoutes } from './routes-usage.js'
 import { ErrorSchema, SummaryView } from './views.js'
 
@@ -79,14 +80,10 @@ export async function buildApp(
     // puts only the first few into words, and Fastify's own message, which would join them all, is
     // not built (our handler never reads it)
     schemaErrorFormatter: () => new Error('the request does not match its schema'),
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        coerceTypes: 'array',
-        allErrors: true,
-        verbose: true,
-      },
-    },
+    // bodies are checked as sent, never coerced; the query string and path are read from text
+    schemaController: strictSchemaController,
+    // a request line and headers over Node's 16 KiB answer in our shape too (431)
+    clientErrorHandler: answerClientError,
     // errors Fastify raises before routing (a malformed %-escape) answer in our shape too
     frameworkErrors: (error, _request, reply) => {
       // the reply's generic type here knows no status codes; it is a plain reply all the same
@@ -96,6 +93,7 @@ export async function buildApp(
     },
   })
   installErrorHandler(app)
+  installStrictInput(app)
   rejectNonFinite(app)
   await app.register(swagger, {
     openapi: {
