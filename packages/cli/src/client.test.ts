@@ -120,6 +120,27 @@ describe('the API commands (submit, jobs, why, nodes, drain, resume, cancel)', (
       'warning: /quotas/llm-train/guaranteed: 100000 SCU is more than the cluster has in llm-train',
     )
   }, 20_000)
+
+  it('creates a tenant with limits of its own; a submission over them exits 1 with the 429', async () => {
+    expect((await run('tenant', 'tiny', '--max-pending', '-1', ...admin)).err).toContain(
+      '--max-pending: expected a whole number ≥ 0, got "-1"',
+    )
+    // a tenant held to no waiting jobs at all (a tenant being wound down): every submission is 429
+    expect((await run('tenant', 'tiny', '--max-pending', '0', ...admin)).code).toBe(0)
+    const issued = await run('token', '--tenant', 'tiny', '--role', 'member', ...admin)
+    expect(issued.code).toBe(0)
+    const member = [...admin.slice(0, -1), issued.out.trim()]
+    const file = join(dir, 'one.yaml')
+    await writeFile(
+      file,
+      'name: one\nreplicas: 1\nacceleratorsPerReplica: 8\nchip: { family: H100 }\n',
+    )
+    const refused = await run('submit', file, ...member)
+    expect(refused.code).toBe(1)
+    expect(refused.err).toContain(
+      '429: tenant tiny has 0 jobs pending, its limit (limits.maxPendingJobs 0)',
+    )
+  }, 20_000)
 })
 
 describe('the client commands with an empty ZHISUAN_SERVER', () => {

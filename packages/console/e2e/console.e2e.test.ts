@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bin, killed, up, until, type Up } from '@zhisuan/cli/testing'
+import { watchCsp } from './csp.js'
 import { storeWithJobs } from './many-jobs.js'
 import { accessibilityProblems, barsOutside, pluralMistakes } from './page-checks.js'
 
@@ -43,6 +44,13 @@ describe('the web console in Chromium', () => {
   const tokens: Record<'alpha' | 'beta' | 'viewer', string> = { alpha: '', beta: '', viewer: '' }
   /** Console errors of every page, except the failed requests a test expects. */
   const consoleErrors: string[] = []
+  /** What the pages' Content-Security-Policy refused, on every page of every context. */
+  const cspViolations: string[] = []
+  const newContext = async (): Promise<BrowserContext> => {
+    const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
+    await watchCsp(context, cspViolations)
+    return context
+  }
   let jobId = ''
   let firstNodes: string[] = []
 
@@ -64,7 +72,7 @@ describe('the web console in Chromium', () => {
     expected: number[] = [],
     base = server.url,
   ): Promise<[BrowserContext, Page]> => {
-    const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
+    const context = await newContext()
     context.setDefaultTimeout(15_000)
     const page = await context.newPage()
     page.on('console', (m) => {
@@ -156,10 +164,16 @@ describe('the web console in Chromium', () => {
     expect((await fetch(`${server.url}/metrics`)).headers.get('content-type')).toContain(
       'text/plain',
     )
+    // the pages' policy, which the browser then enforces on every step below
+    for (const path of ['/', '/docs']) {
+      const policy = (await fetch(`${server.url}${path}`)).headers.get('content-security-policy')
+      expect(policy).toContain("script-src 'self'")
+      expect(policy).not.toContain('unsafe-')
+    }
   })
 
   step('signs in with a token and refuses an unknown one', async () => {
-    const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
+    const context = await newContext()
     const page = await context.newPage()
     await page.goto(server.url)
     await page.screenshot({ path: join(shots, 'sign-in.png') })
@@ -481,6 +495,11 @@ describe('the web console in Chromium', () => {
       ).toContain('56 in service · 8 drained · 0 failed or degraded')
       await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true })
       await publish('overview.png', 'overview.png')
+      // the chart's tooltip is drawn under the page's CSP too (cspViolations checks it)
+      const chart = page.locator('.chart').first()
+      const legend = await chart.getByText('Allocation %').count()
+      await chart.hover()
+      await expect.poll(() => chart.getByText('Allocation %').count()).toBeGreaterThan(legend)
       // the map now: the job moved off the drained node, the other tenant's gang without its name
       await page.goto(`${server.url}/topology?job=${jobId}`)
       await page.getByTestId('span').waitFor()
@@ -568,7 +587,7 @@ describe('the web console in Chromium', () => {
         problems.push(...(await accessibilityProblems(page)).map((p) => `${where}: ${p}`))
         problems.push(...(await pluralMistakes(page)).map((p) => `${where}: plural: ${p}`))
       }
-      const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
+      const context = await newContext()
       const signIn = await context.newPage()
       await signIn.goto(server.url)
       await signIn.getByLabel('API token').waitFor()
@@ -695,6 +714,28 @@ describe('the web console in Chromium', () => {
       await rm(data, { recursive: true, force: true })
     },
   )
+
+  step('renders the API docs under their Content-Security-Policy', async () => {
+    const context = await newContext()
+    const page = await context.newPage()
+    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message} (/docs)`))
+    await page.goto(`${server.url}/docs`)
+    await page.getByRole('heading', { name: /Zhisuan control plane/ }).waitFor()
+    // an operation opened: its parameters, its answers and their schemas, highlighted
+    await page.locator('.opblock-summary', { hasText: '/api/v1/tokens' }).first().click()
+    await page.locator('.opblock-body .responses-wrapper').first().waitFor()
+    await page.getByRole('button', { name: 'Try it out' }).first().click()
+    // sent without a token: the 401 rendered, with its curl line and highlighted body
+    await page.getByRole('button', { name: 'Execute' }).first().click()
+    await page.getByText('Server response').first().waitFor()
+    await page.locator('.live-responses-table .response-col_status', { hasText: '401' }).waitFor()
+    await page.screenshot({ path: join(shots, 'docs.png') })
+    await context.close()
+  })
+
+  step('violated no Content-Security-Policy on any page', () => {
+    expect(cspViolations).toEqual([])
+  })
 
   step('logged no browser console errors', () => {
     expect(consoleErrors).toEqual([])

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'unavailable'
+  | 'too-many-requests'
   | 'internal'
 
 /** One problem found while validating a document, located by field path and, when known, line. */
@@ -29,15 +30,18 @@ export class ZhisuanError extends Error {
   readonly code: ErrorCode
   /** Validation problems, when `code` is `invalid-input` or `invalid-config`. */
   readonly issues: readonly ValidationIssue[]
+  /** When `code` is `too-many-requests` or `unavailable`: seconds until a retry may succeed. */
+  readonly retryAfterS: number | undefined
 
   constructor(
     code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; issues?: readonly ValidationIssue[] },
+    options?: { cause?: unknown; issues?: readonly ValidationIssue[]; retryAfterS?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.issues = options?.issues ?? []
+    this.retryAfterS = options?.retryAfterS
   }
 }
 

@@ -123,6 +123,7 @@ describe.each(testDialects().map((d) => [d.name, d] as const))(
       expect(patched.body).toEqual({
         name: 'beta',
         quotas: { 'llm-train': { guaranteed: 10, borrowingLimit: 100 } },
+        limits: { maxPendingJobs: 10_000, submitsPerS: 100, submitBurst: 1000 },
       })
       expect((await call(beta, 'PATCH', '/api/v1/tenants/beta', { quotas: {} })).status).toBe(403)
       expect(

@@ -10,11 +10,12 @@ import Fastify, {
 } from 'fastify'
 import { sql } from 'kysely'
 import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from '@zhisuan/domain'
-import type { Store } from '@zhisuan/store'
+import type { Store, TenantLimits } from '@zhisuan/store'
 import { authenticate, TokenCache, type Caller } from './auth.js'
 import { familyCapacity } from './cluster-now.js'
 import type { ServerContext } from './context.js'
 import { installErrorHandler } from './errors.js'
+import { AuthFailures, defaultTenantLimits, SubmitRate, type AuthFailureLimits } from './limits.js'
 import { Metrics } from './metrics.js'
 import type { ReconcileLoop } from './reconcile-loop.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
@@ -29,6 +30,7 @@ import { nodeRoutes } from './routes-nodes.js'
 import { serviceRoutes } from './routes-services.js'
 import { tenantRoutes } from './routes-tenants.js'
 import { tokenRoutes } from './routes-tokens.js'
+import { securityHeaders, setSecurityHeaders, withRedaction } from './security-headers.js'
 import { fieldPath } from './validation-words.js'
 import { answerClientError, installStrictInput, strictSchemaController } from './strict-input.js'
 import { usageRoutes } from './routes-usage.js'
@@ -56,6 +58,11 @@ export interface AppOptions {
   readonly consoleDir?: string
   /** The twin's cluster model (restart delay, checkpoint stall); see `ReconcilerOptions`. */
   readonly lifecycle?: ReconcilerOptions['lifecycle']
+  /** Limits of tenants that set none, and of failed token lookups (`limits.ts` has the defaults). */
+  readonly limits?: {
+    readonly tenant?: TenantLimits
+    readonly authFailures?: AuthFailureLimits
+  }
 }
 
 /** The control plane's HTTP app and its reconcile loop (not started: call `reconciler.start()`). */
@@ -70,7 +77,7 @@ export async function buildApp(
 ): Promise<{ app: FastifyInstance; reconciler: ReconcileLoop; context: ServerContext }> {
   const clock = options.clock ?? (() => Date.now() / 1000)
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedaction(options.logger),
     bodyLimit: 1024 * 1024,
     // path parameters are bounded by their schemas (≤ 1,024), not cut off by the router first
     routerOptions: { maxParamLength: 2048 },
@@ -85,9 +92,12 @@ export async function buildApp(
     // a request line and headers over Node's 16 KiB answer in our shape too (431)
     clientErrorHandler: answerClientError,
     // errors Fastify raises before routing (a malformed %-escape) answer in our shape too
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       // the reply's generic type here knows no status codes; it is a plain reply all the same
-      void (reply as unknown as FastifyReply)
+      const plain = reply as unknown as FastifyReply
+      // these answers skip every hook: the security headers are set here
+      setSecurityHeaders(request, plain.type('application/json; charset=utf-8'))
+      void plain
         .code(400)
         .send({ error: { code: 'invalid-input', message: error.message, details: [] } })
     },
@@ -110,6 +120,7 @@ export async function buildApp(
       security: [{ bearer: [] }],
     },
   })
+  securityHeaders(app)
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.addSchema(ErrorSchema)
 
@@ -138,6 +149,8 @@ export async function buildApp(
   const metrics = new Metrics(options.store, reconciler.nodeList)
   reconciler.observe(metrics)
   const tokens = new TokenCache(options.store)
+  metrics.watchTokens(tokens)
+  const authFailures = new AuthFailures(options.limits?.authFailures)
   const context: ServerContext = {
     store: options.store,
     cluster: options.cluster,
@@ -145,8 +158,19 @@ export async function buildApp(
     reconciler,
     metrics,
     tokens,
+    submitRate: new SubmitRate(),
+    tenantDefaults: { ...defaultTenantLimits, ...options.limits?.tenant },
     clock,
-    auth: (request) => authenticate(request, tokens),
+    auth: async (request) => {
+      try {
+        return await authenticate(request, tokens, authFailures)
+      } catch (error) {
+        if (error instanceof ZhisuanError && error.code === 'too-many-requests') {
+          metrics.limited.inc({ limit: 'auth', tenant: '' })
+        }
+        throw error
+      }
+    },
     async audit(caller: Caller, action, target, detail) {
       await options.store.audit({
         at: clock(),

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
+import { LRUCache } from 'lru-cache'
 import { ZhisuanError } from '@zhisuan/domain'
 import type { Role, Store, TokenRecord } from '@zhisuan/store'
+import type { AuthFailures } from './limits.js'
 
 /** Who is calling: a live token's tenant and role. */
 export interface Caller {
@@ -25,57 +27,95 @@ export function hashToken(token: string): string {
 
 /**
  * Caches token lookups for a few seconds: every request is authenticated, and a revocation
- * takes effect within `ttlMs` (the revoking process drops its entry at once).
+ * takes effect within `ttlMs` (the revoking process drops its entry at once). Known tokens and
+ * unknown ones are kept apart, each the most recently used 10,000, so a spray of random tokens
+ * evicts only other random tokens and never empties the cache of the live ones.
  */
 export class TokenCache {
-  private readonly entries = new Map<string, { caller: Caller | undefined; until: number }>()
+  private readonly known: LRUCache<string, Caller>
+  private readonly unknown: LRUCache<string, true>
+  /** Lookups answered from the cache, and those that went to the store. */
+  readonly counts = { hits: 0, misses: 0 }
 
   constructor(
     private readonly store: Store,
     private readonly ttlMs = 5000,
-  ) {}
+    max = 10_000,
+  ) {
+    this.known = new LRUCache({ max, ttl: ttlMs })
+    this.unknown = new LRUCache({ max, ttl: ttlMs })
+  }
+
+  /** The caller a token was found to be lately, `null` if it was found to be no one, else undefined. */
+  cached(token: string): Caller | null | undefined {
+    const hash = hashToken(token)
+    const caller = this.known.get(hash)
+    if (caller !== undefined) {
+      this.counts.hits += 1
+      return caller
+    }
+    if (this.unknown.get(hash) === true) {
+      this.counts.hits += 1
+      return null
+    }
+    return undefined
+  }
 
   async lookup(token: string): Promise<Caller | undefined> {
+    const cached = this.cached(token)
+    if (cached !== undefined) {
+      return cached ?? undefined
+    }
+    this.counts.misses += 1
     const hash = hashToken(token)
-    const now = performance.now()
-    const hit = this.entries.get(hash)
-    if (hit !== undefined && hit.until > now) {
-      return hit.caller
-    }
     const record: TokenRecord | undefined = await this.store.tokenByHash(hash)
-    const caller =
-      record === undefined
-        ? undefined
-        : { tokenId: record.id, tenant: record.tenant, role: record.role }
-    if (this.entries.size > 10_000) {
-      this.entries.clear()
+    if (record === undefined) {
+      this.unknown.set(hash, true)
+      return undefined
     }
-    this.entries.set(hash, { caller, until: now + this.ttlMs })
+    const caller = { tokenId: record.id, tenant: record.tenant, role: record.role }
+    this.known.set(hash, caller)
     return caller
   }
 
+  /** Tokens held now, known and unknown. */
+  get size(): number {
+    return this.known.size + this.unknown.size
+  }
+
   forget(tokenId: string): void {
-    for (const [hash, e] of this.entries) {
-      if (e.caller?.tokenId === tokenId) {
-        this.entries.delete(hash)
+    for (const [hash, caller] of this.known.entries()) {
+      if (caller.tokenId === tokenId) {
+        this.known.delete(hash)
       }
     }
   }
 }
 
 /**
- * The caller of a request.
- * @throws ZhisuanError `unauthorized` without a live bearer token.
+ * The caller of a request. A token not in the cache is looked up only while its address (and all
+ * addresses together) have not failed too often (`AuthFailures`); a failed lookup counts.
+ * @throws ZhisuanError `unauthorized` without a live bearer token; `too-many-requests` while
+ * lookups from this address are held back.
  */
-export async function authenticate(request: FastifyRequest, tokens: TokenCache): Promise<Caller> {
+export async function authenticate(
+  request: FastifyRequest,
+  tokens: TokenCache,
+  failures?: AuthFailures,
+): Promise<Caller> {
   const header = request.headers.authorization
   const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header)
   const token = match?.[1]
   if (token === undefined) {
     throw new ZhisuanError('unauthorized', 'a bearer token is required (Authorization: Bearer …)')
   }
-  const caller = await tokens.lookup(token)
+  const cached = tokens.cached(token)
+  if (cached === undefined) {
+    failures?.check(request.ip)
+  }
+  const caller = cached === undefined ? await tokens.lookup(token) : (cached ?? undefined)
   if (caller === undefined) {
+    failures?.failed(request.ip)
     throw new ZhisuanError('unauthorized', 'the token is unknown or revoked')
   }
   return caller

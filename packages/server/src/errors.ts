@@ -23,6 +23,7 @@ export const statusOf: Readonly<Record<ErrorCode, number>> = {
   unauthorized: 401,
   forbidden: 403,
   unavailable: 503,
+  'too-many-requests': 429,
   internal: 500,
 }
 
@@ -112,7 +113,10 @@ export function installErrorHandler(app: FastifyInstance): void {
           details: error.issues.map((i) => ({ path: i.path, message: i.message })),
         },
       }
-      return reply.status(status).send(body)
+      const wait = error.retryAfterS
+      return (wait === undefined ? reply : reply.header('retry-after', String(Math.ceil(wait))))
+        .status(status)
+        .send(body)
     }
     if (error.validation !== undefined) {
       const part = error.validationContext ?? 'body'

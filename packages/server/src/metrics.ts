@@ -8,6 +8,8 @@ export class Metrics implements LoopObserver {
   readonly requests: Histogram<'method' | 'route' | 'status'>
   private readonly scheduling: Histogram
   private readonly failures: Counter
+  /** Requests refused by a limit: `pending` (a tenant's cap), `rate` (its submissions a second), `auth` (failed token lookups). */
+  readonly limited: Counter<'limit' | 'tenant'>
 
   constructor(store: Store, nodes: readonly NodeInfo[]) {
     const registry = this.registry
@@ -22,6 +24,12 @@ export class Metrics implements LoopObserver {
       name: 'zhisuan_scheduling_cycle_seconds',
       help: 'Time one scheduling cycle takes',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    })
+    this.limited = new Counter({
+      name: 'zhisuan_limited_requests_total',
+      help: 'Requests answered 429 by a limit: pending (a tenant at its cap of pending jobs), rate (its submissions a second), auth (too many failed token lookups; tenant "")',
+      labelNames: ['limit', 'tenant'],
       registers: [registry],
     })
     this.failures = new Counter({
@@ -120,5 +128,31 @@ export class Metrics implements LoopObserver {
 
   nodeFailed(): void {
     this.failures.inc()
+  }
+
+  /** Token cache figures: lookups answered from it and from the store, and entries held. */
+  watchTokens(tokens: {
+    readonly counts: { hits: number; misses: number }
+    readonly size: number
+  }): void {
+    new Counter({
+      name: 'zhisuan_token_cache_lookups_total',
+      help: 'Bearer token lookups, answered from the cache (hit) or the store (miss)',
+      labelNames: ['result'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        this.inc({ result: 'hit' }, tokens.counts.hits)
+        this.inc({ result: 'miss' }, tokens.counts.misses)
+      },
+    })
+    new Gauge({
+      name: 'zhisuan_token_cache_entries',
+      help: 'Bearer tokens held in the cache, known and unknown',
+      registers: [this.registry],
+      collect() {
+        this.set(tokens.size)
+      },
+    })
   }
 }

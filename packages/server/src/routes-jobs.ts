@@ -3,10 +3,11 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
 import { jobStates, type JobRecord } from '@zhisuan/store'
-import { requireAdmin, requireWriter, sees, type Caller } from './auth.js'
+import { requireAdmin, requireWriter, sees, systemTenant, type Caller } from './auth.js'
 import type { ServerContext } from './context.js'
 import { admitAnyway, admitJob } from './job-admission.js'
 import { JobBody, resolveJob } from './job-spec.js'
+import { effectiveLimits } from './limits.js'
 import { checkpointAdvice } from './routes-checkpoints.js'
 import { ErrorSchema, JobView, jobView, twinProgress } from './views.js'
 
@@ -21,6 +22,33 @@ export function newJobId(now: number): string {
     .toString(36)
     .padStart(9, '0')
   return `job-${time}${counter.toString(36).padStart(2, '0')}${randomBytes(3).toString('hex')}`
+}
+
+/** Runs `act`, counting a 429 it ends in as refused by `limit` for the tenant. */
+function limitedAs<T>(
+  limit: 'rate' | 'pending',
+  tenant: string,
+  ctx: ServerContext,
+  act: () => T,
+): T {
+  const count = (error: unknown): void => {
+    if (error instanceof ZhisuanError && error.code === 'too-many-requests') {
+      ctx.metrics.limited.inc({ limit, tenant })
+    }
+  }
+  try {
+    const result = act()
+    if (result instanceof Promise) {
+      return result.catch((error: unknown) => {
+        count(error)
+        throw error
+      }) as T
+    }
+    return result
+  } catch (error) {
+    count(error)
+    throw error
+  }
 }
 
 /** A job the caller may see, else 404 (another tenant's job is not found, not forbidden). */
@@ -63,9 +91,17 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (anyway) {
         requireAdmin(caller)
       }
+      const tenant = await ctx.store.getTenant(caller.tenant)
+      // an admin's own jobs (tenant `system`) are the operator's: not limited
+      const limits =
+        caller.tenant === systemTenant ? undefined : effectiveLimits(tenant, ctx.tenantDefaults)
+      if (limits !== undefined) {
+        limitedAs('rate', caller.tenant, ctx, () => {
+          ctx.submitRate.admit(caller.tenant, limits)
+        })
+      }
       const body = request.body as JobBody
       const spec = resolveJob(body, ctx.cluster, ctx.catalog)
-      const tenant = await ctx.store.getTenant(caller.tenant)
       const warnings = admitJob(
         body,
         spec,
@@ -78,25 +114,31 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const key = request.headers['idempotency-key']
       const id = newJobId(now)
       // the job, its `submitted` event and the audit entry: one transaction
-      const { job, created } = await ctx.store.insertJob(
-        {
-          id,
-          tenant: caller.tenant,
-          name: body.name,
-          queue: body.queue ?? 'default',
-          priority: body.priority ?? 0,
-          spec,
-          createdAt: now,
-          ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
-        },
-        {
-          at: now,
-          actor: caller.tokenId,
-          tenant: caller.tenant,
-          action: 'job.submit',
-          target: id,
-          detail: { name: body.name, ...(warnings.length > 0 ? { admittedAnyway: warnings } : {}) },
-        },
+      const { job, created } = await limitedAs('pending', caller.tenant, ctx, () =>
+        ctx.store.insertJob(
+          {
+            id,
+            tenant: caller.tenant,
+            name: body.name,
+            queue: body.queue ?? 'default',
+            priority: body.priority ?? 0,
+            spec,
+            createdAt: now,
+            ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+          },
+          {
+            at: now,
+            actor: caller.tokenId,
+            tenant: caller.tenant,
+            action: 'job.submit',
+            target: id,
+            detail: {
+              name: body.name,
+              ...(warnings.length > 0 ? { admittedAnyway: warnings } : {}),
+            },
+          },
+          limits === undefined ? {} : { maxPending: limits.maxPendingJobs },
+        ),
       )
       if (created) {
         ctx.wake()

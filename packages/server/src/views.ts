@@ -170,7 +170,46 @@ export const Quotas = Type.Object(
   { additionalProperties: false },
 )
 
-export const TenantView = Type.Object({ name: Type.String(), quotas: Quotas })
+/** A tenant's submission limits (issue #19); each left out is the server's default. */
+export const Limits = Type.Object(
+  {
+    maxPendingJobs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000_000,
+        description: 'jobs waiting at once; a submission beyond is refused with 429',
+      }),
+    ),
+    submitsPerS: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1_000_000,
+        description: 'submissions a second, sustained (beyond: 429 with Retry-After)',
+      }),
+    ),
+    submitBurst: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000_000,
+        description: 'submissions at once above the sustained rate',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const TenantView = Type.Object({
+  name: Type.String(),
+  quotas: Quotas,
+  limits: Type.Object(
+    {
+      maxPendingJobs: Type.Integer(),
+      submitsPerS: Type.Number(),
+      submitBurst: Type.Integer(),
+    },
+    { description: 'the limits that hold: the tenant’s own, else the server’s defaults' },
+  ),
+})
 
 export const TenantName = Type.String({
   minLength: 1,

@@ -25,9 +25,11 @@ export {
   type NodeState,
   type Role,
   type Tenant,
+  type TenantLimits,
   type TokenRecord,
   type TwinRunRecord,
   type UsageRow,
 } from './records.js'
 export type { Database } from './schema.js'
+export type { SubmissionLimits } from './job-submissions.js'
 export { ServiceRegistry, type ServiceRecord, type ServiceSample } from './services.js'

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { ZhisuanError } from '@zhisuan/domain'
 import { auditRow } from './audit.js'
 import { GroupCommit } from './group-commit.js'
 import { toJob, type AuditEntry, type JobRecord, type NewJob } from './records.js'
@@ -8,6 +9,13 @@ import type { Database, JobTable } from './schema.js'
 interface Submission {
   readonly row: JobTable
   readonly audit: AuditEntry | undefined
+  /** The tenant's cap on pending jobs, counted in the transaction that inserts this one. */
+  readonly maxPending: number | undefined
+}
+
+/** What a submission may be held to: its tenant's cap on pending jobs. */
+export interface SubmissionLimits {
+  readonly maxPending?: number
 }
 
 /**
@@ -25,29 +33,37 @@ export class JobSubmissions {
    * Inserts a job with its `submitted` event. With an idempotency key already used by the
    * tenant, returns that job instead (`created: false`).
    */
-  async insertJob(job: NewJob, audit?: AuditEntry): Promise<{ job: JobRecord; created: boolean }> {
+  async insertJob(
+    job: NewJob,
+    audit?: AuditEntry,
+    limits: SubmissionLimits = {},
+  ): Promise<{ job: JobRecord; created: boolean }> {
     // Without an idempotency key nothing can collide: batch it with the other submissions of
     // this moment into one transaction (group commit). With a key, look it up first.
+    const maxPending = limits.maxPending
     if (job.idempotencyKey === undefined) {
       const row = newJobRow(job)
-      await this.pending.add({ row, audit })
+      await this.pending.add({ row, audit, maxPending })
       return { job: toJob(row), created: true }
     }
-    return this.insertKeyedJob(job, job.idempotencyKey, audit)
+    return this.insertKeyedJob(job, job.idempotencyKey, { row: newJobRow(job), audit, maxPending })
   }
 
   private async insertKeyedJob(
     job: NewJob,
     key: string,
-    audit: AuditEntry | undefined,
+    submission: Submission,
   ): Promise<{ job: JobRecord; created: boolean }> {
     const existing = await this.byIdempotencyKey(job.tenant, key)
     if (existing !== undefined) {
       return { job: existing, created: false }
     }
-    const row = newJobRow(job)
+    const row = submission.row
     try {
-      await this.write([{ row, audit }])
+      const [refused] = await this.write([submission])
+      if (refused !== undefined) {
+        throw refused
+      }
     } catch (cause) {
       // a concurrent retry with the same key won the race: answer with its job
       if (isUniqueViolation(cause)) {
@@ -71,30 +87,79 @@ export class JobSubmissions {
     return row === undefined ? undefined : toJob(row)
   }
 
-  /** Jobs, their `submitted` events and audit entries of one batch: one transaction, 3 inserts. */
-  private async write(batch: readonly Submission[]): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('jobs')
-        .values(batch.map((b) => b.row))
-        .execute()
-      await tx
-        .insertInto('job_events')
-        .values(
-          batch.map((b) => ({
-            job_id: b.row.id,
-            at: b.row.created_at,
-            kind: 'submitted',
-            detail: '{}',
-          })),
-        )
-        .execute()
-      const audits = batch.flatMap((b) => (b.audit === undefined ? [] : [b.audit]))
-      if (audits.length > 0) {
-        await tx.insertInto('audit_log').values(audits.map(auditRow)).execute()
+  /**
+   * Jobs, their `submitted` events and audit entries of one batch: one transaction, 3 inserts.
+   * A submission over its tenant's pending cap (counted in the transaction, so two batches
+   * cannot both take the last place on SQLite) is refused, the others written.
+   */
+  private async write(batch: readonly Submission[]): Promise<(ZhisuanError | undefined)[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const refused = await overCap(tx, batch)
+      const accepted = batch.filter((_, i) => refused[i] === undefined)
+      if (accepted.length > 0) {
+        await this.insert(tx, accepted)
       }
+      return refused
     })
   }
+
+  private async insert(tx: Kysely<Database>, batch: readonly Submission[]): Promise<void> {
+    await tx
+      .insertInto('jobs')
+      .values(batch.map((b) => b.row))
+      .execute()
+    await tx
+      .insertInto('job_events')
+      .values(
+        batch.map((b) => ({
+          job_id: b.row.id,
+          at: b.row.created_at,
+          kind: 'submitted',
+          detail: '{}',
+        })),
+      )
+      .execute()
+    const audits = batch.flatMap((b) => (b.audit === undefined ? [] : [b.audit]))
+    if (audits.length > 0) {
+      await tx.insertInto('audit_log').values(audits.map(auditRow)).execute()
+    }
+  }
+}
+
+/**
+ * Per submission of a batch, in order: an error when its tenant already has `maxPending` jobs
+ * waiting (those of the batch accepted before it included), else undefined.
+ */
+async function overCap(
+  tx: Kysely<Database>,
+  batch: readonly Submission[],
+): Promise<(ZhisuanError | undefined)[]> {
+  const capped = [
+    ...new Set(batch.flatMap((b) => (b.maxPending === undefined ? [] : [b.row.tenant]))),
+  ]
+  if (capped.length === 0) {
+    return batch.map(() => undefined)
+  }
+  const rows = await tx
+    .selectFrom('jobs')
+    .select((eb) => ['tenant', eb.fn.countAll<string | number>().as('n')])
+    .where('state', '=', 'pending')
+    .where('tenant', 'in', capped)
+    .groupBy('tenant')
+    .execute()
+  const waiting = new Map(rows.map((r) => [r.tenant, Number(r.n)]))
+  return batch.map((b) => {
+    const n = waiting.get(b.row.tenant) ?? 0
+    if (b.maxPending !== undefined && n >= b.maxPending) {
+      return new ZhisuanError(
+        'too-many-requests',
+        `tenant ${b.row.tenant} has ${n} jobs pending, its limit (limits.maxPendingJobs ${b.maxPending}); submit again when some have started or been cancelled`,
+        { retryAfterS: 10 },
+      )
+    }
+    waiting.set(b.row.tenant, n + 1)
+    return undefined
+  })
 }
 
 /** A new job's row: pending, no attempt yet. */

@@ -223,6 +223,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+    '0007-tenant-limits': {
+      async up(db: Kysely<unknown>) {
+        // JSON: a tenant's own limits (max pending jobs, submissions a second, burst); null for
+        // the server's defaults
+        await db.schema.alterTable('tenants').addColumn('limits', 'text').execute()
+        // a tenant's pending jobs, counted at each submission against its cap
+        await db.schema
+          .createIndex('jobs_tenant_state')
+          .on('jobs')
+          .columns(['tenant', 'state'])
+          .execute()
+      },
+    },
   }
 }
 

@@ -14,6 +14,18 @@ export interface Tenant {
   readonly quotas: Readonly<
     Record<string, { readonly guaranteed: number; readonly borrowingLimit?: number }>
   >
+  /** What this tenant may submit; a limit left out is the server's default. */
+  readonly limits?: TenantLimits
+}
+
+/** A tenant's submission limits (issue #19): what one token of it can do to the control plane. */
+export interface TenantLimits {
+  /** Jobs of the tenant waiting at once; a submission beyond it is refused (HTTP 429). */
+  readonly maxPendingJobs?: number
+  /** Submissions a second, sustained (a token bucket's refill rate). */
+  readonly submitsPerS?: number
+  /** Submissions at once above the sustained rate (the bucket's size). */
+  readonly submitBurst?: number
 }
 
 export interface TokenRecord {

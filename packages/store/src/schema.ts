@@ -75,6 +75,8 @@ export interface TenantTable {
   name: string
   /** JSON: SCU quotas per workload class. */
   quotas: string
+  /** JSON `TenantLimits`; null: the server's defaults. */
+  limits: string | null
   created_at: number
   updated_at: number
 }

@@ -4,7 +4,7 @@ import { CheckpointRegistry } from './checkpoints.js'
 import { ClusterSamples } from './cluster-samples.js'
 import { connect } from './connection.js'
 import { JobEventRepository } from './events.js'
-import { JobSubmissions } from './job-submissions.js'
+import { JobSubmissions, type SubmissionLimits } from './job-submissions.js'
 import { JobRepository, type Transition } from './jobs.js'
 import { LeaseRepository } from './leases.js'
 import { migrate, type Dialect } from './migrations.js'
@@ -147,8 +147,12 @@ export class Store {
    * Inserts a job with its `submitted` event. With an idempotency key already used by the
    * tenant, returns that job instead (`created: false`).
    */
-  insertJob(job: NewJob, audit?: AuditEntry): Promise<{ job: JobRecord; created: boolean }> {
-    return this.submissions.insertJob(job, audit)
+  insertJob(
+    job: NewJob,
+    audit?: AuditEntry,
+    limits?: SubmissionLimits,
+  ): Promise<{ job: JobRecord; created: boolean }> {
+    return this.submissions.insertJob(job, audit, limits)
   }
 
   /** Several jobs by id, in one query. */

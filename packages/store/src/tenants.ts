@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { ZhisuanError } from '@zhisuan/domain'
-import type { Tenant } from './records.js'
+import type { Tenant, TenantLimits } from './records.js'
 import type { Database, TenantTable } from './schema.js'
 
 /** Tenants and their quotas. */
@@ -18,6 +18,7 @@ export class TenantRepository {
       .values({
         name: tenant.name,
         quotas: JSON.stringify(tenant.quotas),
+        limits: tenant.limits === undefined ? null : JSON.stringify(tenant.limits),
         created_at: now,
         updated_at: now,
       })
@@ -29,7 +30,11 @@ export class TenantRepository {
   async updateTenant(tenant: Tenant, now: number): Promise<Tenant> {
     const r = await this.db
       .updateTable('tenants')
-      .set({ quotas: JSON.stringify(tenant.quotas), updated_at: now })
+      .set({
+        quotas: JSON.stringify(tenant.quotas),
+        limits: tenant.limits === undefined ? null : JSON.stringify(tenant.limits),
+        updated_at: now,
+      })
       .where('name', '=', tenant.name)
       .executeTakeFirst()
     if (r.numUpdatedRows === 0n) {
@@ -65,5 +70,9 @@ export class TenantRepository {
 }
 
 function tenantOf(row: TenantTable): Tenant {
-  return { name: row.name, quotas: JSON.parse(row.quotas) as Tenant['quotas'] }
+  return {
+    name: row.name,
+    quotas: JSON.parse(row.quotas) as Tenant['quotas'],
+    ...(row.limits === null ? {} : { limits: JSON.parse(row.limits) as TenantLimits }),
+  }
 }

@@ -19,6 +19,7 @@ const codes: Record<number, ErrorCode> = {
   404: 'not-found',
   409: 'conflict',
   422: 'invalid-config',
+  429: 'too-many-requests',
   503: 'unavailable',
 }
 
@@ -93,6 +94,31 @@ export async function api(
   }
   return parsed
 }
+
+interface TenantFlags {
+  guaranteed?: string
+  maxPending?: string
+  submitsPerS?: string
+  submitBurst?: string
+}
+
+/** A flag's number, ≥ 0 (and whole when `integer`), or undefined when not given. */
+function nonNegative(flag: string, text: string | undefined, integer: boolean): number | undefined {
+  if (text === undefined) {
+    return undefined
+  }
+  const n = Number(text)
+  if (text.trim() === '' || !(n >= 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new ZhisuanError(
+      'invalid-input',
+      `${flag}: expected ${integer ? 'a whole number' : 'a number'} ≥ 0, got "${text}"`,
+    )
+  }
+  return n
+}
+
+const optional = <K extends string>(key: K, n: number | undefined): { [k in K]?: number } =>
+  (n === undefined ? {} : { [key]: n }) as { [k in K]?: number }
 
 export function withClient(command: Command): Command {
   return command
@@ -272,19 +298,24 @@ export function registerClient(program: Command, io: Io): void {
   withClient(
     program
       .command('tenant <name>')
-      .description('create a tenant (admin), optionally with a guaranteed llm-train quota')
-      .option('--guaranteed <scu>', 'guaranteed llm-train SCU'),
-  ).action(async (name: string, flags: ClientFlags & { guaranteed?: string }) => {
-    const guaranteed = flags.guaranteed === undefined ? undefined : Number(flags.guaranteed)
-    if (guaranteed !== undefined && !(guaranteed >= 0)) {
-      throw new ZhisuanError(
-        'invalid-input',
-        `--guaranteed: expected SCU ≥ 0, got "${flags.guaranteed ?? ''}"`,
+      .description(
+        'create a tenant (admin), optionally with a guaranteed llm-train quota and limits of its own',
       )
+      .option('--guaranteed <scu>', 'guaranteed llm-train SCU')
+      .option('--max-pending <n>', 'jobs waiting at once (default 10000); beyond: 429')
+      .option('--submits-per-s <n>', 'submissions a second, sustained (default 100)')
+      .option('--submit-burst <n>', 'submissions at once above that rate (default 1000)'),
+  ).action(async (name: string, flags: ClientFlags & TenantFlags) => {
+    const guaranteed = nonNegative('--guaranteed', flags.guaranteed, false)
+    const limits = {
+      ...optional('maxPendingJobs', nonNegative('--max-pending', flags.maxPending, true)),
+      ...optional('submitsPerS', nonNegative('--submits-per-s', flags.submitsPerS, false)),
+      ...optional('submitBurst', nonNegative('--submit-burst', flags.submitBurst, true)),
     }
     const tenant = (await api(flags, 'POST', '/api/v1/tenants', {
       name,
       ...(guaranteed === undefined ? {} : { quotas: { 'llm-train': { guaranteed } } }),
+      ...(Object.keys(limits).length === 0 ? {} : { limits }),
     })) as { warnings?: string[] }
     if (flags.json === true) {
       io.out(JSON.stringify(tenant, null, 2))

@@ -46,9 +46,28 @@ export function Chart({ option, label, height = 280 }: ChartProps) {
   }, [])
   useEffect(() => {
     chart.current?.setOption(
-      { aria: { enabled: true }, animation: false, color: [...chartColors], ...option },
+      {
+        aria: { enabled: true },
+        animation: false,
+        color: [...chartColors],
+        ...option,
+        ...underPolicy(option),
+      },
       true,
     )
   }, [option])
+  // `style` here is a CSSOM write (element.style.height), which the page's CSP does not govern
   return <div ref={box} className="chart" role="img" aria-label={label} style={{ height }} />
+}
+
+/**
+ * The option's tooltip drawn inside the chart's SVG (`richText`), not as HTML: ECharts writes its
+ * HTML tooltip as markup with `style` attributes, which the console's Content-Security-Policy
+ * (`style-src 'self'`, no `'unsafe-inline'`) refuses, leaving an unstyled box.
+ */
+function underPolicy(option: ChartOption): ChartOption {
+  const tooltip: unknown = option['tooltip']
+  return tooltip !== null && typeof tooltip === 'object' && !Array.isArray(tooltip)
+    ? { tooltip: { ...tooltip, renderMode: 'richText' } }
+    : {}
 }
