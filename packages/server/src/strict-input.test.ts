@@ -164,7 +164,9 @@ describe('strict input over HTTP', () => {
         socket.write(`GET /api/v1/jobs?name=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)
       })
       socket.on('data', (chunk) => (got += chunk.toString()))
-      socket.on('close', () => resolve(got))
+      socket.on('close', () => {
+        resolve(got)
+      })
       socket.on('error', reject)
     })
     expect(raw).toMatch(/^HTTP\/1\.1 431 /)
