@@ -1,3 +1,4 @@
+import type { Hash } from 'node:crypto'
 import { Transform, pipeline, type Readable } from 'node:stream'
 import { ZhisuanError } from '@zhisuan/domain'
 
@@ -6,7 +7,8 @@ import { ZhisuanError } from '@zhisuan/domain'
  * ({@link S3Tier}). A key is a relative, `/`-separated path; an object appears under its key
  * only once it is whole, so a crash mid-`put` leaves nothing that `exists` reports. (Except on
  * an S3 server that stores a `PutObject` body as it arrives, as s3rver does; S3, MinIO and Ceph
- * RGW do not. Either way only a `put` that resolved is ever reported to the registry.)
+ * RGW do not. Either way only a `put` that resolved is ever reported to the registry, and an
+ * object's existence is never taken as proof of anything: the registry says what is durable.)
  */
 export interface DurableTier {
   /** For logs: `file:/mnt/ckpt`, `s3://bucket/prefix`. */
@@ -68,13 +70,15 @@ export function checkKey(key: string): string {
  * `source` passed on, counted (`onBytes`), and held to exactly `size` bytes: what a tier stores
  * must be what it was told (an S3 body with a `Content-Length` must not run short, or the server
  * waits; a file must not end up longer or shorter). Fails with ZhisuanError `conflict` naming
- * `key` as soon as more arrive, or at the end when fewer did.
+ * `key` as soon as more arrive, or at the end when fewer did. `hash`, when given, is updated
+ * with every byte passed on.
  */
 export function exactLength(
   source: Readable,
   size: number,
   key: string,
   onBytes: ((bytes: number) => void) | undefined,
+  hash?: Hash,
 ): Readable {
   let seen = 0
   const mismatch = (): ZhisuanError =>
@@ -86,6 +90,7 @@ export function exactLength(
         done(mismatch())
         return
       }
+      hash?.update(chunk)
       onBytes?.(chunk.length)
       done(null, chunk)
     },

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -7,9 +8,10 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { ZhisuanError } from '@zhisuan/domain'
 import { checkKey, exactLength, type DurableTier } from './durable-tier.js'
+import { putMultipart, type SentParts } from './s3-parts.js'
+import { readBack } from './s3-read-back.js'
 
 const mib = 1024 * 1024
 
@@ -50,17 +52,23 @@ export interface S3TierOptions {
   /**
    * The SDK's extra CRC checksums: `when-required` (default) sends them only where S3 demands
    * them. With `when-supported`, streamed single-request uploads use `aws-chunked` trailers,
-   * which some S3-compatible servers (s3rver) store as part of the object.
+   * which some S3-compatible servers (s3rver) store as part of the object (the read-back then
+   * fails the upload). Multipart parts carry their SHA-256 and MD5 either way.
    */
   readonly checksums?: 'when-required' | 'when-supported'
 }
 
 /**
  * An S3 (or S3-compatible) bucket. An object up to `multipartThresholdBytes` goes up as one
- * streamed `PutObject` held to its exact length; a bigger one as a concurrent multipart upload
- * (`@aws-sdk/lib-storage`). A failed upload is aborted, and a completed one is checked by size
- * with a HEAD before `put` resolves. A multipart upload orphaned by a crash is never completed;
- * a bucket lifecycle rule (`AbortIncompleteMultipartUpload`) reclaims its parts.
+ * streamed `PutObject` held to its exact length; a bigger one as a multipart upload whose every
+ * part carries its `Content-MD5` and SHA-256 checksum, checked against the server's answer, and
+ * whose completion lists every part's SHA-256 ({@link putMultipart}). A failed upload is
+ * aborted. Before `put` resolves — and so before the uploader reports the shard to the registry
+ * — the object is read back with one streamed GET and hashed, and must hold the bytes sent
+ * ({@link readBack}); one that does not is deleted and `put` fails. Nothing here trusts that an
+ * object exists: s3rver, unlike S3, keeps the bytes of a `PutObject` cut off by a killed
+ * uploader as an object. A multipart upload orphaned by a crash is never completed; a bucket
+ * lifecycle rule (`AbortIncompleteMultipartUpload`) reclaims its parts.
  * @example
  * const tier = new S3Tier({ bucket: 'ckpt', endpoint: 'http://minio:9000', forcePathStyle: true })
  */
@@ -97,6 +105,12 @@ export class S3Tier implements DurableTier {
     this.client = options.client ?? new S3Client(clientConfig(options))
   }
 
+  /**
+   * Uploads, then reads the object back and compares it with what was sent.
+   * @throws ZhisuanError `conflict` when `source` delivers other than `size` bytes;
+   * `unavailable` when a part's answer or the object read back differs from what was sent (the
+   * object is deleted), or the source closes early; whatever the server throws otherwise.
+   */
   async put(
     key: string,
     source: Readable,
@@ -104,31 +118,43 @@ export class S3Tier implements DurableTier {
     onBytes?: (bytes: number) => void,
   ): Promise<{ readonly location: string }> {
     const objectKey = this.prefix + checkKey(key)
-    const sending = new AbortController()
     const whole = size <= this.multipartThreshold
-    const body = whole ? exactLength(source, size, objectKey, onBytes) : source
-    // A source that fails mid-request must fail the upload, not leave it waiting for data.
-    const failed = Promise.race([cutOff(source, objectKey), cutOff(body, objectKey)])
-    const upload = whole
-      ? this.putWhole(objectKey, body, size, sending)
-      : this.putParts(objectKey, source, sending, onBytes)
+    // A multipart upload hashes each part for its checksum, and the read-back compares those.
+    const sent = createHash('sha256')
+    const body = whole
+      ? exactLength(source, size, objectKey, onBytes, sent)
+      : exactLength(source, size, objectKey, undefined)
+    let parts: SentParts
     try {
-      await Promise.race([upload, failed])
+      parts = whole
+        ? await this.putWhole(objectKey, source, body, size, sent)
+        : await putMultipart({
+            client: this.client,
+            bucket: this.options.bucket,
+            key: objectKey,
+            body,
+            size,
+            partSize: this.partSize,
+            queueSize: this.queueSize,
+            onBytes,
+          })
     } catch (error) {
-      sending.abort()
-      await upload.catch(() => undefined)
       if (whole) {
         await this.removeTorn(key)
       }
       throw error
     }
-    const stored = await this.exists(key)
-    if (stored?.size !== size) {
-      await this.remove(key)
-      throw new ZhisuanError(
-        'unavailable',
-        `${objectKey}: stored ${stored?.size ?? 'nothing'} bytes, expected ${size}`,
-      )
+    try {
+      await readBack({
+        client: this.client,
+        bucket: this.options.bucket,
+        key: objectKey,
+        size,
+        ...parts,
+      })
+    } catch (error) {
+      await this.remove(key).catch(() => undefined)
+      throw error
     }
     return { location: `s3://${this.options.bucket}/${objectKey}` }
   }
@@ -148,13 +174,16 @@ export class S3Tier implements DurableTier {
     }
   }
 
+  /** One streamed `PutObject`; the whole object is one "part" for the read-back. */
   private async putWhole(
     objectKey: string,
+    source: Readable,
     body: Readable,
     size: number,
-    sending: AbortController,
-  ): Promise<void> {
-    await this.client.send(
+    sent: Hash,
+  ): Promise<SentParts> {
+    const sending = new AbortController()
+    const request = this.client.send(
       new PutObjectCommand({
         Bucket: this.options.bucket,
         Key: objectKey,
@@ -163,30 +192,16 @@ export class S3Tier implements DurableTier {
       }),
       { abortSignal: sending.signal },
     )
-  }
-
-  private async putParts(
-    objectKey: string,
-    source: Readable,
-    sending: AbortController,
-    onBytes: ((bytes: number) => void) | undefined,
-  ): Promise<void> {
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.options.bucket, Key: objectKey, Body: source },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-      abortController: sending,
-    })
-    let reported = 0
-    upload.on('httpUploadProgress', (progress) => {
-      if (progress.loaded !== undefined && progress.loaded > reported) {
-        onBytes?.(progress.loaded - reported)
-        reported = progress.loaded
-      }
-    })
-    await upload.done()
+    // A source that fails mid-request must fail the upload, not leave it waiting for data.
+    const failed = Promise.race([cutOff(source, objectKey), cutOff(body, objectKey)])
+    try {
+      const answer = await Promise.race([request, failed])
+      return { etag: answer.ETag, partSize: size, sha256s: [sent.digest('hex')] }
+    } catch (error) {
+      sending.abort()
+      await request.catch(() => undefined)
+      throw error
+    }
   }
 
   async exists(key: string): Promise<{ readonly size: number } | undefined> {

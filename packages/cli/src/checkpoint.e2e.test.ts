@@ -37,7 +37,12 @@ async function s3Server(directory: string, bucket: string): Promise<string> {
 interface Checkpoint {
   readonly step: number
   readonly state: string
-  readonly shards: readonly { path: string; state: string; sha256: string | null }[]
+  readonly shards: readonly {
+    path: string
+    state: string
+    sha256: string | null
+    location: string | null
+  }[]
 }
 
 /** `zhisuan up` with a tenant, a member token and one running job; the job's environment. */
@@ -144,6 +149,12 @@ describe('zhisuan checkpoint upload against zhisuan up and an S3 server', () => 
     const afterKill = (await fx.list()).find((x) => x.step === 200)
     expect(afterKill?.state).toBe('pending')
     expect(durable(afterKill)).not.toContain('optim.pt')
+    // Whatever the killed uploader left in the bucket (s3rver keeps the bytes of a cut-off
+    // PutObject as an object; S3 keeps nothing) is on record nowhere.
+    expect(afterKill?.shards.find((s) => s.path === 'optim.pt')).toMatchObject({
+      sha256: null,
+      location: null,
+    })
     expect(await latestStep()).toBe(100)
     expect(said).not.toContain('step 200: committed')
 
@@ -166,6 +177,12 @@ describe('zhisuan checkpoint upload against zhisuan up and an S3 server', () => 
       ?.shards.find((s) => s.path === 'optim.pt')
     const bytes = readFileSync(join(dir, 'optim.pt'))
     expect(optim?.sha256).toBe(createHash('sha256').update(bytes).digest('hex'))
+    // A restore reads, from the location on record, the bytes on record: the torn object was
+    // sent again whole and read back before it was reported.
+    const stored = await fetch(`${endpoint}/${(optim?.location ?? '').replace(/^s3:\/\//, '')}`)
+    expect(stored.status).toBe(200)
+    const restored = createHash('sha256').update(Buffer.from(await stored.arrayBuffer()))
+    expect(restored.digest('hex')).toBe(optim?.sha256)
   }, 90_000)
 })
 
