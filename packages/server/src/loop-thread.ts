@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import { ZhisuanError, type Catalog, type Cluster } from '@zhisuan/domain'
+import type { Durability } from '@zhisuan/store'
 import type { BackendConfig } from './backends.js'
 import type { LoopObserver, NodeInfo, ReconcileLoop } from './reconcile-loop.js'
 import { nodeListOf, type ReconcilerOptions } from './reconciler.js'
@@ -8,6 +9,8 @@ import { nodeListOf, type ReconcilerOptions } from './reconciler.js'
 export interface LoopWorkerData {
   /** A SQLite file path or a `postgres://…` URL: the worker opens its own connection. */
   readonly store: string
+  /** What an acknowledged write survives (see `Durability`); the store's default when absent. */
+  readonly durability?: Durability
   readonly cluster: Cluster
   readonly catalog: Catalog
   readonly backend: BackendConfig

@@ -21,7 +21,7 @@ const post = (message: FromLoop) => {
 let store: Store | undefined
 let backend: ExecutionBackend | undefined
 try {
-  store = await Store.open(data.store)
+  store = await Store.open(data.store, data.durability)
   backend = await openBackend(data.backend, data.cluster, store)
 } catch (error) {
   await backend?.close().catch(() => undefined)

@@ -8,7 +8,7 @@ import type { FailureCategory } from '@zhisuan/sim'
 /** Where scripts/slurm/up.sh writes the dev cluster's environment. */
 export const defaultSlurmEnv = '/var/lib/zhisuan-slurm/env'
 import { readEnvFile } from '@zhisuan/slurm'
-import { Store, redact } from '@zhisuan/store'
+import { Store, redact, type Durability } from '@zhisuan/store'
 import { buildApp, defaultHolder } from './app.js'
 import { newToken, systemTenant } from './auth.js'
 import { lifecycleOf, openBackend, type BackendConfig } from './backends.js'
@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly dataDir: string
   /** `sqlite` (a file in the data dir) or a `postgres://…` URL. */
   readonly store: string
+  /** What an acknowledged write survives: `full` (default: power loss too) or `normal`. */
+  readonly durability?: Durability
   readonly cluster: Cluster
   readonly catalog: Catalog
   /** `twin` (default) or `slurm`: a real Slurm cluster through slurmrestd. */
@@ -102,7 +104,7 @@ async function prepareDataDir(dataDir: string, sqliteFile: string | undefined): 
 }
 
 async function startOn(options: ServerOptions, dataDir: string, url: string) {
-  const store = await Store.open(url)
+  const store = await Store.open(url, options.durability)
   let plane: ControlPlane | undefined
   try {
     plane = await openControlPlane(options, store, url)
@@ -190,6 +192,7 @@ async function openControlPlane(
   const thread = new LoopThread(
     {
       store: url,
+      ...(options.durability === undefined ? {} : { durability: options.durability }),
       cluster: options.cluster,
       catalog: options.catalog,
       backend,

@@ -1,5 +1,5 @@
 export { Store } from './store.js'
-export { redact } from './connection.js'
+export { redact, type Durability } from './connection.js'
 export type { Transition } from './jobs.js'
 export {
   CheckpointRegistry,

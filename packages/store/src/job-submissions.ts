@@ -2,16 +2,9 @@ import type { Kysely } from 'kysely'
 import { ZhisuanError } from '@zhisuan/domain'
 import { auditRow } from './audit.js'
 import { GroupCommit } from './group-commit.js'
+import { PendingCaps, type Submission } from './pending-caps.js'
 import { toJob, type AuditEntry, type JobRecord, type NewJob } from './records.js'
 import type { Database, JobTable } from './schema.js'
-
-/** A job to insert and the audit entry that goes with it. */
-interface Submission {
-  readonly row: JobTable
-  readonly audit: AuditEntry | undefined
-  /** The tenant's cap on pending jobs, counted in the transaction that inserts this one. */
-  readonly maxPending: number | undefined
-}
 
 /** What a submission may be held to: its tenant's cap on pending jobs. */
 export interface SubmissionLimits {
@@ -24,6 +17,7 @@ export interface SubmissionLimits {
  */
 export class JobSubmissions {
   private readonly pending: GroupCommit<Submission>
+  private readonly caps = new PendingCaps()
 
   constructor(private readonly db: Kysely<Database>) {
     this.pending = new GroupCommit((batch) => this.write(batch))
@@ -89,77 +83,44 @@ export class JobSubmissions {
 
   /**
    * Jobs, their `submitted` events and audit entries of one batch: one transaction, 3 inserts.
-   * A submission over its tenant's pending cap (counted in the transaction, so two batches
-   * cannot both take the last place on SQLite) is refused, the others written.
+   * A submission over its tenant's pending cap is refused, the others written. The jobs are
+   * inserted first and counted after: on SQLite a transaction that reads before it writes fails at
+   * once (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between; writing first takes the
+   * write lock (waiting its busy timeout) and makes the count exact. On PostgreSQL two API servers
+   * committing at once may each take the last place.
    */
   private async write(batch: readonly Submission[]): Promise<(ZhisuanError | undefined)[]> {
     return this.db.transaction().execute(async (tx) => {
-      const refused = await overCap(tx, batch)
+      await tx
+        .insertInto('jobs')
+        .values(batch.map((b) => b.row))
+        .execute()
+      const refused = await this.caps.check(tx, batch)
+      const dropped = batch.flatMap((b, i) => (refused[i] === undefined ? [] : [b.row.id]))
+      if (dropped.length > 0) {
+        await tx.deleteFrom('jobs').where('id', 'in', dropped).execute()
+      }
       const accepted = batch.filter((_, i) => refused[i] === undefined)
       if (accepted.length > 0) {
-        await this.insert(tx, accepted)
+        await tx
+          .insertInto('job_events')
+          .values(
+            accepted.map((b) => ({
+              job_id: b.row.id,
+              at: b.row.created_at,
+              kind: 'submitted',
+              detail: '{}',
+            })),
+          )
+          .execute()
+        const audits = accepted.flatMap((b) => (b.audit === undefined ? [] : [b.audit]))
+        if (audits.length > 0) {
+          await tx.insertInto('audit_log').values(audits.map(auditRow)).execute()
+        }
       }
       return refused
     })
   }
-
-  private async insert(tx: Kysely<Database>, batch: readonly Submission[]): Promise<void> {
-    await tx
-      .insertInto('jobs')
-      .values(batch.map((b) => b.row))
-      .execute()
-    await tx
-      .insertInto('job_events')
-      .values(
-        batch.map((b) => ({
-          job_id: b.row.id,
-          at: b.row.created_at,
-          kind: 'submitted',
-          detail: '{}',
-        })),
-      )
-      .execute()
-    const audits = batch.flatMap((b) => (b.audit === undefined ? [] : [b.audit]))
-    if (audits.length > 0) {
-      await tx.insertInto('audit_log').values(audits.map(auditRow)).execute()
-    }
-  }
-}
-
-/**
- * Per submission of a batch, in order: an error when its tenant already has `maxPending` jobs
- * waiting (those of the batch accepted before it included), else undefined.
- */
-async function overCap(
-  tx: Kysely<Database>,
-  batch: readonly Submission[],
-): Promise<(ZhisuanError | undefined)[]> {
-  const capped = [
-    ...new Set(batch.flatMap((b) => (b.maxPending === undefined ? [] : [b.row.tenant]))),
-  ]
-  if (capped.length === 0) {
-    return batch.map(() => undefined)
-  }
-  const rows = await tx
-    .selectFrom('jobs')
-    .select((eb) => ['tenant', eb.fn.countAll<string | number>().as('n')])
-    .where('state', '=', 'pending')
-    .where('tenant', 'in', capped)
-    .groupBy('tenant')
-    .execute()
-  const waiting = new Map(rows.map((r) => [r.tenant, Number(r.n)]))
-  return batch.map((b) => {
-    const n = waiting.get(b.row.tenant) ?? 0
-    if (b.maxPending !== undefined && n >= b.maxPending) {
-      return new ZhisuanError(
-        'too-many-requests',
-        `tenant ${b.row.tenant} has ${n} jobs pending, its limit (limits.maxPendingJobs ${b.maxPending}); submit again when some have started or been cancelled`,
-        { retryAfterS: 10 },
-      )
-    }
-    waiting.set(b.row.tenant, n + 1)
-    return undefined
-  })
 }
 
 /** A new job's row: pending, no attempt yet. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { AuditRepository } from './audit.js'
 import { CheckpointRegistry } from './checkpoints.js'
 import { ClusterSamples } from './cluster-samples.js'
-import { connect } from './connection.js'
+import { connect, type Durability } from './connection.js'
 import { JobEventRepository } from './events.js'
 import { JobSubmissions, type SubmissionLimits } from './job-submissions.js'
 import { JobRepository, type Transition } from './jobs.js'
@@ -81,8 +81,8 @@ export class Store {
    * SQLite file path (`:memory:` for a throwaway one).
    * @throws ZhisuanError `unavailable` when the database cannot be reached or migrated.
    */
-  static async open(url: string): Promise<Store> {
-    const { db, dialect } = await connect(url)
+  static async open(url: string, durability?: Durability): Promise<Store> {
+    const { db, dialect } = await connect(url, durability)
     await migrate(db as Kysely<unknown>, dialect)
     return new Store(db, dialect)
   }

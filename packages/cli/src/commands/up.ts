@@ -35,6 +35,7 @@ interface UpFlags {
   host?: string
   dataDir?: string
   store?: string
+  durability?: string
   backend?: string
   cluster?: string
   twinSpeed?: string
@@ -71,6 +72,10 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     'info',
     'debug',
   ] as const)
+  const durability = choiceOption('--durability', flags.durability ?? 'full', [
+    'full',
+    'normal',
+  ] as const)
   const clusterFile = flags.cluster ?? defaultClusterFile
   const { cluster } = await loadClusterFile(clusterFile)
   const speed = numberOption('--twin-speed', flags.twinSpeed, 1e-3, 1e6) ?? 1
@@ -90,6 +95,7 @@ export async function runUp(io: Io, flags: UpFlags): Promise<void> {
     host: flags.host ?? '127.0.0.1',
     dataDir: flags.dataDir ?? '.zhisuan',
     store,
+    durability,
     cluster,
     catalog: defaultCatalog(),
     twinSpeed: speed,
@@ -154,6 +160,11 @@ export function registerUp(program: Command, io: Io): void {
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'SQLite file and admin token', '.zhisuan')
     .option('--store <sqlite|url>', 'sqlite, or a postgres://… URL', 'sqlite')
+    .option(
+      '--durability <full|normal>',
+      'full: an acknowledged write survives power loss (each commit synced; submissions arriving together share one); normal: it survives kill -9, but power or kernel failure may lose the last commits',
+      'full',
+    )
     .option('--backend <twin|slurm>', 'execution backend', 'twin')
     .option(
       '--slurm-env <file>',
