@@ -8,8 +8,11 @@
 # answers, then prints the environment a test needs and writes it to $ZHISUAN_SLURM_DIR/env.
 # Anything left running by an earlier up.sh is stopped first (scripts/slurm/down.sh).
 #
-#   up.sh --restart slurmrestd|<node>   (re)starts one daemon of the running cluster, with the
-#                                       same config, pid file and log (for tests that kill one)
+#   up.sh --restart slurmctld|slurmrestd|<node>   (re)starts one daemon of the running cluster,
+#                                       with the same config, pid file and log (for tests that
+#                                       kill one); slurmctld stops with SIGTERM (it saves its
+#                                       state) and starts again from that state: running jobs
+#                                       go on in their slurmd and keep their ids
 #
 # Knobs (environment):
 #   ZHISUAN_SLURM_DIR             state dir: configs, controller state, spool, pids, logs, env
@@ -98,6 +101,7 @@ rest_up() { # <url> <token>
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-SLURM-USER-NAME: root" \
     -H "X-SLURM-USER-TOKEN: $2" "$1/slurm/$API/ping")" = 200 ]
 }
+ctld_up() { scontrol ping | grep -q 'is UP'; }
 start_slurmd() { # <node>
   /usr/sbin/slurmd -f "$conf" -N "$1" || { tail_log "$logs/slurmd-$1.log"; die "slurmd $1 failed to start"; }
 }
@@ -127,6 +131,13 @@ if [ "${1:-}" = --restart ]; then
   export SLURM_CONF="$conf"
   env_get() { sed -n "s/^$1=//p" "$STATE_DIR/env" | tail -1; }
   case "$what" in
+    slurmctld)
+      stop_pid "$run/slurmctld.pid" slurmctld
+      # no -c: the jobs and nodes it saved on SIGTERM are taken back
+      /usr/sbin/slurmctld -f "$conf" || { tail_log "$logs/slurmctld.log"; die "slurmctld failed to start again"; }
+      wait_for "$TIMEOUT" ctld_up || { tail_log "$logs/slurmctld.log"; die "slurmctld not up within ${TIMEOUT}s"; }
+      log "slurmctld restarted (pid $(cat "$run/slurmctld.pid")) in $(elapsed) ms"
+      ;;
     slurmrestd)
       url="$(env_get SLURMRESTD_URL)"
       token="$(env_get SLURM_JWT)"
@@ -145,11 +156,11 @@ if [ "${1:-}" = --restart ]; then
       wait_for "$TIMEOUT" responding || die "$what not responding within ${TIMEOUT}s"
       log "slurmd $what restarted (pid $(cat "$run/slurmd-$what.pid")), node $(sinfo -h -N -n "$what" -o %T), in $(elapsed) ms"
       ;;
-    *) die "--restart takes slurmrestd or a node name ($POOL-NNN), not '$what'" ;;
+    *) die "--restart takes slurmctld, slurmrestd or a node name ($POOL-NNN), not '$what'" ;;
   esac
   exit 0
 fi
-[ $# = 0 ] || die "unknown arguments: $* (only --restart slurmrestd|<node>)"
+[ $# = 0 ] || die "unknown arguments: $* (only --restart slurmctld|slurmrestd|<node>)"
 bins=(slurmctld slurmd slurmrestd scontrol sinfo munged mungekey curl ss)
 [ "$ACCOUNTING" = slurmdbd ] && bins+=(slurmdbd sacctmgr mariadbd mariadb-install-db mariadb)
 for bin in "${bins[@]}"; do
@@ -375,7 +386,6 @@ export SLURM_CONF="$conf"
 
 # ---- slurmctld ------------------------------------------------------------------------------
 /usr/sbin/slurmctld -f "$conf" || { tail_log "$logs/slurmctld.log"; die "slurmctld failed to start"; }
-ctld_up() { scontrol ping | grep -q 'is UP'; }
 wait_for "$TIMEOUT" ctld_up || { tail_log "$logs/slurmctld.log"; die "slurmctld not up within ${TIMEOUT}s"; }
 
 # ---- slurmd, one per fake node (Debian builds with multiple-slurmd support) -----------------

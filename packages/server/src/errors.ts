@@ -27,6 +27,51 @@ export const statusOf: Readonly<Record<ErrorCode, number>> = {
   internal: 500,
 }
 
+/** Seconds a 503 asks the client to wait before trying again (`Retry-After`). */
+export const retryAfterS = 5
+
+/** Socket errors that mean the database cannot be reached now. */
+const unreachableSocketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+])
+
+/** What pg and its pool throw when a connection is lost, refused or times out. */
+const unreachableMessages =
+  /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable)/
+
+/**
+ * Whether an error means the store cannot be reached now rather than that anything is wrong:
+ * PostgreSQL refusing or dropping connections (restarting, failing over, a cut network: SQLSTATE
+ * class 08, 57P01–57P03, 53300), its pool or a query timing out, or SQLite still locked after
+ * its busy timeout. Looks through `cause`s. The API answers these 503 with `Retry-After`, and the
+ * reconcile loop waits and tries again.
+ */
+export function storeUnavailable(error: unknown): boolean {
+  let e = error
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (
+      typeof code === 'string' &&
+      (/^08[0-9A-Z]{3}$|^57P0[123]$|^53300$/.test(code) ||
+        code.startsWith('SQLITE_BUSY') ||
+        unreachableSocketCodes.has(code))
+    ) {
+      return true
+    }
+    if (unreachableMessages.test(e.message)) {
+      return true
+    }
+    e = e.cause
+  }
+  return false
+}
+
 /** The one error shape every endpoint answers with. */
 export interface ErrorBody {
   readonly error: {
@@ -97,7 +142,8 @@ function requestProblems(
 /**
  * Answers every error in one shape: our errors by the table, Fastify's validation errors as 400
  * with every problem of the request in words (`validationProblems`), its other client errors with
- * their own status, anything else as 500 (logged; bad input never gets there).
+ * their own status, a store that cannot be reached as 503 `unavailable` with `Retry-After` (so
+ * does every 503), anything else as 500 (logged; bad input never gets there).
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ZhisuanError, request, reply) => {
@@ -113,7 +159,7 @@ export function installErrorHandler(app: FastifyInstance): void {
           details: error.issues.map((i) => ({ path: i.path, message: i.message })),
         },
       }
-      const wait = error.retryAfterS
+      const wait = error.retryAfterS ?? (status === 503 ? retryAfterS : undefined)
       return (wait === undefined ? reply : reply.header('retry-after', String(Math.ceil(wait))))
         .status(status)
         .send(body)
@@ -132,6 +178,20 @@ export function installErrorHandler(app: FastifyInstance): void {
         },
       }
       return reply.status(400).send(body)
+    }
+    if (storeUnavailable(error)) {
+      // the database restarting or out of reach: the client may try again, nothing is wrong
+      // with the request (and a submission not answered 201 was not acknowledged)
+      request.log.warn({ err: error }, 'store unavailable')
+      const body: ErrorBody = {
+        error: {
+          code: 'unavailable',
+          message:
+            'the store is unavailable (the database is restarting or out of reach); try again shortly',
+          details: [],
+        },
+      }
+      return reply.status(503).header('retry-after', String(retryAfterS)).send(body)
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {

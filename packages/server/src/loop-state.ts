@@ -1,4 +1,13 @@
-import { ZhisuanError, type Catalog, type Cluster, type ExecutionBackend } from '@zhisuan/domain'
+import {
+  ZhisuanError,
+  type BackendEvent,
+  type BackendNode,
+  type BackendRun,
+  type Catalog,
+  type Cluster,
+  type ExecutionBackend,
+  type PlacedJob,
+} from '@zhisuan/domain'
 import type { Scheduler } from '@zhisuan/scheduler'
 import type { JobRecord, NodeState, Store } from '@zhisuan/store'
 import { clusterFamilies, schedulerSpec, type StoredSpec } from './job-spec.js'
@@ -14,7 +23,11 @@ export interface ReconcilerOptions {
   readonly clock: () => number
   /** This process, as the lease names it. */
   readonly holder: string
-  /** Seconds a leader's lease lasts without renewal; default 6 (handover within 10 s). */
+  /**
+   * Seconds a leader's lease lasts without renewal; default 6 (handover within 10 s). The loop
+   * stops acting a little before its lease may have ended. 0 lets any other loop take it at once
+   * and fences nothing (tests that hand the loop between two loops by hand).
+   */
   readonly leaseTtlS?: number
   /** Milliseconds between loop passes; default 500. */
   readonly tickMs?: number
@@ -148,5 +161,96 @@ export function submitPending(state: LoopState, job: JobRecord): void {
       return
     }
     state.options.log('warn', `scheduler refused ${job.id}`, { error: String(error) })
+  }
+}
+
+/**
+ * The store as the loop uses it: every call, its repositories' too, first asks `fence`, which
+ * throws once this process may no longer hold the lease, so that a leader cut off from the store
+ * writes nothing stale when its calls get through again.
+ */
+export function fenced<T extends object>(target: T, fence: () => void): T {
+  return new Proxy(target, {
+    get(object, key) {
+      const value: unknown = Reflect.get(object, key)
+      if (typeof value === 'function') {
+        return (...args: unknown[]): unknown => {
+          fence()
+          return Reflect.apply(value, object, args)
+        }
+      }
+      return typeof value === 'object' && value !== null ? fenced(value, fence) : value
+    },
+  })
+}
+
+/**
+ * The backend as the loop uses it: each call asks `fence` first (no launch or cancel once the
+ * lease may have ended), and what `poll` gave a pass that failed comes again with the next poll.
+ * A backend's events are gone once polled, and a pass that loses the store half-way has not
+ * written them all: the run that ended would stay running in the store, and the rebuild that
+ * follows would launch it again.
+ */
+export class LoopBackend implements ExecutionBackend {
+  /** Events polled in the pass under way. */
+  private polled: BackendEvent[] = []
+  /** Events a failed pass polled, for the next poll. */
+  private again: BackendEvent[] = []
+
+  constructor(
+    private readonly backend: ExecutionBackend,
+    private readonly fence: () => void,
+  ) {}
+
+  get name(): string {
+    return this.backend.name
+  }
+
+  launch(job: PlacedJob): Promise<void> {
+    this.fence()
+    return this.backend.launch(job)
+  }
+
+  cancel(jobId: string): Promise<void> {
+    this.fence()
+    return this.backend.cancel(jobId)
+  }
+
+  runs(): Promise<readonly BackendRun[]> {
+    this.fence()
+    return this.backend.runs()
+  }
+
+  nodes(): Promise<readonly BackendNode[]> {
+    this.fence()
+    return this.backend.nodes()
+  }
+
+  setDrain(node: string, drain: boolean, reason: string): Promise<void> {
+    this.fence()
+    return this.backend.setDrain(node, drain, reason)
+  }
+
+  async poll(): Promise<readonly BackendEvent[]> {
+    this.fence()
+    const events = [...this.again, ...(await this.backend.poll())]
+    this.again = []
+    this.polled.push(...events)
+    return events
+  }
+
+  /** The pass went through: what it polled is in the store. */
+  passed(): void {
+    this.polled = []
+  }
+
+  /** The pass failed: what it polled comes again, in the order it came. */
+  failed(): void {
+    this.again = [...this.polled, ...this.again]
+    this.polled = []
+  }
+
+  close(): Promise<void> {
+    return this.backend.close()
   }
 }
