@@ -14,7 +14,7 @@ import type { Store, TenantLimits } from '@zhisuan/store'
 import { authenticate, TokenCache, type Caller } from './auth.js'
 import { familyCapacity } from './cluster-now.js'
 import type { ServerContext } from './context.js'
-import { installErrorHandler } from './errors.js'
+import { installErrorHandler, retryAfterS } from './errors.js'
 import { AuthFailures, defaultTenantLimits, SubmitRate, type AuthFailureLimits } from './limits.js'
 import { Metrics } from './metrics.js'
 import type { ReconcileLoop } from './reconcile-loop.js'
@@ -32,7 +32,12 @@ import { tenantRoutes } from './routes-tenants.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { securityHeaders, setSecurityHeaders, withRedaction } from './security-headers.js'
 import { fieldPath } from './validation-words.js'
-import { answerClientError, installStrictInput, strictSchemaController } from './strict-input.js'
+import {
+  answerClientError,
+  installStrictInput,
+  maxUrlBytes,
+  strictSchemaController,
+} from './strict-input.js'
 import { usageRoutes } from './routes-usage.js'
 import { ErrorSchema, SummaryView } from './views.js'
 
@@ -97,9 +102,19 @@ export async function buildApp(
       const plain = reply as unknown as FastifyReply
       // these answers skip every hook: the security headers are set here
       setSecurityHeaders(request, plain.type('application/json; charset=utf-8'))
-      void plain
-        .code(400)
-        .send({ error: { code: 'invalid-input', message: error.message, details: [] } })
+      // a URL too long for the router (a path parameter over 2,048) is the 414 a long URL gets,
+      // and the message does not echo the URL back whole
+      const long = request.url.length > maxUrlBytes
+      const message = error.message.length > 300 ? `${error.message.slice(0, 300)}…` : error.message
+      void plain.code(long ? 414 : 400).send({
+        error: long
+          ? {
+              code: 'uri-too-long',
+              message: `the URL is ${request.url.length} bytes, over ${maxUrlBytes}; send long input in a body`,
+              details: [],
+            }
+          : { code: 'invalid-input', message, details: [] },
+      })
     },
   })
   installErrorHandler(app)
@@ -203,9 +218,16 @@ export async function buildApp(
       await sql`select 1`.execute(options.store.db)
       return { ok: true, leader: reconciler.leader }
     } catch (error) {
-      return reply.status(503).send({
-        error: { code: 'unavailable', message: `store unreachable: ${String(error)}`, details: [] },
-      })
+      return reply
+        .status(503)
+        .header('retry-after', String(retryAfterS))
+        .send({
+          error: {
+            code: 'unavailable',
+            message: `store unreachable: ${String(error)}`,
+            details: [],
+          },
+        })
     }
   })
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

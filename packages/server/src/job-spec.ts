@@ -68,6 +68,13 @@ export const JobBody = Type.Object(
       Type.Record(
         Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
         Type.String({ maxLength: 4096 }),
+        {
+          // a name outside the pattern is refused, not let through unchecked (the OpenAPI fuzz
+          // found `"a b": 500,000 characters` stored with 201)
+          additionalProperties: false,
+          maxProperties: 1024,
+          description: 'environment variables: names [A-Za-z_][A-Za-z0-9_]*, values ≤ 4,096',
+        },
       ),
     ),
     checkpoint: Type.Optional(

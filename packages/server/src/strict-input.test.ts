@@ -76,6 +76,8 @@ describe('strict input over HTTP', () => {
     ['/name', { name: null }],
     ['/name', { name: 5 }],
     ['/acceleratorsPerReplica', { acceleratorsPerReplica: false }],
+    ['/env/a b', { env: { 'a b': 'x'.repeat(5000) } }],
+    ['/env/X', { env: { X: 5 } }],
   ])('refuses a coercible %s with 400 naming it (%j)', async (path, over) => {
     const r = await post(JSON.stringify({ ...job, ...over }))
     expect(r.status).toBe(400)

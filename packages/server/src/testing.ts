@@ -4,7 +4,7 @@ import { defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
 import { ClusterState } from '@zhisuan/scheduler'
 import { TwinBackend, type TwinBackendOptions } from '@zhisuan/sim'
 import type { Store } from '@zhisuan/store'
-import { buildApp } from './app.js'
+import { buildApp, type AppOptions } from './app.js'
 import { newToken, systemTenant } from './auth.js'
 import type { Reconciler, ReconcilerOptions } from './reconciler.js'
 
@@ -36,6 +36,8 @@ export async function appFixture(
   twinOptions: Partial<Pick<TwinBackendOptions, 'repairS' | 'speed' | 'seed'>> = {},
   /** The twin's cluster model in the loop (restart delay, checkpoint stall). */
   lifecycle?: ReconcilerOptions['lifecycle'],
+  /** Tenants' and failed token lookups' limits (`limits.ts` has the defaults). */
+  limits?: AppOptions['limits'],
 ): Promise<AppFixture> {
   let t = 1_800_000_000
   const clock = () => t
@@ -56,6 +58,7 @@ export async function appFixture(
     catalog: defaultCatalog(),
     clock,
     holder: 'test',
+    ...(limits === undefined ? {} : { limits }),
     // the loop counts an attempt's work at the twin's speed, as `zhisuan up` tells it
     ...(lifecycle === undefined && twinOptions.speed === undefined
       ? {}
