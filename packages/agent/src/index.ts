@@ -37,3 +37,20 @@ export { defaultReader, detectParser, parseOutput, parsers } from './parsers/ind
 export { parseNvidiaTopology, type NvidiaTopology } from './parsers/nvidia-topo.js'
 export { parseNvlinkStatus, type NvlinkStatus } from './parsers/nvidia-nvlink.js'
 export { mebibytes, numberIn, parseError } from './text.js'
+export {
+  assessRates,
+  detectNetParser,
+  netParsers,
+  networkSummary,
+  parseNetwork,
+  rateRules,
+  rateVerdict,
+  type CounterSample,
+  type LinkLayer,
+  type NetHealth,
+  type NetParser,
+  type NetToolName,
+  type NetVerdict,
+  type NetworkReport,
+  type NicPort,
+} from './network/index.js'

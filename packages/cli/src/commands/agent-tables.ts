@@ -1,6 +1,6 @@
 // What `zhisuan agent parse` and `zhisuan accept` print: which columns show by default so a table
 // fits 100 columns, and which only `--wide` adds.
-import type { AcceptanceReport, DeviceInventory } from '@zhisuan/agent'
+import type { AcceptanceReport, DeviceInventory, networkSummary } from '@zhisuan/agent'
 import { formatCount, formatFixed } from '../numbers.js'
 import { columnTable, tableWidth, type Column } from '../table.js'
 import { wrapWords } from '../text-width.js'
@@ -51,4 +51,34 @@ const verdictColumns: readonly Column<AcceptanceReport['nodes'][number]>[] = [
 /** The verdict on each node of an acceptance run; `wide` keeps the reasons whole. */
 export function acceptanceTable(report: AcceptanceReport, wide: boolean): string {
   return columnTable(verdictColumns, report.nodes, wide)
+}
+
+type NetworkSummary = ReturnType<typeof networkSummary>
+
+const nicColumns: readonly Column<NetworkSummary['nics'][number]>[] = [
+  { head: 'device', cell: (n) => n.device, minWidth: Infinity },
+  { head: 'port', cell: (n) => n.port },
+  { head: 'link', cell: (n) => n.linkLayer ?? '—' },
+  { head: 'state', cell: (n) => `${n.state} / ${n.physicalState}` },
+  { head: 'rate', cell: (n) => (n.rateGbps === null ? '—' : `${formatCount(n.rateGbps)} Gb/s`) },
+  { head: 'firmware', cell: (n) => n.firmware ?? '—' },
+  { head: 'netdev', cell: (n) => n.netdev ?? '—' },
+  { head: 'guid', cell: (n) => n.guid ?? '—', wide: true },
+]
+
+/** A network tool's report for people: its ports, how many counters, each verdict, warnings. */
+export function networkTable(report: NetworkSummary, wide: boolean): string {
+  const counters = Object.keys(report.counters).length
+  return [
+    `${report.tool} · ${formatCount(report.nics.length)} port${report.nics.length === 1 ? '' : 's'} · ${formatCount(counters)} counter${counters === 1 ? '' : 's'} (--json lists them)`,
+    ...(report.nics.length > 0 ? [columnTable(nicColumns, report.nics, wide)] : []),
+    ...report.verdicts.map((v) =>
+      wrapWords(
+        `${v.health === 'healthy' ? 'ok' : v.health.toUpperCase()}  ${v.device}${v.port === null ? '' : `/${v.port}`}: ${v.reason}`,
+        tableWidth,
+        '  ',
+      ),
+    ),
+    ...report.warnings.map((w) => wrapWords(`warning: ${w}`, tableWidth, '  ')),
+  ].join('\n')
 }

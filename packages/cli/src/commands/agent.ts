@@ -7,11 +7,16 @@ import {
   acceptanceChecks,
   acceptanceMarkdown,
   defaultReader,
+  detectNetParser,
+  netParsers,
+  networkSummary,
+  parseNetwork,
   parseOutput,
   parsers,
   processRunner,
   type Candidate,
   type DeviceInventory,
+  type NetToolName,
   type ToolName,
 } from '@zhisuan/agent'
 import { loadClusterFile } from '../load.js'
@@ -20,7 +25,7 @@ import type { Io } from '../output.js'
 import { formatCount, plural } from '../numbers.js'
 import { tableWidth } from '../table.js'
 import { wrapWords } from '../text-width.js'
-import { acceptanceTable, inventoryTable } from './agent-tables.js'
+import { acceptanceTable, inventoryTable, networkTable } from './agent-tables.js'
 import { api } from './client.js'
 import { serverAndToken, untilSignalled } from './daemon.js'
 
@@ -68,19 +73,20 @@ export function registerAgent(program: Command, io: Io): void {
 
   agent
     .command('parse <file>')
-    .description('parse a vendor tool’s saved output into the normalized inventory')
+    .description(
+      'parse a saved output of a vendor accelerator tool or an RDMA NIC tool (ibstat, sysfs counters, ethtool -S, NCCL logs, …) into the normalized inventory',
+    )
     .option(
       '--tool <name>',
-      `the tool (default: detected): ${parsers.map((p) => p.tool).join(', ')}`,
+      `the tool (default: detected): ${[...parsers, ...netParsers].map((p) => p.tool).join(', ')}`,
     )
     .option('--wide', 'every column (the bus id) and whole cells')
     .option('--json', 'the inventory as JSON')
     .action(async (file: string, flags: { tool?: string; json?: boolean; wide?: boolean }) => {
-      const tool = choiceOption<ToolName>(
-        '--tool',
-        flags.tool,
-        parsers.map((p) => p.tool),
-      )
+      const tool = choiceOption<ToolName | NetToolName>('--tool', flags.tool, [
+        ...parsers.map((p) => p.tool),
+        ...netParsers.map((p) => p.tool),
+      ])
       let text: string
       try {
         text = await readFile(file, 'utf8')
@@ -89,7 +95,19 @@ export function registerAgent(program: Command, io: Io): void {
           cause,
         })
       }
-      const inventory = parseOutput(text, defaultCatalog(), tool)
+      const netTool = netParsers.find((p) => p.tool === tool)?.tool
+      const accelerator = Math.max(...parsers.map((p) => p.detect(text)))
+      const network = detectNetParser(text)
+      if (netTool !== undefined || (tool === undefined && (network?.score ?? 0) > accelerator)) {
+        const report = networkSummary(parseNetwork(text, netTool))
+        io.out(
+          flags.json === true
+            ? JSON.stringify(report, null, 2)
+            : networkTable(report, flags.wide === true),
+        )
+        return
+      }
+      const inventory = parseOutput(text, defaultCatalog(), tool as ToolName | undefined)
       io.out(
         flags.json === true
           ? JSON.stringify(inventory, null, 2)

@@ -1,0 +1,86 @@
+import { ibPhysicalState, ibPortState, portVerdicts, type PortReading } from './ib-port.js'
+import type { LinkLayer, NetVerdict, NicPort, PhysicalState, PortState } from './types.js'
+
+/**
+ * Port attributes as sysfs prints them (`Documentation/ABI/stable/sysfs-class-infiniband`;
+ * the numbers are the IB spec's PortInfo codes, the words the kernel's names for them).
+ */
+
+/** `4: ACTIVE` → `active`: the same reading as every IB tool's (ib-port.ts). */
+export function portStateOf(text: string | undefined): PortState {
+  return ibPortState(text ?? '')
+}
+
+/**
+ * `5: LinkUp` → `linkup`, as every IB tool's (ib-port.ts); sysfs's link error recovery is the
+ * link retraining, so `training`.
+ */
+export function physicalStateOf(text: string | undefined): PhysicalState {
+  return /linkerrorrecovery/i.test((text ?? '').replace(/\s/g, ''))
+    ? 'training'
+    : ibPhysicalState(text ?? '')
+}
+
+/** `400 Gb/sec (4X NDR)` → 400, `2.5 Gb/sec (1X SDR)` → 2.5; null for anything else. */
+export function rateGbpsOf(text: string | undefined): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*Gb\/sec\b/.exec(text ?? '')
+  return m?.[1] === undefined ? null : Number(m[1])
+}
+
+/** Drivers whose devices speak only iWARP (their sysfs `link_layer` says Ethernet). */
+const iwarpOnly = /^(i40iw|iw_cxgb|cxgb[34]|siw)/
+
+/**
+ * `InfiniBand` → IB (Omni-Path hfi1 says InfiniBand too); `Ethernet` → RoCE, or iWARP for an
+ * iWARP-only driver. The driver decides over the file for those: an i40iw port is iWARP
+ * whatever its `link_layer` says.
+ */
+export function linkLayerOf(device: string, text: string | undefined): LinkLayer | null {
+  if (iwarpOnly.test(device)) {
+    return 'iWARP'
+  }
+  const word = (text ?? '').trim().toLowerCase()
+  return word === 'infiniband' ? 'IB' : word === 'ethernet' ? 'RoCE' : null
+}
+
+/** Whether sysfs' link layer disagrees with the driver (an i40iw port that says InfiniBand). */
+export function linkLayerMismatch(device: string, text: string | undefined): boolean {
+  return iwarpOnly.test(device) && (text ?? '').trim().toLowerCase() === 'infiniband'
+}
+
+/** `58a2:e103:00a7:820e` (node_guid) → `0x58a2e10300a7820e`; null when not a GUID. */
+export function guidOf(text: string | undefined): string | null {
+  const hex = (text ?? '').trim().toLowerCase()
+  if (!/^[0-9a-f]{4}(:[0-9a-f]{4}){3}$/.test(hex)) {
+    return null
+  }
+  return `0x${hex.replace(/:/g, '')}`
+}
+
+/** The port GUID in GID 0 (`fe80:0000:0000:0000:58a2:e103:00a7:820e`): its low 64 bits. */
+export function guidOfGid(text: string | undefined): string | null {
+  const groups = (text ?? '').trim().toLowerCase().split(':')
+  if (groups.length !== 8) {
+    return null
+  }
+  const guid = guidOf(groups.slice(4).join(':'))
+  return guid === '0x0000000000000000' ? null : guid
+}
+
+/** A port read from sysfs as the verdict rules take it (a state it could not read: none). */
+export function readingOf(nic: NicPort): PortReading {
+  return {
+    nic,
+    stateText: nic.state === 'unknown' ? null : nic.state,
+    physicalText: nic.physicalState === 'unknown' ? null : nic.physicalState,
+  }
+}
+
+/**
+ * What one reading of a port's state says, by the rules every tool's readings follow
+ * (`portVerdicts` in ib-port.ts): not Active or not LinkUp is `failed`; null when it is neither.
+ */
+export function portStateVerdict(nic: NicPort): NetVerdict | null {
+  const [verdict] = portVerdicts([readingOf(nic)])
+  return verdict === undefined || verdict.health === 'healthy' ? null : verdict
+}
