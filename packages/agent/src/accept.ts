@@ -28,7 +28,8 @@ export interface AcceptanceReport {
   readonly poolDrivers: Readonly<Record<string, string | null>>
 }
 
-const majority = (values: readonly string[]): string | null => {
+/** The value most often given (ties: the first in sort order); null for none. */
+export const majority = (values: readonly string[]): string | null => {
   const counts = new Map<string, number>()
   for (const v of values) {
     counts.set(v, (counts.get(v) ?? 0) + 1)

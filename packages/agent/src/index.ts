@@ -6,6 +6,20 @@ export {
   type NodeVerdict,
 } from './accept.js'
 export {
+  cablingReasons,
+  fabricMapOf,
+  type CablingCandidate,
+  type FabricMap,
+} from './accept-cabling.js'
+export {
+  networkAcceptance,
+  scaleOutPorts,
+  withNetwork,
+  type NetworkAcceptance,
+  type NicEvidence,
+  type NicReport,
+} from './accept-network.js'
+export {
   Agent,
   agentVersion,
   collect,
@@ -53,4 +67,14 @@ export {
   type NetVerdict,
   type NetworkReport,
   type NicPort,
+} from './network/index.js'
+export {
+  NicHealthTracker,
+  NicSampler,
+  type CounterReadStrategy,
+  type LostPort,
+  type NicSample,
+  type NicSamplerOptions,
+  type NodeNicHealth,
+  type PortHealth,
 } from './network/index.js'

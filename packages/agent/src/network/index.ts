@@ -94,3 +94,7 @@ export type {
   NicPort,
   CounterSample,
 } from './types.js'
+export { NicSampler } from './sampler.js'
+export type { CounterReadStrategy, LostPort, NicSample, NicSamplerOptions } from './sampler.js'
+export { NicHealthTracker } from './nic-health-tracker.js'
+export type { NodeNicHealth, PortHealth } from './nic-health-tracker.js'

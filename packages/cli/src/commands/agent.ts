@@ -1,14 +1,22 @@
-import { readFile, mkdir, writeFile } from 'node:fs/promises'
+import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { ZhisuanError, defaultCatalog, type Pool } from '@zhisuan/domain'
+import {
+  ZhisuanError,
+  clusterNodes,
+  defaultCatalog,
+  type Cluster,
+  type Pool,
+} from '@zhisuan/domain'
 import {
   Agent,
   acceptanceChecks,
   acceptanceMarkdown,
   defaultReader,
   detectNetParser,
+  fabricMapOf,
   netParsers,
+  networkAcceptance,
   networkSummary,
   parseNetwork,
   parseOutput,
@@ -17,7 +25,10 @@ import {
   type Candidate,
   type DeviceInventory,
   type NetToolName,
+  type NicEvidence,
+  type NicReport,
   type ToolName,
+  withNetwork,
 } from '@zhisuan/agent'
 import { loadClusterFile } from '../load.js'
 import { choiceOption } from '../options.js'
@@ -123,6 +134,52 @@ interface NodeListItem {
 }
 
 export function registerAccept(program: Command, io: Io): void {
+  /** A node's `<node>.txt`, any NIC tool's output `parseNetwork` reads; a missing file says so. */
+  const nicReport = async (file: string): Promise<NicReport> => {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (cause) {
+      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT'
+      return {
+        kind: 'unreadable',
+        reason: missing ? `no file ${file}` : `cannot read ${file}: ${(cause as Error).message}`,
+      }
+    }
+    try {
+      const report = parseNetwork(text)
+      return { kind: 'parsed', tool: report.tool, ports: report.nics }
+    } catch (error) {
+      if (error instanceof ZhisuanError) {
+        return { kind: 'unreadable', reason: `${file}: ${error.message}` }
+      }
+      throw error
+    }
+  }
+  const nicEvidence = (dir: string, candidates: readonly Candidate[], cluster: Cluster) => {
+    const blocks = new Map(clusterNodes(cluster).map((n) => [n.name, n.block]))
+    return Promise.all(
+      candidates.map(async (c): Promise<NicEvidence> => ({
+        node: c.node,
+        pool: c.pool,
+        block: blocks.get(c.node),
+        report: await nicReport(join(dir, `${c.node}.txt`)),
+      })),
+    )
+  }
+  const fabricMap = async (file: string) => {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (cause) {
+      throw new ZhisuanError(
+        'not-found',
+        `--ibnetdiscover: cannot read ${file}: ${(cause as Error).message}`,
+        { cause },
+      )
+    }
+    return fabricMapOf(parseNetwork(text, 'ibnetdiscover'))
+  }
   program
     .command('accept')
     .description(
@@ -136,19 +193,47 @@ export function registerAccept(program: Command, io: Io): void {
     .option('--token <token>', 'an admin token (env ZHISUAN_TOKEN)')
     .option('--wide', 'whole reasons in the table (report.md has them too)')
     .option('--json', 'print the report as JSON')
+    .option(
+      '--nic-reports <dir>',
+      'a NIC tool output per node, <dir>/<node>.txt (ibstat, ibv_devinfo, …): check every scale-out port Active at the pool’s rate, firmware, unique GUIDs',
+    )
+    .option(
+      '--ibnetdiscover <file>',
+      'ibnetdiscover --ports output: check each node’s ports land on its block’s leaf, rail by rail (needs --nic-reports)',
+    )
     .action(
       async (flags: {
         cluster: string
         nodes?: string
         report: string
         dryRun?: boolean
+        nicReports?: string
+        ibnetdiscover?: string
         server?: string
         token?: string
         json?: boolean
         wide?: boolean
       }) => {
         const started = performance.now()
+        if (flags.ibnetdiscover !== undefined && flags.nicReports === undefined) {
+          throw new ZhisuanError(
+            'invalid-input',
+            '--ibnetdiscover needs --nic-reports: the nodes’ port GUIDs come from their NIC reports',
+          )
+        }
+        if (flags.nicReports !== undefined) {
+          // a mistyped directory must not drain the whole rack for want of reports
+          await readdir(flags.nicReports).catch((cause: unknown) => {
+            throw new ZhisuanError(
+              'not-found',
+              `--nic-reports: cannot read the directory ${flags.nicReports}: ${(cause as Error).message}`,
+              { cause },
+            )
+          })
+        }
         const { cluster } = await loadClusterFile(flags.cluster)
+        const fabric =
+          flags.ibnetdiscover === undefined ? undefined : await fabricMap(flags.ibnetdiscover)
         const listed = ((await api(flags, 'GET', '/api/v1/nodes')) as { items: NodeListItem[] })
           .items
         const wanted =
@@ -186,7 +271,18 @@ export function registerAccept(program: Command, io: Io): void {
           }
           candidates.push({ node, pool: poolOf(node), health: item?.health ?? 'unknown', report })
         }
-        const result = acceptanceChecks(candidates)
+        const checked = acceptanceChecks(candidates)
+        const result =
+          flags.nicReports === undefined
+            ? checked
+            : withNetwork(
+                checked,
+                networkAcceptance(
+                  await nicEvidence(flags.nicReports, candidates, cluster),
+                  cluster.fabric.spec,
+                  fabric,
+                ),
+              )
         if (flags.dryRun !== true) {
           for (const n of result.nodes) {
             if (n.pass) {
