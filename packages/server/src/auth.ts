@@ -84,10 +84,12 @@ export class TokenCache {
   }
 
   forget(tokenId: string): void {
-    for (const [hash, caller] of this.known.entries()) {
-      if (caller.tokenId === tokenId) {
-        this.known.delete(hash)
-      }
+    // the keys first: an LRU is not deleted from while it is walked
+    const hashes = [...this.known.entries()].flatMap(([hash, caller]) =>
+      caller.tokenId === tokenId ? [hash] : [],
+    )
+    for (const hash of hashes) {
+      this.known.delete(hash)
     }
   }
 }
