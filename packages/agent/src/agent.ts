@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process'
 import { ZhisuanError, type Catalog } from '@zhisuan/domain'
 import type { DeviceInventory, HealthIssue } from './inventory.js'
+import { NicHealthTracker, type NodeNicHealth } from './network/nic-health-tracker.js'
+import type { NicSample } from './network/sampler.js'
+import type { NetPortHealth, NicPort, NodeNetworkReport } from './network/types.js'
 
 /** Runs a command; `undefined` when it is not installed. Tests pass one that replays fixtures. */
 export type CommandRunner = (
@@ -57,6 +60,47 @@ export interface NodeReportBody {
   readonly agentVersion: string
   readonly inventories: readonly DeviceInventory[]
   readonly issues: readonly HealthIssue[]
+  /** The node's RDMA ports and their health (issue #21), when the agent samples its NICs. */
+  readonly network?: NodeNetworkReport
+}
+
+/** The most ports and warnings a report carries (the server refuses more). */
+const maxPorts = 256
+const maxWarnings = 64
+
+/**
+ * A tracker's verdicts as the report carries them: one entry per port (a device-wide counter
+ * set, `mlx5_0`, is port 0), its link layer and rate from the sample, and what kind of trouble
+ * the worst finding was (`state` when the port's state alone is the trouble).
+ */
+export function networkReportOf(
+  health: NodeNicHealth,
+  sample: Pick<NicSample, 'nics' | 'warnings'>,
+): NodeNetworkReport {
+  const nics = new Map<string, NicPort>(sample.nics.map((n) => [`${n.device}/${n.port}`, n]))
+  const ports = health.ports.slice(0, maxPorts).map((p): NetPortHealth => {
+    const nic = nics.get(p.port)
+    const worst = p.findings.find((f) => f.health === p.verdict.health)
+    const entry: NetPortHealth = {
+      device: p.verdict.device.slice(0, 128),
+      port: p.verdict.port ?? 0,
+      linkLayer: nic?.linkLayer ?? null,
+      rateGbps: nic?.rateGbps ?? null,
+      health: p.verdict.health,
+      reason: p.verdict.reason.slice(0, 1024),
+    }
+    return p.verdict.health === 'healthy' ? entry : { ...entry, kind: worst?.kind ?? 'state' }
+  })
+  const warnings = sample.warnings.slice(0, maxWarnings).map((w) => w.slice(0, 1024))
+  if (health.ports.length > maxPorts) {
+    warnings.push(`${health.ports.length - maxPorts} port(s) left out: at most ${maxPorts}`)
+  }
+  return { ports, warnings }
+}
+
+/** What the agent samples NICs with: a `NicSampler`, or a test's stand-in. */
+export interface NicSource {
+  sample(): NicSample
 }
 
 export const agentVersion = '0.1.0'
@@ -115,6 +159,14 @@ export interface AgentOptions {
   readonly log: (message: string) => void
   /** Longest wait between retries while the server is down; default 60 s. */
   readonly maxBackoffMs?: number
+  /** The node's RDMA NICs (a `NicSampler` on `/sys/class/infiniband`); none: no `network`. */
+  readonly nics?: NicSource
+  /**
+   * How long a port that failed is still reported failed, by the samples' clock; default 10
+   * minutes. A flap shows in one window only: without the hold, the node would be back in
+   * service one report later, before anyone looked at the link.
+   */
+  readonly nicFailHoldMs?: number
 }
 
 /**
@@ -128,6 +180,12 @@ export class Agent {
   private running: Promise<void> | undefined
   /** Reports sent and failed, for tests and the log. */
   readonly stats = { sent: 0, failed: 0 }
+  /** Judges each NIC sample against the previous one: rates need two samples. */
+  private readonly tracker = new NicHealthTracker()
+  /** Ports reported failed, and the sample time they last were: held failed a while. */
+  private readonly heldFailed = new Map<string, { at: number; entry: NetPortHealth }>()
+  /** The report last built, for tests and the log. */
+  lastReport: NodeReportBody | undefined
 
   constructor(private readonly options: AgentOptions) {}
 
@@ -161,7 +219,9 @@ export class Agent {
 
   /** One pass: collect and send. */
   async pass(): Promise<void> {
-    const report = await collect(this.options.runner, this.options.reader, this.options.catalog)
+    const collected = await collect(this.options.runner, this.options.reader, this.options.catalog)
+    const report = { ...collected, ...this.network() }
+    this.lastReport = report
     try {
       await sendReport(this.options.server, this.options.token, this.options.node, report)
       this.failures = 0
@@ -172,6 +232,39 @@ export class Agent {
       this.options.log(
         `report for ${this.options.node} failed (${this.failures} in a row): ${error instanceof Error ? error.message : String(error)}`,
       )
+    }
+  }
+
+  /** A port that failed less than the hold ago stays failed, saying when it failed. */
+  private hold(entry: NetPortHealth, at: number): NetPortHealth {
+    const key = `${entry.device}/${entry.port}`
+    if (entry.health === 'failed') {
+      this.heldFailed.set(key, { at, entry })
+      return entry
+    }
+    const held = this.heldFailed.get(key)
+    const holdMs = this.options.nicFailHoldMs ?? 600_000
+    if (held === undefined || at - held.at >= holdMs) {
+      this.heldFailed.delete(key)
+      return entry
+    }
+    const ago = `${Math.round((at - held.at) / 1000)} s ago, held failed for ${Math.round(holdMs / 1000)} s`
+    return { ...held.entry, reason: `${held.entry.reason} (${ago})`.slice(0, 1024) }
+  }
+
+  /** One NIC sample, judged; a sampler that throws is a warning, not a lost report. */
+  private network(): { network?: NodeNetworkReport } {
+    const nics = this.options.nics
+    if (nics === undefined) {
+      return {}
+    }
+    try {
+      const sample = nics.sample()
+      const report = networkReportOf(this.tracker.observe(sample), sample)
+      return { network: { ...report, ports: report.ports.map((p) => this.hold(p, sample.at)) } }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      return { network: { ports: [], warnings: [`cannot sample NICs: ${message}`.slice(0, 1024)] } }
     }
   }
 }

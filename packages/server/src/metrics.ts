@@ -90,6 +90,20 @@ export class Metrics implements LoopObserver {
         }
       },
     })
+    new Gauge({
+      name: 'zhisuan_nic_port_health',
+      help: 'Each RDMA port of a node by its agent’s latest report: 0 healthy, 1 degraded, 2 failed',
+      labelNames: ['node', 'device', 'port'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const [node, report] of await store.nodeReports()) {
+          for (const p of reportedPorts(report.body)) {
+            this.set({ node, device: p.device, port: String(p.port) }, p.value)
+          }
+        }
+      },
+    })
     const totals = new Map<string, number>()
     const byName = new Map<string, NodeInfo>()
     for (const n of nodes) {
@@ -155,4 +169,21 @@ export class Metrics implements LoopObserver {
       },
     })
   }
+}
+
+const portHealthValue: Readonly<Record<string, number>> = { healthy: 0, degraded: 1, failed: 2 }
+
+/** The ports of a stored report body (`network.ports`, as the report schema took it). */
+function reportedPorts(body: unknown): { device: string; port: number; value: number }[] {
+  const network = (body as { network?: { ports?: unknown } } | null)?.network
+  const ports = Array.isArray(network?.ports) ? (network.ports as unknown[]) : []
+  const out: { device: string; port: number; value: number }[] = []
+  for (const p of ports) {
+    const { device, port, health } = (p ?? {}) as Record<string, unknown>
+    const value = typeof health === 'string' ? portHealthValue[health] : undefined
+    if (typeof device === 'string' && typeof port === 'number' && value !== undefined) {
+      out.push({ device, port, value })
+    }
+  }
+  return out
 }

@@ -38,11 +38,47 @@ const Inventory = Type.Object({
   ),
 })
 
+const NetHealth = Type.Union([
+  Type.Literal('healthy'),
+  Type.Literal('degraded'),
+  Type.Literal('failed'),
+])
+
+/** One RDMA port's health, as the agent's NIC tracker judged it (issue #21). */
+const NetPort = Type.Object(
+  {
+    device: Type.String({ minLength: 1, maxLength: 128 }),
+    port: Type.Integer({ minimum: 0, maximum: 1024 }),
+    linkLayer: Type.Union([
+      Type.Union(['IB', 'RoCE', 'iWARP', 'Ethernet'].map((l) => Type.Literal(l))),
+      Type.Null(),
+    ]),
+    rateGbps: Nullable(Type.Number({ minimum: 0, maximum: 1_000_000 })),
+    health: NetHealth,
+    reason: Type.String({ maxLength: 1024 }),
+    kind: Type.Optional(
+      Type.Union(['state', 'flap', 'physical', 'loss', 'congestion'].map((k) => Type.Literal(k))),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** The node's RDMA ports and their health. */
+const Network = Type.Object(
+  {
+    ports: Type.Array(NetPort, { maxItems: 256 }),
+    warnings: Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 64 }),
+  },
+  { additionalProperties: false },
+)
+
 export const NodeReport = Type.Object({
   agentVersion: Type.Optional(Type.String({ maxLength: 64 })),
   inventories: Type.Array(Inventory, { maxItems: 32 }),
   /** Findings not tied to one tool's device list (kernel log Xids, missing tools). */
   issues: Type.Optional(Type.Array(Issue, { maxItems: 1024 })),
+  /** The node's RDMA ports and their health, when the agent samples its NICs. */
+  network: Type.Optional(Network),
 })
 export type NodeReport = Static<typeof NodeReport>
 
@@ -51,8 +87,19 @@ export type NodeReport = Static<typeof NodeReport>
  * node or replace a device; degraded (no new work until someone acts) when a device needs a
  * reset; healthy otherwise — findings that ask for nothing (a thermal slowdown, a corrected
  * error) are kept in the report and the reason, and the node stays in service.
+ *
+ * A NIC port counts as a finding of its own: a failed port (down, flapped, gone) fails the node
+ * as a failed accelerator does, and its gangs move; a degraded one degrades it (no drain).
  */
 export function nodeVerdict(report: NodeReport): { health: NodeHealthState; reason: string } {
+  const ports = report.network?.ports ?? []
+  const portIssue = (p: (typeof ports)[number]) => ({
+    status: p.health === 'failed' ? ('failed' as const) : ('degraded' as const),
+    action: 'none' as const,
+    reason: `${p.device}/${p.port}: ${p.reason}`,
+  })
+  const failedPorts = ports.filter((p) => p.health === 'failed').map(portIssue)
+  const degradedPorts = ports.filter((p) => p.health === 'degraded').map(portIssue)
   const issues = [
     ...(report.issues ?? []),
     ...report.inventories.flatMap((inv) =>
@@ -64,13 +111,16 @@ export function nodeVerdict(report: NodeReport): { health: NodeHealthState; reas
       ),
     ),
   ]
-  const failing = issues.filter(
-    (i) => i.status === 'failed' || i.action === 'drain-node' || i.action === 'replace-device',
-  )
+  const failing = [
+    ...issues.filter(
+      (i) => i.status === 'failed' || i.action === 'drain-node' || i.action === 'replace-device',
+    ),
+    ...failedPorts,
+  ]
   if (failing.length > 0) {
     return { health: 'failed', reason: failing.map((i) => i.reason).join('; ') }
   }
-  const degraded = issues.filter((i) => i.action === 'reset-device')
+  const degraded = [...issues.filter((i) => i.action === 'reset-device'), ...degradedPorts]
   if (degraded.length > 0) {
     return { health: 'degraded', reason: degraded.map((i) => i.reason).join('; ') }
   }

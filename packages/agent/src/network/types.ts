@@ -101,3 +101,24 @@ export function netParseError(tool: NetToolName, line: number, message: string):
     issues: [{ path: tool, message, line }],
   })
 }
+
+/**
+ * A port's health as an agent reports it to the control plane (issue #21): what the last
+ * samples showed, rolled up from the state and the counter-rate rules.
+ */
+export interface NetPortHealth {
+  readonly device: string
+  readonly port: number
+  readonly linkLayer: LinkLayer | null
+  readonly rateGbps: number | null
+  readonly health: NetHealth
+  readonly reason: string
+  /** What the worst finding was about, when not healthy. */
+  readonly kind?: 'state' | 'flap' | 'physical' | 'loss' | 'congestion'
+}
+
+/** The network part of a node's report: its RDMA ports and their health. */
+export interface NodeNetworkReport {
+  readonly ports: readonly NetPortHealth[]
+  readonly warnings: readonly string[]
+}

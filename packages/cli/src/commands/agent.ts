@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -10,6 +11,7 @@ import {
 } from '@zhisuan/domain'
 import {
   Agent,
+  NicSampler,
   acceptanceChecks,
   acceptanceMarkdown,
   defaultReader,
@@ -53,6 +55,17 @@ function duration(flag: string, text: string): number {
   return m[2] === 'ms' ? value : m[2] === 'm' ? value * 60_000 : value * 1000
 }
 
+/** Where Linux lists RDMA devices. */
+const defaultSysfsRoot = '/sys/class/infiniband'
+
+interface AgentFlags {
+  server?: string
+  token?: string
+  node?: string
+  interval: string
+  sysfsRoot?: string
+}
+
 export function registerAgent(program: Command, io: Io): void {
   const agent = program
     .command('agent')
@@ -61,10 +74,20 @@ export function registerAgent(program: Command, io: Io): void {
     .option('--token <token>', 'this node’s token (env ZHISUAN_TOKEN)')
     .option('--node <name>', 'this node’s name in the cluster (default: the host name)')
     .option('--interval <d>', 'time between reports', '15s')
-    .action(async (flags: { server?: string; token?: string; node?: string; interval: string }) => {
+    .option(
+      '--sysfs-root <dir>',
+      'where the RDMA NICs are read, each port’s state and counters sampled every report (default: /sys/class/infiniband when it exists)',
+    )
+    .action(async (flags: AgentFlags) => {
       const { server, token } = serverAndToken(flags)
       const { hostname } = await import('node:os')
       const node = flags.node ?? hostname()
+      const sysfsRoot =
+        flags.sysfsRoot ?? (existsSync(defaultSysfsRoot) ? defaultSysfsRoot : undefined)
+      if (sysfsRoot !== undefined && !existsSync(sysfsRoot)) {
+        throw new ZhisuanError('not-found', `--sysfs-root: no directory ${sysfsRoot}`)
+      }
+      const nics = sysfsRoot === undefined ? undefined : new NicSampler({ root: sysfsRoot })
       const runner = new Agent({
         server,
         token,
@@ -76,10 +99,17 @@ export function registerAgent(program: Command, io: Io): void {
         log: (m) => {
           io.err(`zhisuan agent: ${m}`)
         },
+        ...(nics === undefined ? {} : { nics }),
       })
-      io.out(`zhisuan agent for ${node} reporting to ${server} every ${flags.interval}`)
+      io.out(
+        `zhisuan agent for ${node} reporting to ${server} every ${flags.interval}` +
+          (sysfsRoot === undefined ? '' : `, NICs from ${sysfsRoot}`),
+      )
       runner.start()
-      await untilSignalled(() => runner.stop())
+      await untilSignalled(async () => {
+        await runner.stop()
+        nics?.close()
+      })
     })
 
   agent
