@@ -1,5 +1,6 @@
 export { ClusterState, type SchedNode } from './cluster-state.js'
 export { canEverRun, clusterLimits, type ClusterLimits, type Feasibility } from './feasibility.js'
+export { avoidDegraded, degradedLeafNote, type DegradedLeaf } from './degraded-leaves.js'
 export { findPlacement, type GangRequest, type PlacementResult } from './placement.js'
 export { chooseVictims, type VictimChoice } from './preemption.js'
 export { QuotaLedger, type Admission } from './quota.js'

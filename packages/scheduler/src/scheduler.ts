@@ -5,6 +5,7 @@ import { allocate } from './allocate.js'
 import { mayHoldForWait, mayReserve, reserve, unreserve } from './backfill.js'
 import { changeNode } from './capacity.js'
 import type { ClusterState } from './cluster-state.js'
+import type { DegradedLeaf } from './degraded-leaves.js'
 import { releaseJob } from './commit.js'
 import { orderPending } from './order.js'
 import { notePreemptible, preempt } from './preempt.js'
@@ -141,6 +142,19 @@ export class Scheduler {
       )
     }
     return { ...replace(this.session, job, node, now), cause: 'evacuated' }
+  }
+
+  /**
+   * The leaves whose network is degraded (replacing the previous set): multi-node gangs are
+   * placed off them while a placement of the same tier exists elsewhere. Running gangs stay.
+   */
+  setDegradedLeaves(leaves: readonly DegradedLeaf[]): void {
+    this.session.degradedLeaves = new Map(leaves.map((l) => [l.block, l]))
+  }
+
+  /** The leaves last set as degraded, by block. */
+  degradedLeaves(): readonly DegradedLeaf[] {
+    return [...(this.session.degradedLeaves?.values() ?? [])].sort((a, b) => a.block - b.block)
   }
 
   /** Marks a node as a spare (only failure recovery uses spares) or returns it to service. */

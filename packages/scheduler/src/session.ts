@@ -15,6 +15,7 @@ import { familiesOf, type FamilyInfo, type FamilyRequest } from './requests.js'
 import { defaultRuntimeLimitS, type RunningJob } from './running.js'
 import type { JobSpec, PendingReason, SchedulerConfig } from './types.js'
 import { checkJobSpec } from './validate.js'
+import { avoidDegraded, type DegradedLeaf } from './degraded-leaves.js'
 
 /** The smallest gang of one shape that found no room in this cycle, and why. */
 export interface CycleFailure {
@@ -66,6 +67,8 @@ export interface Session {
   readonly cycleFailures: Map<string, CycleFailure>
   /** Per cycle: the lowest priority running, and whether any tenant borrows (who could be preempted). */
   preemptible: { minPriority: number; borrowers: boolean }
+  /** Leaves multi-node gangs stay off while they can (by block); absent or empty: none. */
+  degradedLeaves?: ReadonlyMap<number, DegradedLeaf>
 }
 
 /** A session for a cluster with nothing running, its capacity counted from healthy nodes. */
@@ -125,7 +128,12 @@ export function placeGang(s: Session, gang: GangRequest): PlacementResult {
   if (s.config.placement === 'first-fit') {
     return firstFitPlacement(s.cluster, gang)
   }
-  return findPlacement(s.cluster, s.uplinks.blocking ? { ...gang, uplinks: s.uplinks } : gang)
+  const place = (g: GangRequest): PlacementResult =>
+    findPlacement(s.cluster, s.uplinks.blocking ? { ...g, uplinks: s.uplinks } : g)
+  const degraded = s.degradedLeaves
+  return degraded === undefined || degraded.size === 0
+    ? place(gang)
+    : avoidDegraded(place, gang, degraded)
 }
 
 /** Running jobs by expected end (for reservations), computed once until the running set changes. */

@@ -24,6 +24,7 @@ import { auditRoutes } from './routes-audit.js'
 import { checkpointRoutes } from './routes-checkpoints.js'
 import { clusterRoutes } from './routes-cluster.js'
 import { drainRoutes } from './routes-drains.js'
+import { fabricRoutes } from './routes-fabric.js'
 import { serveConsole } from './console-static.js'
 import { jobRoutes } from './routes-jobs.js'
 import { nodeRoutes } from './routes-nodes.js'
@@ -248,6 +249,7 @@ export async function buildApp(
   checkpointRoutes(app, context)
   summaryRoute(app, context)
   clusterRoutes(app, context)
+  fabricRoutes(app, context)
   await serveConsole(app, options.consoleDir)
   return { app, reconciler, context }
 }

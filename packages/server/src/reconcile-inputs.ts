@@ -3,6 +3,7 @@ import type { Decision, NodeHealth } from '@zhisuan/scheduler'
 import type { NodeState } from '@zhisuan/store'
 import { applyDecisions, finishRun } from './job-writes.js'
 import { pageSize, submitPending, type LoopState } from './loop-state.js'
+import { degradedLeaves } from './routes-fabric.js'
 
 // What the loop takes in each pass: the store's feed (submissions, cancels, evacuations), node
 // states operators and agents wrote, and the backend's events; and the drains it tells the backend.
@@ -73,6 +74,18 @@ export async function readNodes(state: LoopState): Promise<void> {
   for (const n of changed) {
     noteDrain(state, n)
     await applyDecisions(state, applyNode(state, n, now), now)
+  }
+}
+
+/**
+ * The leaves whose network the nodes' last reports show degraded (routes-fabric.ts has the rule),
+ * for the scheduler to keep multi-node gangs off them; every pass, as node states are.
+ */
+export async function readFabric(state: LoopState): Promise<void> {
+  const scheduler = state.scheduler
+  if (scheduler !== undefined) {
+    const reports = await state.options.store.nodeReports()
+    scheduler.setDegradedLeaves(degradedLeaves(state.options.cluster, reports))
   }
 }
 

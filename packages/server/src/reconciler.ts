@@ -17,6 +17,7 @@ import {
   applyBackendEvents,
   evacuate,
   readFeed,
+  readFabric,
   readNodes,
   tellDrains,
 } from './reconcile-inputs.js'
@@ -359,6 +360,7 @@ export class Reconciler implements ReconcileLoop {
       this.options.log('warn', `node ${name}: no agent heartbeat; cordoned`)
     }
     await readNodes(state)
+    await readFabric(state)
     await tellDrains(state)
     await evacuate(state)
     await applyBackendEvents(state, await backend.poll())
