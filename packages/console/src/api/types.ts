@@ -31,3 +31,6 @@ export const jobStates: readonly JobState[] = [
 
 export type Service = Ok<'/api/v1/services/{name}', 'get'>
 export type ServiceSample = Ok<'/api/v1/services/{name}/samples', 'get'>['items'][number]
+
+export type FabricLeaf = Ok<'/api/v1/fabric', 'get'>['items'][number]
+export type LeafState = FabricLeaf['state']

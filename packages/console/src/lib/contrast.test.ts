@@ -40,6 +40,19 @@ describe('colour contrast (WCAG AA)', () => {
     expect(contrastRatio(variable('accent'), variable('bg'))).toBeGreaterThanOrEqual(4.5)
   })
 
+  it('labels leaf health at 4.5:1 and stripes it at 3:1 (issue #21)', () => {
+    for (const state of ['healthy', 'degraded', 'failed']) {
+      const rule = new RegExp(
+        `\\.leaf-badge-${state} \\{\\s*color: (#[0-9a-f]{6});\\s*background: (#[0-9a-f]{6});`,
+        'i',
+      ).exec(css)
+      const [fg, bg] = [rule?.[1] ?? '', rule?.[2] ?? '']
+      expect(contrastRatio(fg, bg), `${state}: ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5)
+      const stripe = variable(`leaf-${state}`)
+      expect(contrastRatio(stripe, variable('bg')), stripe).toBeGreaterThanOrEqual(3)
+    }
+  })
+
   it('draws chart series at 3:1 or more against white', () => {
     for (const c of chartColors) {
       expect(contrastRatio(c, '#ffffff'), c).toBeGreaterThanOrEqual(3)

@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query'
 import { useMemo, useState, type ReactNode } from 'react'
 import { api, unwrap } from '../api/client'
-import type { Topology, TopologyNode } from '../api/types'
+import type { FabricLeaf, Topology, TopologyNode } from '../api/types'
 import { Empty, ErrorBox, Loading } from '../components/common'
+import { jobPath, leafCounts, leavesByBlock, podLeafWords } from '../lib/fabric-health'
 import { count, counted } from '../lib/format'
 import {
   acceleratorCells,
@@ -20,6 +21,7 @@ import {
 } from '../lib/topology-model'
 import { Link, navigate } from '../router'
 import { useMe } from '../session'
+import { FabricLegend, FabricPanel, JobPathView, LeafBadge, LeafDetails } from './topology-fabric'
 
 /** The fabric: pods of spines, blocks of leaves, nodes and their accelerators by state. */
 export function TopologyPage({ search }: { search: string }) {
@@ -27,6 +29,12 @@ export function TopologyPage({ search }: { search: string }) {
     queryKey: ['topology'],
     refetchInterval: 3000,
     queryFn: async () => unwrap(await api.GET('/api/v1/cluster/topology')),
+  })
+  // the leaves' network health, on the same poll (issue #21)
+  const fabric = useQuery({
+    queryKey: ['fabric'],
+    refetchInterval: 3000,
+    queryFn: async () => unwrap(await api.GET('/api/v1/fabric')).items,
   })
   return (
     <section aria-labelledby="topology-title">
@@ -37,13 +45,28 @@ export function TopologyPage({ search }: { search: string }) {
           <Loading what="the fabric" />
         )
       ) : (
-        <TopologyMap topology={topology.data} job={new URLSearchParams(search).get('job')} />
+        <TopologyMap
+          topology={topology.data}
+          job={new URLSearchParams(search).get('job')}
+          fabric={fabric.data}
+          fabricError={fabric.isError}
+        />
       )}
     </section>
   )
 }
 
-function TopologyMap({ topology, job }: { topology: Topology; job: string | null }) {
+function TopologyMap({
+  topology,
+  job,
+  fabric,
+  fabricError,
+}: {
+  topology: Topology
+  job: string | null
+  fabric: readonly FabricLeaf[] | undefined
+  fabricError: boolean
+}) {
   const [expanded, setExpanded] = useState(() => {
     const open = initialExpansion(topology.nodes)
     const selected = topology.jobs.find((j) => j.id === job)
@@ -77,6 +100,8 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
     }
   }
   const span = selected === undefined ? undefined : spanOf(topology.nodes, selected.nodes)
+  const leaves = useMemo(() => leavesByBlock(fabric ?? []), [fabric])
+  const path = selected === undefined ? undefined : jobPath(topology.nodes, selected.nodes, leaves)
   const total = topology.nodes.reduce((s, n) => s + n.accelerators, 0)
   return (
     <div className="topology">
@@ -89,6 +114,7 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
         {counted(topology.switches.core, 'core switch', 'core switches')}
       </p>
       <Legend />
+      <FabricLegend />
       <div className="topology-body">
         <aside aria-labelledby="jobs-on-map">
           <h2 id="jobs-on-map">Running jobs</h2>
@@ -119,6 +145,10 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
               <Link href={`/jobs/${encodeURIComponent(selected.id)}`}>Job details</Link>
             </div>
           )}
+          {selected === undefined || path === undefined ? null : (
+            <JobPathView path={path} name={selected.name} />
+          )}
+          <FabricPanel leaves={fabric} error={fabricError} />
         </aside>
         <div className="pods">
           {view.map((pod) => (
@@ -130,6 +160,7 @@ function TopologyMap({ topology, job }: { topology: Topology; job: string | null
               highlight={highlight}
               job={selected?.id}
               toggle={toggle}
+              health={leaves}
             />
           ))}
         </div>
@@ -187,6 +218,7 @@ function Pod({
   highlight,
   job,
   toggle,
+  health,
 }: {
   pod: PodView
   leaves: number
@@ -194,9 +226,15 @@ function Pod({
   highlight: ReadonlySet<string>
   job: string | undefined
   toggle: (key: string) => void
+  health: ReadonlyMap<number, FabricLeaf>
 }) {
+  const mine = [...health.entries()].filter(([, l]) => l.pod === pod.index).map(([b]) => b)
+  const counts = leafCounts(health, mine)
+  const state = counts.failed > 0 ? 'failed' : counts.degraded > 0 ? 'degraded' : 'healthy'
   return (
     <Tier
+      leafState={state}
+      badge={<LeafBadge state={state} words={podLeafWords(counts)} />}
       kind="pod"
       name={`Pod ${pod.index}`}
       meta={`${pod.families.join(' + ')} · ${counted(pod.spines, 'spine', 'spines')} × ${counted(planes, 'plane', 'planes')} · ${counted(pod.blockCount, 'block', 'blocks')} · ${counted(pod.nodeCount, 'node', 'nodes')}`}
@@ -212,6 +250,7 @@ function Pod({
             highlight={highlight}
             job={job}
             toggle={toggle}
+            leaf={health.get(b.index)}
           />
         ))}
       </div>
@@ -225,21 +264,27 @@ function Block({
   highlight,
   job,
   toggle,
+  leaf,
 }: {
   block: BlockView
   leaves: number
   highlight: ReadonlySet<string>
   job: string | undefined
   toggle: (key: string) => void
+  leaf: FabricLeaf | undefined
 }) {
+  const state = leaf?.state ?? 'healthy'
   return (
     <Tier
+      leafState={state}
+      badge={<LeafBadge state={state} />}
       kind="block"
       name={`Block ${block.index}`}
       meta={`${block.families.join(' + ')} · ${counted(leaves, 'leaf', 'leaves')} · ${counted(block.nodeCount, 'node', 'nodes')}`}
       tier={block}
       toggle={toggle}
     >
+      {leaf === undefined ? null : <LeafDetails leaf={leaf} />}
       <ul className="nodes">
         {block.nodes.map((n) => (
           <NodeTile key={n.name} node={n} job={highlight.has(n.name) ? job : undefined} />
@@ -257,8 +302,12 @@ function Tier({
   tier,
   toggle,
   children,
+  leafState,
+  badge,
 }: {
   kind: 'pod' | 'block'
+  leafState: 'healthy' | 'degraded' | 'failed'
+  badge: ReactNode
   name: string
   meta: string
   tier: {
@@ -271,7 +320,12 @@ function Tier({
   children: ReactNode
 }) {
   return (
-    <section className={`${kind}${tier.highlighted ? ' hl' : ''}`} aria-label={name}>
+    <section
+      className={`${kind} leaf-${leafState}${tier.highlighted ? ' hl' : ''}`}
+      aria-label={name}
+      data-leaf-state={leafState}
+      data-path={tier.highlighted ? 'true' : undefined}
+    >
       <button
         type="button"
         className="tier-head"
@@ -281,6 +335,7 @@ function Tier({
         }}
       >
         <span className="tier-name">{name}</span>
+        {badge}
         <span className="tier-meta">{meta}</span>
         <StateBar counts={tier.counts} />
       </button>
