@@ -5,6 +5,7 @@ import { registerBench } from './commands/bench.js'
 import { registerCatalog } from './commands/catalog.js'
 import { registerCheckpoint } from './commands/checkpoint.js'
 import { registerClient } from './commands/client.js'
+import { registerFabric } from './commands/fabric.js'
 import { registerPlan } from './commands/plan.js'
 import { registerService } from './commands/service.js'
 import { registerSim } from './commands/sim.js'
@@ -41,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerUp(program, io)
   registerClient(program, io)
   registerService(program, io)
+  registerFabric(program, io)
   registerAgent(program, io)
   registerAccept(program, io)
   registerCheckpoint(program, io)

@@ -25,6 +25,7 @@ import { checkpointRoutes } from './routes-checkpoints.js'
 import { clusterRoutes } from './routes-cluster.js'
 import { drainRoutes } from './routes-drains.js'
 import { fabricRoutes } from './routes-fabric.js'
+import { fabricEpisodeRoutes } from './routes-fabric-episodes.js'
 import { serveConsole } from './console-static.js'
 import { jobRoutes } from './routes-jobs.js'
 import { nodeRoutes } from './routes-nodes.js'
@@ -250,6 +251,7 @@ export async function buildApp(
   summaryRoute(app, context)
   clusterRoutes(app, context)
   fabricRoutes(app, context)
+  fabricEpisodeRoutes(app, context)
   await serveConsole(app, options.consoleDir)
   return { app, reconciler, context }
 }

@@ -4,6 +4,7 @@ import { ZhisuanError } from '@zhisuan/domain'
 import type { NodeHealthState } from '@zhisuan/store'
 import { nodeTenant, requireAdmin } from './auth.js'
 import type { ServerContext } from './context.js'
+import { recordEpisodes } from './routes-fabric-episodes.js'
 import { ErrorSchema } from './views.js'
 
 const Status = Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('failed')])
@@ -188,7 +189,9 @@ export function agentRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const report = request.body as NodeReport
       const { health, reason } = nodeVerdict(report)
       const before = (await ctx.store.nodeStates()).find((n) => n.name === name)
-      await ctx.store.recordNodeReport(name, { at: ctx.clock(), health, reason, body: report })
+      const at = ctx.clock()
+      await ctx.store.recordNodeReport(name, { at, health, reason, body: report })
+      await recordEpisodes(ctx, name, report, at) // the network's history (issue #21)
       // a verdict that changes is news (audit, a loop pass); the same verdict again is a heartbeat
       if (before?.health !== health || before.agentState === 'unreachable') {
         ctx.wake()

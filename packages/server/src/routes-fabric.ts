@@ -49,7 +49,11 @@ export interface LeafHealth {
  * A port's loss rate: 1 when failed; for a port degraded for loss (or for no kind given) the
  * percentage its reason gives, else the assumed rate; 0 for other findings (congestion, …).
  */
-function portLoss(health: 'degraded' | 'failed', kind: string | undefined, reason: string): number {
+export function portLoss(
+  health: 'degraded' | 'failed',
+  kind: string | undefined,
+  reason: string,
+): number {
   if (health === 'failed') {
     return 1
   }

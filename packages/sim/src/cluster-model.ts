@@ -4,7 +4,8 @@ import type { SchedulerConfig } from '@zhisuan/scheduler'
 import { dalyInterval, rdmaGoodput } from '@zhisuan/perf'
 import type { FailureCategory, FailureModel } from './failures.js'
 import type { SimConfig } from './sim-config.js'
-import type { NetworkEvents, SimJob } from './sim-job.js'
+import type { Stream } from './rng.js'
+import type { LeafEpisodes, NetworkEvents, SimJob } from './sim-job.js'
 
 /**
  * Share of a multi-node trace job's step spent in scale-out communication when it carries no
@@ -29,6 +30,64 @@ export function episodeGoodput(network: NetworkEvents | undefined): number {
     return 1
   }
   return network.lossRate >= 1 ? 0 : rdmaGoodput(network.lossRate, 'go-back-n')
+}
+
+/**
+ * Each of `blocks` leaves' loss episodes: its own from `perLeaf` when given (none past its end),
+ * else the cluster-wide rate, loss and length on every leaf; with the goodput during one.
+ */
+export function leafEpisodes(
+  blocks: number,
+  network: NetworkEvents | undefined,
+): LeafEpisodeModel[] {
+  return Array.from({ length: blocks }, (_, i) => {
+    const leaf: LeafEpisodes =
+      network?.perLeaf === undefined
+        ? {
+            perDay: network?.perLeafPerDay ?? 0,
+            lossRate: network?.lossRate ?? 0,
+            minutes: network?.minutes ?? 0,
+          }
+        : (network.perLeaf[i] ?? { perDay: 0, lossRate: 0, minutes: 0 })
+    return {
+      ...leaf,
+      goodput: network === undefined ? 1 : episodeGoodput({ ...network, lossRate: leaf.lossRate }),
+    }
+  })
+}
+
+/** A leaf's loss episodes in a run: its rate, loss and length, and the goodput during one. */
+export type LeafEpisodeModel = LeafEpisodes & { readonly goodput: number }
+
+/**
+ * The block the next episode strikes: uniform over the blocks (one draw of `below`), or with
+ * leaves of their own by their rates (one uniform draw: the same stream position either way).
+ */
+export function episodeBlock(
+  leaves: readonly LeafEpisodeModel[],
+  network: NetworkEvents | undefined,
+  stream: Stream,
+): number {
+  if (network?.perLeaf === undefined) {
+    return stream.below(leaves.length)
+  }
+  return weightedPick(leaves, stream.uniform() * leaves.reduce((s, l) => s + l.perDay, 0))
+}
+
+/** The index whose share of the rates `x` ∈ [0, Σ perDay) falls in (the last with a rate at the edge). */
+export function weightedPick(leaves: readonly LeafEpisodes[], x: number): number {
+  let last = 0
+  for (const [i, l] of leaves.entries()) {
+    if (l.perDay <= 0) {
+      continue
+    }
+    last = i
+    x -= l.perDay
+    if (x < 0) {
+      return i
+    }
+  }
+  return last
 }
 
 /**

@@ -1,7 +1,7 @@
 export { failurePresets, llama3Mix, type FailureCategory, type FailureModel } from './failures.js'
 export { quantile, summarize, type JobRecord, type SimResult, type TierFigures } from './metrics.js'
 export { createRng, type Rng, type Stream } from './rng.js'
-export { type NetworkEvents, type SimJob } from './sim-job.js'
+export { type LeafEpisodes, type NetworkEvents, type SimJob } from './sim-job.js'
 export type {
   CheckpointSettings,
   ScriptedNodeEvent,
@@ -32,3 +32,12 @@ export {
 export { ReplicaServer, type ServedRequest } from './serving-replica.js'
 export { serviceReport, type ServiceReport, type ServiceSample } from './service-report.js'
 export { diurnalRequests, type DiurnalLoad } from './request-load.js'
+export {
+  fitEpisodes,
+  networkFromFit,
+  parseEpisodeHistory,
+  type EpisodeFit,
+  type EpisodeHistory,
+  type HistoryEpisode,
+  type LeafFit,
+} from './episode-history.js'

@@ -29,4 +29,17 @@ export interface NetworkEvents {
   readonly perLeafPerDay: number
   readonly lossRate: number
   readonly minutes: number
+  /**
+   * Each leaf's own episodes, in block order (a cluster's own history, `episode-history.ts`):
+   * when given, episodes strike leaf i at `perLeaf[i].perDay` with its loss and length, and the
+   * fields above are only the cluster-wide means. Leaves beyond the list see none.
+   */
+  readonly perLeaf?: readonly LeafEpisodes[]
+}
+
+/** One leaf's loss episodes: a day's rate, the loss rate during one (≥ 1: a flap), its length. */
+export interface LeafEpisodes {
+  readonly perDay: number
+  readonly lossRate: number
+  readonly minutes: number
 }

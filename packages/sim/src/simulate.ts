@@ -3,7 +3,9 @@ import { ZhisuanError, serviceAccelerators, type Cluster } from '@zhisuan/domain
 import type { Engine, EngineEffect, EngineJob } from '@zhisuan/engine'
 import {
   checkpointPeriodS,
-  episodeGoodput,
+  episodeBlock,
+  leafEpisodes,
+  type LeafEpisodeModel,
   episodeLoss,
   episodeSlowdowns,
   failuresPerS,
@@ -79,7 +81,7 @@ class Simulation {
   private readonly capacity: number
   private readonly failureRate: number
   private readonly episodeRate: number
-  private readonly goodput: number
+  private readonly leafEpisodes: readonly LeafEpisodeModel[]
   private readonly horizon: number
   private now: number
   private processed = 0
@@ -111,9 +113,8 @@ class Simulation {
     this.capacity = serviceAccelerators(cluster)
     // Failures strike every accelerator, spares included, so the rate is over all of them.
     this.failureRate = failuresPerS(config.failures, cluster.fabric.acceleratorCount)
-    this.episodeRate =
-      ((config.network?.perLeafPerDay ?? 0) * cluster.fabric.blocks.length) / 86_400
-    this.goodput = episodeGoodput(config.network)
+    this.leafEpisodes = leafEpisodes(cluster.fabric.blocks.length, config.network)
+    this.episodeRate = this.leafEpisodes.reduce((s, l) => s + l.perDay, 0) / 86_400
     const start = jobs[0]?.submitS ?? 0
     // Without a horizon: when every job has finished, or after ten simulated years for jobs that
     // never can (a gang larger than the healthy cluster, failures faster than checkpoints).
@@ -348,9 +349,9 @@ class Simulation {
   }
 
   private episode(): void {
-    const block = this.episodes.below(this.cluster.fabric.blocks.length)
+    const block = episodeBlock(this.leafEpisodes, this.config.network, this.episodes)
     this.push({
-      t: this.now + (this.config.network?.minutes ?? 0) * 60,
+      t: this.now + (this.leafEpisodes[block]?.minutes ?? 0) * 60,
       kind: 'episode-end',
       block,
       from: this.now,
@@ -362,13 +363,14 @@ class Simulation {
 
   /** Gangs that crossed the block's leaves during the episode lost part of that time. */
   private episodeEnd(blockIndex: number, from: number): void {
+    const goodput = this.leafEpisodes[blockIndex]?.goodput ?? 1
     const slowed = episodeSlowdowns(
       this.engine,
       this.cluster.fabric,
       blockIndex,
       from,
       this.now,
-      (id) => episodeLoss(this.goodput, networkShareOf(this.simJobs.get(id)), 1),
+      (id) => episodeLoss(goodput, networkShareOf(this.simJobs.get(id)), 1),
     )
     this.carryOut(slowed)
   }

@@ -33,3 +33,4 @@ export {
 export type { Database } from './schema.js'
 export type { SubmissionLimits } from './job-submissions.js'
 export { ServiceRegistry, type ServiceRecord, type ServiceSample } from './services.js'
+export { NetworkEpisodes, type NetworkEpisode, type NewNetworkEpisode } from './network-episodes.js'

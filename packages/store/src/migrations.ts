@@ -236,6 +236,35 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute()
       },
     },
+    '0008-network-episodes': {
+      async up(db: Kysely<unknown>) {
+        // one RDMA port's run of ill health (issue #21): opened when a report shows it degraded
+        // or failed, closed (end set) when a later report shows it healthy or absent
+        await db.schema
+          .createTable('network_episodes')
+          .addColumn('id', serial, (c) => c.primaryKey())
+          .addColumn('node', 'text', (c) => c.notNull())
+          .addColumn('leaf', 'integer', (c) => c.notNull())
+          .addColumn('device', 'text', (c) => c.notNull())
+          .addColumn('port', 'integer', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('health', 'text', (c) => c.notNull())
+          .addColumn('loss_rate', 'double precision', (c) => c.notNull())
+          .addColumn('start_at', 'double precision', (c) => c.notNull())
+          .addColumn('end_at', 'double precision')
+          .execute()
+        await db.schema
+          .createIndex('network_episodes_node_end')
+          .on('network_episodes')
+          .columns(['node', 'end_at'])
+          .execute()
+        await db.schema
+          .createIndex('network_episodes_start')
+          .on('network_episodes')
+          .column('start_at')
+          .execute()
+      },
+    },
   }
 }
 

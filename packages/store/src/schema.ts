@@ -19,6 +19,7 @@ export interface Database {
   cluster_samples: ClusterSampleTable
   services: ServiceTable
   service_samples: ServiceSampleTable
+  network_episodes: NetworkEpisodeTable
 }
 
 /** A service at one moment: what it wanted and ran, the load and SLO attainment reported. */
@@ -195,4 +196,18 @@ export interface ClusterSampleTable {
   running: number
   scu_total: number
   scu_allocated: number
+}
+
+export interface NetworkEpisodeTable {
+  /** A number in SQLite; PostgreSQL's bigserial arrives as a string. */
+  id: Generated<number | string>
+  node: string
+  leaf: number
+  device: string
+  port: number
+  kind: string
+  health: string
+  loss_rate: number
+  start_at: number
+  end_at: number | null
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { AuditRepository } from './audit.js'
 import { CheckpointRegistry } from './checkpoints.js'
 import { ClusterSamples } from './cluster-samples.js'
+import { NetworkEpisodes } from './network-episodes.js'
 import { connect, type Durability } from './connection.js'
 import { JobEventRepository } from './events.js'
 import { JobSubmissions, type SubmissionLimits } from './job-submissions.js'
@@ -43,6 +44,9 @@ export class Store {
   /** The overview's time series and the SCU running jobs hold. */
   readonly samples: ClusterSamples
 
+  /** RDMA ports' runs of ill health, as the agents reported them (issue #21). */
+  readonly episodes: NetworkEpisodes
+
   /** Model services and their replica jobs. */
   readonly services: ServiceRegistry
 
@@ -63,6 +67,7 @@ export class Store {
   ) {
     this.checkpoints = new CheckpointRegistry(db)
     this.samples = new ClusterSamples(db)
+    this.episodes = new NetworkEpisodes(db)
     this.services = new ServiceRegistry(db)
     this.tenants = new TenantRepository(db)
     this.tokens = new TokenRepository(db)

@@ -23,6 +23,7 @@ export interface SimFlags {
   lossEpisodes?: string
   episodeLoss?: string
   episodeMinutes?: string
+  lossEpisodesFrom?: string
   services?: string
   requests?: string
   autoscaler?: string
@@ -66,6 +67,17 @@ export function configOf(flags: SimFlags): SimConfig {
 
 function networkEvents(flags: SimFlags): Pick<SimConfig, 'network'> {
   const perLeafPerDay = numberOption('--loss-episodes', flags.lossEpisodes, 0)
+  if (
+    flags.lossEpisodesFrom !== undefined &&
+    (perLeafPerDay !== undefined ||
+      flags.episodeLoss !== undefined ||
+      flags.episodeMinutes !== undefined)
+  ) {
+    throw new ZhisuanError(
+      'invalid-input',
+      '--loss-episodes-from fits the episodes from a history: give it without --loss-episodes, --episode-loss and --episode-minutes',
+    )
+  }
   if (perLeafPerDay === undefined || perLeafPerDay === 0) {
     if (flags.episodeLoss !== undefined || flags.episodeMinutes !== undefined) {
       throw new ZhisuanError(

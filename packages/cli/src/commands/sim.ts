@@ -30,6 +30,7 @@ import { looksLikeSacct, sacctReplay, type SacctReplay } from '../sacct-replay.j
 import { jobsCsv, prepareJobsOut, summaryRows } from './sim-output.js'
 import { compareSides, configOf, presetNames, type SimFlags } from './sim-flags.js'
 import { runServiceSim } from './sim-services.js'
+import { lossEpisodesFrom } from './sim-history.js'
 import {
   prepareReportDir,
   writeAtomic,
@@ -89,8 +90,14 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
       jobs = jobsFromTrace(parseTrace(text, path), perNode)
     }
   }
+  const base = configOf(flags) // checks the flags before the history is read
+  const history =
+    flags.lossEpisodesFrom === undefined
+      ? {}
+      : await lossEpisodesFrom(io, flags.lossEpisodesFrom, cluster)
   if (flags.services !== undefined) {
-    await runServiceSim(io, { ...flags, services: flags.services }, cluster, jobs, configOf(flags))
+    const services = { ...flags, services: flags.services }
+    await runServiceSim(io, services, cluster, jobs, { ...base, ...history })
     return
   }
   // Check every flag, and that the report can be written, before a long run starts.
@@ -110,7 +117,7 @@ export async function runSim(io: Io, flags: SimFlags): Promise<void> {
   const results: { label: string; result: SimResult & { wallSeconds: number } }[] = []
   const reportRuns: ReportRun[] = []
   for (const side of sides) {
-    const config = side.config
+    const config = { ...side.config, ...history }
     const started = performance.now()
     const progressTotal =
       config.horizonS === undefined
@@ -271,6 +278,10 @@ export function registerSim(program: Command, io: Io): void {
       'packet loss rate during an episode (default 1e-3; 1 = link flap)',
     )
     .option('--episode-minutes <m>', 'length of an episode (default 30)')
+    .option(
+      '--loss-episodes-from <file>',
+      'loss episodes fitted from the cluster’s own history (`zhisuan fabric episodes --out`): per leaf when its leaves are this cluster’s, else the means',
+    )
     .option(
       '--price <usd>',
       'USD per accelerator-hour for the cost line (default 2.00: a flat assumed rate, not a market price)',
