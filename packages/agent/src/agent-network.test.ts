@@ -1,29 +1,20 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { defaultCatalog } from '@zhisuan/domain'
 import { Agent, type NodeReportBody } from './agent.js'
 import { readNet } from './network/counter-fixtures.test-support.js'
 import { NicSampler } from './network/sampler.js'
+import { writeSysfsTree } from './network/sysfs-entries.js'
 
 const h100 = readNet('sysfs-infiniband--leptonai-gpud--h100-8x-mlx5-counters-hw_counters.txt')
 
 /** The fixture's `grep -r` lines as a tree of files under a temporary root. */
 function sysfsTree(grep: string): string {
   const root = mkdtempSync(join(tmpdir(), 'zhisuan-agent-sysfs-'))
-  const files = new Map<string, string[]>()
-  for (const line of grep.split('\n')) {
-    const m = /^\/sys\/class\/infiniband\/([^:]+):(.*)$/.exec(line)
-    if (m?.[1] !== undefined && m[2] !== undefined) {
-      files.set(m[1], [...(files.get(m[1]) ?? []), m[2]])
-    }
-  }
-  for (const [path, lines] of files) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(join(root, path), lines.join('\n') + '\n')
-  }
+  writeSysfsTree(grep, root)
   return root
 }
 

@@ -163,8 +163,9 @@ export interface AgentOptions {
   readonly nics?: NicSource
   /**
    * How long a port that failed is still reported failed, by the samples' clock; default 10
-   * minutes. A flap shows in one window only: without the hold, the node would be back in
-   * service one report later, before anyone looked at the link.
+   * minutes (an ESTIMATE: long enough for an operator or the restarted gang to notice, short
+   * enough that a one-off flap does not keep a node out for long). A flap shows in one window
+   * only: without the hold, the node would be back in service one report later.
    */
   readonly nicFailHoldMs?: number
 }

@@ -71,6 +71,7 @@ export {
 export {
   NicHealthTracker,
   NicSampler,
+  writeSysfsTree,
   type CounterReadStrategy,
   type LostPort,
   type NicSample,

@@ -1,10 +1,16 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultCatalog } from '@zhisuan/domain'
-import { Agent, NicSampler, defaultReader, type CommandRunner } from '@zhisuan/agent'
+import {
+  Agent,
+  NicSampler,
+  defaultReader,
+  writeSysfsTree,
+  type CommandRunner,
+} from '@zhisuan/agent'
 import { callApi, until, up } from './e2e.test-support.js'
 
 const fixtures = new URL('../../agent/fixtures/', import.meta.url)
@@ -15,17 +21,7 @@ const cluster = fileURLToPath(new URL('../../../examples/clusters/lab-mixed.yaml
 
 /** The real H100 node's `grep -r /sys/class/infiniband` dump as a tree of files under `root`. */
 function sysfsTree(root: string): void {
-  const files = new Map<string, string[]>()
-  for (const line of sysfs.split('\n')) {
-    const m = /^\/sys\/class\/infiniband\/([^:]+):(.*)$/.exec(line)
-    if (m?.[1] !== undefined && m[2] !== undefined) {
-      files.set(m[1], [...(files.get(m[1]) ?? []), m[2]])
-    }
-  }
-  for (const [path, lines] of files) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(join(root, path), lines.join('\n') + '\n')
-  }
+  writeSysfsTree(sysfs, root)
 }
 
 const stops: (() => Promise<void> | void)[] = []

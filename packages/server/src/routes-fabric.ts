@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { clusterNodes, type Cluster } from '@zhisuan/domain'
 import { rdmaGoodput } from '@zhisuan/perf'
 import type { DegradedLeaf } from '@zhisuan/scheduler'
+import { traceNetworkShare } from '@zhisuan/sim'
 import type { FastifyInstance } from 'fastify'
 import { sees } from './auth.js'
 import type { ServerContext } from './context.js'
@@ -12,15 +13,19 @@ import { ErrorSchema } from './views.js'
 // report. The rule: a leaf is degraded when any node in it reports a degraded or failed RDMA port,
 // failed when every node in it reports a failed port (the leaf itself is down), healthy otherwise.
 
-/** Loss rate assumed for a port judged degraded for loss whose reason gives no percentage. */
+/**
+ * Loss rate assumed for a port judged degraded for loss whose reason gives no percentage: an
+ * ESTIMATE, 0.1% — the "0.1% packet loss can cost 50% of compute" the issue starts from, and the
+ * order of loss the rate rules call degraded.
+ */
 export const assumedLossRate = 0.001
 
 /**
  * Communication share of a multi-node gang's step time, assumed (the control plane has no plan of
- * the job): the twin's trace default (`traceNetworkShare` in sim). A one-node gang sends nothing
- * over the fabric.
+ * the job): the twin's own default for a trace job, `traceNetworkShare` (sim, with its source).
+ * A one-node gang sends nothing over the fabric.
  */
-export const assumedNetworkShare = 0.1
+export const assumedNetworkShare = traceNetworkShare
 
 interface PortFinding {
   readonly node: string

@@ -10,6 +10,7 @@ export type {
   Timeline,
 } from './sim-config.js'
 export { simulate } from './simulate.js'
+export { traceNetworkShare } from './cluster-model.js'
 export { jobResultColumns, jobResultRows, jobResultsCsv, type JobResultRow } from './job-results.js'
 export { jobsFromTrace, type TraceRow } from './workload.js'
 export { withGangs, type GangMixOptions } from './gang-mix.js'

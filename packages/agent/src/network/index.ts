@@ -95,6 +95,7 @@ export type {
   CounterSample,
 } from './types.js'
 export { NicSampler } from './sampler.js'
+export { writeSysfsTree } from './sysfs-entries.js'
 export type { CounterReadStrategy, LostPort, NicSample, NicSamplerOptions } from './sampler.js'
 export { NicHealthTracker } from './nic-health-tracker.js'
 export type { NodeNicHealth, PortHealth } from './nic-health-tracker.js'

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readNet } from './counter-fixtures.test-support.js'
 import { NicHealthTracker } from './nic-health-tracker.js'
 import { NicSampler, type CounterReadStrategy, type NicSample } from './sampler.js'
+import { writeSysfsTree } from './sysfs-entries.js'
 import { sysfsInfinibandParser } from './sysfs-infiniband.js'
 import type { CounterSample } from './types.js'
 
@@ -22,17 +23,7 @@ interface SysfsTree {
 
 function sysfsTree(grep: string): SysfsTree {
   const root = mkdtempSync(join(tmpdir(), 'zhisuan-sysfs-'))
-  const files = new Map<string, string[]>()
-  for (const line of grep.split('\n')) {
-    const m = /^\/sys\/class\/infiniband\/([^:]+):(.*)$/.exec(line)
-    if (m?.[1] !== undefined && m[2] !== undefined) {
-      files.set(m[1], [...(files.get(m[1]) ?? []), m[2]])
-    }
-  }
-  for (const [path, lines] of files) {
-    mkdirSync(dirname(join(root, path)), { recursive: true })
-    writeFileSync(join(root, path), lines.join('\n') + '\n')
-  }
+  writeSysfsTree(grep, root)
   return {
     root,
     bump(port, file, n) {

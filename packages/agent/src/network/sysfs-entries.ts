@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { netParseError } from './types.js'
 
 /** One file under `/sys/class/infiniband/`, as a dump of the tree shows it. */
@@ -108,4 +110,16 @@ function readTtar(lines: readonly string[]): SysfsDump {
 /** A ttar file body: ttar marks a file without a final newline by `EOF` after its last line. */
 function ttarValue(body: readonly string[]): string {
   return body.join('\n').replace(/EOF$/, '').trimEnd()
+}
+
+/**
+ * Writes a saved dump (either form) as the tree of files it was read from, under `root`: what
+ * the sampler reads in place of `/sys/class/infiniband` to replay a node (tests, the bench).
+ */
+export function writeSysfsTree(text: string, root: string): void {
+  for (const entry of readSysfsDump(text).entries) {
+    const path = join(root, entry.path)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, `${entry.value}\n`)
+  }
 }

@@ -1,4 +1,11 @@
-import { ibPhysicalState, ibPortState, portVerdicts, type PortReading } from './ib-port.js'
+import {
+  guidOfGid as ibGuidOfGid,
+  ibGuid,
+  ibPhysicalState,
+  ibPortState,
+  portVerdicts,
+  type PortReading,
+} from './ib-port.js'
 import type { LinkLayer, NetVerdict, NicPort, PhysicalState, PortState } from './types.js'
 
 /**
@@ -48,22 +55,14 @@ export function linkLayerMismatch(device: string, text: string | undefined): boo
   return iwarpOnly.test(device) && (text ?? '').trim().toLowerCase() === 'infiniband'
 }
 
-/** `58a2:e103:00a7:820e` (node_guid) → `0x58a2e10300a7820e`; null when not a GUID. */
+/** A node GUID as sysfs prints it (`58a2:e103:00a7:820e`) → `0x58a2e10300a7820e` (ib-port.ts). */
 export function guidOf(text: string | undefined): string | null {
-  const hex = (text ?? '').trim().toLowerCase()
-  if (!/^[0-9a-f]{4}(:[0-9a-f]{4}){3}$/.test(hex)) {
-    return null
-  }
-  return `0x${hex.replace(/:/g, '')}`
+  return ibGuid(text ?? '')
 }
 
-/** The port GUID in GID 0 (`fe80:0000:0000:0000:58a2:e103:00a7:820e`): its low 64 bits. */
+/** The port GUID in GID 0 (`fe80:0000:0000:0000:58a2:e103:00a7:820e`); none when all zero. */
 export function guidOfGid(text: string | undefined): string | null {
-  const groups = (text ?? '').trim().toLowerCase().split(':')
-  if (groups.length !== 8) {
-    return null
-  }
-  const guid = guidOf(groups.slice(4).join(':'))
+  const guid = ibGuidOfGid(text ?? '')
   return guid === '0x0000000000000000' ? null : guid
 }
 
