@@ -129,15 +129,10 @@ for (const [n, mfu] of [
   )
 }
 
-// Llama 3 405B, arXiv:2407.21783 Table 4 (BF16 model TFLOP/s per GPU), quoted from memory [R];
-// its stack (llama3) and its network: 8 × 400 Gb/s RoCE per node, 3,072-GPU pods at full
-// bisection, 1:7 above them (paper-tables §3.2).
-const llamaNet = {
-  ...network('nvidia-h100-sxm-80gb'),
-  nodesPerBlock: 2,
-  nodesPerPod: 384,
-  oversubscription: { leaf: 1, spine: 7 },
-}
+// Llama 3 405B, arXiv:2407.21783 Table 4 (BF16 model TFLOP/s per GPU; the same figures are on
+// Balaji's SC'24 slide, as glennklockwood.com/garden/llama-3.1 quotes it); its stack (llama3)
+// and its network (perf.llama3Network: 3,072-GPU pods, 1:7 above them).
+const llamaNet = perf.llama3Network(h100)
 for (const [n, cp, seq, tf] of [
   [8192, 1, 8192, 430],
   [16384, 1, 8192, 400],
@@ -148,7 +143,7 @@ for (const [n, cp, seq, tf] of [
   const c = best(shape, h100, llamaNet, space, perf.llama3Stack)
   check(
     `Llama 3 405B on ${n} H100, seq ${seq}`,
-    '[R] arXiv:2407.21783 Table 4',
+    '[S] arXiv:2407.21783 Table 4',
     c,
     tf,
     'modelTflopsPerGpu',
@@ -184,6 +179,8 @@ table(
     trend('Megatron Table 2: 530B on 560 A100', 'Megatron Table 2: 530B on 2240 A100'),
     trend('MT-NLG 530B on 2240 A100', 'MT-NLG 530B on 3360 A100'),
     trend('GPT-3 175B on 96 H100, batch 1152', 'GPT-3 175B on 4608 H100, batch 1152'),
+    trend('Llama 3 405B on 8192 H100, seq 8192', 'Llama 3 405B on 16384 H100, seq 8192'),
+    trend('Llama 3 405B on 16384 H100, seq 8192', 'Llama 3 405B on 16384 H100, seq 131072'),
   ],
 )
 

@@ -136,6 +136,26 @@ describe('zhisuan plan', () => {
     expect(ascend.err).toMatch(/warning: huawei-ascend-910b3: .* are estimates/)
   })
 
+  it('plans Llama 3 405B interleaved on 8,192 H100 when its norms keep their output alone, and names --norms when it is wrong', async () => {
+    const args = ['plan', '--model', 'llama3-405b', '--chip', 'H100', '--gpus', '8192']
+    const fixed = ['--tp', '8', '--pp', '16', '--cp', '1', '--recompute', 'none']
+    const batch = ['--micro-batch', '1', '--global-batch', '2048', '--stack', 'llama3']
+    type Plan = { normsKeep: string; parallelism: { interleave: number } }
+    const lean = await run(...args, ...fixed, ...batch, '--json')
+    expect(lean.code).toBe(0)
+    const leanPlan = JSON.parse(lean.out) as Plan
+    expect(leanPlan.normsKeep).toBe('output')
+    expect(leanPlan.parallelism.interleave).toBeGreaterThan(1)
+    const kept = await run(...args, ...fixed, ...batch, '--norms', 'input-and-output')
+    expect(kept.code).toBe(0)
+    expect(kept.out).toMatch(/interleave 1 · recompute none/)
+    expect(kept.out).toMatch(/fullest: stage 1, holding 120 layer-micro-batches/)
+    expect(kept.out).not.toMatch(/norms keep their output only/)
+    const wrong = await run(...args, '--norms', 'neither')
+    expect(wrong.code).toBe(1)
+    expect(wrong.err).toMatch(/--norms: expected one of input-and-output, output, got "neither"/)
+  })
+
   it('plans the 1,024-GPU 70B job as JSON with the documented fields', async () => {
     const { code, out } = await run(
       'plan',

@@ -71,7 +71,7 @@ export {
 export { stepTime, type StepBreakdown } from './step-time.js'
 export { domainsPerToken, expertExchangeSeconds } from './expert-exchange.js'
 export { routingImbalance } from './layer-cost.js'
-export { seleneNetwork, singleLayerSeconds } from './reference-systems.js'
+export { llama3Network, seleneNetwork, singleLayerSeconds } from './reference-systems.js'
 export {
   checkpointBytesPerParam,
   dalyInterval,

@@ -35,8 +35,9 @@ export interface MemoryUse {
  * saves (the accounting of Korthikanti et al., arXiv:2205.05198 §4, which gives
  * `s·b·h·(10 + 24/t + 5·a·s/(h·t))` for a GPT layer), generalised to GQA, gated FFNs and no dropout:
  * - per token, not split by TP unless sequence parallel: each of the two norms keeps its input
- *   and its output (the next matmul's input), 2 bytes each: 8h; dropout adds a 1-byte mask after
- *   the attention projection and after the FFN: 2h;
+ *   and its output (the next matmul's input), 2 bytes each: 8h — 4h when the norms keep their
+ *   output alone (`Software.memoryEfficientNorm`); dropout adds a 1-byte mask after the
+ *   attention projection and after the FFN: 2h;
  * - split by TP: Q (2h), K and V (4·kv) and the attention output (2h); the FFN keeps what its
  *   matmuls and activation need: 4·f for GELU (its input and output), 6·f for SwiGLU (gate, up
  *   and their product);
@@ -56,7 +57,9 @@ export function activationBytesPerLayer(
   if (sw.recompute === 'full') {
     return (tokens * 2 * h) / (sw.sequenceParallel ? t : 1)
   }
-  const replicated = 8 * h + (shape.dropout ? 2 * h : 0)
+  // Two norms, each keeping its input and its output (2 bytes each), or its output alone.
+  const norms = (sw.memoryEfficientNorm ? 4 : 8) * h
+  const replicated = norms + (shape.dropout ? 2 * h : 0)
   const w = attentionWidths(shape)
   const attention = 2 * (w.q + w.k + w.v + w.o)
   const perWidth = shape.gatedFfn ? 6 : 4

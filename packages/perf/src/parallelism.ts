@@ -62,6 +62,13 @@ export interface Software {
    * dedicates 20 of an H800's 132 SMs to all-to-all); compute runs on the rest.
    */
   readonly commUnitShare: number
+  /**
+   * Whether each norm keeps only its output (the next matmul's input) and rebuilds the normalised
+   * input from it in the backward pass, so a layer's residual inputs are freed once used: apex's
+   * `FusedRMSNorm(memory_efficient=True)`, Megatron-LM's `--memory-efficient-layer-norm`. Off by
+   * default, as in Megatron-Core.
+   */
+  readonly memoryEfficientNorm: boolean
 }
 
 /**
@@ -79,6 +86,7 @@ export const modernStack: Software = {
   precision: 'bf16',
   epOverlap: 0,
   commUnitShare: 0,
+  memoryEfficientNorm: false,
 }
 
 /**
@@ -86,9 +94,18 @@ export const modernStack: Software = {
  * shards optimizer states and gradients but keeps the parameters after the forward pass
  * (ZeRO-2), FP32 gradient accumulation and reduce-scatter, no activation recomputation at 8K
  * sequences, tensor parallelism with sequence parallelism, flash attention — the modern stack
- * otherwise.
+ * otherwise. Meta "proactively deallocate[s] tensors that will not be used for future
+ * computation, including the input and output tensors of each pipeline stage" (same section):
+ * a stage's input is needed after its first norm only if that norm keeps its input, so we read
+ * this as norms that keep their output alone (`memoryEfficientNorm`) — our reading; the paper
+ * names no kernel.
  */
-export const llama3Stack: Software = { ...modernStack, recompute: 'none', zero: 2 }
+export const llama3Stack: Software = {
+  ...modernStack,
+  recompute: 'none',
+  zero: 2,
+  memoryEfficientNorm: true,
+}
 
 /**
  * Megatron-LM as published in 2021 (Narayanan et al., SC'21, and its code at the time):
@@ -106,6 +123,7 @@ export const megatron2021Stack: Software = {
   precision: 'bf16',
   epOverlap: 0,
   commUnitShare: 0,
+  memoryEfficientNorm: false,
 }
 
 /** Micro-batches per pipeline per step. */

@@ -48,6 +48,8 @@ export interface PlanResult {
   readonly breakdown: Omit<Candidate['step'], 'stepTimeS'>
   readonly memoryPerGpuGB: number
   readonly memory: Candidate['memory']
+  /** What each norm keeps for its backward pass (`Software.memoryEfficientNorm`). */
+  readonly normsKeep: 'input-and-output' | 'output'
   readonly network: {
     readonly nicGBsPerGpu: number
     readonly lossRate: number
@@ -159,6 +161,7 @@ export function planTraining(input: PlanInput): PlanResult {
     breakdown,
     memoryPerGpuGB: best.memory.totalGB,
     memory: best.memory,
+    normsKeep: best.software.memoryEfficientNorm ? 'output' : 'input-and-output',
     network: {
       nicGBsPerGpu: input.network.nicGBsPerGpu,
       lossRate: input.network.lossRate,

@@ -28,6 +28,22 @@ export function seleneNetwork(chip: Chip): JobNetwork {
 }
 
 /**
+ * Meta's RoCE cluster that trained Llama 3 405B, as its paper describes it (arXiv:2407.21783
+ * §3.3.1; paper-tables.md §3.2): Grand Teton nodes of 8 H100 on NVLink, one 400 Gb/s NIC per GPU,
+ * a rack of 2 nodes under one ToR, 3,072-GPU pods (384 nodes) at full bisection, and 1:7
+ * oversubscription at the aggregation layer above them.
+ */
+export function llama3Network(chip: Chip): JobNetwork {
+  return {
+    ...seleneNetwork(chip),
+    nicGBsPerGpu: 400 / 8,
+    nodesPerBlock: 2,
+    nodesPerPod: 384,
+    oversubscription: { leaf: 1, spine: 7 },
+  }
+}
+
+/**
  * Seconds for one transformer layer forward + backward on one accelerator with no parallelism,
  * as the H200 calibration measured it (PyTorch SDPA causal attention, 128-wide heads, GELU MLP,
  * no dropout, no recomputation).

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { catalogChip } from './testing.js'
-import { megatron2021Stack } from './parallelism.js'
-import { gptShape } from './model-shape.js'
-import { seleneNetwork } from './reference-systems.js'
+import { llama3Stack, megatron2021Stack } from './parallelism.js'
+import { gptShape, modelPreset } from './model-shape.js'
+import { llama3Network, seleneNetwork } from './reference-systems.js'
 import { searchParallelism } from './search.js'
 
 // Published numbers the calibration never saw; BENCHMARKS.md lists how close each comes.
@@ -60,6 +60,27 @@ describe('validation on numbers not used for calibration', () => {
       expect(model).toBeLessThan(0)
       expect(Math.abs(model - paper), `${hidden}: ${model} vs ${paper}`).toBeLessThan(0.03)
     }
+  })
+
+  // Llama 3 405B, arXiv:2407.21783 Table 4: 16M-token batches, TP 8, PP 16, on Meta's RoCE
+  // cluster, 430 model TFLOP/s per GPU on 8,192 H100 and 400 on 16,384 (−7.0%); at 131,072
+  // tokens with CP 16 on 16,384, 380 (−5.0% from 8K). The model over-predicts every row by
+  // 14–16% (BENCHMARKS.md); the trend across scale and sequence is what this holds.
+  it('Llama 3 405B falls from 8,192 to 16,384 H100, and from 8K to 128K tokens, as published, within 3 points', () => {
+    const h100 = catalogChip('nvidia-h100-sxm-80gb')
+    const tflops = (gpus: number, cp: number, seqLen: number) => {
+      const shape = { ...modelPreset('llama3-405b'), seqLen }
+      const space = { gpus, tp: 8, pp: 16, cp, microBatch: 1, globalBatch: 2 ** 24 / seqLen }
+      const [c] = searchParallelism(shape, h100, llama3Network(h100), space, llama3Stack, 1)
+      return c?.modelTflopsPerGpu ?? 0
+    }
+    const at8k = tflops(8_192, 1, 8_192)
+    const at16k = tflops(16_384, 1, 8_192)
+    const at128k = tflops(16_384, 16, 131_072)
+    expect(at16k).toBeLessThan(at8k)
+    expect(Math.abs(at16k / at8k - 400 / 430)).toBeLessThan(0.03)
+    expect(at128k).toBeLessThan(at16k)
+    expect(Math.abs(at128k / at16k - 380 / 400)).toBeLessThan(0.03)
   })
 
   // Within 12%: since stages count their own layers (70 over 12: ten of 6, the last two of 5, the

@@ -51,6 +51,7 @@ export interface PlanFlags {
   zero?: string
   dpOverlap?: string
   tpOverlap?: string
+  norms?: string
   stack?: string
   precision?: string
   tokens?: string
@@ -137,11 +138,13 @@ export async function planInputs(
     'full',
   ] as const)
   const zeroText = choiceOption('--zero', flags.zero, ['0', '1', '2', '3'])
+  const norms = choiceOption('--norms', flags.norms, ['input-and-output', 'output'] as const)
   const software: Software = {
     ...stack,
     zero: zeroText === undefined ? stack.zero : (Number(zeroText) as ZeroStage),
     dpOverlap: numberOption('--dp-overlap', flags.dpOverlap, 0, 1) ?? stack.dpOverlap,
     tpOverlap: numberOption('--tp-overlap', flags.tpOverlap, 0, 1) ?? stack.tpOverlap,
+    memoryEfficientNorm: norms === undefined ? stack.memoryEfficientNorm : norms === 'output',
     precision:
       choiceOption('--precision', flags.precision, ['bf16', 'fp8'] as const) ?? stack.precision,
   }

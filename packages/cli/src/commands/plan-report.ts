@@ -129,6 +129,9 @@ export function describePlan(plan: PlanResult, flags: PlanFlags): string {
     ]),
     section('memory', [
       `${gb(plan.memoryPerGpuGB)} per accelerator (weights ${gb(m.weightsGB)}, gradients ${gb(m.gradientsGB)}, optimizer ${gb(m.optimizerGB)}, activations ${gb(m.activationsGB)})`,
+      // Stages are numbered from 0, as the refusal and Megatron's pipeline ranks are.
+      `fullest: stage ${m.stage}, holding ${formatCount(m.layerMicroBatches)} layer-micro-batches`,
+      ...(plan.normsKeep === 'output' ? ['norms keep their output only'] : []),
     ]),
     section('efficiency', [
       `${plan.efficiency.stack} (${plan.efficiency.collectives})`,

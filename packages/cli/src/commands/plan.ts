@@ -69,6 +69,10 @@ export function registerPlan(program: Command, io: Io): void {
     )
     .option('--tp-overlap <f>', 'fraction of TP communication hidden behind compute (default 0)')
     .option(
+      '--norms <keep>',
+      'what each norm keeps for its backward pass: input-and-output | output (memory-efficient; default: the stack’s)',
+    )
+    .option(
       '--stack <name>',
       'software stack defaults: modern | llama3 | deepseek-v3 | megatron-2021',
     )
