@@ -5,47 +5,30 @@
 // Target: < 1 % of one core at 1 Hz. Exits non-zero only when it cannot run.
 // NIC_BENCH_SAMPLES (default 2000) and NIC_BENCH_SECONDS (default 10) size the two phases; where
 // the machine has a /sys/class/infiniband with devices, that is measured too.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, cpus, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { NicHealthTracker, NicSampler } from '@zhisuan/agent'
+import { NicHealthTracker, NicSampler, writeSysfsTree } from '@zhisuan/agent'
 
 const fixture = new URL(
   '../packages/agent/fixtures/network/sysfs-infiniband--leptonai-gpud--h100-8x-mlx5-counters-hw_counters.txt',
   import.meta.url,
 )
-const nicCount = 8
 const strategies = ['pread', 'read-file']
 const samples = Number(process.env.NIC_BENCH_SAMPLES ?? 2000)
 const seconds = Number(process.env.NIC_BENCH_SECONDS ?? 10)
 const rounds = 5
 
-/** Writes the dump's files for its first `n` devices (copies of them past the dump's count). */
-function buildTree(text, n) {
-  const byDevice = new Map()
-  for (const line of text.split('\n')) {
-    const m = /^\/sys\/class\/infiniband\/([^/:]+)\/([^:]+):(.*)$/.exec(line)
-    if (m === null) {
-      continue
-    }
-    const files = byDevice.get(m[1]) ?? new Map()
-    byDevice.set(m[1], files)
-    files.set(m[2], [...(files.get(m[2]) ?? []), m[3]])
-  }
-  // the dump's InfiniBand NICs first: mlx5_bond_0 is the node's Ethernet (RoCE) bond
-  const devices = [...byDevice.keys()].sort(
-    (a, b) => Number(a.includes('bond')) - Number(b.includes('bond')),
-  )
+/**
+ * The dump as the file tree it was read from (writeSysfsTree), less mlx5_bond_0, the node's
+ * Ethernet (RoCE) bond: its InfiniBand NICs.
+ */
+function buildTree(text) {
   const root = mkdtempSync(join(tmpdir(), 'zhisuan-nic-bench-'))
-  for (let i = 0; i < n; i++) {
-    const source = devices[i % devices.length]
-    const name = i < devices.length ? source : `mlx5_${100 + i}`
-    for (const [path, lines] of byDevice.get(source)) {
-      const file = join(root, name, path)
-      mkdirSync(dirname(file), { recursive: true })
-      writeFileSync(file, lines.join('\n') + '\n')
-    }
+  writeSysfsTree(text, root)
+  for (const device of readdirSync(root).filter((d) => d.includes('bond'))) {
+    rmSync(join(root, device), { recursive: true, force: true })
   }
   return root
 }
@@ -186,17 +169,18 @@ async function main() {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   )
-  const root = buildTree(readFileSync(fixture, 'utf8'), nicCount)
+  const root = buildTree(readFileSync(fixture, 'utf8'))
+  const nics = readdirSync(root)
   try {
     const sets = Object.fromEntries(strategies.map((read) => [read, setUp(root, read)]))
-    console.log(`tree: ${readdirSync(root).join(', ')} (${sets.pread.first.nics.length} ports)`)
+    console.log(`tree: ${nics.join(', ')} (${sets.pread.first.nics.length} ports)`)
     const b2b = backToBackAll(sets, samples)
     const hz = {}
     for (const read of strategies) {
       hz[read] = await oneHertz(sets[read], seconds)
     }
     printRows(
-      `NicSampler + NicHealthTracker, ${nicCount} NICs from the H100 dump (temporary files)`,
+      `NicSampler + NicHealthTracker, ${nics.length} NICs from the H100 dump (temporary files)`,
       sets,
       b2b,
       hz,

@@ -10,8 +10,10 @@ import type { NetworkReport, NicPort } from './network/types.js'
  * split with no majority, and a leaf that two groups share are each a reason.
  */
 
-const deviceOrder = new Intl.Collator('en', { numeric: true })
-const portName = (p: NicPort): string => `${p.device} port ${p.port}`
+/** Device names in numeric order: mlx5_2 before mlx5_10. */
+export const deviceOrder = new Intl.Collator('en', { numeric: true })
+/** `mlx5_4 port 1`, as the reasons name a port. */
+export const portName = (p: NicPort): string => `${p.device} port ${p.port}`
 
 /** A node's scale-out ports in rail order, and its leaf block in the cluster file. */
 export interface CablingCandidate {

@@ -1,5 +1,5 @@
 import type { FabricSpec, Pool } from '@zhisuan/domain'
-import { cablingReasons, type FabricMap } from './accept-cabling.js'
+import { cablingReasons, deviceOrder, portName, type FabricMap } from './accept-cabling.js'
 import { majority, type AcceptanceReport } from './accept.js'
 import type { NicPort } from './network/types.js'
 
@@ -47,10 +47,8 @@ const stateName: Readonly<Record<string, string>> = {
   sleep: 'Sleep',
   training: 'Training',
 }
-const deviceOrder = new Intl.Collator('en', { numeric: true })
 const byDevice = (a: NicPort, b: NicPort): number =>
   deviceOrder.compare(a.device, b.device) || a.port - b.port
-const portName = (p: NicPort): string => `${p.device} port ${p.port}`
 const modelOf = (p: NicPort): string => p.model ?? `unknown ${p.linkLayer ?? ''} NIC`.trim()
 
 /** The largest group of ports of one link layer and model, in device order; ties: the faster. */
@@ -113,14 +111,21 @@ function portReasons(
   return reasons
 }
 
+/** A node with a pool and a readable NIC report, and its scale-out ports (`scaleOutPorts`). */
+interface Parsed {
+  readonly e: NicEvidence
+  readonly pool: Pool
+  readonly tool: string
+  readonly ports: readonly NicPort[]
+  readonly scaleOut: readonly NicPort[]
+}
+
 /** One firmware per device (its first port's). */
 const devicesOf = (ports: readonly NicPort[]): NicPort[] =>
   [...ports].sort(byDevice).filter((p, i, all) => all.findIndex((q) => q.device === p.device) === i)
 
 /** Per pool and NIC model, the firmware most devices run. */
-function poolFirmwareOf(
-  parsed: readonly { e: NicEvidence; pool: Pool; ports: readonly NicPort[] }[],
-): Record<string, Record<string, string | null>> {
+function poolFirmwareOf(parsed: readonly Parsed[]): Record<string, Record<string, string | null>> {
   const seen: Record<string, Record<string, string[]>> = {}
   for (const { pool, ports } of parsed) {
     const models = (seen[pool.name] ??= {})
@@ -158,7 +163,7 @@ function firmwareReasons(
 }
 
 /** Every port GUID once in the fabric: a duplicate is named on both nodes. */
-function guidReasons(parsed: readonly { e: NicEvidence; ports: readonly NicPort[] }[]) {
+function guidReasons(parsed: readonly Parsed[]) {
   const holders = new Map<string, { node: string; port: NicPort }[]>()
   for (const { e, ports } of parsed) {
     for (const port of ports) {
@@ -217,7 +222,7 @@ export function networkAcceptance(
       reasons[node] = [...new Set([...(reasons[node] ?? []), ...more])]
     }
   }
-  const parsed: { e: NicEvidence; pool: Pool; tool: string; ports: readonly NicPort[] }[] = []
+  const parsed: Parsed[] = []
   for (const e of evidence) {
     if (e.pool === undefined) {
       continue
@@ -229,32 +234,24 @@ export function networkAcceptance(
     } else if (e.report.ports.length === 0) {
       add(e.node, [`the NIC report (${e.report.tool}) lists no RDMA port: send ibstat output`])
     } else {
-      parsed.push({ e, pool: e.pool, tool: e.report.tool, ports: e.report.ports })
+      const { tool, ports } = e.report
+      parsed.push({ e, pool: e.pool, tool, ports, scaleOut: scaleOutPorts(ports) })
     }
   }
   const poolFirmware = poolFirmwareOf(parsed)
   const usual = usualPorts(parsed)
-  for (const { e, pool, tool, ports } of parsed) {
-    add(
-      e.node,
-      portReasons(
-        pool,
-        fabric.planes,
-        tool,
-        scaleOutPorts(ports),
-        usual.get(pool.name) ?? new Set(),
-      ),
-    )
+  for (const { e, pool, tool, ports, scaleOut } of parsed) {
+    add(e.node, portReasons(pool, fabric.planes, tool, scaleOut, usual.get(pool.name) ?? new Set()))
     add(e.node, firmwareReasons(pool, ports, poolFirmware[pool.name] ?? {}))
   }
   for (const [node, more] of guidReasons(parsed)) {
     add(node, more)
   }
   if (map !== undefined) {
-    const candidates = parsed.map(({ e, ports }) => ({
+    const candidates = parsed.map(({ e, scaleOut }) => ({
       node: e.node,
       block: e.block,
-      ports: scaleOutPorts(ports),
+      ports: scaleOut,
     }))
     for (const [node, more] of cablingReasons(candidates, fabric, map)) {
       add(node, more)
@@ -264,12 +261,12 @@ export function networkAcceptance(
 }
 
 /** Per pool, the scale-out ports (`mlx5_4 port 1`) more than half its reporting nodes have. */
-function usualPorts(parsed: readonly { pool: Pool; ports: readonly NicPort[] }[]) {
+function usualPorts(parsed: readonly Parsed[]) {
   const counts = new Map<string, { nodes: number; ports: Map<string, number> }>()
-  for (const { pool, ports } of parsed) {
+  for (const { pool, scaleOut } of parsed) {
     const c = counts.get(pool.name) ?? { nodes: 0, ports: new Map<string, number>() }
     c.nodes += 1
-    for (const p of scaleOutPorts(ports)) {
+    for (const p of scaleOut) {
       c.ports.set(portName(p), (c.ports.get(portName(p)) ?? 0) + 1)
     }
     counts.set(pool.name, c)

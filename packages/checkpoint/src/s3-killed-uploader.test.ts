@@ -2,47 +2,29 @@
 // S3 would keep nothing. These tests build that leftover on purpose and show that nothing
 // takes an object's existence (or its size) for a shard being durable: only the registry says
 // what is, and it hears of a shard only after the tier read it back whole.
-import { mkdtempSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RegistryClient } from './registry-client.js'
-import { startS3Server, type S3Server } from './s3-server.js'
-import { S3Tier } from './s3-tier.js'
-import { leaveKilledPut, patterned, sha256Hex } from './s3rver.test-support.js'
+import type { S3Tier } from './s3-tier.js'
+import {
+  leaveKilledPut,
+  patterned,
+  s3rverForTests,
+  sha256Hex,
+  tierOn,
+} from './s3rver.test-support.js'
 import { MemoryRegistry } from './testing.js'
 import { Uploader } from './uploader.js'
 import type { UploaderEvent } from './uploader-types.js'
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-
 const mib = 1024 * 1024
-const scratch = mkdtempSync(join(tmpdir(), 'zhisuan-s3-killed-'))
-const directory = join(scratch, 's3')
-let s3: S3Server
-
-beforeAll(async () => {
-  s3 = await startS3Server(directory)
-})
-afterAll(async () => {
-  await s3.close()
-  await rm(scratch, { recursive: true, force: true })
-})
+const { scratch, directory, s3 } = s3rverForTests('zhisuan-s3-killed-')
 
 const prefix = 'ckpt/'
-const s3Tier = (): S3Tier =>
-  new S3Tier({
-    bucket: s3.bucket,
-    prefix,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-    partSizeBytes: 5 * mib,
-    multipartThresholdBytes: 5 * mib,
-  })
+const s3Tier = (): S3Tier => tierOn(s3, prefix, 5 * mib)
 
 /** Where the uploader puts a shard: `<job>/step-<step>/<path>`, under the tier's prefix. */
 const keyOf = (step: number, path: string): string => `job-1/step-${step}/${path}`

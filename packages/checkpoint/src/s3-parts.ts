@@ -153,6 +153,7 @@ async function sendPart(
 ): Promise<SentPart> {
   const md5 = createHash('md5').update(data).digest()
   const sha256 = createHash('sha256').update(data).digest()
+  const sha256Base64 = sha256.toString('base64')
   const answer = await upload.client.send(
     new UploadPartCommand({
       Bucket: upload.bucket,
@@ -163,16 +164,16 @@ async function sendPart(
       ContentLength: data.length,
       ContentMD5: md5.toString('base64'),
       ChecksumAlgorithm: 'SHA256',
-      ChecksumSHA256: sha256.toString('base64'),
+      ChecksumSHA256: sha256Base64,
     }),
     { abortSignal: signal },
   )
   const label = `${upload.key} part ${number}`
-  const etag = checkPart(label, answer, md5.toString('hex'), sha256.toString('base64'))
+  const etag = checkPart(label, answer, md5.toString('hex'), sha256Base64)
   return {
     PartNumber: number,
     ETag: etag,
-    ChecksumSHA256: sha256.toString('base64'),
+    ChecksumSHA256: sha256Base64,
     sha256: sha256.toString('hex'),
   }
 }

@@ -2,47 +2,29 @@
 // no x-amz-checksum-*, no part ETag at completion. So each test makes the server (or the bytes
 // on its disk) misbehave as S3 never would and shows the tier notices by itself.
 import { createHash } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
-import { open, rm, truncate } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Readable } from 'node:stream'
+import { open, truncate } from 'node:fs/promises'
+import { pipeline, Readable } from 'node:stream'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startS3Server, type S3Server } from './s3-server.js'
-import { S3Tier } from './s3-tier.js'
-import { leaveKilledPut, patterned, s3rverObjectFile, sha256Hex } from './s3rver.test-support.js'
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+import { describe, expect, it, vi } from 'vitest'
+import { ShardHasher } from './hashing.js'
+import type { S3Tier } from './s3-tier.js'
+import {
+  leaveKilledPut,
+  patterned,
+  s3rverForTests,
+  s3rverObjectFile,
+  sha256Hex,
+  tierOn,
+} from './s3rver.test-support.js'
 
 const mib = 1024 * 1024
-const scratch = mkdtempSync(join(tmpdir(), 'zhisuan-s3-tier-'))
-const directory = join(scratch, 's3')
-let s3: S3Server
+const { directory, s3 } = s3rverForTests('zhisuan-s3-tier-')
 let counter = 0
-
-beforeAll(async () => {
-  s3 = await startS3Server(directory)
-})
-afterAll(async () => {
-  await s3.close()
-  await rm(scratch, { recursive: true, force: true })
-})
 
 /** A tier of its own (its own client, so a test's middleware stays its own), 5 MiB parts. */
 const freshTier = (multipartFrom?: number): { tier: S3Tier; prefix: string } => {
   const prefix = `s3t-${++counter}/`
-  const tier = new S3Tier({
-    bucket: s3.bucket,
-    prefix,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-    partSizeBytes: 5 * mib,
-    queueSize: 2,
-    ...(multipartFrom === undefined ? {} : { multipartThresholdBytes: multipartFrom }),
-  })
-  return { tier, prefix }
+  return { tier: tierOn(s3, prefix, multipartFrom), prefix }
 }
 
 /** An HTTP request as the middleware stack holds it. */
@@ -256,6 +238,17 @@ describe('S3Tier read-back: an object is hashed as stored before put resolves', 
       expect(await tier.exists(key)).toBeUndefined()
     },
   )
+
+  it('compares a whole object with the SHA-256 its ShardHasher source made, not hashing it again', async () => {
+    const { tier, prefix } = freshTier()
+    const bytes = patterned(3 * mib + 9, 8)
+    const hasher = new ShardHasher(bytes.length, 'rank-2.pt')
+    pipeline(Readable.from([bytes]), hasher, () => undefined)
+    const digest = vi.spyOn(hasher, 'digest')
+    await tier.put('hashed/rank-2.pt', hasher, bytes.length)
+    expect(digest).toHaveBeenCalledTimes(1)
+    expect(sha256Hex(await read(tier, prefix, 'hashed/rank-2.pt'))).toBe(sha256Hex(bytes))
+  })
 
   it('writes over the partial object a killed PutObject left, and what it reads back is whole', async () => {
     const { tier, prefix } = freshTier()

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { ZhisuanError } from '@zhisuan/domain'
 import { checkKey, exactLength, type DurableTier } from './durable-tier.js'
+import { ShardHasher } from './hashing.js'
 import { putMultipart, type SentParts } from './s3-parts.js'
 import { readBack } from './s3-read-back.js'
 
@@ -119,20 +120,16 @@ export class S3Tier implements DurableTier {
   ): Promise<{ readonly location: string }> {
     const objectKey = this.prefix + checkKey(key)
     const whole = size <= this.multipartThreshold
-    // A multipart upload hashes each part for its checksum, and the read-back compares those.
-    const sent = createHash('sha256')
-    const body = whole
-      ? exactLength(source, size, objectKey, onBytes, sent)
-      : exactLength(source, size, objectKey, undefined)
     let parts: SentParts
     try {
+      // A multipart upload hashes each part for its checksum, and the read-back compares those.
       parts = whole
-        ? await this.putWhole(objectKey, source, body, size, sent)
+        ? await this.putWhole(objectKey, source, size, onBytes)
         : await putMultipart({
             client: this.client,
             bucket: this.options.bucket,
             key: objectKey,
-            body,
+            body: exactLength(source, size, objectKey, undefined),
             size,
             partSize: this.partSize,
             queueSize: this.queueSize,
@@ -178,10 +175,11 @@ export class S3Tier implements DurableTier {
   private async putWhole(
     objectKey: string,
     source: Readable,
-    body: Readable,
     size: number,
-    sent: Hash,
+    onBytes: ((bytes: number) => void) | undefined,
   ): Promise<SentParts> {
+    const sent = sentDigest(source, size)
+    const body = exactLength(source, size, objectKey, onBytes, sent.hash)
     const sending = new AbortController()
     const request = this.client.send(
       new PutObjectCommand({
@@ -196,7 +194,7 @@ export class S3Tier implements DurableTier {
     const failed = Promise.race([cutOff(source, objectKey), cutOff(body, objectKey)])
     try {
       const answer = await Promise.race([request, failed])
-      return { etag: answer.ETag, partSize: size, sha256s: [sent.digest('hex')] }
+      return { etag: answer.ETag, partSize: size, sha256s: [sent.digest()] }
     } catch (error) {
       sending.abort()
       await request.catch(() => undefined)
@@ -225,6 +223,19 @@ export class S3Tier implements DurableTier {
       new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.prefix + checkKey(key) }),
     )
   }
+}
+
+/**
+ * The SHA-256 of a whole object as sent, for its read-back: `source`'s own when it is a
+ * ShardHasher held to `size` (copyShard's), so that the bytes are not hashed twice on their way
+ * out; else that of a `hash` for `exactLength` to update.
+ */
+function sentDigest(source: Readable, size: number): { readonly hash?: Hash; digest(): string } {
+  if (source instanceof ShardHasher && source.expectedSize === size) {
+    return { digest: () => source.digest() }
+  }
+  const hash = createHash('sha256')
+  return { hash, digest: () => hash.digest('hex') }
 }
 
 /** Rejects when `stream` fails or closes before its end. */

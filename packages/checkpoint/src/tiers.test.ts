@@ -1,37 +1,14 @@
-import { createHash } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ZhisuanError } from '@zhisuan/domain'
-import { startS3Server, type S3Server } from './s3-server.js'
+import { patterned, s3rverForTests, sha256Hex, tierOn } from './s3rver.test-support.js'
 import { FileTier, S3Tier, type DurableTier } from './tiers.js'
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-
 const mib = 1024 * 1024
-const scratch = mkdtempSync(join(tmpdir(), 'zhisuan-tiers-'))
-let s3: S3Server
-
-beforeAll(async () => {
-  s3 = await startS3Server(join(scratch, 's3'))
-})
-afterAll(async () => {
-  await s3.close()
-  await rm(scratch, { recursive: true, force: true })
-})
-
-/** Bytes that differ from one offset to the next, so a misplaced part shows. */
-const patterned = (size: number, seed = 1): Buffer => {
-  const bytes = Buffer.alloc(size)
-  for (let i = 0; i < size; i++) {
-    bytes[i] = (i * 31 + seed * 7 + (i >> 12)) & 0xff
-  }
-  return bytes
-}
+const { scratch, s3 } = s3rverForTests('zhisuan-tiers-')
 
 /** A stream of `bytes` in `chunk`-sized pieces that fails after `failAfter` bytes. */
 const chunks = (bytes: Buffer, chunk: number, failAfter = Infinity): Readable =>
@@ -68,16 +45,7 @@ const fileFixture = (): TierFixture & { readonly tier: FileTier } => {
 /** `multipartFrom`: objects over it go multipart; default S3Tier's (1 GiB: one request). */
 const s3Fixture = (multipartFrom?: number): TierFixture => {
   const prefix = `t-${Math.random().toString(36).slice(2)}/`
-  const tier = new S3Tier({
-    bucket: s3.bucket,
-    prefix,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-    partSizeBytes: 5 * mib,
-    queueSize: 2,
-    ...(multipartFrom === undefined ? {} : { multipartThresholdBytes: multipartFrom }),
-  })
+  const tier = tierOn(s3, prefix, multipartFrom)
   return {
     tier,
     read: async (key) => {
@@ -119,9 +87,7 @@ describe.each([
     expect(counted).toBe(bytes.length)
     expect(await fx.tier.exists('job/step-1/model/rank-0.pt')).toEqual({ size: bytes.length })
     const back = await fx.read('job/step-1/model/rank-0.pt')
-    expect(createHash('sha256').update(back).digest('hex')).toBe(
-      createHash('sha256').update(bytes).digest('hex'),
-    )
+    expect(sha256Hex(back)).toBe(sha256Hex(bytes))
   })
 
   it('stores an empty object', async () => {
@@ -187,7 +153,6 @@ describe('FileTier.putFile (kernel copy, then hashed in a worker thread)', () =>
     await writeFile(file, bytes)
     return file
   }
-  const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
   it.each([0, 1, 4 * mib + 5])(
     'stores a file of %i bytes whole, with its SHA-256',
@@ -200,7 +165,7 @@ describe('FileTier.putFile (kernel copy, then hashed in a worker thread)', () =>
         chunkBytes: 65_537,
         onBytes: (n) => (counted += n),
       })
-      expect(put.sha256).toBe(sha256(bytes))
+      expect(put.sha256).toBe(sha256Hex(bytes))
       expect(put.location).toMatch(/job\/step-1\/rank-0\.pt$/)
       expect(counted).toBe(size)
       // Not toEqual: deep equality walks a Buffer byte by byte.
@@ -262,7 +227,7 @@ describe('FileTier.putFile (kernel copy, then hashed in a worker thread)', () =>
     expect(await tier.exists('a/c')).toBeUndefined()
     const bytes = patterned(100_000, 3)
     const put = await tier.putFile('a/c', await local(bytes), bytes.length)
-    expect(put.sha256).toBe(sha256(bytes))
+    expect(put.sha256).toBe(sha256Hex(bytes))
     expect(await readFile(join(root, 'a', 'c'))).toEqual(bytes)
     expect(await readdir(join(root, 'a'))).toEqual(['c'])
   })

@@ -1,45 +1,24 @@
+import { createReadStream, createWriteStream, existsSync } from 'node:fs'
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync, mkdtempSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { once } from 'node:events'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HttpRegistryClient } from './registry-client.js'
-import { startS3Server, type S3Server } from './s3-server.js'
+import { patterned, s3rverForTests, sha256Hex as sha256, tierOn } from './s3rver.test-support.js'
 import { MemoryRegistry, serveRegistry } from './testing.js'
 import { FileTier, S3Tier, type DurableTier } from './tiers.js'
 import { Uploader } from './uploader.js'
 import type { UploaderEvent, UploaderOptions } from './uploader-types.js'
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-
 const mib = 1024 * 1024
-const scratch = mkdtempSync(join(tmpdir(), 'zhisuan-uploader-'))
-let s3: S3Server
+const { scratch, s3 } = s3rverForTests('zhisuan-uploader-')
 let counter = 0
 
-beforeAll(async () => {
-  s3 = await startS3Server(join(scratch, 's3'))
-})
-afterAll(async () => {
-  await s3.close()
-  await rm(scratch, { recursive: true, force: true })
-})
-
 const fresh = (name: string): string => join(scratch, `${name}-${++counter}`)
-
-const patterned = (size: number, seed: number): Buffer => {
-  const bytes = Buffer.alloc(size)
-  for (let i = 0; i < size; i++) {
-    bytes[i] = (i * 31 + seed * 7 + (i >> 12)) & 0xff
-  }
-  return bytes
-}
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
 /** Writes shard files, then the manifest (last, as a training job does). */
 async function writeCheckpoint(
@@ -65,17 +44,7 @@ async function writeCheckpoint(
 }
 
 /** `multipartFrom`: shards over it go multipart; default S3Tier's (1 GiB: one request). */
-const s3Tier = (multipartFrom?: number): S3Tier =>
-  new S3Tier({
-    bucket: s3.bucket,
-    prefix: `${++counter}/`,
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: s3.credentials,
-    partSizeBytes: 5 * mib,
-    queueSize: 2,
-    ...(multipartFrom === undefined ? {} : { multipartThresholdBytes: multipartFrom }),
-  })
+const s3Tier = (multipartFrom?: number): S3Tier => tierOn(s3, `${++counter}/`, multipartFrom)
 
 const uploader = (
   options: Pick<UploaderOptions, 'root' | 'registry' | 'tier'> & Partial<UploaderOptions>,

@@ -2,16 +2,14 @@
 // control plane are checked on their NICs and cabling too, and the report says why one fails.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultCatalog } from '@zhisuan/domain'
 import { collect, defaultReader, parseNetwork, scaleOutPorts, sendReport } from '@zhisuan/agent'
 import { callApi } from '@zhisuan/server/testing'
-import { labServer, run, type LabServer } from './cli.test-support.js'
+import { lab64File as lab64, labServer, run, type LabServer } from './cli.test-support.js'
 
 const agentFixture = (path: string) =>
   readFile(new URL(`../../agent/fixtures/${path}`, import.meta.url), 'utf8')
-const lab64 = fileURLToPath(new URL('../../../examples/clusters/lab-64.yaml', import.meta.url))
 const nodes = ['h100-001', 'h100-002', 'h100-003', 'h100-004']
 
 /** The H100 ibstat as node `n`'s: each GUID's first byte set to `n`, so no two nodes share one. */
@@ -27,10 +25,9 @@ beforeAll(async () => {
   lab = await labServer('zhisuan-accept-network-')
   const nvidia = await agentFixture('telemetry/nvidia/smi-q_h100-80gb-hbm3-x8_535.161.08.txt')
   ibstat = await agentFixture('network/ibstat--leptonai-gpud--h100-cx7-ib-ndr400-all-active.txt')
-  const admin = lab.admin[3] ?? ''
   for (const node of nodes) {
     const token = (
-      await callApi(lab.server.url, admin, 'POST', '/api/v1/tokens', {
+      await callApi(lab.server.url, lab.token, 'POST', '/api/v1/tokens', {
         tenant: node,
         role: 'node',
       })
@@ -154,9 +151,8 @@ describe('zhisuan accept with NIC reports and ibnetdiscover', () => {
     const alone = await run(...args, '--ibnetdiscover', join(lab.dir, 'ibnetdiscover.txt'))
     expect(alone.code).not.toBe(0)
     expect(alone.err).toContain('--ibnetdiscover needs --nic-reports')
-    const drained = (
-      await callApi(lab.server.url, lab.admin[3] ?? '', 'GET', '/api/v1/nodes?state=drained')
-    ).body['items']
+    const drained = (await callApi(lab.server.url, lab.token, 'GET', '/api/v1/nodes?state=drained'))
+      .body['items']
     expect(drained).toEqual([])
   })
 })

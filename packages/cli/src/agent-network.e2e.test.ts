@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { defaultCatalog } from '@zhisuan/domain'
-import {
-  Agent,
-  NicSampler,
-  defaultReader,
-  writeSysfsTree,
-  type CommandRunner,
-} from '@zhisuan/agent'
-import { callApi, until, up } from './e2e.test-support.js'
+import { NicSampler, writeSysfsTree, type CommandRunner } from '@zhisuan/agent'
+import { startAgent } from './agent.test-support.js'
+import { callApi, runningNodes, until, up } from './e2e.test-support.js'
 
 const fixtures = new URL('../../agent/fixtures/', import.meta.url)
 const read = (path: string) => readFileSync(new URL(path, fixtures), 'utf8')
@@ -50,25 +44,11 @@ describe('node agents sampling their NICs against zhisuan up (issue #21)', () =>
       (await callApi(url, admin, method, path, body)).body
     const trees = new Map<string, string>()
     for (const node of ['h100-001', 'h100-002', 'h100-003', 'h100-004']) {
-      const token = (await call('POST', '/api/v1/tokens', { tenant: node, role: 'node' }))[
-        'token'
-      ] as string
       const root = join(dataDir, 'sysfs', node)
       sysfsTree(root)
       trees.set(node, root)
       const nics = new NicSampler({ root })
-      const agent = new Agent({
-        server: url,
-        token,
-        node,
-        intervalMs: 200,
-        runner,
-        reader: defaultReader,
-        catalog: defaultCatalog(),
-        log: () => undefined,
-        nics,
-      })
-      agent.start()
+      const agent = await startAgent(url, admin, node, { runner, nics })
       stops.unshift(async () => {
         await agent.stop()
         nics.close()
@@ -97,12 +77,9 @@ describe('node agents sampling their NICs against zhisuan up (issue #21)', () =>
         twin: { durationS: 86_400 },
       })
     )['id'] as string
-    const placed = await until(
+    const placed = await runningNodes(
       'the gang to run',
-      async () => {
-        const j = await call('GET', `/api/v1/jobs/${job}`)
-        return j['state'] === 'running' ? (j['nodes'] as string[]) : undefined
-      },
+      () => call('GET', `/api/v1/jobs/${job}`),
       10_000,
     )
     const victim = placed[0] ?? ''

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { defaultCatalog } from '@zhisuan/domain'
-import { Agent, defaultReader, type CommandRunner } from '@zhisuan/agent'
-import { bin, callApi, until, up } from './e2e.test-support.js'
+import type { Agent, CommandRunner } from '@zhisuan/agent'
+import { startAgent } from './agent.test-support.js'
+import { bin, callApi, runningNodes, until, up } from './e2e.test-support.js'
 
 const fixture = (path: string) =>
   readFileSync(new URL(`../../agent/fixtures/telemetry/${path}`, import.meta.url), 'utf8')
@@ -50,25 +50,11 @@ describe('node agents against zhisuan up', () => {
       // h100-004 runs another driver than the rest of its pool: acceptance must catch it
       const otherDriver = nvidia.replaceAll('535.161.08', '535.154.05')
       for (const node of ['h100-001', 'h100-002', 'h100-003', 'h100-004', 'ascend-001']) {
-        const token = (await call('POST', '/api/v1/tokens', { tenant: node, role: 'node' }))[
-          'token'
-        ] as string
         const runner = node.startsWith('h100')
           ? fixtureRunner('nvidia-smi', node === 'h100-004' ? otherDriver : nvidia)
           : fixtureRunner('npu-smi', ascend)
         runners.set(node, runner)
-        const agent = new Agent({
-          server: url,
-          token,
-          node,
-          intervalMs: 200,
-          runner,
-          reader: defaultReader,
-          catalog: defaultCatalog(),
-          log: () => undefined,
-        })
-        agents.push(agent)
-        agent.start()
+        agents.push(await startAgent(url, admin, node, { runner }))
       }
       type NodeItem = {
         name: string
@@ -158,12 +144,9 @@ describe('node agents against zhisuan up', () => {
           twin: { durationS: 3600 },
         })
       )['id'] as string
-      const placed = await until(
+      const placed = await runningNodes(
         'the gang to run',
-        async () => {
-          const j = await call('GET', `/api/v1/jobs/${job}`)
-          return j['state'] === 'running' ? (j['nodes'] as string[]) : undefined
-        },
+        () => call('GET', `/api/v1/jobs/${job}`),
         10_000,
       )
       const victim = placed[0] ?? ''

@@ -149,11 +149,19 @@ describe.runIf(chaosOn)('the control plane through outages of PostgreSQL', () =>
       const twin = ['--twin-speed', '20']
       const a = await up(['--data-dir', dirA, '--store', viaPort(db.url, proxy.port), ...twin])
       const admin = adminOf(dirA)
-      await until(
-        'a to lead',
-        async () => (await readyz(a, admin))['leader'] === true || undefined,
-        15_000,
-      )
+      const leads = (name: string, server: Up, timeoutMs: number) =>
+        until(
+          `${name} to lead`,
+          async () => (await readyz(server, admin))['leader'] === true || undefined,
+          timeoutMs,
+        )
+      /** a's scheduling passes so far. */
+      const cycles = async () =>
+        metric(
+          await (await fetch(`${a.url}/metrics`)).text(),
+          'zhisuan_scheduling_cycle_seconds_count',
+        )
+      await leads('a', a, 15_000)
       const b = await up(['--data-dir', dirB, '--store', db.url, ...twin])
       const submit = async (n: number) =>
         (
@@ -174,20 +182,13 @@ describe.runIf(chaosOn)('the control plane through outages of PostgreSQL', () =>
         return states.every((s) => s === 'running') || undefined
       }
       await until('the first jobs to run (placed by a)', async () => running(first), 15_000)
-      const cyclesBefore = metric(
-        await (await fetch(`${a.url}/metrics`)).text(),
-        'zhisuan_scheduling_cycle_seconds_count',
-      )
+      const cyclesBefore = await cycles()
 
       // cut a off in the middle of a pass: when its loop reads the node states (after it renewed
       // its lease, before it polls the backend and schedules)
       proxy.blackhole(/from "node_states" where "updated_at" >=/)
       const cut = await until('a cut off mid-pass', () => Promise.resolve(proxy.heldSince), 5000)
-      await until(
-        'b to lead',
-        async () => (await readyz(b, admin))['leader'] === true || undefined,
-        20_000,
-      )
+      await leads('b', b, 20_000)
       const takeoverMs = Date.now() - cut
       const later = await Promise.all([4, 5, 6].map(submit))
       await until('the later jobs to run (placed by b)', async () => running(later), 15_000)
@@ -206,10 +207,7 @@ describe.runIf(chaosOn)('the control plane through outages of PostgreSQL', () =>
       )
       const answeredMs = Date.now() - healed
       await new Promise((resolve) => setTimeout(resolve, 2000)) // a few more of a's passes
-      const cyclesAfter = metric(
-        await (await fetch(`${a.url}/metrics`)).text(),
-        'zhisuan_scheduling_cycle_seconds_count',
-      )
+      const cyclesAfter = await cycles()
 
       const jobs = await allSucceeded(b, admin, 60_000)
       expect(jobs).toHaveLength(7)

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
 import { startServer, type RunningServer } from '@zhisuan/server'
 import { main } from './main.js'
@@ -18,10 +19,17 @@ export async function run(...args: string[]): Promise<{ code: number; out: strin
   return { code, out, err }
 }
 
+/** The lab-64 example cluster file. */
+export const lab64File = fileURLToPath(
+  new URL('../../../examples/clusters/lab-64.yaml', import.meta.url),
+)
+
 /** A control plane in this process on the lab-64 example (twin at speed 1, SQLite in `dir`). */
 export interface LabServer {
   readonly server: RunningServer
   readonly dir: string
+  /** Its admin token. */
+  readonly token: string
   /** `--server URL --token ADMIN` for the client commands. */
   readonly admin: string[]
   close(): Promise<void>
@@ -30,13 +38,12 @@ export interface LabServer {
 /** Starts a {@link LabServer} in a fresh temporary directory named after `prefix`. */
 export async function labServer(prefix: string): Promise<LabServer> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
-  const labFile = new URL('../../../examples/clusters/lab-64.yaml', import.meta.url)
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',
     dataDir: dir,
     store: 'sqlite',
-    cluster: parseClusterFile('lab-64.yaml', await readFile(labFile, 'utf8'), defaultCatalog()),
+    cluster: parseClusterFile('lab-64.yaml', await readFile(lab64File, 'utf8'), defaultCatalog()),
     catalog: defaultCatalog(),
     twinSpeed: 1,
     tickMs: 50,
@@ -47,6 +54,7 @@ export async function labServer(prefix: string): Promise<LabServer> {
   return {
     server,
     dir,
+    token,
     admin: ['--server', server.url, '--token', token],
     async close() {
       await server.close()

@@ -51,6 +51,24 @@ export async function up(args: readonly string[], timeoutMs = 30_000): Promise<U
   return { child, url, output: () => out }
 }
 
+/**
+ * Waits (`what`, for the timeout's message) until a job runs, and gives its nodes; `job` reads
+ * the job's API answer (`GET /api/v1/jobs/ID` with the caller's token).
+ */
+export const runningNodes = (
+  what: string,
+  job: () => Promise<Record<string, unknown>>,
+  timeoutMs: number,
+): Promise<string[]> =>
+  until(
+    what,
+    async () => {
+      const j = await job()
+      return j['state'] === 'running' ? (j['nodes'] as string[]) : undefined
+    },
+    timeoutMs,
+  )
+
 /** Sends a signal and resolves with the exit code. */
 export const killed = (child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals) =>
   new Promise<number | null>((resolve) => {

@@ -1,50 +1,38 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { labServer, run, type LabServer } from './cli.test-support.js'
-
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const lab = join(root, 'examples/clusters/lab-64.yaml')
+import { lab64File as lab, labServer, run, type LabServer } from './cli.test-support.js'
+import { callApi } from './e2e.test-support.js'
 
 describe('zhisuan fabric episodes → zhisuan sim --loss-episodes-from', () => {
   let lab64: LabServer
-  let dir: string
   beforeAll(async () => {
     lab64 = await labServer('zhisuan-episodes-')
-    dir = await mkdtemp(join(tmpdir(), 'zhisuan-episodes-out-'))
   })
   afterAll(async () => {
     await lab64.close()
   })
 
   it('exports what the agents reported and runs the twin on it', async () => {
-    const token = lab64.admin[3] ?? ''
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-    const nodes = (await (await fetch(`${lab64.server.url}/api/v1/nodes`, { headers })).json()) as {
-      items: { name: string }[]
-    }
-    const node = nodes.items[0]?.name ?? ''
+    const call = (method: string, path: string, body?: unknown) =>
+      callApi(lab64.server.url, lab64.token, method, path, body)
+    const nodes = (await call('GET', '/api/v1/nodes')).body['items'] as { name: string }[]
+    const node = nodes[0]?.name ?? ''
     const report = async (health: string) => {
       const port = { device: 'mlx5_0', port: 1, linkLayer: 'RoCE', rateGbps: 400 }
-      const r = await fetch(`${lab64.server.url}/api/v1/nodes/${node}/report`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          inventories: [],
-          network: {
-            ports: [{ ...port, health, reason: 'packet loss 1%', kind: 'loss' }],
-            warnings: [],
-          },
-        }),
+      const r = await call('POST', `/api/v1/nodes/${node}/report`, {
+        inventories: [],
+        network: {
+          ports: [{ ...port, health, reason: 'packet loss 1%', kind: 'loss' }],
+          warnings: [],
+        },
       })
       expect(r.status).toBe(200)
     }
     await report('degraded')
     await new Promise((resolve) => setTimeout(resolve, 20))
     await report('healthy')
-    const out = join(dir, 'episodes.json')
+    const out = join(lab64.dir, 'episodes.json')
     const exported = await run('fabric', 'episodes', ...lab64.admin, '--from', '0', '--out', out)
     expect(exported.err).toBe('')
     expect(exported.code).toBe(0)
@@ -57,7 +45,7 @@ describe('zhisuan fabric episodes → zhisuan sim --loss-episodes-from', () => {
     expect(history.episodes).toMatchObject([{ node, kind: 'loss', lossRate: 0.01 }])
     expect(history.episodes[0]?.end).not.toBeNull()
 
-    const trace = join(dir, 'trace.csv')
+    const trace = join(lab64.dir, 'trace.csv')
     await writeFile(
       trace,
       'job_id,submit_time_s,duration_s,num_gpus,gpu_type,status,user,vc\na,0,3600,16,,pass,u1,\n',
@@ -78,7 +66,7 @@ describe('zhisuan fabric episodes → zhisuan sim --loss-episodes-from', () => {
   })
 
   it('names the field and index of a bad history, and refuses it beside --loss-episodes', async () => {
-    const bad = join(dir, 'bad.json')
+    const bad = join(lab64.dir, 'bad.json')
     await writeFile(
       bad,
       JSON.stringify({

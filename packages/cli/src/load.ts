@@ -2,6 +2,20 @@ import { readFile } from 'node:fs/promises'
 import { ZhisuanError, defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
 
 /**
+ * A text file the command was given; `flag` names the option it came from in the error.
+ * @throws ZhisuanError `not-found`, with the reason, when it cannot be read.
+ */
+export async function readInput(path: string, flag?: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (cause) {
+    const where = flag === undefined ? '' : `${flag}: `
+    const reason = (cause as Error).message
+    throw new ZhisuanError('not-found', `${where}cannot read ${path}: ${reason}`, { cause })
+  }
+}
+
+/**
  * Reads and validates a cluster file, timing the fabric build.
  * @throws ZhisuanError `not-found` when the file cannot be read, `invalid-config` when it is wrong.
  */

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { expandHostlist } from '@zhisuan/slurm'
-import { callApi, until, up } from './e2e.test-support.js'
+import { callApi, runningNodes, until, up } from './e2e.test-support.js'
 import { cluster, envFile, scontrol, slurmVars, squeue } from './slurm.test-support.js'
 
 describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () => {
@@ -85,12 +85,9 @@ describe.skipIf(envFile === undefined)('zhisuan up on a real Slurm cluster', () 
           twin: { durationS: 8 },
         })
       )['id'] as string
-      const placed = await until(
+      const placed = await runningNodes(
         'the gang to run',
-        async () => {
-          const j = await call('GET', `/api/v1/jobs/${gang}`)
-          return j['state'] === 'running' ? (j['nodes'] as string[]) : undefined
-        },
+        () => call('GET', `/api/v1/jobs/${gang}`),
         30_000,
       )
       expect(new Set(placed.map((n) => nodes.find((x) => x.name === n)?.block)).size).toBe(1)

@@ -1,20 +1,20 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bin, killed, up, until, type Up } from '@zhisuan/cli/testing'
-import { watchCsp } from './csp.js'
+import { bin, callApi, killed, up, until, type Up } from '@zhisuan/cli/testing'
+import {
+  launchChromium,
+  root,
+  shots,
+  signedIn as signedInAt,
+  watchedContext,
+} from './browser.test-support.js'
 import { storeWithJobs } from './many-jobs.js'
 import { accessibilityProblems, barsOutside, pluralMistakes } from './page-checks.js'
 
-/** Debian's Chromium; the suite fails (never skips) without it. */
-const chromiumPath = process.env['ZHISUAN_CHROMIUM'] ?? '/usr/bin/chromium'
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const shots = join(root, 'test-output', 'console')
 const readme = join(root, 'docs', 'screenshots')
 /**
  * `npm run docs:screenshots` sets this: the run also copies two of its pictures into the
@@ -46,48 +46,20 @@ describe('the web console in Chromium', () => {
   const consoleErrors: string[] = []
   /** What the pages' Content-Security-Policy refused, on every page of every context. */
   const cspViolations: string[] = []
-  const newContext = async (): Promise<BrowserContext> => {
-    const context = await chrome().newContext({ viewport: { width: 1400, height: 900 } })
-    await watchCsp(context, cspViolations)
-    return context
-  }
+  const newContext = () => watchedContext(chrome(), { consoleErrors, cspViolations })
   let jobId = ''
   let firstNodes: string[] = []
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> }
-  }
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    callApi(server.url, token, method, path, body)
 
   /** A signed-in page for a token; `expected` names HTTP statuses this page may see fail. */
-  const signedIn = async (
+  const signedIn = (
     token: string,
     expected: number[] = [],
     base = server.url,
-  ): Promise<[BrowserContext, Page]> => {
-    const context = await newContext()
-    context.setDefaultTimeout(15_000)
-    const page = await context.newPage()
-    page.on('console', (m) => {
-      const status = /status of (\d+)/.exec(m.text())?.[1]
-      if (m.type() === 'error' && !(status !== undefined && expected.includes(Number(status)))) {
-        consoleErrors.push(`${m.text()} (${page.url()})`)
-      }
-    })
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`))
-    await page.goto(base)
-    await page.getByLabel('API token').fill(token)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByTestId('who').waitFor()
-    return [context, page]
-  }
+  ): Promise<[BrowserContext, Page]> =>
+    signedInAt(chrome(), { consoleErrors, cspViolations }, base, token, expected)
 
   /**
    * What went wrong setting up, if anything: every test then fails with it (a suite whose setup
@@ -112,12 +84,7 @@ describe('the web console in Chromium', () => {
   })
 
   async function setUp(): Promise<void> {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(
-        `${chromiumPath} is missing: install Debian's chromium (apt-get install -y --no-install-recommends chromium)`,
-      )
-    }
-    await mkdir(shots, { recursive: true })
+    browser = await launchChromium()
     const data = await mkdtemp(join(tmpdir(), 'zhisuan-console-e2e-'))
     // a minute of job time per wall second: a one-hour job runs for a minute
     server = await up(['--data-dir', data, '--twin-speed', '60'])
@@ -138,11 +105,6 @@ describe('the web console in Chromium', () => {
     tokens.alpha = await issue('alpha', 'member')
     tokens.beta = await issue('beta', 'member')
     tokens.viewer = await issue('alpha', 'viewer')
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox'],
-    })
   }
 
   afterAll(async () => {

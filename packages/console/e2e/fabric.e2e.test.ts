@@ -1,22 +1,15 @@
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { until, up, type Up } from '@zhisuan/cli/testing'
-import { watchCsp } from './csp.js'
+import { callApi, runningNodes, until, up, type Up } from '@zhisuan/cli/testing'
+import { launchChromium, shots, signedIn } from './browser.test-support.js'
 import { accessibilityProblems, barsOutside, pluralMistakes } from './page-checks.js'
 
 // The topology map's network-health overlay (issue #21): a node's agent reports a lossy RDMA
 // port, its leaf shows degraded with the reason, loss rate and the gangs it slows, and a
 // selected job's path (its nodes, their leaves, the spines between) is highlighted.
-
-/** Debian's Chromium; the suite fails (never skips) without it. */
-const chromiumPath = process.env['ZHISUAN_CHROMIUM'] ?? '/usr/bin/chromium'
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const shots = join(root, 'test-output', 'console')
 
 interface Leaf {
   id: string
@@ -32,26 +25,14 @@ describe('the fabric health overlay in Chromium', () => {
   let member = ''
   let setupError: Error | undefined
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> }
-  }
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    callApi(server.url, token, method, path, body)
   const fabric = async (): Promise<Leaf[]> =>
     (await call(admin, 'GET', '/api/v1/fabric')).body['items'] as Leaf[]
 
   beforeAll(async () => {
     try {
-      if (!existsSync(chromiumPath)) {
-        throw new Error(`${chromiumPath} is missing: install Debian's chromium`)
-      }
-      await mkdir(shots, { recursive: true })
+      browser = await launchChromium()
       const data = await mkdtemp(join(tmpdir(), 'zhisuan-fabric-e2e-'))
       server = await up(['--data-dir', data])
       admin = (await readFile(join(data, 'admin-token'), 'utf8')).trim()
@@ -62,11 +43,6 @@ describe('the fabric health overlay in Chromium', () => {
       expect(tenant.status).toBe(201)
       member = (await call(admin, 'POST', '/api/v1/tokens', { tenant: 'alpha', role: 'member' }))
         .body['token'] as string
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        headless: true,
-        args: ['--no-sandbox'],
-      })
     } catch (error) {
       setupError = error instanceof Error ? error : new Error(String(error))
     }
@@ -90,12 +66,9 @@ describe('the fabric health overlay in Chromium', () => {
     })
     expect(submitted.status).toBe(201)
     const jobId = submitted.body['id'] as string
-    const jobNodes = await until(
+    const jobNodes = await runningNodes(
       'the job running',
-      async () => {
-        const j = (await call(member, 'GET', `/api/v1/jobs/${jobId}`)).body
-        return j['state'] === 'running' ? (j['nodes'] as string[]) : undefined
-      },
+      async () => (await call(member, 'GET', `/api/v1/jobs/${jobId}`)).body,
       30_000,
     )
     expect(jobNodes).toHaveLength(2)
@@ -137,20 +110,12 @@ describe('the fabric health overlay in Chromium', () => {
 
     const cspViolations: string[] = []
     const consoleErrors: string[] = []
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
-    await watchCsp(context, cspViolations)
-    context.setDefaultTimeout(15_000)
-    const page = await context.newPage()
-    page.on('console', (m) => {
-      if (m.type() === 'error') {
-        consoleErrors.push(`${m.text()} (${page.url()})`)
-      }
-    })
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`))
-    await page.goto(server.url)
-    await page.getByLabel('API token').fill(member)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByTestId('who').waitFor()
+    const [context, page] = await signedIn(
+      browser,
+      { consoleErrors, cspViolations },
+      server.url,
+      member,
+    )
     await page.getByRole('link', { name: 'Topology' }).click()
     await page.getByRole('heading', { level: 1, name: 'Topology' }).waitFor()
 

@@ -1,4 +1,4 @@
-import type { Tier } from '@zhisuan/domain'
+import { withinTier } from '@zhisuan/domain'
 import type { GangRequest, PlacementResult } from './placement.js'
 
 /**
@@ -13,8 +13,6 @@ export interface DegradedLeaf {
   /** Packet loss rate, 0..1 (0 when unknown). */
   readonly lossRate: number
 }
-
-const tierRank: Record<Tier, number> = { node: 0, 'scale-up': 1, leaf: 2, spine: 3, core: 4 }
 
 /** How a degraded leaf reads in a placement's reason. */
 export function degradedLeafNote(leaf: DegradedLeaf): string {
@@ -48,20 +46,14 @@ export function avoidDegraded(
     ...gang,
     blocks: (b) => !degraded.has(b) && (within === undefined || within(b)),
   })
-  if (avoid.ok && tierRank[avoid.score.tier] <= tierRank[base.score.tier]) {
-    return {
-      ...avoid,
-      score: {
-        ...avoid.score,
-        reason: `${avoid.score.reason}; ${touched.map(degradedLeafNote).join(', ')}: placing elsewhere`,
-      },
-    }
-  }
+  const chosen = avoid.ok && withinTier(avoid.score.tier, base.score.tier) ? avoid : base
+  const outcome =
+    chosen === avoid ? 'placing elsewhere' : `the only fit at tier ${base.score.tier} uses it`
   return {
-    ...base,
+    ...chosen,
     score: {
-      ...base.score,
-      reason: `${base.score.reason}; ${touched.map(degradedLeafNote).join(', ')}: the only fit at tier ${base.score.tier} uses it`,
+      ...chosen.score,
+      reason: `${chosen.score.reason}; ${touched.map(degradedLeafNote).join(', ')}: ${outcome}`,
     },
   }
 }

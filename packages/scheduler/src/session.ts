@@ -130,10 +130,7 @@ export function placeGang(s: Session, gang: GangRequest): PlacementResult {
   }
   const place = (g: GangRequest): PlacementResult =>
     findPlacement(s.cluster, s.uplinks.blocking ? { ...g, uplinks: s.uplinks } : g)
-  const degraded = s.degradedLeaves
-  return degraded === undefined || degraded.size === 0
-    ? place(gang)
-    : avoidDegraded(place, gang, degraded)
+  return s.degradedLeaves === undefined ? place(gang) : avoidDegraded(place, gang, s.degradedLeaves)
 }
 
 /** Running jobs by expected end (for reservations), computed once until the running set changes. */

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Store } from '@zhisuan/store'
-import { appFixture, type AppFixture } from './testing.js'
+import { memoryAppFixture, type AppFixture } from './testing.js'
 import { nodeVerdict, type NodeReport } from './routes-agent.js'
 
 const device = (index: number, status: 'ok' | 'degraded' | 'failed', reason = '') => ({
@@ -30,22 +29,13 @@ const report = (devices: ReturnType<typeof device>[]): NodeReport => ({
 
 describe('node agents reporting to the control plane', () => {
   let fx: AppFixture
-  let store: Store
   beforeAll(async () => {
-    store = await Store.open(':memory:')
-    fx = await appFixture(store)
+    fx = await memoryAppFixture()
   })
   afterAll(async () => {
     await fx.close()
-    await store.close()
   })
-  const post = (token: string, node: string, body: unknown) =>
-    fx.app.inject({
-      method: 'POST',
-      url: `/api/v1/nodes/${node}/report`,
-      headers: { authorization: `Bearer ${token}` },
-      payload: body as object,
-    })
+  const post = (token: string, node: string, body: unknown) => fx.report(node, body, token)
   const nodes = async () =>
     (
       await fx.app.inject({

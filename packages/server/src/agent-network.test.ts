@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Store } from '@zhisuan/store'
-import { appFixture, type AppFixture } from './testing.js'
+import { memoryAppFixture, type AppFixture } from './testing.js'
 import { nodeVerdict, type NodeReport } from './routes-agent.js'
 
 type Port = NonNullable<NodeReport['network']>['ports'][number]
@@ -24,22 +23,13 @@ const congested = port('mlx5_1', 'degraded', 'port_xmit_wait 4e6/s', 'congestion
 
 describe('NIC ports in node reports (issue #21)', () => {
   let fx: AppFixture
-  let store: Store
   beforeAll(async () => {
-    store = await Store.open(':memory:')
-    fx = await appFixture(store)
+    fx = await memoryAppFixture()
   })
   afterAll(async () => {
     await fx.close()
-    await store.close()
   })
-  const post = (node: string, body: unknown) =>
-    fx.app.inject({
-      method: 'POST',
-      url: `/api/v1/nodes/${node}/report`,
-      headers: { authorization: `Bearer ${fx.adminToken}` },
-      payload: body as object,
-    })
+  const post = (node: string, body: unknown) => fx.report(node, body)
 
   it('fails a node with a failed port, naming the port and why', () => {
     expect(nodeVerdict(report([port('mlx5_0', 'healthy'), flapped]))).toEqual({

@@ -39,6 +39,7 @@ import {
   installStrictInput,
   maxUrlBytes,
   strictSchemaController,
+  uriTooLong,
 } from './strict-input.js'
 import { usageRoutes } from './routes-usage.js'
 import { ErrorSchema, SummaryView } from './views.js'
@@ -106,17 +107,12 @@ export async function buildApp(
       setSecurityHeaders(request, plain.type('application/json; charset=utf-8'))
       // a URL too long for the router (a path parameter over 2,048) is the 414 a long URL gets,
       // and the message does not echo the URL back whole
-      const long = request.url.length > maxUrlBytes
+      if (request.url.length > maxUrlBytes) {
+        void plain.code(414).send(uriTooLong(request.url))
+        return
+      }
       const message = error.message.length > 300 ? `${error.message.slice(0, 300)}…` : error.message
-      void plain.code(long ? 414 : 400).send({
-        error: long
-          ? {
-              code: 'uri-too-long',
-              message: `the URL is ${request.url.length} bytes, over ${maxUrlBytes}; send long input in a body`,
-              details: [],
-            }
-          : { code: 'invalid-input', message, details: [] },
-      })
+      void plain.code(400).send({ error: { code: 'invalid-input', message, details: [] } })
     },
   })
   installErrorHandler(app)
@@ -178,16 +174,8 @@ export async function buildApp(
     submitRate: new SubmitRate(),
     tenantDefaults: { ...defaultTenantLimits, ...options.limits?.tenant },
     clock,
-    auth: async (request) => {
-      try {
-        return await authenticate(request, tokens, authFailures)
-      } catch (error) {
-        if (error instanceof ZhisuanError && error.code === 'too-many-requests') {
-          metrics.limited.inc({ limit: 'auth', tenant: '' })
-        }
-        throw error
-      }
-    },
+    auth: (request) =>
+      metrics.limitedAs('auth', '', () => authenticate(request, tokens, authFailures)),
     async audit(caller: Caller, action, target, detail) {
       await options.store.audit({
         at: clock(),

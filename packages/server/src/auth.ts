@@ -61,11 +61,8 @@ export class TokenCache {
     return undefined
   }
 
-  async lookup(token: string): Promise<Caller | undefined> {
-    const cached = this.cached(token)
-    if (cached !== undefined) {
-      return cached ?? undefined
-    }
+  /** Looks a token not in the cache up in the store, and caches what it is. */
+  async load(token: string): Promise<Caller | undefined> {
     this.counts.misses += 1
     const hash = hashToken(token)
     const record: TokenRecord | undefined = await this.store.tokenByHash(hash)
@@ -115,7 +112,7 @@ export async function authenticate(
   if (cached === undefined) {
     failures?.check(request.ip)
   }
-  const caller = cached === undefined ? await tokens.lookup(token) : (cached ?? undefined)
+  const caller = cached === undefined ? await tokens.load(token) : (cached ?? undefined)
   if (caller === undefined) {
     failures?.failed(request.ip)
     throw new ZhisuanError('unauthorized', 'the token is unknown or revoked')

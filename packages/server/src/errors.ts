@@ -27,7 +27,10 @@ export const statusOf: Readonly<Record<ErrorCode, number>> = {
   internal: 500,
 }
 
-/** Seconds a 503 asks the client to wait before trying again (`Retry-After`). */
+/**
+ * Seconds a 503 asks the client to wait before trying again (`Retry-After`): an ESTIMATE, about
+ * a PostgreSQL restart or failover, and the loop's longest wait between tries (reconciler.ts).
+ */
 export const retryAfterS = 5
 
 /** Socket errors that mean the database cannot be reached now. */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Store } from '@zhisuan/store'
 import { episodeChanges } from './routes-fabric-episodes.js'
-import { appFixture, type AppFixture } from './testing.js'
+import { memoryAppFixture, type AppFixture } from './testing.js'
 
 const port = (device: string, health: string, reason = '', kind?: string) => ({
   device,
@@ -15,23 +14,16 @@ const port = (device: string, health: string, reason = '', kind?: string) => ({
 
 describe('network episodes from node reports', () => {
   let fx: AppFixture
-  let store: Store
   const as = (token: string) => ({ authorization: `Bearer ${token}` })
   const report = async (node: string, ports: ReturnType<typeof port>[]) => {
-    const r = await fx.app.inject({
-      method: 'POST',
-      url: `/api/v1/nodes/${node}/report`,
-      headers: as(fx.adminToken),
-      payload: { inventories: [], network: { ports, warnings: [] } },
-    })
+    const r = await fx.report(node, { inventories: [], network: { ports, warnings: [] } })
     expect(r.statusCode).toBe(200)
   }
   const episodes = async (token: string, query = '') =>
     fx.app.inject({ method: 'GET', url: `/api/v1/fabric/episodes${query}`, headers: as(token) })
 
   beforeAll(async () => {
-    store = await Store.open(':memory:')
-    fx = await appFixture(store)
+    fx = await memoryAppFixture()
     await fx.app.inject({
       method: 'POST',
       url: '/api/v1/tenants',
@@ -41,7 +33,6 @@ describe('network episodes from node reports', () => {
   })
   afterAll(async () => {
     await fx.close()
-    await store.close()
   })
 
   it('opens an episode when a port turns ill and closes it when it heals or goes', async () => {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultCatalog, parseClusterFile } from '@zhisuan/domain'
-import { Store } from '@zhisuan/store'
 import { degradedLeaves, expectedSlowdown, leafHealth } from './routes-fabric.js'
-import { appFixture, type AppFixture } from './testing.js'
+import { memoryAppFixture, type AppFixture } from './testing.js'
 
 // A lab of 60 H100 nodes on a 2-tier rail fabric: three leaves (blocks) of 20 nodes.
 const lab60 = () =>
@@ -30,7 +29,6 @@ interface Leaf {
 
 describe('degraded leaves on the twin, end to end', () => {
   let fx: AppFixture
-  let store: Store
   let member: string
   const as = (token: string) => ({ authorization: `Bearer ${token}` })
   const fabric = async () => {
@@ -65,8 +63,7 @@ describe('degraded leaves on the twin, end to end', () => {
     ).json<{ state: string; message: string }>()
 
   beforeAll(async () => {
-    store = await Store.open(':memory:')
-    fx = await appFixture(store, lab60())
+    fx = await memoryAppFixture(lab60())
     await fx.app.inject({
       method: 'POST',
       url: '/api/v1/tenants',
@@ -77,7 +74,6 @@ describe('degraded leaves on the twin, end to end', () => {
   })
   afterAll(async () => {
     await fx.close()
-    await store.close()
   })
 
   it('shows every leaf healthy before any report', async () => {
@@ -99,35 +95,30 @@ describe('degraded leaves on the twin, end to end', () => {
 
     // a port of block-0's last node loses packets: the leaf is degraded
     const sick = block0[block0.length - 1] ?? ''
-    const report = await fx.app.inject({
-      method: 'POST',
-      url: `/api/v1/nodes/${sick}/report`,
-      headers: as(fx.adminToken),
-      payload: {
-        agentVersion: '0.1.0',
-        inventories: [],
-        network: {
-          ports: [
-            {
-              device: 'mlx5_0',
-              port: 1,
-              linkLayer: 'RoCE',
-              rateGbps: 400,
-              health: 'healthy',
-              reason: '',
-            },
-            {
-              device: 'mlx5_3',
-              port: 1,
-              linkLayer: 'RoCE',
-              rateGbps: 400,
-              health: 'degraded',
-              reason: 'packet loss 0.1% (out-of-sequence NAKs)',
-              kind: 'loss',
-            },
-          ],
-          warnings: [],
-        },
+    const report = await fx.report(sick, {
+      agentVersion: '0.1.0',
+      inventories: [],
+      network: {
+        ports: [
+          {
+            device: 'mlx5_0',
+            port: 1,
+            linkLayer: 'RoCE',
+            rateGbps: 400,
+            health: 'healthy',
+            reason: '',
+          },
+          {
+            device: 'mlx5_3',
+            port: 1,
+            linkLayer: 'RoCE',
+            rateGbps: 400,
+            health: 'degraded',
+            reason: 'packet loss 0.1% (out-of-sequence NAKs)',
+            kind: 'loss',
+          },
+        ],
+        warnings: [],
       },
     })
     expect(report.statusCode).toBeLessThan(300)

@@ -9,21 +9,10 @@ import type { InjectOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { workloadClasses } from '@zhisuan/perf'
 import { testDialects, type StoreFixture } from '@zhisuan/store/testing'
+import { codeOf, encode } from './openapi-mutations.test-support.js'
 import { appFixture, type AppFixture } from './testing.js'
 
 const seed = 20_261_128
-
-/** The code each error status must carry (errors.ts: statusOf and codeOfStatus). */
-const codeOf: Readonly<Record<number, string>> = {
-  400: 'invalid-input',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not-found',
-  409: 'conflict',
-  413: 'payload-too-large',
-  415: 'unsupported-media-type',
-  422: 'invalid-config',
-}
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
@@ -45,17 +34,6 @@ function describeRequest(r: Sent): string {
         : `<${r.payload.length} bytes: ${r.payload.subarray(0, 40).toString('hex')}>`
   const cut = payload.length > 300 ? `${payload.slice(0, 300)}… (${payload.length} chars)` : payload
   return `${r.method} ${r.url.length > 300 ? `${r.url.slice(0, 300)}…` : r.url} ${JSON.stringify(r.headers ?? {})} ${cut}`
-}
-
-/** Percent-encodes any string, lone surrogates included (as U+FFFD), unlike encodeURIComponent. */
-function encode(s: string): string {
-  return [...Buffer.from(s, 'utf8')]
-    .map((b) =>
-      /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b))
-        ? String.fromCharCode(b)
-        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
-    )
-    .join('')
 }
 
 /** The JSON a payload holds, or undefined when it holds none. */

@@ -72,6 +72,7 @@ export class TokenBucket {
   }
 }
 
+/** A 429 asking to wait `waitS` (whole seconds; 60, an ESTIMATE, where no token ever comes: rate 0). */
 const tooMany = (message: string, waitS: number): ZhisuanError =>
   new ZhisuanError('too-many-requests', message, {
     retryAfterS: Math.max(1, Math.ceil(Number.isFinite(waitS) ? waitS : 60)),

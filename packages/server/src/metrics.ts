@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { ZhisuanError } from '@zhisuan/domain'
 import type { Store } from '@zhisuan/store'
 import type { LoopObserver, NodeInfo } from './reconcile-loop.js'
+import { portsOf } from './port-reports.js'
 
 /** The control plane's Prometheus metrics (one registry per server). */
 export class Metrics implements LoopObserver {
@@ -9,7 +11,7 @@ export class Metrics implements LoopObserver {
   private readonly scheduling: Histogram
   private readonly failures: Counter
   /** Requests refused by a limit: `pending` (a tenant's cap), `rate` (its submissions a second), `auth` (failed token lookups). */
-  readonly limited: Counter<'limit' | 'tenant'>
+  private readonly limited: Counter<'limit' | 'tenant'>
 
   constructor(store: Store, nodes: readonly NodeInfo[]) {
     const registry = this.registry
@@ -98,8 +100,11 @@ export class Metrics implements LoopObserver {
       async collect() {
         this.reset()
         for (const [node, report] of await store.nodeReports()) {
-          for (const p of reportedPorts(report.body)) {
-            this.set({ node, device: p.device, port: String(p.port) }, p.value)
+          for (const p of portsOf(report.body)) {
+            const value = portHealthValue[p.health]
+            if (value !== undefined) {
+              this.set({ node, device: p.device, port: String(p.port) }, value)
+            }
           }
         }
       },
@@ -144,6 +149,22 @@ export class Metrics implements LoopObserver {
     this.failures.inc()
   }
 
+  /** Runs `act`, counting a 429 it ends in as refused by `limit` (for `tenant`; `auth`: ''). */
+  async limitedAs<T>(
+    limit: 'pending' | 'rate' | 'auth',
+    tenant: string,
+    act: () => T | Promise<T>,
+  ): Promise<T> {
+    try {
+      return await act()
+    } catch (error) {
+      if (error instanceof ZhisuanError && error.code === 'too-many-requests') {
+        this.limited.inc({ limit, tenant })
+      }
+      throw error
+    }
+  }
+
   /** Token cache figures: lookups answered from it and from the store, and entries held. */
   watchTokens(tokens: {
     readonly counts: { hits: number; misses: number }
@@ -172,18 +193,3 @@ export class Metrics implements LoopObserver {
 }
 
 const portHealthValue: Readonly<Record<string, number>> = { healthy: 0, degraded: 1, failed: 2 }
-
-/** The ports of a stored report body (`network.ports`, as the report schema took it). */
-function reportedPorts(body: unknown): { device: string; port: number; value: number }[] {
-  const network = (body as { network?: { ports?: unknown } } | null)?.network
-  const ports = Array.isArray(network?.ports) ? (network.ports as unknown[]) : []
-  const out: { device: string; port: number; value: number }[] = []
-  for (const p of ports) {
-    const { device, port, health } = (p ?? {}) as Record<string, unknown>
-    const value = typeof health === 'string' ? portHealthValue[health] : undefined
-    if (typeof device === 'string' && typeof port === 'number' && value !== undefined) {
-      out.push({ device, port, value })
-    }
-  }
-  return out
-}

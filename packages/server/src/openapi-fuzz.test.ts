@@ -20,6 +20,7 @@ import {
   type OperationRef,
 } from './openapi-arbitraries.test-support.js'
 import {
+  codeOf,
   hostileArbitrary,
   mutationKinds,
   render,
@@ -41,22 +42,6 @@ const hostileRuns = 60
  * over the router's 2,048 was answered 400 echoing the whole URL instead of 414.
  */
 const knownGaps: readonly { readonly operation: string; readonly at: RegExp }[] = []
-
-/** The code each error status must carry. */
-const codeOf: Readonly<Record<number, string>> = {
-  400: 'invalid-input',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not-found',
-  409: 'conflict',
-  413: 'payload-too-large',
-  414: 'uri-too-long',
-  415: 'unsupported-media-type',
-  422: 'invalid-config',
-  429: 'too-many-requests',
-  431: 'headers-too-large',
-  503: 'unavailable',
-}
 
 /** A seed of its own for each operation, so adding one never shifts what another draws. */
 function seedOf(name: string): number {
@@ -184,12 +169,14 @@ describe('the API fuzzed from its OpenAPI document (SQLite)', () => {
     // no refill of failed token lookups per address, so which garbage token gets 401 and which
     // 429 does not depend on how fast this machine runs; the defaults otherwise
     fx = await appFixture(db.store, undefined, {}, undefined, {
-      tenant: { maxPendingJobs: 10_000, submitsPerS: 100, submitBurst: 1_000 },
-      authFailures: {
-        perAddressPerS: 0,
-        perAddressBurst: 20,
-        globalPerS: 200,
-        globalBurst: 100_000,
+      limits: {
+        tenant: { maxPendingJobs: 10_000, submitsPerS: 100, submitBurst: 1_000 },
+        authFailures: {
+          perAddressPerS: 0,
+          perAddressBurst: 20,
+          globalPerS: 200,
+          globalBurst: 100_000,
+        },
       },
     })
     known = await seedServer(fx, tokens)

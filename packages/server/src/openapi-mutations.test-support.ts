@@ -37,6 +37,22 @@ export interface Hostile {
   readonly at?: string
 }
 
+/** The code each error status must carry (errors.ts: `statusOf` and `codeOfStatus`). */
+export const codeOf: Readonly<Record<number, string>> = {
+  400: 'invalid-input',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  413: 'payload-too-large',
+  414: 'uri-too-long',
+  415: 'unsupported-media-type',
+  422: 'invalid-config',
+  429: 'too-many-requests',
+  431: 'headers-too-large',
+  503: 'unavailable',
+}
+
 /** Percent-encodes any text as UTF-8, lone surrogates included (as U+FFFD). */
 export function encode(s: string): string {
   return [...Buffer.from(s, 'utf8')]

@@ -43,10 +43,13 @@ export function nodeListOf(cluster: Cluster, catalog: Catalog): NodeInfo[] {
 
 const leaseName = 'reconcile-loop'
 
-/** Most seconds between two tries of a failing pass (less when a third of the lease is less). */
+/**
+ * Most seconds between two tries of a failing pass (less when a third of the lease is less): an
+ * ESTIMATE, as long as a 503 asks clients to wait (`retryAfterS`).
+ */
 const maxRetryS = 5
 
-/** Failed passes in a row between two log lines about them, after the first. */
+/** Failed passes in a row between two log lines about them, after the first (an ESTIMATE). */
 const failuresPerLog = 20
 
 /**

@@ -5,9 +5,7 @@ import { clusterNow, downsample, startSampler } from './cluster-now.js'
 import type { ServerContext } from './context.js'
 import type { StoredSpec } from './job-spec.js'
 import { nodeRows, otherTenant } from './node-rows.js'
-import { ErrorSchema } from './views.js'
-
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema }
+import { readErrorResponses } from './routes-shared.js'
 
 const FamilyNowView = Type.Object({
   family: Type.String(),
@@ -119,7 +117,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
         summary: 'The tenant and role of the calling token',
         response: {
           200: Type.Object({ tokenId: Type.String(), tenant: Type.String(), role: Type.String() }),
-          ...errors,
+          ...readErrorResponses,
         },
       },
     },
@@ -156,7 +154,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
               description: 'Recorded samples in the window (averaged into buckets), then now',
             }),
           }),
-          ...errors,
+          ...readErrorResponses,
         },
       },
     },
@@ -191,7 +189,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
         tags: ['cluster'],
         summary:
           'The fabric (planes, pods of spines, blocks of leaves, nodes) with node states and the jobs holding accelerators; another tenant’s jobs show as other-tenant',
-        response: { 200: TopologyView, ...errors },
+        response: { 200: TopologyView, ...readErrorResponses },
       },
     },
     async (request) => {
@@ -235,7 +233,10 @@ export function clusterRoutes(app: FastifyInstance, ctx: ServerContext, sampleEv
         summary:
           'Guaranteed, borrowed and used SCU per tenant and workload class (admin: every tenant; others: their own)',
         querystring: Type.Object({ tenant: Type.Optional(Type.String({ maxLength: 64 })) }),
-        response: { 200: Type.Object({ items: Type.Array(QuotaUsageView) }), ...errors },
+        response: {
+          200: Type.Object({ items: Type.Array(QuotaUsageView) }),
+          ...readErrorResponses,
+        },
       },
     },
     async (request) => {

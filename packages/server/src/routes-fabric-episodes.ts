@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox'
-import { clusterNodes, ZhisuanError, type Cluster } from '@zhisuan/domain'
+import { ZhisuanError } from '@zhisuan/domain'
 import type { NetworkEpisode, NewNetworkEpisode } from '@zhisuan/store'
 import type { FastifyInstance } from 'fastify'
 import type { ServerContext } from './context.js'
 import { portLoss } from './routes-fabric.js'
-import { ErrorSchema } from './views.js'
+import { readErrorResponses } from './routes-shared.js'
 
 // The network's history (issue #21): each RDMA port's runs of ill health, opened when a node's
 // report shows the port degraded or failed and closed when a later report shows it healthy or
@@ -77,18 +77,6 @@ export function episodeChanges(
   return { close, open: opened }
 }
 
-/** Each node's leaf (block index). */
-export function leafOfNode(cluster: Cluster): Map<string, number> {
-  const nodes = clusterNodes(cluster)
-  const leaves = new Map<string, number>()
-  for (const block of cluster.fabric.blocks) {
-    for (const n of nodes.slice(block.firstNode, block.firstNode + block.nodeCount)) {
-      leaves.set(n.name, block.index)
-    }
-  }
-  return leaves
-}
-
 /** Opens and closes a node's episodes from its report (called as the report is recorded). */
 export async function recordEpisodes(
   ctx: ServerContext,
@@ -99,7 +87,7 @@ export async function recordEpisodes(
   if (report.network === undefined) {
     return
   }
-  const leaf = leafOfNode(ctx.cluster).get(node) ?? -1
+  const leaf = ctx.reconciler.nodeList.find((n) => n.name === node)?.block ?? -1
   const open = await ctx.store.episodes.openOf(node)
   const changes = episodeChanges(node, leaf, report.network.ports, open, at)
   for (const id of changes.close) {
@@ -144,12 +132,7 @@ export function fabricEpisodeRoutes(app: FastifyInstance, ctx: ServerContext): v
           from: Type.Optional(Type.Number({ minimum: 0, description: 'Unix seconds (default 0)' })),
           to: Type.Optional(Type.Number({ minimum: 0, description: 'Unix seconds (default now)' })),
         }),
-        response: {
-          200: EpisodeHistory,
-          400: ErrorSchema,
-          401: ErrorSchema,
-          403: ErrorSchema,
-        },
+        response: { 200: EpisodeHistory, ...readErrorResponses },
       },
     },
     async (request) => {

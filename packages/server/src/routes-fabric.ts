@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify'
 import { sees } from './auth.js'
 import type { ServerContext } from './context.js'
 import { otherTenant } from './node-rows.js'
-import { ErrorSchema } from './views.js'
+import { portsOf } from './port-reports.js'
+import { readErrorResponses } from './routes-shared.js'
 
 // The fabric's health (issue #21): per leaf (block), from the network ports the nodes' agents
 // report. The rule: a leaf is degraded when any node in it reports a degraded or failed RDMA port,
@@ -72,25 +73,6 @@ export function portLoss(
   return assumedLossRate
 }
 
-/** The ports of a stored report (read defensively: the body is whatever the agent sent). */
-function portsOf(
-  body: unknown,
-): { health: string; device: string; port: number; reason: string; kind?: string }[] {
-  const ports = (body as { network?: { ports?: unknown } } | null)?.network?.ports
-  if (!Array.isArray(ports)) {
-    return []
-  }
-  return ports.filter(
-    (p): p is { health: string; device: string; port: number; reason: string; kind?: string } =>
-      typeof p === 'object' &&
-      p !== null &&
-      typeof (p as { health?: unknown }).health === 'string' &&
-      typeof (p as { device?: unknown }).device === 'string' &&
-      typeof (p as { port?: unknown }).port === 'number' &&
-      typeof (p as { reason?: unknown }).reason === 'string',
-  )
-}
-
 /** Every leaf's health, in block order, from the nodes' last reports. */
 export function leafHealth(
   cluster: Cluster,
@@ -128,7 +110,11 @@ export function leafHealth(
         })
       }
     }
-    const worst = [...findings].sort((a, b) => b.lossRate - a.lossRate)[0]
+    // the first of the highest loss rates
+    const worst = findings.reduce<PortFinding | undefined>(
+      (w, f) => (w === undefined || f.lossRate > w.lossRate ? f : w),
+      undefined,
+    )
     const state =
       worst === undefined
         ? 'healthy'
@@ -196,8 +182,6 @@ const FabricElement = Type.Object({
   gangsAffected: Type.Array(GangAffected),
 })
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema }
-
 export function fabricRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get(
     '/api/v1/fabric',
@@ -206,7 +190,7 @@ export function fabricRoutes(app: FastifyInstance, ctx: ServerContext): void {
         tags: ['cluster'],
         summary:
           'Per leaf: network state from the nodes’ port reports, loss rate, congestion, and the running gangs on it with their expected slowdown',
-        response: { 200: Type.Object({ items: Type.Array(FabricElement) }), ...errors },
+        response: { 200: Type.Object({ items: Type.Array(FabricElement) }), ...readErrorResponses },
       },
     },
     async (request) => {

@@ -24,33 +24,6 @@ export function newJobId(now: number): string {
   return `job-${time}${counter.toString(36).padStart(2, '0')}${randomBytes(3).toString('hex')}`
 }
 
-/** Runs `act`, counting a 429 it ends in as refused by `limit` for the tenant. */
-function limitedAs<T>(
-  limit: 'rate' | 'pending',
-  tenant: string,
-  ctx: ServerContext,
-  act: () => T,
-): T {
-  const count = (error: unknown): void => {
-    if (error instanceof ZhisuanError && error.code === 'too-many-requests') {
-      ctx.metrics.limited.inc({ limit, tenant })
-    }
-  }
-  try {
-    const result = act()
-    if (result instanceof Promise) {
-      return result.catch((error: unknown) => {
-        count(error)
-        throw error
-      }) as T
-    }
-    return result
-  } catch (error) {
-    count(error)
-    throw error
-  }
-}
-
 /** A job the caller may see, else 404 (another tenant's job is not found, not forbidden). */
 async function visibleJob(ctx: ServerContext, caller: Caller, id: string): Promise<JobRecord> {
   const job = await ctx.store.getJob(id)
@@ -96,7 +69,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const limits =
         caller.tenant === systemTenant ? undefined : effectiveLimits(tenant, ctx.tenantDefaults)
       if (limits !== undefined) {
-        limitedAs('rate', caller.tenant, ctx, () => {
+        await ctx.metrics.limitedAs('rate', caller.tenant, () => {
           ctx.submitRate.admit(caller.tenant, limits)
         })
       }
@@ -114,7 +87,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const key = request.headers['idempotency-key']
       const id = newJobId(now)
       // the job, its `submitted` event and the audit entry: one transaction
-      const { job, created } = await limitedAs('pending', caller.tenant, ctx, () =>
+      const { job, created } = await ctx.metrics.limitedAs('pending', caller.tenant, () =>
         ctx.store.insertJob(
           {
             id,

@@ -3,14 +3,11 @@ import { standardComputeUnits } from '@zhisuan/perf'
 import type { ServerContext } from './context.js'
 import { ErrorSchema } from './views.js'
 
+/** The error answers a read of the whole cluster declares (cluster, topology, fabric). */
+export const readErrorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema }
+
 /** The error answers the tenant, token, node, drain, usage and audit routes declare. */
-export const errorResponses = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  409: ErrorSchema,
-}
+export const errorResponses = { ...readErrorResponses, 404: ErrorSchema, 409: ErrorSchema }
 
 /** A node as the node list shows it and a drain or resume answers it. */
 export const NodeView = Type.Object({

@@ -4,14 +4,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultCatalog } from '@zhisuan/domain'
-import { ClusterState } from '@zhisuan/scheduler'
-import { TwinBackend } from '@zhisuan/sim'
 import { Store } from '@zhisuan/store'
-import { buildApp } from './app.js'
-import { newToken, systemTenant } from './auth.js'
+import { systemTenant } from './auth.js'
 import { docsPolicy, pagePolicy, resourcePolicy, swaggerLogoStyle } from './security-headers.js'
-import { labCluster } from './testing.js'
+import { appFixture } from './testing.js'
 
 /** An app serving a stand-in console build, with an admin token; closes its store too. */
 async function securedApp(logger?: FastifyServerOptions['logger']) {
@@ -20,42 +16,15 @@ async function securedApp(logger?: FastifyServerOptions['logger']) {
   await writeFile(join(dir, 'index.html'), '<!doctype html><title>Zhisuan</title>')
   await writeFile(join(dir, 'assets', 'app-abc.js'), 'console.log(1)')
   const store = await Store.open(':memory:')
-  const cluster = labCluster()
-  const clock = () => 1_800_000_000
-  const twin = await TwinBackend.open({
-    nodes: ClusterState.fromCluster(cluster).nodes.map((n) => n.name),
-    clock,
-    journal: {
-      load: () => store.twinRuns(),
-      put: (run) => store.putTwinRun(run),
-      remove: (jobId) => store.removeTwinRun(jobId),
-    },
-  })
-  const { app, reconciler } = await buildApp({
-    store,
-    backend: twin,
-    cluster,
-    catalog: defaultCatalog(),
-    clock,
-    holder: 'test',
+  const fx = await appFixture(store, undefined, {}, undefined, {
     consoleDir: dir,
     ...(logger === undefined ? {} : { logger }),
   })
-  const admin = newToken()
-  await store.createToken({
-    id: admin.id,
-    hash: admin.hash,
-    tenant: systemTenant,
-    role: 'admin',
-    label: 'test admin',
-    createdAt: clock(),
-  })
   return {
-    app,
-    adminToken: admin.token,
+    app: fx.app,
+    adminToken: fx.adminToken,
     async close() {
-      await reconciler.stop()
-      await app.close()
+      await fx.close()
       await store.close()
     },
   }

@@ -69,9 +69,7 @@ export function securityHeaders(app: FastifyInstance): void {
  * (Fastify's `frameworkErrors`).
  */
 export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
-  for (const [name, value] of Object.entries(everyAnswer)) {
-    reply.header(name, value)
-  }
+  reply.headers(everyAnswer)
   const type = reply.getHeader('content-type')
   if (typeof type === 'string' && type.startsWith('text/html')) {
     const docs = /^\/docs(\/|$|\?)/.test(request.url)

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { ZhisuanError } from '@zhisuan/domain'
+import type { ErrorBody } from './errors.js'
 import { fieldPath } from './validation-words.js'
 
 /**
@@ -58,38 +59,58 @@ const prototypeKey = (key: string, value: unknown): boolean =>
   key === '__proto__' ||
   (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value)
 
-/** The first problem in a parsed body: a prototype key or a lone surrogate, with its path. */
-export function textProblem(
+/**
+ * The first place in a parsed value, depth first, where `problem` finds one: a string it holds,
+ * or a key (with its value) of an object in it; with its path. Deeper than 64 levels is not read.
+ */
+function firstProblem(
   value: unknown,
-  at: readonly string[] = [],
+  problem: {
+    readonly text: (text: string) => string | undefined
+    readonly key: (key: string, value: unknown) => string | undefined
+  },
+  at: readonly string[],
 ): { at: string[]; message: string } | undefined {
   if (typeof value === 'string') {
-    return loneSurrogate.test(value)
-      ? { at: [...at], message: 'contains a lone UTF-16 surrogate; text must be valid Unicode' }
-      : undefined
+    const message = problem.text(value)
+    return message === undefined ? undefined : { at: [...at], message }
   }
   if (at.length > 64 || value === null || typeof value !== 'object') {
     return undefined
   }
   for (const [key, v] of Object.entries(value)) {
-    if (prototypeKey(key, v)) {
-      return {
-        at: [...at, key],
-        message: `"${key}" is a reserved name (it would set an object's prototype); not accepted`,
-      }
+    const message = problem.key(key, v)
+    if (message !== undefined) {
+      return { at: [...at, key], message }
     }
-    if (loneSurrogate.test(key)) {
-      return {
-        at: [...at, key],
-        message: 'the key contains a lone UTF-16 surrogate; text must be valid Unicode',
-      }
-    }
-    const hit = textProblem(v, [...at, key])
+    const hit = firstProblem(v, problem, [...at, key])
     if (hit !== undefined) {
       return hit
     }
   }
   return undefined
+}
+
+/** A prototype key or a lone surrogate, in a key or a string. */
+const unsafeText = {
+  text: (text: string) =>
+    loneSurrogate.test(text)
+      ? 'contains a lone UTF-16 surrogate; text must be valid Unicode'
+      : undefined,
+  key: (key: string, value: unknown) =>
+    prototypeKey(key, value)
+      ? `"${key}" is a reserved name (it would set an object's prototype); not accepted`
+      : loneSurrogate.test(key)
+        ? 'the key contains a lone UTF-16 surrogate; text must be valid Unicode'
+        : undefined,
+}
+
+/** The first problem in a parsed body: a prototype key or a lone surrogate, with its path. */
+export function textProblem(
+  value: unknown,
+  at: readonly string[] = [],
+): { at: string[]; message: string } | undefined {
+  return firstProblem(value, unsafeText, at)
 }
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
@@ -113,24 +134,10 @@ function invalidUtf8Offset(bytes: Buffer): number {
   return lo
 }
 
-/** The path of the first string that holds U+FFFD in `lenient` but not in the same place as sent. */
-function replacedAt(value: unknown, at: readonly string[] = []): string[] | undefined {
-  if (typeof value === 'string') {
-    return value.includes('\uFFFD') ? [...at] : undefined
-  }
-  if (at.length > 64 || value === null || typeof value !== 'object') {
-    return undefined
-  }
-  for (const [key, v] of Object.entries(value)) {
-    if (key.includes('\uFFFD')) {
-      return [...at, key]
-    }
-    const hit = replacedAt(v, [...at, key])
-    if (hit !== undefined) {
-      return hit
-    }
-  }
-  return undefined
+/** U+FFFD, in a key or a string: where lenient decoding replaced a byte that was not UTF-8. */
+const replacement = {
+  text: (text: string) => (text.includes('\uFFFD') ? 'replaced' : undefined),
+  key: (key: string) => (key.includes('\uFFFD') ? 'replaced' : undefined),
 }
 
 const invalid = (path: string, message: string): ZhisuanError =>
@@ -151,7 +158,7 @@ export function parseJsonBody(bytes: Buffer): unknown {
     const byte = bytes[offset] ?? 0
     let where = 'body'
     try {
-      const at = replacedAt(JSON.parse(lenientUtf8.decode(bytes)))
+      const at = firstProblem(JSON.parse(lenientUtf8.decode(bytes)), replacement, [])?.at
       where = at === undefined ? 'body' : fieldPath('body', at)
     } catch {
       // not JSON either: the byte offset alone says where
@@ -221,13 +228,7 @@ export function installStrictInput(app: FastifyInstance): void {
       done()
       return
     }
-    void reply.code(414).send({
-      error: {
-        code: 'uri-too-long',
-        message: `the URL is ${request.url.length} bytes, over ${maxUrlBytes}; send long input in a body`,
-        details: [],
-      },
-    })
+    void reply.code(414).send(uriTooLong(request.url))
   })
   app.addHook('preValidation', (request, _reply, done) => {
     const badEscape = invalidQueryEscape(request.url)
@@ -251,6 +252,17 @@ export function installStrictInput(app: FastifyInstance): void {
 
 /** The longest URL answered as a request: longer is 414 (Node itself stops at 16 KiB of headers). */
 export const maxUrlBytes = 8192
+
+/** The 414 answer to a URL over `maxUrlBytes` (its length, not the URL itself). */
+export function uriTooLong(url: string): ErrorBody {
+  return {
+    error: {
+      code: 'uri-too-long',
+      message: `the URL is ${url.length} bytes, over ${maxUrlBytes}; send long input in a body`,
+      details: [],
+    },
+  }
+}
 
 const clientErrors: Readonly<Record<string, readonly [number, string, string, string]>> = {
   HPE_HEADER_OVERFLOW: [

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { defaultCatalog, parseClusterFile, type Cluster } from '@zhisuan/domain'
 import { ClusterState } from '@zhisuan/scheduler'
 import { TwinBackend, type TwinBackendOptions } from '@zhisuan/sim'
-import type { Store } from '@zhisuan/store'
+import { Store } from '@zhisuan/store'
 import { buildApp, type AppOptions } from './app.js'
 import { newToken, systemTenant } from './auth.js'
 import type { Reconciler, ReconcilerOptions } from './reconciler.js'
@@ -26,6 +26,8 @@ export interface AppFixture {
   advance(seconds: number): void
   /** Issues a token through the API. */
   token(tenant: string, role: 'admin' | 'member' | 'viewer' | 'node'): Promise<string>
+  /** Posts an agent's report about `node` (with the admin token unless another is given). */
+  report(node: string, body: unknown, token?: string): Promise<LightMyRequestResponse>
   close(): Promise<void>
 }
 
@@ -36,8 +38,8 @@ export async function appFixture(
   twinOptions: Partial<Pick<TwinBackendOptions, 'repairS' | 'speed' | 'seed'>> = {},
   /** The twin's cluster model in the loop (restart delay, checkpoint stall). */
   lifecycle?: ReconcilerOptions['lifecycle'],
-  /** Tenants' and failed token lookups' limits (`limits.ts` has the defaults). */
-  limits?: AppOptions['limits'],
+  /** App settings beside these: limits (`limits.ts` has the defaults), a console, a logger. */
+  appOptions: Pick<AppOptions, 'limits' | 'consoleDir' | 'logger'> = {},
 ): Promise<AppFixture> {
   let t = 1_800_000_000
   const clock = () => t
@@ -58,7 +60,7 @@ export async function appFixture(
     catalog: defaultCatalog(),
     clock,
     holder: 'test',
-    ...(limits === undefined ? {} : { limits }),
+    ...appOptions,
     // the loop counts an attempt's work at the twin's speed, as `zhisuan up` tells it
     ...(lifecycle === undefined && twinOptions.speed === undefined
       ? {}
@@ -97,9 +99,32 @@ export async function appFixture(
       })
       return r.json<{ token: string }>().token
     },
+    report(node, body, token = admin.token) {
+      return app.inject({
+        method: 'POST',
+        url: `/api/v1/nodes/${node}/report`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: body as object,
+      })
+    },
     async close() {
       await reconciler.stop()
       await app.close()
+    },
+  }
+}
+
+/** `appFixture` on a fresh SQLite store in memory, which its `close` closes too. */
+export async function memoryAppFixture(
+  ...options: Parameters<typeof appFixture> extends [Store, ...infer Rest] ? Rest : never
+): Promise<AppFixture> {
+  const store = await Store.open(':memory:')
+  const fx = await appFixture(store, ...options)
+  return {
+    ...fx,
+    async close() {
+      await fx.close()
+      await store.close()
     },
   }
 }

@@ -7,27 +7,8 @@
 // admin may not call, or one whose resource does not exist): no 401, 403 or 404 comes first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testDialects, type StoreFixture } from '@zhisuan/store/testing'
+import type { Schema } from './openapi-arbitraries.test-support.js'
 import { appFixture, type AppFixture } from './testing.js'
-
-/** The parts of a JSON schema the generator reads. */
-interface Schema {
-  readonly type?: string
-  readonly properties?: Readonly<Record<string, Schema>>
-  readonly required?: readonly string[]
-  readonly additionalProperties?: boolean | Schema
-  readonly anyOf?: readonly Schema[]
-  readonly oneOf?: readonly Schema[]
-  readonly enum?: readonly unknown[]
-  readonly const?: unknown
-  readonly items?: Schema
-  readonly minItems?: number
-  readonly minLength?: number
-  readonly maxLength?: number
-  readonly pattern?: string
-  readonly minimum?: number
-  readonly exclusiveMinimum?: number
-  readonly maximum?: number
-}
 
 type Part = 'body' | 'querystring' | 'params'
 

@@ -24,12 +24,9 @@ export function networkShareOf(job: SimJob | undefined): number {
   return job === undefined ? 0 : (job.networkShare ?? traceNetworkShare)
 }
 
-/** RDMA goodput during a loss episode (go-back-N); 0 for a link flap (loss ≥ 1). */
-export function episodeGoodput(network: NetworkEvents | undefined): number {
-  if (network === undefined) {
-    return 1
-  }
-  return network.lossRate >= 1 ? 0 : rdmaGoodput(network.lossRate, 'go-back-n')
+/** RDMA goodput during a loss episode at `lossRate` (go-back-N); 0 for a link flap (loss ≥ 1). */
+export function episodeGoodput(lossRate: number): number {
+  return lossRate >= 1 ? 0 : rdmaGoodput(lossRate, 'go-back-n')
 }
 
 /**
@@ -40,19 +37,14 @@ export function leafEpisodes(
   blocks: number,
   network: NetworkEvents | undefined,
 ): LeafEpisodeModel[] {
+  const none: LeafEpisodes = { perDay: 0, lossRate: 0, minutes: 0 }
+  const shared: LeafEpisodes =
+    network === undefined
+      ? none
+      : { perDay: network.perLeafPerDay, lossRate: network.lossRate, minutes: network.minutes }
   return Array.from({ length: blocks }, (_, i) => {
-    const leaf: LeafEpisodes =
-      network?.perLeaf === undefined
-        ? {
-            perDay: network?.perLeafPerDay ?? 0,
-            lossRate: network?.lossRate ?? 0,
-            minutes: network?.minutes ?? 0,
-          }
-        : (network.perLeaf[i] ?? { perDay: 0, lossRate: 0, minutes: 0 })
-    return {
-      ...leaf,
-      goodput: network === undefined ? 1 : episodeGoodput({ ...network, lossRate: leaf.lossRate }),
-    }
+    const leaf = network?.perLeaf === undefined ? shared : (network.perLeaf[i] ?? none)
+    return { ...leaf, goodput: network === undefined ? 1 : episodeGoodput(leaf.lossRate) }
   })
 }
 
@@ -71,18 +63,27 @@ export function episodeBlock(
   if (network?.perLeaf === undefined) {
     return stream.below(leaves.length)
   }
-  return weightedPick(leaves, stream.uniform() * leaves.reduce((s, l) => s + l.perDay, 0))
+  return weightedPick(leaves, (l) => l.perDay, stream.uniform())
 }
 
-/** The index whose share of the rates `x` ∈ [0, Σ perDay) falls in (the last with a rate at the edge). */
-export function weightedPick(leaves: readonly LeafEpisodes[], x: number): number {
+/**
+ * The index of the item whose share of the weights `u` ∈ [0, 1) falls in (at the edge, the
+ * last with a weight; 0 when none has one).
+ */
+export function weightedPick<T>(
+  items: readonly T[],
+  weight: (item: T) => number,
+  u: number,
+): number {
+  let x = u * items.reduce((s, item) => s + weight(item), 0)
   let last = 0
-  for (const [i, l] of leaves.entries()) {
-    if (l.perDay <= 0) {
+  for (const [i, item] of items.entries()) {
+    const w = weight(item)
+    if (w <= 0) {
       continue
     }
     last = i
-    x -= l.perDay
+    x -= w
     if (x < 0) {
       return i
     }
@@ -110,14 +111,7 @@ export function pickCause(
   if (mix === undefined) {
     return { name: 'none', repairHours: 0 }
   }
-  let x = u * mix.reduce((s, c) => s + c.weight, 0)
-  for (const c of mix) {
-    x -= c.weight
-    if (x < 0) {
-      return c
-    }
-  }
-  return mix[mix.length - 1] ?? { name: 'unknown', repairHours: 0 }
+  return mix[weightedPick(mix, (c) => c.weight, u)] ?? { name: 'unknown', repairHours: 0 }
 }
 
 /**

@@ -164,18 +164,18 @@ function episodeAt(
  */
 export function fitEpisodes(history: EpisodeHistory): EpisodeFit {
   const days = (history.to - history.from) / 86_400
+  const byLeaf = new Map<number, { start: number; end: number; loss: number }[]>()
+  for (const e of history.episodes) {
+    const loss = e.kind === 'flap' ? 1 : e.lossRate
+    if (loss > 0 && e.start >= history.from) {
+      const mine = byLeaf.get(e.leaf) ?? []
+      mine.push({ start: e.start, end: Math.min(history.to, e.end ?? history.to), loss })
+      byLeaf.set(e.leaf, mine)
+    }
+  }
   const all: { loss: number; minutes: number }[] = []
   const leaves = history.leaves.map(({ leaf }) => {
-    const mine = history.episodes
-      .map((e) => ({
-        leaf: e.leaf,
-        start: e.start,
-        end: Math.min(history.to, e.end ?? history.to),
-        loss: e.kind === 'flap' ? 1 : e.lossRate,
-      }))
-      .filter((e) => e.leaf === leaf && e.loss > 0 && e.start >= history.from)
-      .map(({ start, end, loss }) => ({ start, end, loss }))
-      .sort((a, b) => a.start - b.start || a.end - b.end)
+    const mine = (byLeaf.get(leaf) ?? []).sort((a, b) => a.start - b.start || a.end - b.end)
     const merged: { start: number; end: number; loss: number }[] = []
     for (const e of mine) {
       const last = merged[merged.length - 1]
@@ -229,15 +229,12 @@ export function networkFromFit(
     minutes: fit.overall.minutes,
   }
   const byLeaf = new Map(fit.leaves.map((l) => [l.leaf, l]))
-  const same =
-    fit.leaves.length === blocks &&
-    Array.from({ length: blocks }, (_, i) => byLeaf.has(i)).every(Boolean)
-  if (!same) {
+  const perLeaf = Array.from({ length: blocks }, (_, i) => byLeaf.get(i)).filter(
+    (l): l is LeafFit => l !== undefined,
+  )
+  if (fit.leaves.length !== blocks || perLeaf.length !== blocks) {
     return { network: means, perLeaf: false }
   }
-  const perLeaf = Array.from({ length: blocks }, (_, i) => {
-    const l = byLeaf.get(i)
-    return { perDay: l?.perDay ?? 0, lossRate: l?.lossRate ?? 0, minutes: l?.minutes ?? 0 }
-  })
-  return { network: { ...means, perLeaf }, perLeaf: true }
+  const own = perLeaf.map(({ perDay, lossRate, minutes }) => ({ perDay, lossRate, minutes }))
+  return { network: { ...means, perLeaf: own }, perLeaf: true }
 }

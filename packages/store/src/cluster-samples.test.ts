@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testDialects, type StoreFixture } from './testing.js'
+import { expect, it } from 'vitest'
+import { describeOnEachDialect } from './dialects.case.js'
 
 const sample = (at: number, allocated: number) => ({
   at,
@@ -12,58 +12,47 @@ const sample = (at: number, allocated: number) => ({
   scuAllocated: allocated * 3.1,
 })
 
-describe.each(testDialects().map((d) => [d.name, d] as const))(
-  'cluster samples on %s',
-  (_name, dialect) => {
-    let fx: StoreFixture
-    beforeAll(async () => {
-      fx = await dialect.open()
-    })
-    afterAll(async () => {
-      await fx.close()
-    })
+describeOnEachDialect('cluster samples', (fx) => {
+  it('records samples, answers a window oldest first and prunes old ones', async () => {
+    const s = fx.store.samples
+    await s.record(sample(300, 16))
+    await s.record(sample(100, 8))
+    await s.record(sample(200, 0))
+    await s.record(sample(200, 24)) // the same moment again replaces it
+    expect((await s.range(150, 300)).map((x) => [x.at, x.allocated])).toEqual([
+      [200, 24],
+      [300, 16],
+    ])
+    expect((await s.range(0, 1000))[0]).toEqual(sample(100, 8))
+    expect(await s.prune(250)).toBe(2)
+    expect((await s.range(0, 1000)).map((x) => x.at)).toEqual([300])
+  })
 
-    it('records samples, answers a window oldest first and prunes old ones', async () => {
-      const s = fx.store.samples
-      await s.record(sample(300, 16))
-      await s.record(sample(100, 8))
-      await s.record(sample(200, 0))
-      await s.record(sample(200, 24)) // the same moment again replaces it
-      expect((await s.range(150, 300)).map((x) => [x.at, x.allocated])).toEqual([
-        [200, 24],
-        [300, 16],
-      ])
-      expect((await s.range(0, 1000))[0]).toEqual(sample(100, 8))
-      expect(await s.prune(250)).toBe(2)
-      expect((await s.range(0, 1000)).map((x) => x.at)).toEqual([300])
+  it('sums the SCU open allocations hold per tenant and workload class', async () => {
+    expect(await fx.store.samples.held()).toEqual([])
+    await fx.store.insertJob({
+      id: 'j1',
+      tenant: 'acme',
+      name: 'a',
+      queue: 'default',
+      priority: 0,
+      spec: { body: { acceleratorsPerReplica: 8 } },
+      createdAt: 1,
     })
-
-    it('sums the SCU open allocations hold per tenant and workload class', async () => {
-      expect(await fx.store.samples.held()).toEqual([])
-      await fx.store.insertJob({
-        id: 'j1',
-        tenant: 'acme',
-        name: 'a',
-        queue: 'default',
-        priority: 0,
-        spec: { body: { acceleratorsPerReplica: 8 } },
-        createdAt: 1,
-      })
-      await fx.store.transition('j1', {
-        from: ['pending'],
-        patch: { state: 'running', started_at: 2, updated_at: 2, placement: '["n1","n2"]' },
-        events: [],
-        openAllocation: {
-          family: 'h100',
-          workloadClass: 'llm-train',
-          accelerators: 16,
-          scu: 48,
-          startAt: 2,
-        },
-      })
-      expect(await fx.store.samples.held()).toEqual([
-        { tenant: 'acme', workloadClass: 'llm-train', scu: 48, accelerators: 16, jobs: 1 },
-      ])
+    await fx.store.transition('j1', {
+      from: ['pending'],
+      patch: { state: 'running', started_at: 2, updated_at: 2, placement: '["n1","n2"]' },
+      events: [],
+      openAllocation: {
+        family: 'h100',
+        workloadClass: 'llm-train',
+        accelerators: 16,
+        scu: 48,
+        startAt: 2,
+      },
     })
-  },
-)
+    expect(await fx.store.samples.held()).toEqual([
+      { tenant: 'acme', workloadClass: 'llm-train', scu: 48, accelerators: 16, jobs: 1 },
+    ])
+  })
+})

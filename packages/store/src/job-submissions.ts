@@ -34,25 +34,23 @@ export class JobSubmissions {
   ): Promise<{ job: JobRecord; created: boolean }> {
     // Without an idempotency key nothing can collide: batch it with the other submissions of
     // this moment into one transaction (group commit). With a key, look it up first.
-    const maxPending = limits.maxPending
+    const submission: Submission = { row: newJobRow(job), audit, maxPending: limits.maxPending }
     if (job.idempotencyKey === undefined) {
-      const row = newJobRow(job)
-      await this.pending.add({ row, audit, maxPending })
-      return { job: toJob(row), created: true }
+      await this.pending.add(submission)
+      return { job: toJob(submission.row), created: true }
     }
-    return this.insertKeyedJob(job, job.idempotencyKey, { row: newJobRow(job), audit, maxPending })
+    return this.insertKeyedJob(submission, job.idempotencyKey)
   }
 
   private async insertKeyedJob(
-    job: NewJob,
-    key: string,
     submission: Submission,
+    key: string,
   ): Promise<{ job: JobRecord; created: boolean }> {
-    const existing = await this.byIdempotencyKey(job.tenant, key)
+    const tenant = submission.row.tenant
+    const existing = await this.byIdempotencyKey(tenant, key)
     if (existing !== undefined) {
       return { job: existing, created: false }
     }
-    const row = submission.row
     try {
       const [refused] = await this.write([submission])
       if (refused !== undefined) {
@@ -61,14 +59,14 @@ export class JobSubmissions {
     } catch (cause) {
       // a concurrent retry with the same key won the race: answer with its job
       if (isUniqueViolation(cause)) {
-        const winner = await this.byIdempotencyKey(job.tenant, key)
+        const winner = await this.byIdempotencyKey(tenant, key)
         if (winner !== undefined) {
           return { job: winner, created: false }
         }
       }
       throw cause
     }
-    return { job: toJob(row), created: true }
+    return { job: toJob(submission.row), created: true }
   }
 
   private async byIdempotencyKey(tenant: string, key: string): Promise<JobRecord | undefined> {

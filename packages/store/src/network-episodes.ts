@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely'
-import type { Database } from './schema.js'
+import type { Kysely, Selectable } from 'kysely'
+import type { Database, NetworkEpisodeTable } from './schema.js'
 
 /** A port's episode as it opens: what the report that opened it said. */
 export interface NewNetworkEpisode {
@@ -93,18 +93,7 @@ export class NetworkEpisodes {
   }
 }
 
-function episodeOf(r: {
-  id: number | string
-  node: string
-  leaf: number
-  device: string
-  port: number
-  kind: string
-  health: string
-  loss_rate: number
-  start_at: number
-  end_at: number | null
-}): NetworkEpisode {
+function episodeOf(r: Selectable<NetworkEpisodeTable>): NetworkEpisode {
   return {
     id: Number(r.id),
     node: r.node,

@@ -13,11 +13,12 @@ export interface Submission {
 
 /**
  * Tenants' caps on pending jobs, checked in the transaction that inserts a batch (its jobs
- * already inserted). Counting a tenant's pending jobs costs a walk over them (an index range of
- * 30,000 rows for a busy tenant), so a count is remembered for `freshMs`: jobs leave `pending`
- * only, so within this process the count plus what it inserted since is an upper bound, and a
- * batch that fits under it needs no count. On PostgreSQL, submissions another API server accepts
- * in that time are not seen: the cap may be passed by what they accept in `freshMs`.
+ * already inserted). Counting a tenant's pending jobs costs a walk over them (an index range,
+ * as long as its cap for a busy tenant), so a count is remembered for `freshMs`: jobs leave
+ * `pending` only, so within this process the count plus what it inserted since is an upper
+ * bound, and a batch that fits under it needs no count. On PostgreSQL, submissions another API
+ * server accepts in that time are not seen: the cap may be passed by what they accept in
+ * `freshMs`.
  */
 export class PendingCaps {
   private readonly known = new Map<string, { n: number; at: number }>()
@@ -67,9 +68,9 @@ export class PendingCaps {
       const counted = new Map(rows.map((r) => [r.tenant, Number(r.n)]))
       for (const tenant of toCount) {
         // the count includes this batch's jobs of the tenant, inserted just before
-        const batchJobs = batch.filter((b) => b.row.tenant === tenant).length
-        waiting.set(tenant, (counted.get(tenant) ?? 0) - batchJobs)
-        this.known.set(tenant, { n: waiting.get(tenant) ?? 0, at: now })
+        const n = (counted.get(tenant) ?? 0) - batch.filter((b) => b.row.tenant === tenant).length
+        waiting.set(tenant, n)
+        this.known.set(tenant, { n, at: now })
       }
     }
     const refused = batch.map((b) => {
@@ -78,6 +79,8 @@ export class PendingCaps {
         return undefined
       }
       if (n >= b.maxPending) {
+        // Retry-After 10 s: an ESTIMATE of how soon a pending job starts or is cancelled (no
+        // source; a scheduler pass is a second, a queue drains slower)
         return new ZhisuanError(
           'too-many-requests',
           `tenant ${b.row.tenant} has ${n} jobs pending, its limit (limits.maxPendingJobs ${b.maxPending}); submit again when some have started or been cancelled`,
@@ -87,10 +90,11 @@ export class PendingCaps {
       waiting.set(b.row.tenant, n + 1)
       return undefined
     })
-    for (const tenant of inBatch.keys()) {
+    // every tenant of the batch is known now: counted, or known fresh
+    for (const [tenant, n] of waiting) {
       const known = this.known.get(tenant)
       if (known !== undefined) {
-        known.n = waiting.get(tenant) ?? known.n
+        known.n = n
       }
     }
     return refused

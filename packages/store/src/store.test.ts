@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testDialects, type StoreFixture } from './testing.js'
+import { expect, it } from 'vitest'
+import { describeOnEachDialect } from './dialects.case.js'
 
 // One suite, every dialect: SQLite always, PostgreSQL when ZHISUAN_TEST_POSTGRES_URL is set.
-describe.each(testDialects().map((d) => [d.name, d] as const))('store on %s', (_name, dialect) => {
-  let fx: StoreFixture
-  beforeAll(async () => {
-    fx = await dialect.open()
-  })
-  afterAll(async () => {
-    await fx.close()
-  })
-
+describeOnEachDialect('store', (fx) => {
   it('creates, lists and updates tenants, refusing a taken name', async () => {
     await fx.store.createTenant({ name: 'alpha', quotas: { 'llm-train': { guaranteed: 64 } } }, 1)
     await fx.store.createTenant({ name: 'beta', quotas: {} }, 2)

@@ -1,4 +1,12 @@
-import type { LinkLayer, NetVerdict, NicPort, PhysicalState, PortState } from './types.js'
+import type {
+  LinkLayer,
+  NetToolName,
+  NetVerdict,
+  NetworkReport,
+  NicPort,
+  PhysicalState,
+  PortState,
+} from './types.js'
 
 /**
  * What the InfiniBand tools (ibstat, ibstatus, ibv_devinfo, rdma, ibdev2netdev) say of a port,
@@ -110,6 +118,40 @@ export function guidOfGid(text: string): string | null {
   )
 }
 
+/** A record's `key: value` lines by key, each with its 1-based line. */
+export type Fields = Map<string, { readonly value: string; readonly line: number }>
+
+/**
+ * Files a `Key: value` line (ibstat, ibstatus) under its lower-case key; false when the line
+ * has no key before a colon.
+ */
+export function setField(fields: Fields, line: string, n: number): boolean {
+  const colon = line.indexOf(':')
+  if (colon <= 0) {
+    return false
+  }
+  fields.set(line.slice(0, colon).trim().toLowerCase(), {
+    value: line.slice(colon + 1).trim(),
+    line: n,
+  })
+  return true
+}
+
+/** A port's record where a tool nests ports under devices (ibstat, ibv_devinfo). */
+export interface PortRecord {
+  readonly port: number
+  readonly line: number
+  readonly fields: Fields
+}
+
+/** A device's record and the port records below it (ibstat's CA, ibv_devinfo's hca_id). */
+export interface DeviceRecord {
+  readonly device: string
+  readonly line: number
+  readonly fields: Fields
+  readonly ports: PortRecord[]
+}
+
 /** The ibstat spelling of a physical state, for reasons an operator reads. */
 const physicalNames: Readonly<Record<PhysicalState, string>> = {
   linkup: 'LinkUp',
@@ -135,6 +177,51 @@ export interface PortReading {
   readonly stateText: string | null
   /** The physical state text as printed (`Polling`); null when the tool does not print one. */
   readonly physicalText: string | null
+}
+
+/**
+ * A port as a tool printed it, its states read from the tool's words (`unknown` where it
+ * printed none).
+ */
+export function portReading(
+  nic: Omit<NicPort, 'state' | 'physicalState'>,
+  stateText: string | null,
+  physicalText: string | null,
+): PortReading {
+  const { device, port, linkLayer, ...rest } = nic
+  const state = ibPortState(stateText ?? '')
+  const physicalState = ibPhysicalState(physicalText ?? '')
+  return {
+    nic: { device, port, linkLayer, state, physicalState, ...rest },
+    stateText,
+    physicalText,
+  }
+}
+
+/**
+ * The report of a tool that prints port states (ibstat, ibstatus, ibv_devinfo, rdma,
+ * ibdev2netdev): the ports read, their verdicts (`portVerdicts`) then `more`, and no counters.
+ */
+export function portReport(
+  tool: NetToolName,
+  readings: readonly PortReading[],
+  extra: Readonly<Record<string, unknown>>,
+  warnings: readonly string[],
+  more: readonly NetVerdict[] = [],
+): NetworkReport {
+  return {
+    tool,
+    nics: readings.map((r) => r.nic),
+    counters: [],
+    verdicts: [...portVerdicts(readings), ...more],
+    extra,
+    warnings,
+  }
+}
+
+/** A decimal field (`Base lid: 13`, `sm_lid 1`) → 13; null when absent or not a number. */
+export function decimalOf(text: string | undefined): number | null {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : null
 }
 
 /** The words a reason uses for a state: ours when mapped, the tool's when not. */

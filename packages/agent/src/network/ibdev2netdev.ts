@@ -1,6 +1,5 @@
-import { ibPortState, isCommandEcho, portVerdicts, type PortReading } from './ib-port.js'
-import type { LinkLayer } from './types.js'
-import { netParseError, type NetParser, type NetworkReport } from './types.js'
+import { isCommandEcho, portReading, portReport, type PortReading } from './ib-port.js'
+import { netParseError, type LinkLayer, type NetParser, type NetworkReport } from './types.js'
 
 /**
  * `ibdev2netdev` (MLNX_OFED / DOCA): which netdev each RDMA port drives, one line each:
@@ -56,26 +55,17 @@ function mappingOf(line: string, n: number): Mapping {
   const fwAt = left.indexOf('fw')
   const modelWord = left[left.indexOf(device) + 1]
   const model = modelWord?.startsWith('(') === true ? modelWord.slice(1).replace(/\)$/, '') : null
-  return {
-    reading: {
-      nic: {
-        device,
-        port: Number(port),
-        linkLayer: linkLayerOfNetdev(netdev),
-        state: stateText === null ? 'unknown' : ibPortState(stateText),
-        physicalState: 'unknown',
-        rateGbps: null,
-        firmware: fwAt < 0 || fwAt >= portAt ? null : (left[fwAt + 1] ?? null),
-        netdev,
-        guid: null,
-        model: model === '' ? null : model,
-      },
-      stateText,
-      physicalText: null,
-    },
-    pciAddress,
-    netdevUp: upOf(right[1]),
+  const nic = {
+    device,
+    port: Number(port),
+    linkLayer: linkLayerOfNetdev(netdev),
+    rateGbps: null,
+    firmware: fwAt < 0 || fwAt >= portAt ? null : (left[fwAt + 1] ?? null),
+    netdev,
+    guid: null,
+    model: model === '' ? null : model,
   }
+  return { reading: portReading(nic, stateText, null), pciAddress, netdevUp: upOf(right[1]) }
 }
 
 function parse(text: string): NetworkReport {
@@ -96,23 +86,15 @@ function parse(text: string): NetworkReport {
   if (mappings.length === 0) {
     throw netParseError(tool, 1, 'no "<device> port <n> ==> <netdev>" line')
   }
+  const netdevs = mappings.map((m) => ({
+    device: m.reading.nic.device,
+    port: m.reading.nic.port,
+    netdev: m.reading.nic.netdev,
+    netdevUp: m.netdevUp,
+    pciAddress: m.pciAddress,
+  }))
   const readings = mappings.map((m) => m.reading)
-  return {
-    tool,
-    nics: readings.map((r) => r.nic),
-    counters: [],
-    verdicts: portVerdicts(readings),
-    extra: {
-      netdevs: mappings.map((m) => ({
-        device: m.reading.nic.device,
-        port: m.reading.nic.port,
-        netdev: m.reading.nic.netdev,
-        netdevUp: m.netdevUp,
-        pciAddress: m.pciAddress,
-      })),
-    },
-    warnings,
-  }
+  return portReport(tool, readings, { netdevs }, warnings)
 }
 
 /** `ibdev2netdev` (plain, `-v`, `column -t`): see the comment above `tool`. */

@@ -1,12 +1,15 @@
 import {
+  decimalOf,
   driverLinkLayer,
   ibGuid,
   ibLinkLayer,
-  ibPhysicalState,
-  ibPortState,
   isCommandEcho,
-  portVerdicts,
+  portReading,
+  portReport,
+  setField,
+  type DeviceRecord,
   type PortReading,
+  type PortRecord,
 } from './ib-port.js'
 import { netParseError, type NetParser, type NetVerdict, type NetworkReport } from './types.js'
 
@@ -31,24 +34,6 @@ import { netParseError, type NetParser, type NetVerdict, type NetworkReport } fr
  */
 const tool = 'ibstat'
 
-interface Field {
-  readonly value: string
-  readonly line: number
-}
-
-interface PortRecord {
-  readonly port: number
-  readonly line: number
-  readonly fields: Map<string, Field>
-}
-
-interface CaRecord {
-  readonly device: string
-  readonly line: number
-  readonly fields: Map<string, Field>
-  readonly ports: PortRecord[]
-}
-
 /** Fields a port record always has; a record without them was cut (an error mid-text). */
 const portFields = ['state', 'physical state', 'rate'] as const
 /** Fields ibstat prints last; their absence is only warned of (old ibstats lack Link layer). */
@@ -64,7 +49,7 @@ const labels: Readonly<Record<string, string>> = {
 const named = (keys: readonly string[]): string => keys.map((k) => labels[k] ?? k).join(', ')
 
 /** Checks a record's completeness: mid-text a gap is an error, at the end a warning. */
-function checkRecord(ca: CaRecord, nextLine: number | null, warnings: string[]): void {
+function checkRecord(ca: DeviceRecord, nextLine: number | null, warnings: string[]): void {
   const gaps: string[] = []
   for (const p of ca.ports) {
     const missing = portFields.filter((f) => !p.fields.has(f))
@@ -90,13 +75,13 @@ function checkRecord(ca: CaRecord, nextLine: number | null, warnings: string[]):
 }
 
 interface Scan {
-  readonly cas: CaRecord[]
+  readonly cas: DeviceRecord[]
   readonly warnings: string[]
   readonly panics: { line: number; message: string }[]
 }
 
 function scan(text: string): Scan {
-  const cas: CaRecord[] = []
+  const cas: DeviceRecord[] = []
   const warnings: string[] = []
   const panics: { line: number; message: string }[] = []
   let debugLines = 0
@@ -125,13 +110,8 @@ function scan(text: string): Scan {
     } else if (/^Port \d+:$/.test(line)) {
       port = { port: Number(line.slice(5, -1)), line: n, fields: new Map() }
       ca.ports.push(port)
-    } else {
-      const colon = line.indexOf(':')
-      if (colon <= 0) {
-        throw netParseError(tool, n, `not a "Key: value" line in CA '${ca.device}'`)
-      }
-      const key = line.slice(0, colon).trim().toLowerCase()
-      ;(port ?? ca).fields.set(key, { value: line.slice(colon + 1).trim(), line: n })
+    } else if (!setField((port ?? ca).fields, line, n)) {
+      throw netParseError(tool, n, `not a "Key: value" line in CA '${ca.device}'`)
     }
   }
   const last = cas[cas.length - 1]
@@ -145,7 +125,7 @@ function scan(text: string): Scan {
 }
 
 /** `Rate: 400` → 400, `Rate: 2.5` → 2.5. */
-function rateOf(field: Field | undefined): number | null {
+function rateOf(field: { value: string; line: number } | undefined): number | null {
   if (field === undefined) {
     return null
   }
@@ -155,30 +135,23 @@ function rateOf(field: Field | undefined): number | null {
   return Number(field.value)
 }
 
-function readingOf(ca: CaRecord, p: PortRecord): PortReading {
+function readingOf(ca: DeviceRecord, p: PortRecord): PortReading {
   const f = (key: string): string | null => p.fields.get(key)?.value ?? null
   const caField = (key: string): string | null => ca.fields.get(key)?.value ?? null
-  const state = f('state')
-  const physical = f('physical state')
   const layer = f('link layer')
   const guid = ibGuid(f('port guid') ?? '')
-  return {
-    nic: {
-      device: ca.device,
-      port: p.port,
-      linkLayer: layer === null ? driverLinkLayer(ca.device) : ibLinkLayer(layer),
-      state: state === null ? 'unknown' : ibPortState(state),
-      physicalState: physical === null ? 'unknown' : ibPhysicalState(physical),
-      rateGbps: rateOf(p.fields.get('rate')),
-      firmware: caField('firmware version'),
-      netdev: null,
-      // an all-zero GUID (a RoCE port without a link-local GID) is no GUID
-      guid: guid === '0x0000000000000000' ? null : guid,
-      model: caField('ca type'),
-    },
-    stateText: state,
-    physicalText: physical,
+  const nic = {
+    device: ca.device,
+    port: p.port,
+    linkLayer: layer === null ? driverLinkLayer(ca.device) : ibLinkLayer(layer),
+    rateGbps: rateOf(p.fields.get('rate')),
+    firmware: caField('firmware version'),
+    netdev: null,
+    // an all-zero GUID (a RoCE port without a link-local GID) is no GUID
+    guid: guid === '0x0000000000000000' ? null : guid,
+    model: caField('ca type'),
   }
+  return portReading(nic, f('state'), f('physical state'))
 }
 
 /** The verdict for the device an `ibpanic:` names (`'' ` when it names none). */
@@ -206,32 +179,30 @@ function parse(text: string): NetworkReport {
   for (const panic of panics) {
     warnings.push(`line ${panic.line}: ibpanic: ${panic.message}`)
   }
-  const num = (v: string | undefined): number | null =>
-    v !== undefined && /^\d+$/.test(v) ? Number(v) : null
-  return {
-    tool,
-    nics: readings.map((r) => r.nic),
-    counters: [],
-    verdicts: [...portVerdicts(readings), ...panics.map((p) => panicVerdict(p.message))],
-    extra: {
-      devices: cas.map((ca) => ({
+  const extra = {
+    devices: cas.map((ca) => ({
+      device: ca.device,
+      nodeGuid: ibGuid(ca.fields.get('node guid')?.value ?? ''),
+      systemImageGuid: ibGuid(ca.fields.get('system image guid')?.value ?? ''),
+      hardwareVersion: ca.fields.get('hardware version')?.value ?? null,
+      portCount: decimalOf(ca.fields.get('number of ports')?.value),
+    })),
+    lids: cas.flatMap((ca) =>
+      ca.ports.map((p) => ({
         device: ca.device,
-        nodeGuid: ibGuid(ca.fields.get('node guid')?.value ?? ''),
-        systemImageGuid: ibGuid(ca.fields.get('system image guid')?.value ?? ''),
-        hardwareVersion: ca.fields.get('hardware version')?.value ?? null,
-        portCount: num(ca.fields.get('number of ports')?.value),
+        port: p.port,
+        baseLid: decimalOf(p.fields.get('base lid')?.value),
+        smLid: decimalOf(p.fields.get('sm lid')?.value),
       })),
-      lids: cas.flatMap((ca) =>
-        ca.ports.map((p) => ({
-          device: ca.device,
-          port: p.port,
-          baseLid: num(p.fields.get('base lid')?.value),
-          smLid: num(p.fields.get('sm lid')?.value),
-        })),
-      ),
-    },
-    warnings,
+    ),
   }
+  return portReport(
+    tool,
+    readings,
+    extra,
+    warnings,
+    panics.map((p) => panicVerdict(p.message)),
+  )
 }
 
 /** `ibstat`: CA records with nested ports; see the comment above `tool`. */

@@ -1,11 +1,12 @@
 import {
   guidOfGid,
   ibLinkLayer,
-  ibPhysicalState,
-  ibPortState,
   isCommandEcho,
-  portVerdicts,
+  portReading,
+  portReport,
+  setField,
   type PortReading,
+  type PortRecord,
 } from './ib-port.js'
 import { netParseError, type NetParser, type NetworkReport } from './types.js'
 
@@ -30,11 +31,8 @@ const headRe = /^Infiniband device '([^']*)' port (\d+) status:$/
 /** Fields every block has; a block without them was cut. */
 const required = ['state', 'phys state', 'rate'] as const
 
-interface Block {
+interface Block extends PortRecord {
   readonly device: string
-  readonly port: number
-  readonly line: number
-  readonly fields: Map<string, { value: string; line: number }>
 }
 
 /** `200 Gb/sec (4X HDR)` → 200; the unit is required so a cut value is not misread. */
@@ -66,13 +64,8 @@ function blocksOf(text: string, warnings: string[]): Block[] {
       if (!isCommandEcho(line, /^ibstatus\b/)) {
         warnings.push(`line ${i + 1}: text before the first device ignored`)
       }
-    } else {
-      const colon = line.indexOf(':')
-      if (colon <= 0) {
-        throw netParseError(tool, i + 1, 'not a "key: value" line')
-      }
-      const key = line.slice(0, colon).trim().toLowerCase()
-      open.fields.set(key, { value: line.slice(colon + 1).trim(), line: i + 1 })
+    } else if (!setField(open.fields, line, i + 1)) {
+      throw netParseError(tool, i + 1, 'not a "key: value" line')
     }
   }
   return blocks
@@ -98,43 +91,28 @@ function parse(text: string): NetworkReport {
     if (state === null) {
       continue
     }
-    const physical = f('phys state')
     const rate = b.fields.get('rate')
-    const layer = f('link_layer')
-    readings.push({
-      nic: {
-        device: b.device,
-        port: b.port,
-        linkLayer: layer === null ? null : ibLinkLayer(layer),
-        state: ibPortState(state),
-        physicalState: physical === null ? 'unknown' : ibPhysicalState(physical),
-        rateGbps: rate === undefined ? null : rateOf(rate.value, rate.line),
-        firmware: null,
-        netdev: null,
-        guid: guidOfGid(f('default gid') ?? ''),
-        model: null,
-      },
-      stateText: state,
-      physicalText: physical,
-    })
+    const nic = {
+      device: b.device,
+      port: b.port,
+      linkLayer: ibLinkLayer(f('link_layer') ?? ''),
+      rateGbps: rate === undefined ? null : rateOf(rate.value, rate.line),
+      firmware: null,
+      netdev: null,
+      guid: guidOfGid(f('default gid') ?? ''),
+      model: null,
+    }
+    readings.push(portReading(nic, state, f('phys state')))
   }
   const lid = (v: string | undefined): number | null =>
     v !== undefined && /^0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v.slice(2), 16) : null
-  return {
-    tool,
-    nics: readings.map((r) => r.nic),
-    counters: [],
-    verdicts: portVerdicts(readings),
-    extra: {
-      lids: blocks.map((b) => ({
-        device: b.device,
-        port: b.port,
-        baseLid: lid(b.fields.get('base lid')?.value),
-        smLid: lid(b.fields.get('sm lid')?.value),
-      })),
-    },
-    warnings,
-  }
+  const lids = blocks.map((b) => ({
+    device: b.device,
+    port: b.port,
+    baseLid: lid(b.fields.get('base lid')?.value),
+    smLid: lid(b.fields.get('sm lid')?.value),
+  }))
+  return portReport(tool, readings, { lids }, warnings)
 }
 
 /** `ibstatus`: one block per port; see the comment above `tool`. */

@@ -3,14 +3,15 @@ import {
   guidOfGid,
   ibGuid,
   ibLinkLayer,
-  ibPhysicalState,
-  ibPortState,
   isCommandEcho,
-  portVerdicts,
+  portReading,
+  portReport,
+  type DeviceRecord,
+  type Fields,
   type PortReading,
+  type PortRecord,
 } from './ib-port.js'
-import type { LinkLayer } from './types.js'
-import { netParseError, type NetParser, type NetworkReport } from './types.js'
+import { netParseError, type LinkLayer, type NetParser, type NetworkReport } from './types.js'
 
 /**
  * `ibv_devinfo` (rdma-core, also `-v` and MLNX_OFED's `-vv`): a `hca_id:` block per device,
@@ -33,22 +34,7 @@ import { netParseError, type NetParser, type NetworkReport } from './types.js'
  */
 const tool = 'ibv_devinfo'
 
-type Fields = Map<string, { value: string; line: number }>
-
-interface PortBlock {
-  readonly port: number
-  readonly line: number
-  readonly fields: Fields
-}
-
-interface DeviceBlock {
-  readonly device: string
-  readonly line: number
-  readonly fields: Fields
-  readonly ports: PortBlock[]
-}
-
-function gaps(d: DeviceBlock): string[] {
+function gaps(d: DeviceRecord): string[] {
   const out = d.ports
     .filter((p) => !p.fields.has('state'))
     .map((p) => `${d.device} port ${p.port} has no state`)
@@ -59,9 +45,9 @@ function gaps(d: DeviceBlock): string[] {
   return out
 }
 
-function blocksOf(text: string, warnings: string[]): DeviceBlock[] {
-  const devices: DeviceBlock[] = []
-  let port: PortBlock | null = null
+function blocksOf(text: string, warnings: string[]): DeviceRecord[] {
+  const devices: DeviceRecord[] = []
+  let port: PortRecord | null = null
   for (const [i, raw] of text.split(/\r?\n/).entries()) {
     const n = i + 1
     const line = raw.trim()
@@ -139,10 +125,8 @@ function modelOf(fields: Fields): string | null {
   return vendor === '0x02c9' || vendor === '0x15b3' ? `MT${part}` : `${vendor ?? '?'}:${part}`
 }
 
-function readingOf(d: DeviceBlock, p: PortBlock): PortReading {
+function readingOf(d: DeviceRecord, p: PortRecord): PortReading {
   const f = (key: string): string | null => p.fields.get(key)?.value ?? null
-  const state = f('state')
-  const physical = f('phys_state')
   const layer = f('link_layer')
   const iwarp = /^iWARP\b/i.test(d.fields.get('transport')?.value ?? '')
   const linkLayer: LinkLayer | null = iwarp
@@ -152,22 +136,17 @@ function readingOf(d: DeviceBlock, p: PortBlock): PortReading {
       : ibLinkLayer(layer)
   // `GID[  0]:  fe80:…:0c42:a103:0023:ac92, RoCE v1` in newer releases: the GID comes first
   const gid0 = [...p.fields.entries()].find(([k]) => /^GID\[\s*0\]$/.test(k))?.[1].value
-  return {
-    nic: {
-      device: d.device,
-      port: p.port,
-      linkLayer,
-      state: state === null ? 'unknown' : ibPortState(state),
-      physicalState: physical === null ? 'unknown' : ibPhysicalState(physical),
-      rateGbps: rateOf(p.fields),
-      firmware: d.fields.get('fw_ver')?.value ?? null,
-      netdev: null,
-      guid: guidOfGid((gid0 ?? '').split(',')[0] ?? ''),
-      model: modelOf(d.fields),
-    },
-    stateText: state,
-    physicalText: physical,
+  const nic = {
+    device: d.device,
+    port: p.port,
+    linkLayer,
+    rateGbps: rateOf(p.fields),
+    firmware: d.fields.get('fw_ver')?.value ?? null,
+    netdev: null,
+    guid: guidOfGid((gid0 ?? '').split(',')[0] ?? ''),
+    model: modelOf(d.fields),
   }
+  return portReading(nic, f('state'), f('phys_state'))
 }
 
 function parse(text: string): NetworkReport {
@@ -199,35 +178,29 @@ function parse(text: string): NetworkReport {
         ? Number.parseInt(t, 10)
         : null
   }
-  return {
-    tool,
-    nics: readings.map((r) => r.nic),
-    counters: [],
-    verdicts: portVerdicts(readings),
-    extra: {
-      devices: devices.map((d) => ({
+  const extra = {
+    devices: devices.map((d) => ({
+      device: d.device,
+      transport: v(d.fields, 'transport'),
+      firmware: v(d.fields, 'fw_ver'),
+      model: modelOf(d.fields),
+      nodeGuid: ibGuid(v(d.fields, 'node_guid') ?? ''),
+      systemImageGuid: ibGuid(v(d.fields, 'sys_image_guid') ?? ''),
+      boardId: v(d.fields, 'board_id'),
+      portCount: int(d.fields, 'phys_port_cnt'),
+    })),
+    ports: devices.flatMap((d) =>
+      d.ports.map((p) => ({
         device: d.device,
-        transport: v(d.fields, 'transport'),
-        firmware: v(d.fields, 'fw_ver'),
-        model: modelOf(d.fields),
-        nodeGuid: ibGuid(v(d.fields, 'node_guid') ?? ''),
-        systemImageGuid: ibGuid(v(d.fields, 'sys_image_guid') ?? ''),
-        boardId: v(d.fields, 'board_id'),
-        portCount: int(d.fields, 'phys_port_cnt'),
+        port: p.port,
+        activeMtu: int(p.fields, 'active_mtu'),
+        maxMtu: int(p.fields, 'max_mtu'),
+        lid: int(p.fields, 'port_lid'),
+        smLid: int(p.fields, 'sm_lid'),
       })),
-      ports: devices.flatMap((d) =>
-        d.ports.map((p) => ({
-          device: d.device,
-          port: p.port,
-          activeMtu: int(p.fields, 'active_mtu'),
-          maxMtu: int(p.fields, 'max_mtu'),
-          lid: int(p.fields, 'port_lid'),
-          smLid: int(p.fields, 'sm_lid'),
-        })),
-      ),
-    },
-    warnings,
+    ),
   }
+  return portReport(tool, readings, extra, warnings)
 }
 
 /** `ibv_devinfo` (and `-v`, `-vv`): see the comment above `tool`. */

@@ -2,6 +2,7 @@ import type { NetVerdict, NicPort } from './types.js'
 import {
   describeStatus,
   describeVendorError,
+  generalError,
   statusOfMlx5Syndrome,
   wcStatus,
   wcStatusByName,
@@ -64,7 +65,8 @@ export function ncclFailureOf(text: string, line: number): IbFailure | null {
   }
   const named = field(text, /status=(IBV_WC_\w+)\(/)
   const code = numberField(text, /(?:status=(?:[A-Z_]+\()?|with error )(\d+)/)
-  const status = (named === null ? undefined : wcStatusByName(named)) ?? wcStatus(code ?? 21)
+  const status =
+    (named === null ? undefined : wcStatusByName(named)) ?? wcStatus(code ?? generalError)
   const p = prefix.exec(text)
   return {
     line,
@@ -114,7 +116,7 @@ function cqeFailure(lines: readonly string[], at: number, host: string): IbFailu
     host,
     pid: null,
     peer: null,
-    status: known ? statusOfMlx5Syndrome(word & 0xff) : wcStatus(21),
+    status: known ? statusOfMlx5Syndrome(word & 0xff) : wcStatus(generalError),
     vendorErr: known ? (word >> 8) & 0xff : null,
     request: null,
     hca: null,

@@ -1,14 +1,12 @@
 import {
+  decimalOf,
   driverLinkLayer,
   ibGuid,
-  ibPhysicalState,
-  ibPortState,
   isCommandEcho,
-  portVerdicts,
-  type PortReading,
+  portReading,
+  portReport,
 } from './ib-port.js'
-import type { LinkLayer } from './types.js'
-import { netParseError, type NetParser, type NetworkReport } from './types.js'
+import { netParseError, type LinkLayer, type NetParser, type NetworkReport } from './types.js'
 
 /**
  * `rdma link show` (iproute2), optionally followed by `rdma dev`, both as `key value` words:
@@ -106,55 +104,44 @@ function parse(text: string): NetworkReport {
   if (links.length === 0 && devs.length === 0) {
     throw netParseError(tool, 1, 'no "link <device>/<port>" line')
   }
-  const readings = links.map((link): PortReading => {
+  const readings = links.map((link) => {
     const dev = devs.find((d) => d.device === link.device)
-    const state = link.pairs.get('state') ?? null
-    const physical = link.pairs.get('physical_state') ?? null
-    return {
-      nic: {
-        device: link.device,
-        port: link.port,
-        linkLayer: linkLayerOf(link, dev),
-        state: state === null ? 'unknown' : ibPortState(state),
-        physicalState: physical === null ? 'unknown' : ibPhysicalState(physical),
-        rateGbps: null,
-        firmware: dev?.pairs.get('fw') ?? null,
-        netdev: link.pairs.get('netdev') ?? null,
-        guid: null,
-        model: null,
-      },
-      stateText: state,
-      physicalText: physical,
+    const nic = {
+      device: link.device,
+      port: link.port,
+      linkLayer: linkLayerOf(link, dev),
+      rateGbps: null,
+      firmware: dev?.pairs.get('fw') ?? null,
+      netdev: link.pairs.get('netdev') ?? null,
+      guid: null,
+      model: null,
     }
+    return portReading(
+      nic,
+      link.pairs.get('state') ?? null,
+      link.pairs.get('physical_state') ?? null,
+    )
   })
-  const int = (v: string | undefined): number | null =>
-    v !== undefined && /^\d+$/.test(v) ? Number(v) : null
-  return {
-    tool,
-    nics: readings.map((r) => r.nic),
-    counters: [],
-    verdicts: portVerdicts(readings),
-    extra: {
-      devices: devs.map((d) => ({
-        device: d.device,
-        index: d.index,
-        nodeType: d.pairs.get('node_type') ?? null,
-        protocol: d.pairs.get('protocol') ?? null,
-        firmware: d.pairs.get('fw') ?? null,
-        nodeGuid: ibGuid(d.pairs.get('node_guid') ?? ''),
-        systemImageGuid: ibGuid(d.pairs.get('sys_image_guid') ?? ''),
+  const extra = {
+    devices: devs.map((d) => ({
+      device: d.device,
+      index: d.index,
+      nodeType: d.pairs.get('node_type') ?? null,
+      protocol: d.pairs.get('protocol') ?? null,
+      firmware: d.pairs.get('fw') ?? null,
+      nodeGuid: ibGuid(d.pairs.get('node_guid') ?? ''),
+      systemImageGuid: ibGuid(d.pairs.get('sys_image_guid') ?? ''),
+    })),
+    lids: links
+      .filter((l) => l.pairs.has('lid'))
+      .map((l) => ({
+        device: l.device,
+        port: l.port,
+        baseLid: decimalOf(l.pairs.get('lid')),
+        smLid: decimalOf(l.pairs.get('sm_lid')),
       })),
-      lids: links
-        .filter((l) => l.pairs.has('lid'))
-        .map((l) => ({
-          device: l.device,
-          port: l.port,
-          baseLid: int(l.pairs.get('lid')),
-          smLid: int(l.pairs.get('sm_lid')),
-        })),
-    },
-    warnings,
   }
+  return portReport(tool, readings, extra, warnings)
 }
 
 /** `rdma link show` (+ `rdma dev`): see the comment above `tool`. */

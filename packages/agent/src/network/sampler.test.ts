@@ -76,7 +76,8 @@ describe.each(['pread', 'read-file'] as const)('NicSampler (%s)', (read) => {
     expect(sample.nics).toHaveLength(9)
     expect(byPort(sample.counters)).toEqual(byPort(parsed.counters))
     const counted = sample.counters.reduce((n, c) => n + Object.keys(c.counters).length, 0)
-    // every counters/ and hw_counters/ line of the fixture but hw_counters/lifespan
+    // every counters/ and hw_counters/ line of the fixture but hw_counters/lifespan (one per
+    // port: the 9 of mlx5_0, mlx5_1, mlx5_4…mlx5_9 and mlx5_bond_0)
     const lines = h100.split('\n').filter((l) => /\/(hw_)?counters\/[^/:]+:/.test(l))
     expect(counted).toBe(lines.length - 9)
     expect(sample.counters.find((c) => c.port === 'mlx5_0/1')?.counters).toMatchObject({

@@ -1,11 +1,13 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import {
-  guidOf,
-  guidOfGid,
-  linkLayerOf,
+  counterDirs,
+  counterName,
+  deviceFiles,
+  fixedPort,
   physicalStateOf,
   portStateOf,
   rateGbpsOf,
+  type NicFixed,
 } from './sysfs-port.js'
 import type { CounterSample, NicPort } from './types.js'
 
@@ -57,23 +59,17 @@ interface CounterFile extends SysFile {
   readonly name: string
 }
 
-/** What a port keeps while it exists: read once, at discovery. */
-type NicFixed = Omit<NicPort, 'state' | 'physicalState' | 'rateGbps'>
-
 /** What a sample reads of one port: its attributes, then its counters. */
 interface PortFiles {
   /** `mlx5_0/1`; the device alone for device-wide counters. */
   readonly key: string
-  /** What does not change while the port exists; null for device-wide counters. */
+  /** What does not change while the port exists, read at discovery; null for device-wide counters. */
   readonly fixed: NicFixed | null
   readonly state: SysFile | null
   readonly physicalState: SysFile | null
   readonly rate: SysFile | null
   counters: CounterFile[]
 }
-
-/** The counter directories of a port, in the order a name clash is settled (as the parser does). */
-const counterDirs = ['counters', 'counters_ext', 'hw_counters'] as const
 
 const dirsOf = (port: string): [string, string][] => counterDirs.map((d) => [d, `${port}/${d}`])
 
@@ -188,28 +184,21 @@ export class NicSampler {
 
   private discoverDevice(device: string, warnings: string[]): PortFiles[] {
     const dir = `${this.root}/${device}`
-    const attr = (name: string): string | null => readText(`${dir}/${name}`)?.trim() || null
     const portNumbers = listDir(`${dir}/ports`)
       .map(Number)
       .filter((n) => Number.isInteger(n) && n >= 0)
       .sort((a, b) => a - b)
-    const firmware = attr('fw_ver')
-    const model = attr('hca_type') ?? attr('board_id')
-    const nodeGuid = portNumbers.length === 1 ? guidOf(attr('node_guid') ?? undefined) : null
+    const read = new Map(deviceFiles.map((name) => [name, readText(`${dir}/${name}`) ?? undefined]))
     const result: PortFiles[] = portNumbers.map((port) => {
       const at = `${dir}/ports/${port}`
       const key = `${device}/${port}`
       return {
         key,
-        fixed: {
-          device,
-          port,
-          linkLayer: linkLayerOf(device, readText(`${at}/link_layer`) ?? undefined),
-          firmware,
-          netdev: readText(`${at}/gid_attrs/ndevs/0`)?.trim() || null,
-          guid: guidOfGid(readText(`${at}/gids/0`) ?? undefined) ?? nodeGuid,
-          model,
-        },
+        fixed: fixedPort(device, port, portNumbers.length, (name) => read.get(name), {
+          linkLayer: readText(`${at}/link_layer`) ?? undefined,
+          gid0: readText(`${at}/gids/0`) ?? undefined,
+          ndev0: readText(`${at}/gid_attrs/ndevs/0`) ?? undefined,
+        }),
         state: this.file(`${at}/state`),
         physicalState: this.file(`${at}/phys_state`),
         rate: this.file(`${at}/rate`),
@@ -232,8 +221,8 @@ export class NicSampler {
     let notNumbers = 0
     for (const [dirName, dir] of dirs) {
       for (const file of listDir(dir)) {
-        // lifespan is hw_counters' cache time (ms), a setting, not a counter
-        if (file === 'lifespan') {
+        const name = counterName(dirName, file, (n) => names.has(n))
+        if (name === null) {
           continue
         }
         const path = `${dir}/${file}`
@@ -246,7 +235,6 @@ export class NicSampler {
         if (opened === null) {
           continue
         }
-        const name = dirName === 'hw_counters' && names.has(file) ? `hw_counters/${file}` : file
         names.add(name)
         files.push({ ...opened, name })
       }

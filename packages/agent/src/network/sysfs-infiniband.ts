@@ -1,10 +1,11 @@
 import { portVerdicts } from './ib-port.js'
 import { isGrepEntry, isTtarPath, readSysfsDump, type SysfsEntry } from './sysfs-entries.js'
 import {
+  counterDirs,
+  counterName,
+  fixedPort,
   guidOf,
-  guidOfGid,
   linkLayerMismatch,
-  linkLayerOf,
   physicalStateOf,
   portStateOf,
   rateGbpsOf,
@@ -31,13 +32,11 @@ import {
  * A value that is not a number — i40iw's `N/A (no PMA)`, from a device without a Performance
  * Management Agent — is left out with one warning.
  *
- * Verdicts: a port down or disabled is failed, one not yet active is degraded
- * (`portVerdicts` in ib-port.ts, as for every tool). Counter rates need two samples: see `health-rates.ts`.
+ * Verdicts: the same rules as every other tool's port readings (`portVerdicts` in ib-port.ts):
+ * not Active or not LinkUp is failed, slower than its peers degraded. Counter rates need two
+ * samples: see `health-rates.ts`.
  */
 const tool = 'sysfs-infiniband'
-
-/** The counter directories of a port, in the order a name clash is settled. */
-const counterDirs = ['counters', 'counters_ext', 'hw_counters']
 
 /** Per port, how many counter files held no number, and the first such value. */
 type NotNumbers = Map<string, { count: number; example: string }>
@@ -61,7 +60,7 @@ function parse(text: string): NetworkReport {
   }
   const warnings = [...dump.warnings]
   const devices = new Map<string, DeviceAttrs>()
-  const notNumbers = new Map<string, { count: number; example: string }>()
+  const notNumbers: NotNumbers = new Map()
   let ignored = 0
   for (const entry of dump.entries) {
     const placed = place(devices, entry, notNumbers)
@@ -79,8 +78,6 @@ function parse(text: string): NetworkReport {
       .filter(([, c]) => c.size > 0)
       .map(([port, c]) => ({ port, counters: Object.fromEntries(c) })),
   )
-  // the same rules as every other tool's port readings (ib-port.ts): not Active or not LinkUp is
-  // failed, slower than its peers degraded
   const verdicts = portVerdicts(nics.map(readingOf))
   const extra = { form: dump.form, devices: Object.fromEntries(deviceExtras(devices)) }
   return { tool, nics, counters, verdicts, extra, warnings }
@@ -104,7 +101,13 @@ function place(devices: Map<string, DeviceAttrs>, e: SysfsEntry, notNumbers: Not
     return true
   }
   if (first === 'hw_counters' && rest.length === 2 && second !== undefined) {
-    return addCounter(d, device, second, e.value, notNumbers)
+    return addCounter(
+      d,
+      device,
+      counterName(first, second, () => false),
+      e.value,
+      notNumbers,
+    )
   }
   const port = Number(second)
   if (first !== 'ports' || !Number.isInteger(port) || port < 0 || third === undefined) {
@@ -118,8 +121,7 @@ function place(devices: Map<string, DeviceAttrs>, e: SysfsEntry, notNumbers: Not
   }
   const key = `${device}/${port}`
   if (counterDirs.includes(third) && rest.length === 4 && fourth !== undefined) {
-    const name =
-      third === 'hw_counters' && hasCounter(d, key, fourth) ? `hw_counters/${fourth}` : fourth
+    const name = counterName(third, fourth, (n) => d.counters.get(key)?.has(n) ?? false)
     return addCounter(d, key, name, e.value, notNumbers)
   }
   if (third === 'gids' && fourth === '0') {
@@ -133,18 +135,15 @@ function place(devices: Map<string, DeviceAttrs>, e: SysfsEntry, notNumbers: Not
   return false
 }
 
-function hasCounter(d: DeviceAttrs, key: string, name: string): boolean {
-  return d.counters.get(key)?.has(name) ?? false
-}
-
+/** Files a counter's value (a `null` name: a file that is no counter, taken and dropped). */
 function addCounter(
   d: DeviceAttrs,
   key: string,
-  name: string,
+  name: string | null,
   value: string,
   notNumbers: NotNumbers,
 ): boolean {
-  if (name === 'lifespan') {
+  if (name === null) {
     return true
   }
   const counters = d.counters.get(key) ?? new Map<string, number>()
@@ -167,8 +166,6 @@ function notNumbersWarning(notNumbers: NotNumbers): string {
 }
 
 function nicsOf(device: string, d: DeviceAttrs, warnings: string[]): NicPort[] {
-  const firmware = d.attrs.get('fw_ver')?.trim() || null
-  const model = d.attrs.get('hca_type')?.trim() || d.attrs.get('board_id')?.trim() || null
   return [...d.ports]
     .sort(([a], [b]) => a - b)
     .map(([port, attrs]) => {
@@ -178,18 +175,26 @@ function nicsOf(device: string, d: DeviceAttrs, warnings: string[]): NicPort[] {
           `${device}/${port}: an iWARP device whose link_layer says "${layerText ?? ''}"`,
         )
       }
-      // ConnectX-4 and later give a one-port device's port the node GUID (ibstat shows both)
-      const nodeGuid = d.ports.size === 1 ? guidOf(d.attrs.get('node_guid')) : null
+      const { linkLayer, firmware, netdev, guid, model } = fixedPort(
+        device,
+        port,
+        d.ports.size,
+        (name) => d.attrs.get(name),
+        { linkLayer: layerText, gid0: attrs.get('gid0'), ndev0: attrs.get('ndev0') },
+      )
+      const state = portStateOf(attrs.get('state'))
+      const physicalState = physicalStateOf(attrs.get('phys_state'))
+      const rateGbps = rateGbpsOf(attrs.get('rate'))
       return {
         device,
         port,
-        linkLayer: linkLayerOf(device, layerText),
-        state: portStateOf(attrs.get('state')),
-        physicalState: physicalStateOf(attrs.get('phys_state')),
-        rateGbps: rateGbpsOf(attrs.get('rate')),
+        linkLayer,
+        state,
+        physicalState,
+        rateGbps,
         firmware,
-        netdev: attrs.get('ndev0')?.trim() || null,
-        guid: guidOfGid(attrs.get('gid0')) ?? nodeGuid,
+        netdev,
+        guid,
         model,
       }
     })

@@ -66,6 +66,57 @@ export function guidOfGid(text: string | undefined): string | null {
   return guid === '0x0000000000000000' ? null : guid
 }
 
+/** What a port keeps while it exists: all but its states and rate. */
+export type NicFixed = Omit<NicPort, 'state' | 'physicalState' | 'rateGbps'>
+
+/** The files of a device that `fixedPort` reads. */
+export const deviceFiles = ['fw_ver', 'hca_type', 'board_id', 'node_guid'] as const
+
+/**
+ * What sysfs says of a port that does not change while it exists: from its device's files
+ * (`deviceFiles`) and its own (`link_layer`, `gids/0`, `gid_attrs/ndevs/0`), each as read
+ * (undefined when absent).
+ */
+export function fixedPort(
+  device: string,
+  port: number,
+  portCount: number,
+  deviceFile: (name: (typeof deviceFiles)[number]) => string | undefined,
+  own: { readonly linkLayer?: string; readonly gid0?: string; readonly ndev0?: string },
+): NicFixed {
+  const text = (t: string | undefined): string | null => t?.trim() || null
+  // ConnectX-4 and later give a one-port device's port the node GUID (ibstat shows both)
+  const nodeGuid = portCount === 1 ? guidOf(deviceFile('node_guid')) : null
+  return {
+    device,
+    port,
+    linkLayer: linkLayerOf(device, own.linkLayer),
+    firmware: text(deviceFile('fw_ver')),
+    netdev: text(own.ndev0),
+    guid: guidOfGid(own.gid0) ?? nodeGuid,
+    model: text(deviceFile('hca_type')) ?? text(deviceFile('board_id')),
+  }
+}
+
+/** The counter directories of a port, in the order a name clash is settled. */
+export const counterDirs: readonly string[] = ['counters', 'counters_ext', 'hw_counters']
+
+/**
+ * The name a counter file is sampled under: its own, or `hw_counters/<name>` for a
+ * `hw_counters/` file whose name a counter already has; null for `lifespan`, hw_counters'
+ * cache time (ms), a setting and not a counter.
+ */
+export function counterName(
+  dir: string,
+  file: string,
+  taken: (name: string) => boolean,
+): string | null {
+  if (file === 'lifespan') {
+    return null
+  }
+  return dir === 'hw_counters' && taken(file) ? `hw_counters/${file}` : file
+}
+
 /** A port read from sysfs as the verdict rules take it (a state it could not read: none). */
 export function readingOf(nic: NicPort): PortReading {
   return {

@@ -74,6 +74,13 @@ function peerOf(text: string): string | null {
   return parts.length > 0 ? parts.join(' ') : null
 }
 
+/**
+ * How many lines below its error line a WQE line is still that error's: UCX's
+ * `ib_mlx5_log.c` prints it on the next line; ESTIMATE: up to 4, for lines of other threads
+ * written in between.
+ */
+const peerLines = 4
+
 function parse(text: string): NetworkReport {
   const lines = text.split(/\r?\n/)
   const failures: UcxFailure[] = []
@@ -82,7 +89,7 @@ function parse(text: string): NetworkReport {
     const last = failures.at(-1)
     if (f !== null) {
       failures.push(f)
-    } else if (last !== undefined && last.peer === null && i - last.line < 4) {
+    } else if (last !== undefined && last.peer === null && i + 1 - last.line <= peerLines) {
       last.peer = peerOf(l)
     }
   })

@@ -53,6 +53,9 @@ const statuses: ReadonlyMap<number, WcStatus> = new Map(
     }),
 )
 
+/** `IBV_WC_GENERAL_ERR`: the status of a failure that gives no status of its own. */
+export const generalError = 21
+
 /** The status with this code; an unknown code gets a generic entry that keeps the number. */
 export function wcStatus(code: number): WcStatus {
   return (
@@ -82,9 +85,9 @@ const mlx5Syndromes: ReadonlyMap<number, number> = new Map([
   [0x22, 16],
 ])
 
-/** The `ibv_wc_status` an mlx5 CQE syndrome stands for (0x15 → 12), or general error (21). */
+/** The `ibv_wc_status` an mlx5 CQE syndrome stands for (0x15 → 12), or general error. */
 export function statusOfMlx5Syndrome(syndrome: number): WcStatus {
-  return wcStatus(mlx5Syndromes.get(syndrome) ?? 21)
+  return wcStatus(mlx5Syndromes.get(syndrome) ?? generalError)
 }
 
 /** `status=12 (IBV_WC_RETRY_EXC_ERR: transport retry counter exceeded: …)` for a reason. */

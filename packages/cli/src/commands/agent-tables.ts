@@ -1,7 +1,7 @@
 // What `zhisuan agent parse` and `zhisuan accept` print: which columns show by default so a table
 // fits 100 columns, and which only `--wide` adds.
 import type { AcceptanceReport, DeviceInventory, networkSummary } from '@zhisuan/agent'
-import { formatCount, formatFixed } from '../numbers.js'
+import { formatCount, formatFixed, plural } from '../numbers.js'
 import { columnTable, tableWidth, type Column } from '../table.js'
 import { wrapWords } from '../text-width.js'
 
@@ -70,7 +70,7 @@ const nicColumns: readonly Column<NetworkSummary['nics'][number]>[] = [
 export function networkTable(report: NetworkSummary, wide: boolean): string {
   const counters = Object.keys(report.counters).length
   return [
-    `${report.tool} · ${formatCount(report.nics.length)} port${report.nics.length === 1 ? '' : 's'} · ${formatCount(counters)} counter${counters === 1 ? '' : 's'} (--json lists them)`,
+    `${report.tool} · ${plural(report.nics.length, 'port')} · ${plural(counters, 'counter')} (--json lists them)`,
     ...(report.nics.length > 0 ? [columnTable(nicColumns, report.nics, wide)] : []),
     ...report.verdicts.map((v) =>
       wrapWords(

@@ -32,7 +32,7 @@ import {
   type ToolName,
   withNetwork,
 } from '@zhisuan/agent'
-import { loadClusterFile } from '../load.js'
+import { loadClusterFile, readInput } from '../load.js'
 import { choiceOption } from '../options.js'
 import type { Io } from '../output.js'
 import { formatCount, plural } from '../numbers.js'
@@ -128,14 +128,7 @@ export function registerAgent(program: Command, io: Io): void {
         ...parsers.map((p) => p.tool),
         ...netParsers.map((p) => p.tool),
       ])
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch (cause) {
-        throw new ZhisuanError('not-found', `cannot read ${file}: ${(cause as Error).message}`, {
-          cause,
-        })
-      }
+      const text = await readInput(file)
       const netTool = netParsers.find((p) => p.tool === tool)?.tool
       const accelerator = Math.max(...parsers.map((p) => p.detect(text)))
       const network = detectNetParser(text)
@@ -197,19 +190,8 @@ export function registerAccept(program: Command, io: Io): void {
       })),
     )
   }
-  const fabricMap = async (file: string) => {
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (cause) {
-      throw new ZhisuanError(
-        'not-found',
-        `--ibnetdiscover: cannot read ${file}: ${(cause as Error).message}`,
-        { cause },
-      )
-    }
-    return fabricMapOf(parseNetwork(text, 'ibnetdiscover'))
-  }
+  const fabricMap = async (file: string) =>
+    fabricMapOf(parseNetwork(await readInput(file, '--ibnetdiscover'), 'ibnetdiscover'))
   program
     .command('accept')
     .description(

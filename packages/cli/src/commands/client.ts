@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { parse as parseYaml } from 'yaml'
 import { ZhisuanError, type ErrorCode } from '@zhisuan/domain'
+import { numberOption } from '../options.js'
 import type { Io } from '../output.js'
 import { jobsTable, nodesTable, type JobView, type NodeView } from './api-tables.js'
 
@@ -102,17 +103,14 @@ interface TenantFlags {
   submitBurst?: string
 }
 
-/** A flag's number, ≥ 0 (and whole when `integer`), or undefined when not given. */
-function nonNegative(flag: string, text: string | undefined, integer: boolean): number | undefined {
+/** A whole-number flag ≥ 0 (a count), or undefined when not given. */
+function wholeOption(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) {
     return undefined
   }
   const n = Number(text)
-  if (text.trim() === '' || !(n >= 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new ZhisuanError(
-      'invalid-input',
-      `${flag}: expected ${integer ? 'a whole number' : 'a number'} ≥ 0, got "${text}"`,
-    )
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0) {
+    throw new ZhisuanError('invalid-input', `${flag}: expected a whole number ≥ 0, got "${text}"`)
   }
   return n
 }
@@ -306,11 +304,11 @@ export function registerClient(program: Command, io: Io): void {
       .option('--submits-per-s <n>', 'submissions a second, sustained (default 100)')
       .option('--submit-burst <n>', 'submissions at once above that rate (default 1000)'),
   ).action(async (name: string, flags: ClientFlags & TenantFlags) => {
-    const guaranteed = nonNegative('--guaranteed', flags.guaranteed, false)
+    const guaranteed = numberOption('--guaranteed', flags.guaranteed, 0)
     const limits = {
-      ...optional('maxPendingJobs', nonNegative('--max-pending', flags.maxPending, true)),
-      ...optional('submitsPerS', nonNegative('--submits-per-s', flags.submitsPerS, false)),
-      ...optional('submitBurst', nonNegative('--submit-burst', flags.submitBurst, true)),
+      ...optional('maxPendingJobs', wholeOption('--max-pending', flags.maxPending)),
+      ...optional('submitsPerS', numberOption('--submits-per-s', flags.submitsPerS, 0)),
+      ...optional('submitBurst', wholeOption('--submit-burst', flags.submitBurst)),
     }
     const tenant = (await api(flags, 'POST', '/api/v1/tenants', {
       name,

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { Presets, SingleBar } from 'cli-progress'
 import { ZhisuanError, parseServicesFile, type Cluster, type ServiceSpec } from '@zhisuan/domain'
 import {
@@ -15,6 +14,7 @@ import {
   type SimJob,
 } from '@zhisuan/sim'
 import { formatFixed, plural } from '../numbers.js'
+import { readInput } from '../load.js'
 import { choiceOption, numberOption } from '../options.js'
 import type { Io } from '../output.js'
 import { prepareReportDir } from '../report/sim-report.js'
@@ -37,16 +37,7 @@ export interface ServiceSimFlags {
 }
 
 async function loadServices(path: string): Promise<ServiceSpec[]> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (cause) {
-    throw new ZhisuanError(
-      'not-found',
-      `--services: cannot read ${path}: ${(cause as Error).message}`,
-    )
-  }
-  return parseServicesFile(path, text)
+  return parseServicesFile(path, await readInput(path, '--services'))
 }
 
 /** `--requests FILE` for every service, or `--requests name=FILE,name=FILE` per service. */

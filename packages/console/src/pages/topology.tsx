@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useMemo, useState, type ReactNode } from 'react'
 import { api, unwrap } from '../api/client'
-import type { FabricLeaf, Topology, TopologyNode } from '../api/types'
+import type { FabricLeaf, LeafState, Topology, TopologyNode } from '../api/types'
 import { Empty, ErrorBox, Loading } from '../components/common'
 import { jobPath, leafCounts, leavesByBlock, podLeafWords } from '../lib/fabric-health'
 import { count, counted } from '../lib/format'
@@ -306,7 +306,7 @@ function Tier({
   badge,
 }: {
   kind: 'pod' | 'block'
-  leafState: 'healthy' | 'degraded' | 'failed'
+  leafState: LeafState
   badge: ReactNode
   name: string
   meta: string
